@@ -5,7 +5,8 @@
  * a tracker response comes from the network, so we parse it ourselves and reject anything non-canonical with a
  * typed error instead of guessing. Dictionary key order is NOT enforced: BEP 3 asks for sorted keys, but
  * deployed trackers (hand-written PHP and Perl ones) emit unsorted dictionaries and refusing them would only
- * lose peers. Duplicate keys are rejected, since they make the meaning ambiguous.
+ * lose peers. Duplicate keys are rejected, since they make the meaning ambiguous. Keys are kept as latin1
+ * strings (one char per byte): tracker keys are ASCII, and binary keys (scrape's info hashes) stay lossless.
  */
 import { BencodeError } from './errors.ts'
 
@@ -98,7 +99,9 @@ class Decoder {
       const at = this.pos
       const b = this.byte()
       if (b < ZERO || b > NINE) throw new BencodeError('dictionary key is not a string', at)
-      const key = utf8.decode(this.string())
+      // Byte-for-byte (Node's latin1 is ISO-8859-1; WHATWG's 'latin1' label is windows-1252 and is not).
+      const raw = this.string()
+      const key = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1')
       if (Object.prototype.hasOwnProperty.call(out, key)) throw new BencodeError(`duplicate key "${key}"`, at)
       out[key] = this.value(depth + 1)
     }
@@ -125,4 +128,9 @@ export function isBytes (v: BValue | undefined): v is Uint8Array {
 
 export function bytesToString (v: Uint8Array): string {
   return utf8.decode(v)
+}
+
+/** A latin1 dictionary key back to its bytes. */
+export function keyToBytes (key: string): Uint8Array {
+  return new Uint8Array(Buffer.from(key, 'latin1'))
 }
