@@ -40,6 +40,9 @@ interface IBandwidthEscrow {
     error WithdrawalLocked(address payer, uint64 unlockAt, uint256 nowTimestamp);
     /// @notice `setSigner` named the signer that is already set.
     error SignerUnchanged(address signer);
+    /// @notice A replaced signer is still within its grace period; rotating again would cut it short and strand
+    /// the receipts it issued.
+    error SignerRotationPending(address previous, uint64 previousValidUntil);
     /// @notice A signature was neither 64 (EIP-2098 compact) nor 65 bytes long.
     error InvalidSignatureLength(uint256 length);
     /// @notice A signature's `s` lies in the upper half of the curve order (malleable).
@@ -140,7 +143,7 @@ interface IBandwidthEscrow {
 
     /// @notice Names `signer` as the hot key that signs receipts for the caller (zero: only the caller's key).
     /// @dev IMPORTANT: the replaced signer keeps counting for `withdrawalDelay`, so receipts it already issued
-    /// stay cashable; a payer that lost its hot key should therefore also stop depositing.
+    /// stay cashable; for the same reason a payer can rotate at most once per `withdrawalDelay`.
     function setSigner(address signer) external;
 
     // ---------------------------------------------------------------- payee or relayer
