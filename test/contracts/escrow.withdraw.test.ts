@@ -1,0 +1,84 @@
+import { expect } from 'chai'
+import type { Wallet } from 'ethers'
+import {
+  useEscrowFixture, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, transfersIn, DELAY, E18
+} from './fixture.ts'
+import type { Receipt } from '../../agent/pay/receipt.ts'
+
+describe('BandwidthEscrow withdrawals', () => {
+  const fx = useEscrowFixture()
+  const receipt = (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt =>
+    ({ payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount })
+
+  it('pays the request after the delay and not before', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    const tx = await send(escrowAs(fx, payer), 'requestWithdrawal', 4n * E18)
+    const block = await fx.provider.getBlock(tx.blockNumber)
+    const unlockAt = BigInt(block!.timestamp) + DELAY
+    expect(escrowEvents(fx, tx)).to.deep.equal([{ name: 'WithdrawalRequested', args: [payer.address, 4n * E18, unlockAt] }])
+    expect([...await fx.escrow.getFunction('withdrawalOf')(payer.address)]).to.deep.equal([4n * E18, unlockAt])
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'WithdrawalLocked')
+    await increaseTime(fx, DELAY)
+    const before = await fx.token.getFunction('balanceOf')(payer.address) as bigint
+    const out = await send(escrowAs(fx, payer), 'withdraw')
+    expect(escrowEvents(fx, out)).to.deep.equal([{ name: 'Withdrawn', args: [payer.address, 4n * E18] }])
+    expect(await fx.token.getFunction('balanceOf')(payer.address)).to.equal(before + 4n * E18)
+    expect(await fx.escrow.getFunction('balanceOf')(payer.address)).to.equal(6n * E18)
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'NoWithdrawalPending', [payer.address])
+  })
+
+  it('lets a payee settle during a pending withdrawal; the withdrawal then gets only the remainder', async () => {
+    const [payer, payee] = [fx.payers[0]!, fx.payees[0]!]
+    await deposit(fx, payer, 10n * E18)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', 10n * E18)
+    const r = receipt(payer, payee, 5n, 6n * E18)
+    await send(escrowAs(fx, payee), 'settle', r, await signReceipt(fx, payer, r))
+    await increaseTime(fx, DELAY)
+    const out = await send(escrowAs(fx, payer), 'withdraw')
+    expect(transfersIn(fx, out)).to.deep.equal([{ from: fx.escrowAddress, to: payer.address, value: 4n * E18 }])
+    expect(await fx.escrow.getFunction('balanceOf')(payer.address)).to.equal(0n)
+  })
+
+  it('pays nothing, and clears the request, when settlements drained the balance', async () => {
+    const [payer, payee] = [fx.payers[0]!, fx.payees[0]!]
+    await deposit(fx, payer, 2n * E18)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', 2n * E18)
+    const r = receipt(payer, payee, 5n, 2n * E18)
+    await send(escrowAs(fx, payee), 'settle', r, await signReceipt(fx, payer, r))
+    await increaseTime(fx, DELAY)
+    const out = await send(escrowAs(fx, payer), 'withdraw')
+    expect(escrowEvents(fx, out)).to.deep.equal([{ name: 'Withdrawn', args: [payer.address, 0n] }])
+    expect(transfersIn(fx, out)).to.deep.equal([])
+    expect([...await fx.escrow.getFunction('withdrawalOf')(payer.address)]).to.deep.equal([0n, 0n])
+  })
+
+  it('restarts the clock when a request is replaced', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', E18)
+    await increaseTime(fx, DELAY - 10n)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', 2n * E18)
+    await increaseTime(fx, 20n)
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'WithdrawalLocked')
+  })
+
+  it('cancels a pending request', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', E18)
+    const tx = await send(escrowAs(fx, payer), 'cancelWithdrawal')
+    expect(escrowEvents(fx, tx)).to.deep.equal([{ name: 'WithdrawalCancelled', args: [payer.address] }])
+    await increaseTime(fx, DELAY)
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'NoWithdrawalPending', [payer.address])
+    await expectRevert(escrowAs(fx, payer).getFunction('cancelWithdrawal')(), fx.escrow.interface, 'NoWithdrawalPending', [payer.address])
+  })
+
+  it('reverts with ZeroAmount and InsufficientBalance for requests it cannot honour', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    await expectRevert(escrowAs(fx, payer).getFunction('requestWithdrawal')(0n), fx.escrow.interface, 'ZeroAmount')
+    await expectRevert(escrowAs(fx, payer).getFunction('requestWithdrawal')(11n * E18), fx.escrow.interface,
+      'InsufficientBalance', [payer.address, 10n * E18, 11n * E18])
+  })
+})
