@@ -162,7 +162,10 @@ export function parseScrapeResponse (url: string, body: Uint8Array): ScrapeRespo
       incomplete: optionalCount(url, entry, 'incomplete') ?? 0,
       downloaded: optionalCount(url, entry, 'downloaded') ?? 0
     }
-    const hash = keyToBytes(key)
+    let hash = keyToBytes(key)
+    // bittorrent-tracker's server (webtorrent's, widely deployed) writes the 20 binary bytes as UTF-8 of
+    // their latin1 characters; undo that rather than lose its scrape results.
+    if (hash.length !== 20) hash = keyToBytes(Buffer.from(hash).toString('utf8'))
     if (hash.length !== 20) throw new MalformedResponseError(url, `scrape key of ${hash.length} bytes, not 20`)
     out.set(Buffer.from(hash).toString('hex'), s)
   }

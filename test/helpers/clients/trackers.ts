@@ -1,0 +1,67 @@
+/** Trackers for tests: bittorrent-tracker's in-process server and Debian's opentracker binary. */
+import { mkdtemp, writeFile, chmod, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import net from 'node:net'
+import Server from 'bittorrent-tracker/server'
+import { freePort, startProcess, waitFor, type ManagedProcess } from './process.ts'
+
+export interface TestTracker {
+  httpUrl: string
+  udpUrl: string
+  close: () => Promise<void>
+}
+
+export interface JsTracker extends TestTracker {
+  server: Server
+}
+
+/** bittorrent-tracker's server on 127.0.0.1, HTTP and UDP; `intervalMs` is what it tells clients. */
+export async function startJsTracker (options: { intervalMs?: number } = {}): Promise<JsTracker> {
+  const server = new Server({ interval: options.intervalMs ?? 600_000, ws: false, stats: false })
+  server.on('warning', () => {})
+  server.on('error', () => {})
+  await new Promise<void>(resolve => {
+    server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1', udp6: '::1' }, resolve)
+  })
+  const h = server.http?.address()
+  const u = server.udp4?.address()
+  if (typeof h !== 'object' || h === null || u === undefined) throw new Error('tracker did not bind')
+  return {
+    server,
+    httpUrl: `http://127.0.0.1:${h.port}/announce`,
+    udpUrl: `udp://127.0.0.1:${u.port}`,
+    close: async () => { await new Promise<void>(resolve => { server.close(() => { resolve() }) }) }
+  }
+}
+
+export interface OpenTracker extends TestTracker {
+  proc: ManagedProcess
+}
+
+/**
+ * Debian's opentracker is built with a whitelist (WANT_ACCESSLIST_WHITE): it refuses every info hash not
+ * listed. It chroots to `-d` and drops to `nobody` before reading the list, so the list lives in a
+ * world-readable temp dir and is named relative to it.
+ */
+export async function startOpentracker (infoHashesHex: string[]): Promise<OpenTracker> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'seedpay-opentracker-'))
+  await chmod(dir, 0o755)
+  await writeFile(path.join(dir, 'whitelist'), infoHashesHex.map(h => h.toLowerCase() + '\n').join(''))
+  await chmod(path.join(dir, 'whitelist'), 0o644)
+  const port = await freePort('127.0.0.1')
+  const proc = startProcess('opentracker', 'opentracker', ['-i', '127.0.0.1', '-p', String(port), '-P', String(port), '-d', dir, '-w', '/whitelist'], { cwd: dir })
+  await waitFor('opentracker to listen', async () => await new Promise<true | undefined>(resolve => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true) })
+    s.once('error', () => { resolve(undefined) })
+  }), 10_000, 100)
+  return {
+    proc,
+    httpUrl: `http://127.0.0.1:${port}/announce`,
+    udpUrl: `udp://127.0.0.1:${port}`,
+    close: async () => {
+      await proc.stop()
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+}
