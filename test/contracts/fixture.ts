@@ -141,7 +141,8 @@ export async function expectRevert (promise: Promise<unknown>, iface: Interface,
   expect.fail(`expected revert ${name}, but the call succeeded`)
 }
 
-function revertData (err: unknown): string | undefined {
+/** Finds the revert data in an ethers error, however deeply the provider nested it. */
+export function revertData (err: unknown): string | undefined {
   let e: unknown = err
   for (let i = 0; i < 5 && typeof e === 'object' && e !== null; i++) {
     const rec = e as { data?: unknown, error?: unknown, info?: { error?: unknown } }
