@@ -1,0 +1,136 @@
+/**
+ * settleBatch's packed calldata and BatchSettled's records: the one place that knows both layouts.
+ *
+ * Entry (BATCH_ENTRY_SIZE = 108 bytes, no padding; contracts/libraries/BatchEntry.sol):
+ *   payer (20) ‖ cumulativeBytes uint64 (8) ‖ cumulativeAmount uint128 (16) ‖ r (32) ‖ vs (32)
+ * where `vs` is the EIP-2098 compact form: yParity in the top bit, `s` below it.
+ * Record (BatchSettled, two uint256 words per settled entry):
+ *   payer << 96 | cumulativeBytes,  paid << 128 | cumulativeAmount
+ */
+import { Signature, getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
+import type { SignedReceipt } from './client.ts'
+import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
+
+/** Bytes per packed entry; equals the contract's BATCH_ENTRY_SIZE (checked in test/agent/chain). */
+export const BATCH_ENTRY_SIZE = 108
+/** Most entries per settleBatch; equals the contract's MAX_BATCH_SIZE (checked in test/agent/chain). */
+export const MAX_BATCH_SIZE = 256
+
+const UINT64_MAX = (1n << 64n) - 1n
+const UINT128_MAX = (1n << 128n) - 1n
+/** secp256k1 order / 2: a larger `s` is the malleable twin, which the contract rejects (OZ ECDSA). */
+const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+
+export interface CompactSignature {
+  r: string
+  /** yParity << 255 | s */
+  vs: string
+}
+
+export interface BatchEntryFields {
+  payer: string
+  cumulativeBytes: bigint
+  cumulativeAmount: bigint
+  r: string
+  vs: string
+}
+
+export interface BatchRecord {
+  payer: string
+  cumulativeBytes: bigint
+  paid: bigint
+  cumulativeAmount: bigint
+}
+
+export function checkUint (field: string, value: bigint, bits: number): bigint {
+  if (value < 0n || value > (1n << BigInt(bits)) - 1n) throw new ValueOutOfRangeError(field, value, bits)
+  return value
+}
+
+/** Converts a 65-byte r‖s‖v (v 27/28 or 0/1) or 64-byte r‖vs signature to EIP-2098 r‖vs; rejects high s. */
+export function toCompactSignature (signature: string): CompactSignature {
+  let bytes: Uint8Array
+  try {
+    bytes = getBytes(signature)
+  } catch {
+    throw new InvalidSignatureError(signature, 'not hex')
+  }
+  if (bytes.length !== 65 && bytes.length !== 64) throw new InvalidSignatureError(signature, `length ${bytes.length}, expected 65 or 64`)
+  if (bytes.length === 65) {
+    const v = bytes[64]!
+    if (![0, 1, 27, 28].includes(v)) throw new InvalidSignatureError(signature, `v = ${v}`)
+  }
+  let sig: Signature
+  try {
+    sig = Signature.from(signature)
+  } catch (err) {
+    throw new InvalidSignatureError(signature, (err as Error).message)
+  }
+  if (BigInt(sig.s) > HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
+  return { r: sig.r, vs: sig.yParityAndS }
+}
+
+/** Packs one entry (108 bytes). The receipt's payee is not in the entry: the batch names it once. */
+export function encodeBatchEntry (entry: SignedReceipt): Uint8Array {
+  const { receipt } = entry
+  const out = new Uint8Array(BATCH_ENTRY_SIZE)
+  out.set(getBytes(getAddress(receipt.payer)), 0)
+  out.set(getBytes(toBeHex(checkUint('cumulativeBytes', receipt.cumulativeBytes, 64), 8)), 20)
+  out.set(getBytes(toBeHex(checkUint('cumulativeAmount', receipt.cumulativeAmount, 128), 16)), 28)
+  const { r, vs } = toCompactSignature(entry.signature)
+  out.set(getBytes(r), 44)
+  out.set(getBytes(vs), 76)
+  return out
+}
+
+/** Packs a whole batch as 0x-hex calldata for `settleBatch(payee, entries)`. */
+export function encodeBatch (entries: readonly SignedReceipt[]): string {
+  if (entries.length === 0 || entries.length > MAX_BATCH_SIZE) throw new BatchSizeError(entries.length, MAX_BATCH_SIZE)
+  const out = new Uint8Array(entries.length * BATCH_ENTRY_SIZE)
+  entries.forEach((e, i) => { out.set(encodeBatchEntry(e), i * BATCH_ENTRY_SIZE) })
+  return hexlify(out)
+}
+
+/** Unpacks batch calldata (the inverse of `encodeBatch`); for tests, tooling and audits of sent batches. */
+export function decodeBatch (entries: string): BatchEntryFields[] {
+  const bytes = getBytes(entries)
+  if (bytes.length % BATCH_ENTRY_SIZE !== 0) throw new RangeError(`batch of ${bytes.length} bytes is not a multiple of ${BATCH_ENTRY_SIZE}`)
+  const out: BatchEntryFields[] = []
+  for (let o = 0; o < bytes.length; o += BATCH_ENTRY_SIZE) {
+    out.push({
+      payer: getAddress(hexlify(bytes.subarray(o, o + 20))),
+      cumulativeBytes: BigInt(hexlify(bytes.subarray(o + 20, o + 28))),
+      cumulativeAmount: BigInt(hexlify(bytes.subarray(o + 28, o + 44))),
+      r: hexlify(bytes.subarray(o + 44, o + 76)),
+      vs: hexlify(bytes.subarray(o + 76, o + 108))
+    })
+  }
+  return out
+}
+
+/** Decodes BatchSettled's `records` (two words per settled entry). */
+export function decodeBatchRecords (records: readonly bigint[]): BatchRecord[] {
+  if (records.length % 2 !== 0) throw new RangeError(`BatchSettled records have odd length ${records.length}`)
+  const out: BatchRecord[] = []
+  for (let i = 0; i < records.length; i += 2) {
+    const a = records[i]!
+    const b = records[i + 1]!
+    out.push({
+      payer: getAddress(zeroPadValue(toBeHex(a >> 96n), 20)),
+      cumulativeBytes: a & ((1n << 96n) - 1n),
+      paid: b >> 128n,
+      cumulativeAmount: b & UINT128_MAX
+    })
+  }
+  return out
+}
+
+/** Encodes records the way the contract does (tests and fixtures). */
+export function encodeBatchRecords (records: readonly BatchRecord[]): bigint[] {
+  return records.flatMap(r => [
+    (BigInt(getAddress(r.payer)) << 96n) | checkUint('cumulativeBytes', r.cumulativeBytes, 64),
+    (checkUint('paid', r.paid, 128) << 128n) | checkUint('cumulativeAmount', r.cumulativeAmount, 128)
+  ])
+}
+
+export { UINT64_MAX, UINT128_MAX }

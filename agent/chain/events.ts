@@ -1,0 +1,62 @@
+/**
+ * Decodes the escrow's raw logs (topics + data, as both an EVM node and a TRON node return them) into typed
+ * EscrowEvents. BatchSettled is followed by one `Settled` event per record, so the audit can rebuild every
+ * pair's bytes and payouts the same way whether receipts were settled alone or in a batch.
+ */
+import { getAddress } from 'ethers'
+import { escrowInterface } from './abi.ts'
+import { decodeBatchRecords } from './batch-encoding.ts'
+import type { EscrowEvent, EventMeta } from './client.ts'
+
+export interface RawLog {
+  /** Hex topics, with or without 0x. */
+  topics: readonly string[]
+  /** Hex data, with or without 0x. */
+  data: string
+}
+
+function hex (s: string): string {
+  return s.startsWith('0x') ? s : '0x' + s
+}
+
+/** Decodes one escrow log; unknown logs (e.g. EIP712DomainChanged) decode to nothing. */
+export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
+  const iface = escrowInterface()
+  let parsed
+  try {
+    parsed = iface.parseLog({ topics: log.topics.map(hex), data: hex(log.data === '' ? '0x' : log.data) })
+  } catch {
+    return []
+  }
+  if (parsed === null) return []
+  const a = parsed.args
+  const addr = (i: number): string => getAddress(a[i] as string)
+  const big = (i: number): bigint => a[i] as bigint
+  switch (parsed.name) {
+    case 'Deposited':
+      return [{ ...meta, name: 'Deposited', payer: addr(0), from: addr(1), amount: big(2) }]
+    case 'WithdrawalRequested':
+      return [{ ...meta, name: 'WithdrawalRequested', payer: addr(0), amount: big(1), unlockAt: big(2) }]
+    case 'WithdrawalCancelled':
+      return [{ ...meta, name: 'WithdrawalCancelled', payer: addr(0) }]
+    case 'Withdrawn':
+      return [{ ...meta, name: 'Withdrawn', payer: addr(0), amount: big(1) }]
+    case 'SignerChanged':
+      return [{ ...meta, name: 'SignerChanged', payer: addr(0), signer: addr(1), previous: addr(2), previousValidUntil: big(3) }]
+    case 'Settled':
+      return [{ ...meta, name: 'Settled', payer: addr(0), payee: addr(1), paid: big(2), cumulativeBytes: big(3), cumulativeAmount: big(4) }]
+    case 'Bounced':
+      return [{ ...meta, name: 'Bounced', payer: addr(0), payee: addr(1), unpaid: big(2) }]
+    case 'BatchSettled': {
+      const payee = addr(0)
+      const records = decodeBatchRecords([...(a[3] as readonly bigint[])])
+      const out: EscrowEvent[] = [{ ...meta, name: 'BatchSettled', payee, totalPaid: big(1), skipped: big(2), settledCount: records.length }]
+      records.forEach((r, batchIndex) => {
+        out.push({ ...meta, name: 'Settled', payer: r.payer, payee, paid: r.paid, cumulativeBytes: r.cumulativeBytes, cumulativeAmount: r.cumulativeAmount, batchIndex })
+      })
+      return out
+    }
+    default:
+      return []
+  }
+}
