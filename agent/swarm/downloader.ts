@@ -1,0 +1,208 @@
+import type { Logger } from 'pino'
+import { BLOCK_LENGTH, type Picker, type CompletedPiece } from './picker.ts'
+import { blockKey, type Peer } from './peer.ts'
+import type { Storage } from './storage.ts'
+import type { TorrentMeta } from './torrent-file.ts'
+import { pieceMatches, bytesBySender } from './verifier.ts'
+
+/** Without a block for this long while requests are outstanding, a peer is snubbed (libtorrent: 60 s). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/** A snubbed peer keeps only this many requests so it cannot hold up pieces. */
+const SNUBBED_DEPTH = 2
+/** Corrupt pieces a peer may send before it is banned. */
+export const DEFAULT_MAX_STRIKES = 3
+/** Abandoned-request memory per peer; old entries only matter for a few round trips. */
+const MAX_ABANDONED = 4096
+
+export interface DownloaderHooks {
+  verified(index: number, bytesByPeer: Map<string, number>): void
+  corrupt(index: number, senders: string[]): void
+  /** Peer earned enough strikes; the engine bans and closes it. */
+  ban(peer: Peer, reason: string): void
+  violation(peer: Peer, reason: string): void
+  storageFailed(err: Error): void
+}
+
+export interface DownloaderInit {
+  requestTimeoutMs?: number
+  maxStrikes?: number
+}
+
+/** Keeps every unchoked peer's request queue full and turns received blocks into verified pieces. */
+export class Downloader {
+  private readonly log: Logger
+  private readonly picker: Picker
+  private readonly storage: Storage
+  private readonly meta: TorrentMeta
+  private readonly peers: ReadonlyMap<string, Peer>
+  private readonly hooks: DownloaderHooks
+  private readonly requestTimeoutMs: number
+  private readonly maxStrikes: number
+  /** Pieces a peer has that we still lack, per peer id (drives interest in O(1)). */
+  private readonly wanted = new Map<string, number>()
+  private endgame = false
+
+  constructor (
+    components: { logger: Logger, picker: Picker, storage: Storage, peers: ReadonlyMap<string, Peer>, hooks: DownloaderHooks },
+    init: { meta: TorrentMeta } & DownloaderInit
+  ) {
+    this.log = components.logger
+    this.picker = components.picker
+    this.storage = components.storage
+    this.peers = components.peers
+    this.hooks = components.hooks
+    this.meta = init.meta
+    this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.maxStrikes = init.maxStrikes ?? DEFAULT_MAX_STRIKES
+  }
+
+  onBitfield (peer: Peer, bits: Uint8Array): void {
+    if (peer.pieceTotal > 0) this.picker.addBitfield(peer.has, -1)
+    peer.setBitfield(bits)
+    this.picker.addBitfield(peer.has, 1)
+    let w = 0
+    for (let i = 0; i < this.meta.pieceCount; i++) if (peer.has(i) && !this.picker.hasPiece(i)) w++
+    this.wanted.set(peer.id, w)
+    this.updateInterest(peer)
+  }
+
+  onHave (peer: Peer, index: number): void {
+    if (!peer.setHave(index)) return
+    this.picker.addAvailability(index, 1)
+    if (!this.picker.hasPiece(index)) this.wanted.set(peer.id, (this.wanted.get(peer.id) ?? 0) + 1)
+    this.updateInterest(peer)
+  }
+
+  onUnchoke (peer: Peer): void { this.fill(peer) }
+
+  onChoke (peer: Peer): void { this.abandonAll(peer, false) }
+
+  onClose (peer: Peer): void {
+    this.abandonAll(peer, false)
+    if (peer.pieceTotal > 0) this.picker.addBitfield(peer.has, -1)
+    this.wanted.delete(peer.id)
+  }
+
+  onBlock (peer: Peer, index: number, offset: number, data: Uint8Array): void {
+    const key = blockKey(index, offset)
+    if (!peer.outstanding.delete(key)) {
+      if (peer.abandoned.delete(key)) return // late answer to a request we gave up on or cancelled
+      this.hooks.violation(peer, `unrequested block ${index}:${offset}+${data.length}`)
+      return
+    }
+    peer.down.add(data.length)
+    peer.lastBlockAt = Date.now()
+    peer.snubbed = false
+    const got = this.picker.receive(index, offset, data, peer.id)
+    if (got === 'unexpected') {
+      this.hooks.violation(peer, `block ${index}:${offset} has length ${data.length}`)
+      return
+    }
+    if (this.endgame) this.cancelDuplicates(peer, index, offset, data.length)
+    if (got !== null && got !== 'duplicate') this.complete(got)
+    this.fill(peer)
+  }
+
+  /** Top up a peer's request queue to its target depth. */
+  fill (peer: Peer): void {
+    const wire = peer.wire
+    if (wire.isClosed || wire.peerChoking || !wire.amInterested) return
+    const target = peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH)
+    const free = target - peer.outstanding.size
+    // Refill in batches: one picker call per eighth of the queue instead of one per block.
+    if (free <= 0 || (free < target / 8 && peer.outstanding.size > 0)) return
+    const blocks = this.picker.next(peer.has, free, (i, o) => peer.outstanding.has(blockKey(i, o)), peer.id)
+    if (blocks.length === 0) return
+    if (this.picker.inEndgame) this.endgame = true
+    const now = Date.now()
+    for (const b of blocks) {
+      peer.outstanding.set(blockKey(b.index, b.offset), now)
+      wire.request(b.index, b.offset, b.length)
+    }
+  }
+
+  /** Periodic: snub peers that sit on requests, and give their blocks to others. */
+  checkTimeouts (): void {
+    const now = Date.now()
+    for (const peer of this.peers.values()) {
+      if (peer.outstanding.size === 0 || now - peer.lastBlockAt < this.requestTimeoutMs) continue
+      if (!peer.snubbed) this.log.debug({ peer: peer.address, outstanding: [...peer.outstanding.keys()].slice(0, 5), n: peer.outstanding.size, verified: this.picker.verifiedCount }, 'peer snubbed: no block within request timeout')
+      peer.snubbed = true
+      this.abandonAll(peer, true)
+      peer.lastBlockAt = now
+    }
+    for (const peer of this.peers.values()) this.fill(peer)
+  }
+
+  /** We verified a piece: peers that only had it for us may stop being interesting. */
+  private afterVerified (index: number): void {
+    for (const peer of this.peers.values()) {
+      if (!peer.has(index)) continue
+      const w = (this.wanted.get(peer.id) ?? 1) - 1
+      this.wanted.set(peer.id, w)
+      if (w <= 0) this.updateInterest(peer)
+    }
+  }
+
+  private updateInterest (peer: Peer): void {
+    if ((this.wanted.get(peer.id) ?? 0) > 0) {
+      peer.wire.interested()
+      this.fill(peer)
+    } else {
+      peer.wire.uninterested()
+    }
+  }
+
+  private abandonAll (peer: Peer, cancel: boolean): void {
+    for (const key of peer.outstanding.keys()) {
+      const index = Math.floor(key / 0x10000)
+      const offset = (key % 0x10000) * BLOCK_LENGTH
+      this.picker.release(index, offset)
+      if (cancel) peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
+      this.remember(peer, key)
+    }
+    peer.outstanding.clear()
+    this.picker.disown(peer.id)
+  }
+
+  private cancelDuplicates (from: Peer, index: number, offset: number, length: number): void {
+    const key = blockKey(index, offset)
+    for (const p of this.peers.values()) {
+      if (p === from || !p.outstanding.delete(key)) continue
+      this.picker.release(index, offset)
+      p.wire.cancel(index, offset, length)
+      this.remember(p, key)
+    }
+  }
+
+  private remember (peer: Peer, key: number): void {
+    if (peer.abandoned.size >= MAX_ABANDONED) peer.abandoned.clear()
+    peer.abandoned.add(key)
+  }
+
+  private complete (piece: CompletedPiece): void {
+    const expected = this.meta.pieceHashes[piece.index]!
+    if (!pieceMatches(piece.data, expected)) {
+      const senders = [...new Set(piece.senders)]
+      this.picker.failed(piece.index)
+      this.hooks.corrupt(piece.index, senders)
+      for (const id of senders) {
+        const p = this.peers.get(id)
+        if (p === undefined) continue
+        p.strikes++
+        if (p.strikes >= this.maxStrikes) this.hooks.ban(p, `sent ${p.strikes} corrupt pieces`)
+      }
+      for (const p of this.peers.values()) this.fill(p)
+      return
+    }
+    this.storage.writePiece(piece.index, piece.data).then(() => {
+      this.storage.invalidate(piece.index)
+      this.picker.verified(piece.index)
+      this.afterVerified(piece.index)
+      this.hooks.verified(piece.index, bytesBySender(piece))
+    }).catch((err: Error) => {
+      this.picker.failed(piece.index)
+      this.hooks.storageFailed(err)
+    })
+  }
+}

@@ -1,0 +1,422 @@
+import { randomBytes } from 'node:crypto'
+import type { Socket } from 'node:net'
+import type { Logger } from 'pino'
+import { TypedEmitter } from './events.ts'
+import { PeerWire, type WireExtensionCtor } from './peer-wire.ts'
+import { Peer } from './peer.ts'
+import { Picker } from './picker.ts'
+import { Storage } from './storage.ts'
+import { Downloader, type DownloaderInit } from './downloader.ts'
+import { Uploader, OUR_REQQ } from './uploader.ts'
+import { PeerManager } from './peer-manager.ts'
+import { pieceMatches } from './verifier.ts'
+import { metadataExtension, type MetadataHandle } from './metadata-ext.ts'
+import { metaFromInfo, type TorrentMeta, type TorrentSource } from './torrent-file.ts'
+import { EngineStateError, MetadataTimeoutError } from './errors.ts'
+import type { UploadPolicy } from './choker.ts'
+import { TrackerClient } from './tracker/index.ts'
+
+/** Our BEP 20 peer id prefix: Azureus style, "SP" + version. */
+const PEER_ID_PREFIX = Buffer.from('-SP0100-')
+/** How often `progress` is emitted and timeouts are checked. */
+const TICK_MS = 1000
+/** Give up on a magnet whose metadata nobody sends. */
+const DEFAULT_METADATA_TIMEOUT_MS = 120_000
+
+export interface EngineStats {
+  verifiedBytes: number
+  length: number
+  piecesVerified: number
+  pieceCount: number
+  /** Bytes/s received and sent over the last few seconds. */
+  downloadRate: number
+  uploadRate: number
+  downloaded: number
+  uploaded: number
+  peers: number
+  done: boolean
+}
+
+export interface PeerEvent { peerId: string, address: string }
+export interface EngineEvents {
+  /** A new connection, before any handshake: mount BEP 10 extensions here (`wire.use(...)`). */
+  'wire:created': { wire: PeerWire }
+  'metadata': { meta: TorrentMeta }
+  'peer:connect': PeerEvent & { direction: 'in' | 'out' }
+  'peer:close': { peerId: string | null, address: string, reason: string }
+  'peer:banned': PeerEvent & { reason: string }
+  /** A piece passed SHA-1 and is on disk; bytes attributed per block to the peer that sent it. */
+  'piece:verified': { index: number, bytesByPeer: Map<string, number> }
+  /** A piece failed SHA-1; nothing counts, every sender earns a strike. */
+  'piece:corrupt': { index: number, senders: string[] }
+  /** We sent a block to a peer (the payee side counts these). */
+  'block:uploaded': PeerEvent & { index: number, offset: number, length: number }
+  'progress': EngineStats
+  'done': EngineStats
+  'engine:error': { error: Error }
+}
+
+export interface EngineComponents { logger: Logger }
+export interface EngineInit extends DownloaderInit {
+  torrent: TorrentSource
+  /** Directory holding the torrent's files. */
+  dataDir: string
+  /** Listen address. @default '127.0.0.1' */
+  host?: string
+  /** Listen port; 0 picks a free one. @default 0 */
+  port?: number
+  /** `host:port` peers to dial directly. */
+  peers?: string[]
+  /** Tracker URLs; defaults to the torrent's own announce list. */
+  announce?: string[]
+  /** @default 50 */
+  maxPeers?: number
+  /** Keep serving after the download completes. @default true */
+  seed?: boolean
+  /** 40 hex chars. @default random with the -SP0100- prefix */
+  peerId?: string
+  /** BEP 10 extensions mounted on every wire before the handshake. */
+  extensions?: Array<(wire: PeerWire) => WireExtensionCtor>
+  uploadPolicy?: UploadPolicy
+  /** @default 4 */
+  uploadSlots?: number
+  /** @default 5000 */
+  connectTimeoutMs?: number
+  /** @default 120000 */
+  metadataTimeoutMs?: number
+}
+
+type State = 'idle' | 'starting' | 'running' | 'stopped'
+
+/** One torrent, one listening port: downloads, verifies, seeds. */
+export class TorrentEngine extends TypedEmitter<EngineEvents> {
+  readonly peerId: string
+  readonly infoHash: string
+  private readonly log: Logger
+  private readonly init: EngineInit
+  private readonly manager: PeerManager
+  private readonly peers = new Map<string, Peer>()
+  private readonly wires = new Set<PeerWire>()
+  private meta: TorrentMeta | null
+  private storage: Storage | null = null
+  private picker: Picker | null = null
+  private downloader: Downloader | null = null
+  private uploader: Uploader | null = null
+  private tracker: TrackerClient | null = null
+  private state: State = 'idle'
+  private timer: NodeJS.Timeout | null = null
+  private doneEmitted = false
+  private downloaded = 0
+  private uploaded = 0
+  private metadataWaiters: Array<(m: TorrentMeta) => void> = []
+
+  constructor (components: EngineComponents, init: EngineInit) {
+    super()
+    this.init = init
+    this.infoHash = init.torrent.infoHash
+    this.meta = init.torrent.kind === 'torrent' ? init.torrent : null
+    this.peerId = init.peerId ?? Buffer.concat([PEER_ID_PREFIX, randomBytes(12)]).toString('hex')
+    this.log = components.logger.child({ torrent: this.infoHash.slice(0, 8), peerId: this.peerId.slice(16, 24) })
+    this.manager = new PeerManager({ logger: this.log }, {
+      ...(init.host !== undefined ? { host: init.host } : {}),
+      ...(init.port !== undefined ? { port: init.port } : {}),
+      ...(init.maxPeers !== undefined ? { maxPeers: init.maxPeers } : {}),
+      ...(init.connectTimeoutMs !== undefined ? { connectTimeoutMs: init.connectTimeoutMs } : {}),
+      onSocket: (socket, address, direction) => this.onSocket(socket, address, direction)
+    })
+  }
+
+  /** Listening port (after `start`). */
+  get port (): number { return this.manager.port }
+  get address (): string { return this.manager.address }
+  get metadata (): TorrentMeta | null { return this.meta }
+  get isDone (): boolean { return this.picker?.done ?? false }
+
+  /** Open storage, re-check existing data, listen, dial peers, announce. Resolves once listening. */
+  async start (options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.state !== 'idle') throw new EngineStateError(this.state, 'start')
+    this.state = 'starting'
+    options.signal?.addEventListener('abort', () => { this.stop().catch(err => this.log.error({ err }, 'stop failed')) }, { once: true })
+    try {
+      if (this.meta !== null) await this.openTorrent(this.meta)
+      await this.manager.listen()
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    this.state = 'running'
+    this.manager.startDialing()
+    this.timer = setInterval(() => this.tick(), TICK_MS)
+    this.startTracker(options.signal)
+    for (const p of this.init.peers ?? []) this.manager.add(p)
+    if (this.init.torrent.kind === 'magnet') for (const p of this.init.torrent.peers) this.manager.add(p)
+    this.log.info({ port: this.port, have: this.picker?.verifiedCount ?? 0 }, 'engine started')
+    if (this.picker?.done === true) this.finish()
+  }
+
+  /** Wait for magnet metadata (resolves at once for a .torrent). */
+  async waitForMetadata (options: { signal?: AbortSignal } = {}): Promise<TorrentMeta> {
+    if (this.meta !== null) return this.meta
+    const ms = this.init.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS
+    return await new Promise<TorrentMeta>((resolve, reject) => {
+      const t = setTimeout(() => reject(new MetadataTimeoutError(this.infoHash, ms)), ms)
+      options.signal?.addEventListener('abort', () => { clearTimeout(t); reject(options.signal?.reason) }, { once: true })
+      this.metadataWaiters.push(m => { clearTimeout(t); resolve(m) })
+    })
+  }
+
+  addPeer (address: string): void { this.manager.add(address) }
+
+  stats (): EngineStats {
+    let down = 0
+    let up = 0
+    for (const p of this.peers.values()) { down += p.downloadRate; up += p.uploadRate }
+    return {
+      verifiedBytes: this.picker?.verifiedBytes ?? 0,
+      length: this.meta?.length ?? 0,
+      piecesVerified: this.picker?.verifiedCount ?? 0,
+      pieceCount: this.meta?.pieceCount ?? 0,
+      downloadRate: down,
+      uploadRate: up,
+      downloaded: this.downloaded,
+      uploaded: this.uploaded,
+      peers: this.peers.size,
+      done: this.picker?.done ?? false
+    }
+  }
+
+  /** Tell trackers we leave, close every peer and file. Safe to call twice. */
+  async stop (): Promise<void> {
+    if (this.state === 'stopped') return
+    this.state = 'stopped'
+    if (this.timer !== null) clearInterval(this.timer)
+    this.uploader?.stop()
+    for (const w of this.wires) w.destroy('engine stopped')
+    await Promise.all([
+      this.tracker?.stop().catch(err => this.log.warn({ err }, 'tracker stop failed')),
+      this.manager.stop()
+    ])
+    await this.storage?.close()
+  }
+
+  private async openTorrent (meta: TorrentMeta): Promise<void> {
+    const storage = new Storage({ logger: this.log }, { meta, dataDir: this.init.dataDir })
+    await storage.open()
+    const have = await this.recheck(storage, meta)
+    this.storage = storage
+    const picker = new Picker({ pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, lastPieceLength: meta.lastPieceLength, have })
+    this.picker = picker
+    this.downloader = new Downloader({
+      logger: this.log,
+      picker,
+      storage,
+      peers: this.peers,
+      hooks: {
+        verified: (index, bytesByPeer) => this.onVerified(index, bytesByPeer),
+        corrupt: (index, senders) => this.emit('piece:corrupt', { index, senders }),
+        ban: (peer, reason) => this.ban(peer, reason),
+        violation: (peer, reason) => peer.wire.destroy(`protocol violation: ${reason}`),
+        storageFailed: (error) => {
+          this.log.error({ err: error }, 'storage write failed')
+          this.emit('engine:error', { error })
+        }
+      }
+    }, { meta, ...pick(this.init, ['requestTimeoutMs', 'maxStrikes']) })
+    this.uploader = new Uploader({
+      logger: this.log,
+      storage,
+      picker,
+      peers: this.peers,
+      hooks: {
+        uploaded: (peer, index, offset, length) => {
+          this.uploaded += length
+          this.emit('block:uploaded', { peerId: peer.id, address: peer.address, index, offset, length })
+        },
+        violation: (peer, reason) => peer.wire.destroy(`protocol violation: ${reason}`)
+      }
+    }, {
+      ...(this.init.uploadPolicy !== undefined ? { policy: this.init.uploadPolicy } : {}),
+      ...(this.init.uploadSlots !== undefined ? { uploadSlots: this.init.uploadSlots } : {})
+    })
+    this.uploader.start()
+  }
+
+  /** Resume: hash every piece whose bytes exist on disk; only those that pass count as had. */
+  private async recheck (storage: Storage, meta: TorrentMeta): Promise<boolean[]> {
+    const present = await storage.presentPieces()
+    const have = new Array<boolean>(meta.pieceCount).fill(false)
+    for (let i = 0; i < meta.pieceCount; i++) {
+      if (present[i] !== true) continue
+      have[i] = pieceMatches(await storage.readPiece(i), meta.pieceHashes[i]!)
+    }
+    return have
+  }
+
+  private startTracker (signal: AbortSignal | undefined): void {
+    const announce = this.init.announce ?? this.meta?.announce ?? (this.init.torrent.kind === 'magnet' ? this.init.torrent.announce : [])
+    if (announce.length === 0) return
+    const tracker = new TrackerClient({ logger: this.log }, {
+      announce,
+      infoHash: this.infoHash,
+      peerId: this.peerId,
+      port: this.port,
+      localAddress: this.init.host ?? '127.0.0.1',
+      getStats: () => ({
+        uploaded: this.uploaded,
+        downloaded: this.downloaded,
+        left: this.meta === null ? 1 : this.meta.length - (this.picker?.verifiedBytes ?? 0)
+      })
+    })
+    tracker.on('tracker:peers', ({ peers }) => { for (const p of peers) this.manager.add(`${p.host}:${p.port}`) })
+    tracker.on('tracker:error', ({ url, error }) => this.log.warn({ url, err: error.message }, 'tracker announce failed'))
+    this.tracker = tracker
+    tracker.start(signal !== undefined ? { signal } : {}).catch(err => this.log.error({ err }, 'tracker start failed'))
+    if (this.picker?.done === true) tracker.completed()
+  }
+
+  private onSocket (socket: Socket, address: string, direction: 'in' | 'out'): void {
+    const wire = new PeerWire({ logger: this.log }, {
+      socket,
+      address,
+      direction,
+      ...(this.meta !== null ? { pieceCount: this.meta.pieceCount } : {})
+    })
+    this.wires.add(wire)
+    let peer: Peer | null = null
+    wire.on('wire:close', ({ reason }) => {
+      this.wires.delete(wire)
+      this.manager.closed(address, peer === null)
+      if (peer !== null && this.peers.get(peer.id) === peer) {
+        this.peers.delete(peer.id)
+        this.downloader?.onClose(peer)
+        this.uploader?.rechoke()
+      }
+      this.emit('peer:close', { peerId: wire.peerId, address, reason })
+    })
+    this.emit('wire:created', { wire })
+    for (const make of this.init.extensions ?? []) wire.use(make(wire))
+    this.mountMetadata(wire)
+    wire.on('wire:handshake', ({ infoHash, peerId }) => {
+      const reason = this.rejectHandshake(infoHash, peerId, address, direction)
+      if (reason !== null) { wire.destroy(reason); return }
+      peer = this.attach(wire, peerId, direction)
+    })
+    wire.handshake(this.infoHash, this.peerId, { reqq: OUR_REQQ, v: 'seedpay/0.1', p: this.port })
+  }
+
+  private rejectHandshake (infoHash: string, peerId: string, address: string, direction: 'in' | 'out'): string | null {
+    if (infoHash !== this.infoHash) return `wrong info hash ${infoHash}`
+    if (peerId === this.peerId) return 'connected to ourselves'
+    if (this.manager.isBanned(peerId, address)) return 'banned'
+    const existing = this.peers.get(peerId)
+    if (existing === undefined) return null
+    // Both ends keep the connection opened by the lower peer id, so a crossed dial leaves exactly one.
+    const keepOutgoing = this.peerId < peerId
+    if ((direction === 'out') === keepOutgoing) {
+      existing.wire.destroy('duplicate connection')
+      return null
+    }
+    return 'duplicate connection'
+  }
+
+  private attach (wire: PeerWire, peerId: string, direction: 'in' | 'out'): Peer {
+    const peer = new Peer(wire, peerId, this.meta?.pieceCount ?? 0)
+    this.peers.set(peerId, peer)
+    wire.on('wire:extended', ({ handshake }) => {
+      const reqq = handshake['reqq']
+      if (typeof reqq === 'number' && Number.isInteger(reqq) && reqq > 0) peer.reqq = Math.min(reqq, 4096)
+    })
+    wire.on('wire:bitfield', ({ bits }) => {
+      if (this.meta === null) return
+      this.downloader?.onBitfield(peer, bits)
+    })
+    wire.on('wire:have', ({ index }) => {
+      if (this.meta === null) return
+      this.downloader?.onHave(peer, index)
+    })
+    wire.on('wire:unchoke', () => this.downloader?.onUnchoke(peer))
+    wire.on('wire:choke', () => this.downloader?.onChoke(peer))
+    wire.on('wire:interested', () => this.uploader?.rechoke())
+    wire.on('wire:uninterested', () => this.uploader?.rechoke())
+    wire.on('wire:piece', ({ index, offset, data }) => {
+      this.downloaded += data.length
+      if (this.downloader === null) { wire.destroy('protocol violation: block before metadata'); return }
+      this.downloader.onBlock(peer, index, offset, data)
+    })
+    wire.on('wire:request', ({ index, offset, length, respond }) => {
+      if (this.uploader === null) { respond(null); return }
+      this.uploader.onRequest(peer, index, offset, length, respond)
+    })
+    if (this.picker !== null && this.picker.verifiedCount > 0) wire.bitfield(this.picker.bitfield())
+    this.emit('peer:connect', { peerId, address: wire.address, direction })
+    return peer
+  }
+
+  private mountMetadata (wire: PeerWire): void {
+    let handle: MetadataHandle | null = null
+    wire.use(metadataExtension(this.meta?.infoBuffer, h => { handle = h }, err => wire.destroy(`bad ut_metadata message: ${err.message}`)))
+    if (this.meta !== null) return
+    wire.on('wire:extended', () => {
+      if (this.meta !== null || handle === null) return
+      const h: MetadataHandle = handle
+      h.on('warning', (err) => this.log.debug({ err: err.message }, 'ut_metadata'))
+      h.on('metadata', (torrent) => { this.onMetadata(torrent).catch(err => this.log.warn({ err }, 'metadata rejected')) })
+      h.fetch()
+    })
+  }
+
+  private async onMetadata (torrent: Uint8Array): Promise<void> {
+    if (this.meta !== null) return
+    const { default: bencode } = await import('bencode')
+    const info = (bencode.decode(torrent) as { info: unknown }).info
+    const announce = this.init.torrent.kind === 'magnet' ? this.init.torrent.announce : []
+    const meta = await metaFromInfo(bencode.encode(info), this.infoHash, announce)
+    if (this.meta !== null || this.state !== 'running') return
+    this.meta = meta
+    await this.openTorrent(meta)
+    this.log.info({ name: meta.name, pieces: meta.pieceCount }, 'metadata received')
+    for (const peer of this.peers.values()) {
+      peer.pieces = new Uint8Array(meta.pieceCount)
+      peer.wire.setPieceCount(meta.pieceCount)
+      const bits = peer.wire.peerBitfield()
+      if (bits !== null) this.downloader?.onBitfield(peer, bits)
+    }
+    this.emit('metadata', { meta })
+    for (const w of this.metadataWaiters.splice(0)) w(meta)
+    this.uploader?.rechoke()
+  }
+
+  private onVerified (index: number, bytesByPeer: Map<string, number>): void {
+    for (const p of this.peers.values()) p.wire.have(index)
+    this.emit('piece:verified', { index, bytesByPeer })
+    if (this.picker?.done === true) this.finish()
+  }
+
+  private finish (): void {
+    if (this.doneEmitted) return
+    this.doneEmitted = true
+    this.tracker?.completed()
+    for (const p of this.peers.values()) if (p.isSeed) p.wire.destroy('both seeding')
+    this.uploader?.rechoke()
+    this.emit('done', this.stats())
+    if (this.init.seed === false) this.stop().catch(err => this.log.error({ err }, 'stop after done failed'))
+  }
+
+  private ban (peer: Peer, reason: string): void {
+    this.log.warn({ peer: peer.address, reason }, 'peer banned')
+    this.manager.ban(peer.id, peer.address)
+    this.emit('peer:banned', { peerId: peer.id, address: peer.address, reason })
+    peer.wire.destroy(`banned: ${reason}`)
+  }
+
+  private tick (): void {
+    this.downloader?.checkTimeouts()
+    this.emit('progress', this.stats())
+  }
+}
+
+function pick<T extends object, K extends keyof T> (o: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {}
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k]
+  return out
+}

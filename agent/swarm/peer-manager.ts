@@ -1,0 +1,170 @@
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import type { Logger } from 'pino'
+import { formatAddress, parseAddress } from './address.ts'
+
+/** Outgoing TCP connects that take longer than this are abandoned (libtorrent: peer_connect_timeout 15 s; loopback needs far less). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
+/** Dial known-but-unconnected addresses this often. */
+const DIAL_INTERVAL_MS = 2_000
+/** After a failed dial, wait this long (doubling per failure, capped) before dialling that address again. */
+const REDIAL_BASE_MS = 2_000
+const REDIAL_MAX_MS = 120_000
+/** Known addresses kept per torrent; trackers and PEX cannot make this list grow without bound. */
+const MAX_KNOWN_ADDRESSES = 2_000
+
+export interface PeerManagerComponents { logger: Logger }
+export interface PeerManagerInit {
+  /** @default '127.0.0.1' */
+  host?: string
+  /** @default 0 (random) */
+  port?: number
+  /** @default 50 */
+  maxPeers?: number
+  /** @default 5000 */
+  connectTimeoutMs?: number
+  /** Called for every accepted or dialled socket; the engine wraps it in a PeerWire. */
+  onSocket: (socket: Socket, address: string, direction: 'in' | 'out') => void
+}
+
+interface Known { failures: number, nextDialAt: number }
+
+/** TCP listener and dialler with connection limits, per-address backoff and bans. */
+export class PeerManager {
+  private readonly log: Logger
+  private readonly host: string
+  private readonly wantPort: number
+  private readonly maxPeers: number
+  private readonly connectTimeoutMs: number
+  private readonly onSocket: PeerManagerInit['onSocket']
+  private server: Server | null = null
+  private timer: NodeJS.Timeout | null = null
+  private readonly known = new Map<string, Known>()
+  /** Addresses with an open or pending socket. */
+  private readonly open = new Set<string>()
+  private readonly sockets = new Set<Socket>()
+  private readonly bannedAddresses = new Set<string>()
+  private readonly bannedIds = new Set<string>()
+  private listenPort = 0
+  private stopped = false
+
+  constructor (components: PeerManagerComponents, init: PeerManagerInit) {
+    this.log = components.logger
+    this.host = init.host ?? '127.0.0.1'
+    this.wantPort = init.port ?? 0
+    this.maxPeers = init.maxPeers ?? 50
+    this.connectTimeoutMs = init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+    this.onSocket = init.onSocket
+  }
+
+  get port (): number { return this.listenPort }
+  get address (): string { return formatAddress(this.host, this.listenPort) }
+  get connectionCount (): number { return this.open.size }
+
+  async listen (): Promise<number> {
+    const server = createServer({ noDelay: true }, socket => this.accept(socket))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.wantPort, this.host, () => { server.off('error', reject); resolve() })
+    })
+    server.on('error', err => this.log.error({ err }, 'listener error'))
+    const addr = server.address()
+    this.listenPort = typeof addr === 'object' && addr !== null ? addr.port : 0
+    return this.listenPort
+  }
+
+  startDialing (): void {
+    this.timer = setInterval(() => this.dialDue(), DIAL_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  /** Remember an address and dial it as soon as limits allow. Invalid addresses are ignored with a log line. */
+  add (address: string): void {
+    try {
+      const { host, port } = parseAddress(address)
+      address = formatAddress(host, port)
+    } catch (err) {
+      this.log.warn({ address, err: (err as Error).message }, 'ignoring peer address')
+      return
+    }
+    if (address === this.address || this.known.has(address)) return
+    if (this.known.size >= MAX_KNOWN_ADDRESSES) return
+    this.known.set(address, { failures: 0, nextDialAt: 0 })
+    this.dial(address)
+  }
+
+  ban (id: string | null, address: string): void {
+    if (id !== null) this.bannedIds.add(id)
+    this.bannedAddresses.add(address)
+    this.known.delete(address)
+  }
+
+  isBanned (id: string | null, address: string): boolean {
+    return this.bannedAddresses.has(address) || (id !== null && this.bannedIds.has(id))
+  }
+
+  /** A handshaken peer closed: allow redialling its address later. */
+  closed (address: string, failed: boolean): void {
+    this.open.delete(address)
+    const k = this.known.get(address)
+    if (k === undefined) return
+    if (failed) k.failures++
+    else k.failures = 0
+    k.nextDialAt = Date.now() + Math.min(REDIAL_MAX_MS, REDIAL_BASE_MS * 2 ** k.failures)
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    if (this.timer !== null) clearInterval(this.timer)
+    for (const s of this.sockets) s.destroy()
+    const server = this.server
+    this.server = null
+    if (server !== null) await new Promise<void>(resolve => server.close(() => resolve()))
+  }
+
+  private dialDue (): void {
+    const now = Date.now()
+    for (const [address, k] of this.known) {
+      if (this.open.size >= this.maxPeers) return
+      if (k.nextDialAt <= now) this.dial(address)
+    }
+  }
+
+  private dial (address: string): void {
+    if (this.stopped || this.open.has(address) || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) return
+    const { host, port } = parseAddress(address)
+    this.open.add(address)
+    const socket = connect({ host, port, noDelay: true })
+    this.track(socket)
+    const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.connectTimeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      this.onSocket(socket, address, 'out')
+    })
+    socket.once('error', (err: Error) => {
+      clearTimeout(timer)
+      if (!socket.connecting) return
+      this.log.debug({ address, err: err.message }, 'dial failed')
+    })
+    socket.once('close', () => {
+      clearTimeout(timer)
+      if (this.open.has(address) && socket.bytesRead === 0) this.closed(address, true)
+    })
+  }
+
+  private accept (socket: Socket): void {
+    const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
+    if (this.stopped || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) {
+      socket.destroy()
+      return
+    }
+    this.open.add(address)
+    this.track(socket)
+    this.onSocket(socket, address, 'in')
+  }
+
+  private track (socket: Socket): void {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+  }
+}

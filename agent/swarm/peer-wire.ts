@@ -1,0 +1,198 @@
+import type { Socket } from 'node:net'
+import Wire, { type WireExtensionCtor } from 'bittorrent-protocol'
+import type { Logger } from 'pino'
+import { TypedEmitter } from './events.ts'
+import { FrameGuard } from './frame-guard.ts'
+
+/** BEP 3 handshake must arrive promptly; libtorrent uses 10 s for the same purpose. */
+const HANDSHAKE_TIMEOUT_MS = 10_000
+/** BEP 3: peers send keep-alives about every 2 minutes; silence longer than that means the peer is gone. */
+const IDLE_TIMEOUT_MS = 150_000
+
+export type { WireExtensionCtor }
+
+export interface PeerWireEvents {
+  'wire:handshake': { infoHash: string, peerId: string, extended: boolean }
+  'wire:extended': { handshake: Record<string, unknown> }
+  'wire:choke': undefined
+  'wire:unchoke': undefined
+  'wire:interested': undefined
+  'wire:uninterested': undefined
+  'wire:have': { index: number }
+  'wire:bitfield': { bits: Uint8Array }
+  'wire:request': { index: number, offset: number, length: number, respond: (data: Uint8Array | null) => void }
+  'wire:piece': { index: number, offset: number, data: Uint8Array }
+  'wire:cancel': { index: number, offset: number, length: number }
+  'wire:close': { reason: string }
+}
+
+export interface PeerWireComponents { logger: Logger }
+export interface PeerWireInit {
+  socket: Socket
+  /** `host:port` of the remote end. */
+  address: string
+  direction: 'in' | 'out'
+  /** Piece count if the metadata is known (bitfield and have indexes are then checked). */
+  pieceCount?: number
+}
+
+/**
+ * One peer connection. Wraps bittorrent-protocol's Wire so its positional events and public mutable
+ * fields stay here; every malformed input ends in `destroy(reason)` which closes only this peer.
+ */
+export class PeerWire extends TypedEmitter<PeerWireEvents> {
+  readonly address: string
+  readonly direction: 'in' | 'out'
+  /** The bittorrent-protocol wire, for BEP 10 extensions only (they are written against its `use` API). */
+  readonly raw: Wire
+  private readonly socket: Socket
+  private readonly log: Logger
+  private readonly guard = new FrameGuard()
+  private pieceCount: number | null
+  private closed = false
+  private lastReceived = Date.now()
+  private idleTimer: NodeJS.Timeout | null = null
+  private handshakeTimer: NodeJS.Timeout | null = null
+  peerId: string | null = null
+
+  constructor (components: PeerWireComponents, init: PeerWireInit) {
+    super()
+    this.address = init.address
+    this.direction = init.direction
+    this.socket = init.socket
+    this.pieceCount = init.pieceCount ?? null
+    this.guard.pieceCount = this.pieceCount
+    this.log = components.logger.child({ peer: init.address })
+    this.raw = new Wire(init.direction === 'in' ? 'tcpIncoming' : 'tcpOutgoing')
+    this.socket.setNoDelay(true)
+    this.bindRaw()
+    this.bindSocket()
+    this.handshakeTimer = setTimeout(() => this.destroy('no handshake within timeout'), HANDSHAKE_TIMEOUT_MS)
+    this.idleTimer = setInterval(() => {
+      if (Date.now() - this.lastReceived > IDLE_TIMEOUT_MS) this.destroy('idle')
+    }, 10_000)
+    this.idleTimer.unref()
+  }
+
+  get isClosed (): boolean { return this.closed }
+  get amChoking (): boolean { return this.raw.amChoking }
+  get amInterested (): boolean { return this.raw.amInterested }
+  get peerChoking (): boolean { return this.raw.peerChoking }
+  get peerInterested (): boolean { return this.raw.peerInterested }
+  get peerExtended (): Record<string, unknown> { return this.raw.peerExtendedHandshake }
+  /** Whether the peer advertised the named BEP 10 extension. */
+  peerSupports (name: string): boolean { return (this.raw.peerExtendedMapping[name] ?? 0) > 0 }
+
+  /** The peer's pieces as the library tracked them (bitfield plus haves), for use after late metadata. */
+  peerBitfield (): Uint8Array | null {
+    const b = this.raw.peerPieces.buffer
+    return b.length > 0 ? b : null
+  }
+
+  setPieceCount (n: number): void {
+    this.pieceCount = n
+    this.guard.pieceCount = n
+  }
+
+  /** Mount a BEP 10 extension; must happen before `handshake`. */
+  use (ext: WireExtensionCtor): void { this.raw.use(ext) }
+
+  handshake (infoHash: string, peerId: string, extendedHandshake: Record<string, unknown>): void {
+    Object.assign(this.raw.extendedHandshake, extendedHandshake)
+    this.raw.handshake(infoHash, peerId, { dht: false, fast: false })
+    this.raw.setKeepAlive(true)
+  }
+
+  choke (): void { if (!this.closed) this.raw.choke() }
+  unchoke (): void { if (!this.closed) this.raw.unchoke() }
+  interested (): void { if (!this.closed) this.raw.interested() }
+  uninterested (): void { if (!this.closed) this.raw.uninterested() }
+  have (index: number): void { if (!this.closed) this.raw.have(index) }
+  bitfield (bits: Uint8Array): void { if (!this.closed) this.raw.bitfield(bits) }
+  request (index: number, offset: number, length: number): void {
+    if (!this.closed) this.raw.request(index, offset, length, () => {})
+  }
+
+  cancel (index: number, offset: number, length: number): void { if (!this.closed) this.raw.cancel(index, offset, length) }
+  extended (name: string, payload: Uint8Array | Record<string, unknown>): void { if (!this.closed) this.raw.extended(name, payload) }
+
+  /** Close this peer; `reason` is logged and reported in `wire:close`. Idempotent. */
+  destroy (reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer)
+    if (this.idleTimer !== null) clearInterval(this.idleTimer)
+    this.log.debug({ reason }, 'peer closed')
+    this.raw.destroy()
+    this.socket.destroy()
+    this.emit('wire:close', { reason })
+  }
+
+  private bindSocket (): void {
+    const socket = this.socket
+    socket.on('data', (chunk: Buffer) => {
+      this.lastReceived = Date.now()
+      const bad = this.guard.feed(chunk)
+      if (bad !== null) { this.destroy(bad); return }
+      if (!this.raw.write(chunk)) {
+        socket.pause()
+        this.raw.once('drain', () => socket.resume())
+      }
+    })
+    socket.on('error', (err: Error) => this.destroy(`socket error: ${err.message}`))
+    socket.on('close', () => this.destroy('socket closed'))
+    socket.on('end', () => this.destroy('remote ended connection'))
+    this.raw.pipe(socket)
+  }
+
+  private bindRaw (): void {
+    const w = this.raw
+    const on = (ev: string, fn: (...a: never[]) => void): void => { w.on(ev, fn) }
+    on('handshake', (infoHash: string, peerId: string, ext: Record<string, boolean>) => {
+      if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer)
+      this.handshakeTimer = null
+      this.peerId = peerId
+      this.emit('wire:handshake', { infoHash, peerId, extended: ext['extended'] === true })
+    })
+    on('extended', (ext: string, payload: unknown) => {
+      if (ext === 'handshake') this.emit('wire:extended', { handshake: payload as Record<string, unknown> })
+    })
+    on('choke', () => this.emit('wire:choke', undefined))
+    on('unchoke', () => this.emit('wire:unchoke', undefined))
+    on('interested', () => this.emit('wire:interested', undefined))
+    on('uninterested', () => this.emit('wire:uninterested', undefined))
+    on('have', (index: number) => {
+      if (this.pieceCount !== null && index >= this.pieceCount) { this.destroy(`have for piece ${index} of ${this.pieceCount}`); return }
+      this.emit('wire:have', { index })
+    })
+    on('bitfield', (bf: { buffer: Uint8Array }) => {
+      const bits = bf.buffer
+      if (this.pieceCount !== null && !spareBitsClear(bits, this.pieceCount)) { this.destroy('bitfield has spare bits set'); return }
+      this.emit('wire:bitfield', { bits })
+    })
+    on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
+      this.emit('wire:request', {
+        index,
+        offset,
+        length,
+        respond: (data) => { if (!this.closed) respond(data === null ? new Error('refused') : null, data ?? undefined) }
+      })
+    })
+    on('piece', (index: number, offset: number, data: Uint8Array) => this.emit('wire:piece', { index, offset, data }))
+    on('cancel', (index: number, offset: number, length: number) => this.emit('wire:cancel', { index, offset, length }))
+    on('unknownmessage', () => {})
+    on('error', (err: Error) => this.destroy(`wire error: ${err.message}`))
+    on('close', () => this.destroy('wire closed'))
+    on('finish', () => this.destroy('wire finished'))
+  }
+}
+
+/** BEP 3: spare bits at the end of a bitfield must be zero. */
+function spareBitsClear (bits: Uint8Array, pieceCount: number): boolean {
+  const bytes = Math.ceil(pieceCount / 8)
+  if (bits.length !== bytes) return false
+  const spare = bytes * 8 - pieceCount
+  if (spare === 0) return true
+  const mask = (1 << spare) - 1
+  return ((bits[bytes - 1] ?? 0) & mask) === 0
+}

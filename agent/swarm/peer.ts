@@ -1,0 +1,107 @@
+import type { PeerWire } from './peer-wire.ts'
+import type { ChokerPeer } from './choker.ts'
+
+/** BEP 10 `reqq` default when a peer does not advertise one (libtorrent's historical default). */
+export const DEFAULT_PEER_REQQ = 250
+/** Never queue more than this many requests at one peer, whatever its reqq says. */
+const MAX_QUEUE_DEPTH = 1000
+/** Starting queue depth: deep enough to fill a loopback link within a few round trips. */
+const INITIAL_QUEUE_DEPTH = 128
+/** Fewest requests kept in flight once a peer is unchoked. */
+const MIN_QUEUE_DEPTH = 8
+/** Aim to have this much time's worth of data requested (bandwidth-delay product over a generous RTT). */
+const QUEUE_TIME_S = 0.5
+
+/** Bytes per second over a short sliding window (1 s buckets). */
+export class RateMeter {
+  private readonly buckets = new Float64Array(5)
+  private last = 0
+  total = 0
+
+  add (bytes: number, now = Date.now()): void {
+    this.roll(now)
+    this.buckets[this.last % this.buckets.length]! += bytes
+    this.total += bytes
+  }
+
+  rate (now = Date.now()): number {
+    this.roll(now)
+    let sum = 0
+    for (const b of this.buckets) sum += b
+    return sum / this.buckets.length
+  }
+
+  private roll (now: number): void {
+    const sec = Math.floor(now / 1000)
+    if (this.last === 0) { this.last = sec; return }
+    for (let s = this.last + 1; s <= sec && s <= this.last + this.buckets.length; s++) this.buckets[s % this.buckets.length] = 0
+    if (sec > this.last) this.last = sec
+  }
+}
+
+/** Our view of one connected, handshaken peer. */
+export class Peer implements ChokerPeer {
+  readonly wire: PeerWire
+  readonly id: string
+  readonly address: string
+  /** Pieces the peer has (1 byte per piece for O(1) checks). */
+  pieces: Uint8Array
+  pieceTotal = 0
+  /** Requests we sent and still wait for: key → time sent. */
+  readonly outstanding = new Map<number, number>()
+  /** Requests we gave up on; a late block for one of these is dropped, not a violation. */
+  readonly abandoned = new Set<number>()
+  readonly down = new RateMeter()
+  readonly up = new RateMeter()
+  /** Peer's advertised max outstanding requests (BEP 10 `reqq`). */
+  reqq = DEFAULT_PEER_REQQ
+  depth = INITIAL_QUEUE_DEPTH
+  strikes = 0
+  snubbed = false
+  lastBlockAt = Date.now()
+  /** Upload reads in flight for this peer. */
+  reading = 0
+
+  constructor (wire: PeerWire, id: string, pieceCount: number) {
+    this.wire = wire
+    this.id = id
+    this.address = wire.address
+    this.pieces = new Uint8Array(pieceCount)
+  }
+
+  get interested (): boolean { return this.wire.peerInterested }
+  get downloadRate (): number { return this.down.rate() }
+  get uploadRate (): number { return this.up.rate() }
+  get isSeed (): boolean { return this.pieces.length > 0 && this.pieceTotal === this.pieces.length }
+  supports (extension: string): boolean { return this.wire.peerSupports(extension) }
+
+  readonly has = (i: number): boolean => this.pieces[i] === 1
+
+  setHave (i: number): boolean {
+    if (this.pieces[i] === 1) return false
+    this.pieces[i] = 1
+    this.pieceTotal++
+    return true
+  }
+
+  setBitfield (bits: Uint8Array): void {
+    this.pieceTotal = 0
+    for (let i = 0; i < this.pieces.length; i++) {
+      const v = ((bits[i >> 3] ?? 0) >> (7 - (i & 7))) & 1
+      this.pieces[i] = v
+      this.pieceTotal += v
+    }
+  }
+
+  /** Requests to keep in flight: enough for QUEUE_TIME_S at the current rate, within the peer's reqq. */
+  targetDepth (blockLength: number): number {
+    const byRate = Math.ceil((this.down.rate() * QUEUE_TIME_S) / blockLength)
+    this.depth = Math.max(this.depth, byRate, MIN_QUEUE_DEPTH)
+    return Math.min(this.depth, this.reqq, MAX_QUEUE_DEPTH)
+  }
+}
+
+/** One number per block request, so outstanding sets avoid string keys on the hot path. */
+export function blockKey (index: number, offset: number): number {
+  return index * 0x10000 + offset / 16384
+}

@@ -1,0 +1,293 @@
+/**
+ * Which blocks to ask which peer for: finish pieces already started, then rarest first (random among
+ * equals, random first piece), then endgame duplicates. Holds in-flight piece buffers until verified.
+ */
+
+/** BEP 3: de-facto request size; every client serves 16 KiB blocks. */
+export const BLOCK_LENGTH = 16 * 1024
+/** Endgame: how many peers may be asked for the same block at once. */
+const ENDGAME_DUPLICATES = 2
+/** Rebuild the rarest-first order at most this often; availability changes on every `have`. */
+const REORDER_INTERVAL_MS = 1000
+
+export interface BlockRequest { index: number, offset: number, length: number }
+
+export interface CompletedPiece {
+  index: number
+  data: Buffer
+  /** Sender peer id per block, in block order. */
+  senders: string[]
+}
+
+interface Active {
+  index: number
+  length: number
+  blocks: number
+  /** Outstanding requests per block (0 = free). */
+  requested: Uint8Array
+  received: Uint8Array
+  receivedCount: number
+  /** First block index that might still be free; blocks before it are requested or received. */
+  cursor: number
+  data: Buffer | null
+  senders: string[]
+  /** Peer that started the piece; others leave it alone so a corrupt piece has one sender (until endgame). */
+  owner: string | null
+}
+
+export interface PickerInit {
+  pieceCount: number
+  pieceLength: number
+  lastPieceLength: number
+  /** Pieces already on disk and verified. */
+  have?: boolean[]
+  random?: () => number
+}
+
+export class Picker {
+  readonly pieceCount: number
+  private readonly pieceLength: number
+  private readonly lastPieceLength: number
+  private readonly have: Uint8Array
+  private readonly availability: Uint32Array
+  private readonly active = new Map<number, Active>()
+  /** Complete pieces being hashed or written: neither wanted nor had. */
+  private readonly pending = new Set<number>()
+  private readonly random: () => number
+  private haveCount = 0
+  private endgameActive = false
+  private order: number[] = []
+  private head = 0
+  private dirty = true
+  private orderedAt = 0
+
+  constructor (init: PickerInit) {
+    this.pieceCount = init.pieceCount
+    this.pieceLength = init.pieceLength
+    this.lastPieceLength = init.lastPieceLength
+    this.have = new Uint8Array(init.pieceCount)
+    this.availability = new Uint32Array(init.pieceCount)
+    this.random = init.random ?? Math.random
+    init.have?.forEach((h, i) => { if (h) { this.have[i] = 1; this.haveCount++ } })
+  }
+
+  get done (): boolean { return this.haveCount === this.pieceCount }
+  get verifiedCount (): number { return this.haveCount }
+  hasPiece (index: number): boolean { return this.have[index] === 1 }
+  pieceSize (index: number): number { return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength }
+
+  /** Bytes verified so far. */
+  get verifiedBytes (): number {
+    let n = this.haveCount * this.pieceLength
+    if (this.have[this.pieceCount - 1] === 1) n += this.lastPieceLength - this.pieceLength
+    return n
+  }
+
+  /** Bitfield of verified pieces, BEP 3 bit order. */
+  bitfield (): Uint8Array {
+    const bits = new Uint8Array(Math.ceil(this.pieceCount / 8))
+    for (let i = 0; i < this.pieceCount; i++) if (this.have[i] === 1) bits[i >> 3]! |= 0x80 >> (i & 7)
+    return bits
+  }
+
+  addAvailability (index: number, delta: number): void {
+    if (index >= this.pieceCount) return
+    this.availability[index] = Math.max(0, (this.availability[index] ?? 0) + delta)
+    this.dirty = true
+  }
+
+  addBitfield (has: (i: number) => boolean, delta: number): void {
+    for (let i = 0; i < this.pieceCount; i++) if (has(i)) this.availability[i]! += delta
+    this.dirty = true
+  }
+
+  /**
+   * Up to `max` blocks this peer can serve. `mine` says whether the peer already has the block in flight
+   * (endgame must not ask the same peer twice).
+   */
+  next (has: (i: number) => boolean, max: number, mine: (index: number, offset: number) => boolean, peer: string): BlockRequest[] {
+    const out: BlockRequest[] = []
+    if (max <= 0 || this.done) return out
+    for (const a of this.active.values()) {
+      if (out.length >= max) return out
+      if ((a.owner === peer || a.owner === null) && a.cursor < a.blocks && has(a.index)) {
+        a.owner = peer
+        this.takeFree(a, max, out)
+      }
+    }
+    while (out.length < max) {
+      const index = this.pickNew(has)
+      if (index === -1) break
+      const a = this.start(index, peer)
+      this.takeFree(a, max, out)
+    }
+    if (out.length < max) this.endgame(has, max, mine, out)
+    return out
+  }
+
+  /** A request was cancelled, refused or timed out: the block is free again (unless received). */
+  release (index: number, offset: number): void {
+    const a = this.active.get(index)
+    if (a === undefined) return
+    const b = offset / BLOCK_LENGTH
+    if ((a.requested[b] ?? 0) > 0) a.requested[b]!--
+    if (a.requested[b] === 0 && a.received[b] === 0 && b < a.cursor) a.cursor = b
+  }
+
+  /**
+   * Store a received block. Returns the whole piece when its last block lands, `null` when more blocks
+   * are due, or `'unexpected'` if the block does not belong to any piece in flight (or was already received).
+   */
+  receive (index: number, offset: number, data: Uint8Array, sender: string): CompletedPiece | null | 'duplicate' | 'unexpected' {
+    const a = this.active.get(index)
+    if (a === undefined) return this.have[index] === 1 || this.pending.has(index) ? 'duplicate' : 'unexpected'
+    const b = offset / BLOCK_LENGTH
+    if (!Number.isInteger(b) || b >= a.blocks || data.length !== blockLength(a.length, b)) return 'unexpected'
+    if (a.received[b] === 1) return 'duplicate'
+    if (a.requested[b] === 0) return 'unexpected'
+    a.data ??= Buffer.allocUnsafe(a.length)
+    a.data.set(data, offset)
+    a.received[b] = 1
+    a.requested[b]!--
+    a.receivedCount++
+    a.senders[b] = sender
+    if (a.receivedCount < a.blocks) return null
+    this.active.delete(index)
+    this.pending.add(index)
+    return { index, data: a.data, senders: a.senders }
+  }
+
+  /** The piece hashed correctly and is on disk. */
+  verified (index: number): void {
+    this.pending.delete(index)
+    if (this.have[index] === 1) return
+    this.have[index] = 1
+    this.haveCount++
+  }
+
+  /** The piece failed its hash: every block is wanted again. */
+  failed (index: number): void {
+    this.pending.delete(index)
+    this.dirty = true
+    this.orderedAt = 0
+  }
+
+  /** Whether any peer has a request outstanding for this block (for endgame cancels). */
+  isActive (index: number): boolean { return this.active.has(index) }
+
+  private takeFree (a: Active, max: number, out: BlockRequest[]): void {
+    for (let b = a.cursor; b < a.blocks && out.length < max; b++) {
+      if (a.requested[b] !== 0 || a.received[b] !== 0) {
+        if (b === a.cursor) a.cursor++
+        continue
+      }
+      a.requested[b] = 1
+      if (b === a.cursor) a.cursor++
+      out.push({ index: a.index, offset: b * BLOCK_LENGTH, length: blockLength(a.length, b) })
+    }
+  }
+
+  private endgame (has: (i: number) => boolean, max: number, mine: (i: number, o: number) => boolean, out: BlockRequest[]): void {
+    if (this.unstartedExists()) return
+    // Blocks taken earlier in this same call are not yet in the caller's outstanding set.
+    const taken = new Set(out.map(r => r.index * 0x10000 + r.offset / BLOCK_LENGTH))
+    for (const a of this.active.values()) {
+      if (!has(a.index)) continue
+      for (let b = 0; b < a.blocks && out.length < max; b++) {
+        const r = a.requested[b] ?? 0
+        if (a.received[b] !== 0 || r >= ENDGAME_DUPLICATES || taken.has(a.index * 0x10000 + b) || mine(a.index, b * BLOCK_LENGTH)) continue
+        a.requested[b] = r + 1
+        if (r > 0) this.endgameActive = true
+        out.push({ index: a.index, offset: b * BLOCK_LENGTH, length: blockLength(a.length, b) })
+      }
+      if (out.length >= max) return
+    }
+  }
+
+  private unstartedExists (): boolean {
+    this.reorder()
+    for (let i = this.head; i < this.order.length; i++) {
+      const p = this.order[i]!
+      if (this.wanted(p)) return true
+    }
+    return false
+  }
+
+  private wanted (p: number): boolean {
+    return this.have[p] === 0 && !this.active.has(p) && !this.pending.has(p)
+  }
+
+  /** Endgame duplicates have been handed out; the caller should cancel the losers when a block lands. */
+  get inEndgame (): boolean { return this.endgameActive }
+
+  /** The peer left or choked us: its pieces may be finished by anyone. */
+  disown (peer: string): void {
+    for (const a of this.active.values()) if (a.owner === peer) a.owner = null
+  }
+
+  private start (index: number, owner: string): Active {
+    const length = this.pieceSize(index)
+    const blocks = Math.ceil(length / BLOCK_LENGTH)
+    const a: Active = {
+      index,
+      length,
+      blocks,
+      requested: new Uint8Array(blocks),
+      received: new Uint8Array(blocks),
+      receivedCount: 0,
+      cursor: 0,
+      data: null,
+      senders: new Array<string>(blocks).fill(''),
+      owner
+    }
+    this.active.set(index, a)
+    return a
+  }
+
+  private pickNew (has: (i: number) => boolean): number {
+    this.reorder()
+    if (this.haveCount === 0 && this.active.size === 0) {
+      // Random first piece: a newcomer gets something to trade quickly instead of the swarm's rarest.
+      const n = this.order.length
+      const start = Math.floor(this.random() * n)
+      for (let k = 0; k < n; k++) {
+        const p = this.order[(start + k) % n]!
+        if (this.wanted(p) && has(p)) return p
+      }
+      return -1
+    }
+    while (this.head < this.order.length) {
+      const p = this.order[this.head]!
+      if (!this.wanted(p)) this.head++
+      else break
+    }
+    for (let i = this.head; i < this.order.length; i++) {
+      const p = this.order[i]!
+      if (this.wanted(p) && has(p)) return p
+    }
+    return -1
+  }
+
+  private reorder (): void {
+    const now = Date.now()
+    if (!this.dirty || (now - this.orderedAt < REORDER_INTERVAL_MS && this.head < this.order.length)) return
+    const order: number[] = []
+    for (let i = 0; i < this.pieceCount; i++) if (this.wanted(i)) order.push(i)
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(this.random() * (i + 1))
+      const t = order[i]!
+      order[i] = order[j]!
+      order[j] = t
+    }
+    const av = this.availability
+    order.sort((x, y) => av[x]! - av[y]!)
+    this.order = order
+    this.head = 0
+    this.dirty = false
+    this.orderedAt = now
+  }
+}
+
+function blockLength (pieceLength: number, block: number): number {
+  return Math.min(BLOCK_LENGTH, pieceLength - block * BLOCK_LENGTH)
+}

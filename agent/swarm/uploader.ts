@@ -1,0 +1,91 @@
+import type { Logger } from 'pino'
+import { MAX_BLOCK_LENGTH } from './frame-guard.ts'
+import type { Peer } from './peer.ts'
+import type { Picker } from './picker.ts'
+import type { Storage } from './storage.ts'
+import { Choker, RECHOKE_INTERVAL_MS, type ChokerInit } from './choker.ts'
+
+/** Requests we advertise we can queue per peer (BEP 10 `reqq`); fast peers need hundreds in flight. */
+export const OUR_REQQ = 1000
+/** A peer with more unanswered requests than this is flooding us (twice what we advertised). */
+const MAX_PEER_PENDING = 2 * OUR_REQQ
+
+export interface UploaderHooks {
+  uploaded(peer: Peer, index: number, offset: number, length: number): void
+  violation(peer: Peer, reason: string): void
+}
+
+/** Serves block requests from disk and runs the choker. */
+export class Uploader {
+  private readonly log: Logger
+  private readonly storage: Storage
+  private readonly picker: Picker
+  private readonly peers: ReadonlyMap<string, Peer>
+  private readonly hooks: UploaderHooks
+  readonly choker: Choker
+  private timer: NodeJS.Timeout | null = null
+
+  constructor (
+    components: { logger: Logger, storage: Storage, picker: Picker, peers: ReadonlyMap<string, Peer>, hooks: UploaderHooks },
+    init: ChokerInit = {}
+  ) {
+    this.log = components.logger
+    this.storage = components.storage
+    this.picker = components.picker
+    this.peers = components.peers
+    this.hooks = components.hooks
+    this.choker = new Choker(init)
+  }
+
+  start (): void {
+    this.timer = setInterval(() => this.rechoke(true), RECHOKE_INTERVAL_MS)
+    this.timer.unref()
+  }
+
+  stop (): void {
+    if (this.timer !== null) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  /** Recompute who is unchoked; `tick` rotates the optimistic slot. Cheap enough to call on any change. */
+  rechoke (tick = false): void {
+    const peers = [...this.peers.values()].filter(p => !p.wire.isClosed)
+    const unchoke = this.choker.select(peers, this.picker.done, tick)
+    for (const p of peers) {
+      if (unchoke.has(p.id)) p.wire.unchoke()
+      else p.wire.choke()
+    }
+  }
+
+  onRequest (peer: Peer, index: number, offset: number, length: number, respond: (data: Uint8Array | null) => void): void {
+    if (index >= this.picker.pieceCount) {
+      this.hooks.violation(peer, `request for piece ${index} of ${this.picker.pieceCount}`)
+      return
+    }
+    const size = this.picker.pieceSize(index)
+    if (length === 0 || length > MAX_BLOCK_LENGTH || offset + length > size) {
+      this.hooks.violation(peer, `request ${index}:${offset}+${length} outside piece of ${size}`)
+      return
+    }
+    if (peer.reading >= MAX_PEER_PENDING) {
+      this.hooks.violation(peer, `more than ${MAX_PEER_PENDING} requests outstanding`)
+      return
+    }
+    if (!this.picker.hasPiece(index) || !this.choker.policy.canServe(peer)) {
+      respond(null)
+      return
+    }
+    peer.reading++
+    this.storage.read(index, offset, length).then(data => {
+      peer.reading--
+      if (peer.wire.isClosed || peer.wire.amChoking) return
+      respond(data)
+      peer.up.add(length)
+      this.hooks.uploaded(peer, index, offset, length)
+    }).catch((err: Error) => {
+      peer.reading--
+      this.log.error({ err, index, offset }, 'read for upload failed')
+      respond(null)
+    })
+  }
+}

@@ -1,0 +1,3 @@
+declare module 'streamx' {
+  export class Duplex {}
+}
