@@ -1,0 +1,87 @@
+/** Errors of the payment core. Each carries the values that explain it. */
+
+/** The native secp256k1 binding could not be loaded; verification would be ~30x slower, so we refuse. */
+export class NativeSecp256k1UnavailableError extends Error {
+  constructor (override readonly cause: unknown) {
+    super(`native secp256k1 binding failed to load (${String(cause)}): rebuild it with \`npm rebuild secp256k1\``)
+    this.name = 'NativeSecp256k1UnavailableError'
+  }
+}
+
+/** A value was negative or does not fit its wire or contract width. */
+export class InvalidAmountError extends Error {
+  constructor (readonly field: string, readonly value: bigint, readonly max?: bigint) {
+    super(`${field} ${value} is out of range${max !== undefined ? ` [0, ${max}]` : ''}`)
+    this.name = 'InvalidAmountError'
+  }
+}
+
+/** Why a receipt was refused; `code` is what the wire reports to the peer. */
+export type ReceiptRefusal = 'bad-signature' | 'unauthorised-signer' | 'stale' | 'underpaid' | 'out-of-range'
+
+/** Base class of every refused receipt. */
+export class InvalidReceiptError extends Error {
+  constructor (readonly refusal: ReceiptRefusal, message: string) {
+    super(message)
+    this.name = 'InvalidReceiptError'
+  }
+}
+
+/** The signature is malformed (not 64 bytes, high s, r or s out of range) or recovers to no key. */
+export class InvalidSignatureError extends InvalidReceiptError {
+  constructor (readonly reason: string) {
+    super('bad-signature', `invalid receipt signature: ${reason}`)
+    this.name = 'InvalidSignatureError'
+  }
+}
+
+/** The signature is valid but by a key that may not sign for this payer (forged, or another domain). */
+export class UnauthorisedSignerError extends InvalidReceiptError {
+  constructor (readonly payer: string, readonly recovered: string) {
+    super('unauthorised-signer', `receipt for payer ${payer} signed by ${recovered}, not the payer or its signer`)
+    this.name = 'UnauthorisedSignerError'
+  }
+}
+
+/** The receipt's cumulative bytes or amount is below (or equal to) what the channel already holds. */
+export class StaleReceiptError extends InvalidReceiptError {
+  constructor (
+    readonly held: { bytes: bigint, amount: bigint },
+    readonly got: { bytes: bigint, amount: bigint }
+  ) {
+    super('stale', `receipt (${got.bytes} B, ${got.amount}) does not advance the held one (${held.bytes} B, ${held.amount})`)
+    this.name = 'StaleReceiptError'
+  }
+}
+
+/** The receipt's amount is below price × bytes at the agreed price. */
+export class UnderpaidReceiptError extends InvalidReceiptError {
+  constructor (readonly bytes: bigint, readonly amount: bigint, readonly owed: bigint, readonly pricePerMiB: bigint) {
+    super('underpaid', `receipt pays ${amount} for ${bytes} B, owed ${owed} at ${pricePerMiB}/MiB`)
+    this.name = 'UnderpaidReceiptError'
+  }
+}
+
+/** A receipt's value exceeds the widths settleBatch packs (bytes uint64, amount uint128). */
+export class ReceiptOutOfRangeError extends InvalidReceiptError {
+  constructor (readonly field: 'bytes' | 'amount', readonly value: bigint) {
+    super('out-of-range', `receipt ${field} ${value} exceeds the settleBatch width`)
+    this.name = 'ReceiptOutOfRangeError'
+  }
+}
+
+/** The payee's terms are unacceptable to the payer. */
+export class TermsRefusedError extends Error {
+  constructor (readonly reason: 'price' | 'chain' | 'escrow' | 'self', message: string) {
+    super(message)
+    this.name = 'TermsRefusedError'
+  }
+}
+
+/** `hello.last` is not a receipt this payer signed for this channel. */
+export class ForeignResyncReceiptError extends Error {
+  constructor (readonly recovered: string, readonly expected: readonly string[]) {
+    super(`resync receipt recovers to ${recovered}, not one of our keys ${expected.join(', ')}`)
+    this.name = 'ForeignResyncReceiptError'
+  }
+}

@@ -1,0 +1,12 @@
+/** The payment core: receipts, signing, fast verification, prices, credit. Pure: no sockets, SQLite or chains. */
+export * from './receipt.ts'
+export * from './errors.ts'
+export * from './bytes.ts'
+export { MIB, MAX_RECEIPT_BYTES, MAX_RECEIPT_AMOUNT, MAX_PRICE, amountFor } from './price.ts'
+export { ReceiptHasher } from './digest.ts'
+export { HotKeySigner, type ReceiptSigner } from './signer.ts'
+export { ReceiptVerifier, SIGNATURE_LENGTH, type SignerDirectory, type ReceiptVerifierInit, type ReceiptVerifierComponents } from './verifier.ts'
+export { CreditPolicy, DEFAULT_CREDIT, type CreditPolicyInit } from './credit.ts'
+export { checkTerms, type PeerTerms } from './terms.ts'
+export { PayeeChannel, type SignedReceipt, type PayeeChannelInit, type PayeeChannelComponents } from './payee-channel.ts'
+export { PayerChannel, type PayerChannelInit, type PayerChannelComponents } from './payer-channel.ts'

@@ -1,0 +1,121 @@
+/**
+ * A payee's view of one channel (one payer, one payee, one escrow) during a session: bytes served, the
+ * newest receipt held, and the choke state the credit policy derives from them. Pure state: the caller
+ * stores an accepted receipt durably between `check` and `commit`.
+ */
+import { amountFor, MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from './price.ts'
+import { CreditPolicy } from './credit.ts'
+import { ReceiptOutOfRangeError, StaleReceiptError, UnderpaidReceiptError } from './errors.ts'
+import type { ReceiptVerifier } from './verifier.ts'
+import type { Address } from './bytes.ts'
+
+/** A receipt as a channel holds it: cumulative values and the 64-byte compact signature. */
+export interface SignedReceipt {
+  bytes: bigint
+  amount: bigint
+  sig: Uint8Array
+}
+
+export interface PayeeChannelComponents {
+  verifier: ReceiptVerifier
+  policy: CreditPolicy
+}
+
+export interface PayeeChannelInit {
+  payer: Address
+  payee: Address
+  /** Our price for this session, token base units per MiB. */
+  pricePerMiB: bigint
+  /** The newest receipt held from this payer when the session starts (from the ledger). @default none */
+  held?: SignedReceipt | null
+  /** Largest block we serve; the choke decision reserves room for one. @default 16 KiB */
+  blockLength?: number
+}
+
+export class PayeeChannel {
+  readonly payer: Address
+  readonly payee: Address
+  readonly pricePerMiB: bigint
+  /** What the session started from; receipts are priced from here so a price change is not retroactive. */
+  readonly base: { bytes: bigint, amount: bigint }
+  private heldReceipt: SignedReceipt | null
+  private servedBytes: bigint
+  private isChoked = false
+  private readonly blockLength: bigint
+  private readonly verifier: ReceiptVerifier
+  private readonly policy: CreditPolicy
+
+  constructor (components: PayeeChannelComponents, init: PayeeChannelInit) {
+    this.verifier = components.verifier
+    this.policy = components.policy
+    this.payer = init.payer
+    this.payee = init.payee
+    this.pricePerMiB = init.pricePerMiB
+    this.heldReceipt = init.held ?? null
+    this.base = { bytes: this.heldReceipt?.bytes ?? 0n, amount: this.heldReceipt?.amount ?? 0n }
+    this.servedBytes = this.base.bytes
+    this.blockLength = BigInt(init.blockLength ?? 16 * 1024)
+  }
+
+  get held (): SignedReceipt | null { return this.heldReceipt }
+  /** Cumulative bytes served on this channel (including bytes covered by receipts of earlier sessions). */
+  get served (): bigint { return this.servedBytes }
+  /** Bytes served and not yet covered by a receipt; a receipt covering more (prepayment) makes it 0. */
+  get unpaid (): bigint {
+    const paid = this.heldReceipt?.bytes ?? 0n
+    return this.servedBytes > paid ? this.servedBytes - paid : 0n
+  }
+
+  get choked (): boolean { return this.isChoked }
+
+  mayServe (length: number): boolean {
+    return !this.isChoked && this.policy.mayServe(this.unpaid, BigInt(length))
+  }
+
+  /**
+   * Counts `length` bytes served.
+   * @returns true if this choked the payer
+   */
+  onServed (length: number): boolean {
+    this.servedBytes += BigInt(length)
+    return this.updateChoke() === 'choked'
+  }
+
+  /**
+   * Throws an InvalidReceiptError subclass unless the receipt advances the channel, pays at least our price
+   * for its bytes, and is signed by the payer or its signer. Cheap checks run before the signature.
+   */
+  check (receipt: { bytes: bigint, amount: bigint, sig: Uint8Array }): void {
+    if (receipt.bytes > MAX_RECEIPT_BYTES) throw new ReceiptOutOfRangeError('bytes', receipt.bytes)
+    if (receipt.amount > MAX_RECEIPT_AMOUNT) throw new ReceiptOutOfRangeError('amount', receipt.amount)
+    const held = this.heldReceipt
+    if (held !== null) {
+      const behind = receipt.bytes < held.bytes || receipt.amount < held.amount
+      const same = receipt.bytes === held.bytes && receipt.amount === held.amount
+      if (behind || same) throw new StaleReceiptError(held, receipt)
+    }
+    if (receipt.bytes >= this.base.bytes) {
+      const owed = amountFor(receipt.bytes - this.base.bytes, this.pricePerMiB)
+      if (receipt.amount - this.base.amount < owed) {
+        throw new UnderpaidReceiptError(receipt.bytes, receipt.amount, this.base.amount + owed, this.pricePerMiB)
+      }
+    }
+    this.verifier.verify(this.payer, this.payee, receipt.bytes, receipt.amount, receipt.sig)
+  }
+
+  /**
+   * Makes a checked (and durably stored) receipt the newest.
+   * @returns 'unchoked' if it lifted the choke
+   */
+  commit (receipt: SignedReceipt): 'unchoked' | null {
+    this.heldReceipt = receipt
+    return this.updateChoke() === 'unchoked' ? 'unchoked' : null
+  }
+
+  private updateChoke (): 'choked' | 'unchoked' | null {
+    const next = this.policy.choked(this.unpaid, this.isChoked, this.blockLength)
+    if (next === this.isChoked) return null
+    this.isChoked = next
+    return next ? 'choked' : 'unchoked'
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * What a payer accepts from a payee: the same chain and escrow as its own (a receipt for another domain
+ * could never be cashed where its money is) and a price no higher than its maximum.
+ */
+import { TermsRefusedError } from './errors.ts'
+import type { Address } from './bytes.ts'
+import type { EscrowDomain } from './receipt.ts'
+
+export interface PeerTerms {
+  chainId: bigint
+  escrow: Address
+  account: Address
+  pricePerMiB: bigint
+  credit: bigint
+}
+
+/** Throws TermsRefusedError unless `peer` may be paid by `self` at most `maxPricePerMiB`. */
+export function checkTerms (self: { domain: EscrowDomain, account: Address }, peer: PeerTerms, maxPricePerMiB: bigint): void {
+  if (peer.chainId !== self.domain.chainId) {
+    throw new TermsRefusedError('chain', `peer is on chain ${peer.chainId}, we are on ${self.domain.chainId}`)
+  }
+  if (peer.escrow !== self.domain.escrow.toLowerCase()) {
+    throw new TermsRefusedError('escrow', `peer uses escrow ${peer.escrow}, we use ${self.domain.escrow}`)
+  }
+  if (peer.account === self.account) throw new TermsRefusedError('self', `peer announces our own account ${peer.account}`)
+  if (peer.pricePerMiB > maxPricePerMiB) {
+    throw new TermsRefusedError('price', `peer asks ${peer.pricePerMiB}/MiB, we pay at most ${maxPricePerMiB}/MiB`)
+  }
+}
