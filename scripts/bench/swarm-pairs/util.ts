@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+export const SEEDPAY_BIN = fileURLToPath(new URL('../../../bin/seedpay.js', import.meta.url))
+
+export interface JsonEvent { event: string, time: string, [k: string]: unknown }
+
+/** A `seedpay` child printing JSON event lines; `next(name)` waits for the next event of that name. */
+export class SeedpayChild {
+  readonly proc: ChildProcess
+  private readonly seen: JsonEvent[] = []
+  private readonly waiters: Array<{ name: string, resolve: (e: JsonEvent) => void }> = []
+  readonly exited: Promise<number>
+  stderr = ''
+
+  constructor (args: string[]) {
+    this.proc = spawn(process.execPath, [SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
+    createInterface({ input: this.proc.stdout! }).on('line', line => {
+      let ev: JsonEvent
+      try { ev = JSON.parse(line) as JsonEvent } catch { return }
+      const i = this.waiters.findIndex(w => w.name === ev.event)
+      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev)
+      else this.seen.push(ev)
+    })
+    this.exited = new Promise(resolve => this.proc.once('exit', (code, sig) => resolve(code ?? (sig !== null ? 128 : 1))))
+  }
+
+  async next (name: string, timeoutMs = 600_000): Promise<JsonEvent> {
+    const i = this.seen.findIndex(e => e.event === name)
+    if (i >= 0) return this.seen.splice(i, 1)[0]!
+    return await new Promise<JsonEvent>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no "${name}" event within ${timeoutMs} ms; stderr: ${this.stderr}`)), timeoutMs)
+      this.waiters.push({ name, resolve: (e) => { clearTimeout(t); resolve(e) } })
+      void this.exited.then(code => { clearTimeout(t); reject(new Error(`seedpay exited ${code} before "${name}"; stderr: ${this.stderr}`)) })
+    })
+  }
+
+  /** SIGINT (clean stop) and wait for exit. */
+  async stop (): Promise<number> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGINT')
+    return await this.exited
+  }
+}

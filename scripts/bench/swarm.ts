@@ -1,0 +1,75 @@
+/**
+ * Swarm throughput benchmark: one torrent, every pair in scripts/bench/swarm-pairs/ (sender → receiver over
+ * 127.0.0.1), MB/s plus whatever each pair measures. Last stdout line is one JSON object.
+ *
+ *   npm run bench:swarm [-- <MiB>]          size also via SWARM_BENCH_MIB (default 256)
+ *   SWARM_BENCH_PIECE_KIB=256               piece length (default 256 KiB)
+ *   SWARM_BENCH_PAIRS=agent-agent,debian-x  run only these pair files
+ */
+import { mkdtemp, readdir, rm, writeFile, open } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { tmpdir, cpus } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTorrentFile } from '../../agent/swarm/index.ts'
+import type { SwarmPair, PairResult } from './swarm-pairs/types.ts'
+
+const PAIRS_DIR = fileURLToPath(new URL('./swarm-pairs/', import.meta.url))
+const NOT_PAIRS = new Set(['types.ts', 'util.ts'])
+
+async function writeRandomFile (path: string, bytes: number): Promise<void> {
+  const fh = await open(path, 'w')
+  try {
+    const chunk = 4 * 1024 * 1024
+    for (let done = 0; done < bytes; done += chunk) await fh.write(randomBytes(Math.min(chunk, bytes - done)))
+  } finally {
+    await fh.close()
+  }
+}
+
+async function loadPairs (only: string[] | null): Promise<Array<{ file: string, pair: SwarmPair }>> {
+  const files = (await readdir(PAIRS_DIR)).filter(f => f.endsWith('.ts') && !NOT_PAIRS.has(f)).sort()
+  const out: Array<{ file: string, pair: SwarmPair }> = []
+  for (const file of files) {
+    const id = file.replace(/\.ts$/, '')
+    if (only !== null && !only.includes(id)) continue
+    const mod = await import(join(PAIRS_DIR, file)) as { pair?: SwarmPair, pairs?: SwarmPair[] }
+    for (const pair of mod.pairs ?? (mod.pair !== undefined ? [mod.pair] : [])) out.push({ file: id, pair })
+  }
+  return out
+}
+
+async function main (): Promise<void> {
+  const mib = Number(process.argv[2] ?? process.env['SWARM_BENCH_MIB'] ?? 256)
+  const pieceKiB = Number(process.env['SWARM_BENCH_PIECE_KIB'] ?? 256)
+  if (!Number.isInteger(mib) || mib <= 0) throw new Error(`size must be a positive number of MiB, got ${String(process.argv[2])}`)
+  const only = process.env['SWARM_BENCH_PAIRS']?.split(',').map(s => s.trim()).filter(s => s !== '') ?? null
+  const root = await mkdtemp(join(tmpdir(), 'seedpay-bench-swarm-'))
+  const results: Record<string, PairResult | { error: string }> = {}
+  try {
+    const dataPath = join(root, `bench-${mib}MiB.bin`)
+    await writeRandomFile(dataPath, mib * 1024 * 1024)
+    const torrentPath = join(root, 'bench.torrent')
+    await writeFile(torrentPath, await createTorrentFile(dataPath, { pieceLength: pieceKiB * 1024 }))
+    const pairs = await loadPairs(only)
+    console.log(`swarm bench: ${mib} MiB, ${pieceKiB} KiB pieces, ${pairs.length} pairs, ${cpus().length} cores`)
+    for (const { file, pair } of pairs) {
+      try {
+        const r = await pair.run(torrentPath, dataPath)
+        results[pair.name] = r
+        console.log(`${pair.name.padEnd(32)} ${r.mbps.toFixed(1).padStart(8)} MB/s  ${JSON.stringify(r)}`)
+      } catch (err) {
+        results[pair.name] = { error: (err as Error).message.slice(0, 500) }
+        console.log(`${pair.name.padEnd(32)}   failed  (${file}): ${(err as Error).message.slice(0, 200)}`)
+      }
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+  console.log(JSON.stringify({ bench: 'swarm', date: new Date().toISOString(), sizeMiB: mib, pieceKiB, results }))
+}
+
+main().catch(err => {
+  console.error(`bench:swarm failed: ${(err as Error).message}`)
+  process.exitCode = 1
+})
