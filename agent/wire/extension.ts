@@ -1,0 +1,209 @@
+/**
+ * The `seedpay` BEP 10 extension: one instance per peer wire, mounted with `wire.use(seedpayExtension(...))`.
+ * It owns the message format and the state machine (hello exchange, then receipts) and reports typed events;
+ * what a receipt is worth and whether to keep the peer is decided by its user (agent/payment).
+ * A protocol violation closes only this peer, never throws into bittorrent-protocol's parser.
+ *
+ * State machine (docs/protocol.md):
+ *   idle ──peer's extended handshake has m.seedpay──▶ awaiting-hello (the initiator sends its hello here)
+ *   awaiting-hello ──peer's hello──▶ ready (the responder answers with its hello, carrying `last`)
+ *   ready ──rcpt──▶ ready;   any state ──err / violation / refusal──▶ closing ──▶ closed
+ */
+import type Wire from 'bittorrent-protocol'
+import type { WireExtension, WireExtensionCtor } from 'bittorrent-protocol'
+import type { Logger } from 'pino'
+import { TypedEmitter } from './typed-emitter.ts'
+import { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
+import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage, type WireReceipt } from './messages.ts'
+
+/** The extension name in the BEP 10 handshake's `m` dict. */
+export const EXTENSION_NAME = 'seedpay'
+/** A peer announcing seedpay must say hello promptly; 30 s is generous even on a congested link. */
+const DEFAULT_HELLO_TIMEOUT_MS = 30_000
+/** After sending `err` we wait this long so it reaches the peer before the connection is torn down. */
+const ERR_LINGER_MS = 100
+
+export type SeedpayState = 'idle' | 'awaiting-hello' | 'ready' | 'closing' | 'closed'
+
+export interface SeedpayEvents {
+  /** Hello exchange done: `hello` is the peer's. Check its terms now. */
+  'peer:hello': { hello: HelloMessage }
+  /** The peer sent a well-formed receipt (not yet verified). */
+  'receipt:received': { receipt: WireReceipt }
+  /** The peer broke the protocol; it is being closed. */
+  'peer:protocol-error': { code: ViolationCode, detail: string }
+  /** The peer reported an error and is being closed. */
+  'peer:error-received': { code: number, msg: string }
+  /** We refused the peer (`refuse`); it is being closed. */
+  'peer:refused': { code: ErrorName, msg: string }
+  'peer:closed': { reason: string }
+}
+
+export interface SeedpayExtensionComponents {
+  logger: Logger
+}
+
+export interface SeedpayExtensionInit {
+  /** We opened the TCP connection, so we say hello first; the responder answers with `last`. */
+  initiator: boolean
+  /** Our hello, built when it is due; a responder gets the peer's hello to pick `last` for it. */
+  hello: (peer: HelloMessage | null) => Omit<HelloMessage, 't'>
+  /** @default 30000 */
+  helloTimeoutMs?: number
+  /** How to close this peer. @default the wire's destroy() */
+  close?: (reason: string) => void
+}
+
+export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements WireExtension {
+  readonly name = EXTENSION_NAME
+  private currentState: SeedpayState = 'idle'
+  private helloSent = false
+  private peer: HelloMessage | null = null
+  private timer: NodeJS.Timeout | null = null
+  private readonly log: Logger
+  private readonly init: SeedpayExtensionInit
+  private readonly wire: Wire
+
+  constructor (components: SeedpayExtensionComponents, init: SeedpayExtensionInit, wire: Wire) {
+    super()
+    this.log = components.logger
+    this.init = init
+    this.wire = wire
+    wire.once('close', () => { this.closed('wire closed') })
+  }
+
+  get state (): SeedpayState { return this.currentState }
+  get peerHello (): HelloMessage | null { return this.peer }
+  get ready (): boolean { return this.currentState === 'ready' }
+
+  onExtendedHandshake (handshake: Record<string, unknown>): void {
+    this.guard(() => {
+      const m = handshake.m
+      if (typeof m !== 'object' || m === null || !(EXTENSION_NAME in m)) return
+      if (this.currentState !== 'idle') return
+      this.currentState = 'awaiting-hello'
+      const timeout = this.init.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS
+      this.timer = setTimeout(() => { this.violation(new ProtocolViolationError('timeout', `no hello within ${timeout} ms`)) }, timeout)
+      this.timer.unref()
+      if (this.init.initiator) this.sendHello(null)
+    })
+  }
+
+  onMessage (buf: Uint8Array): void {
+    this.guard(() => {
+      if (this.currentState === 'closing' || this.currentState === 'closed') return
+      const message = decodeMessage(buf)
+      switch (message.t) {
+        case 'hello':
+          if (this.currentState !== 'awaiting-hello') throw new ProtocolViolationError('unexpected', `hello in state ${this.currentState}`)
+          this.peer = message
+          if (!this.helloSent) this.sendHello(message)
+          this.clearTimer()
+          this.currentState = 'ready'
+          this.emit('peer:hello', { hello: message })
+          return
+        case 'rcpt':
+          if (this.currentState !== 'ready') throw new ProtocolViolationError('unexpected', `rcpt in state ${this.currentState}`)
+          this.emit('receipt:received', { receipt: { bytes: message.bytes, amount: message.amount, sig: message.sig } })
+          return
+        case 'err':
+          this.log.warn({ code: message.code, msg: message.msg }, 'seedpay peer reported an error')
+          this.emit('peer:error-received', { code: message.code, msg: message.msg })
+          this.shutdown(`peer error ${message.code}: ${message.msg}`, 0)
+      }
+    })
+  }
+
+  /** Sends a receipt (we are the payer). The caller has written it to its ledger first. */
+  sendReceipt (receipt: WireReceipt): void {
+    if (this.currentState !== 'ready') throw new WireStateError(this.currentState, 'send a receipt')
+    this.send(encodeMessage({ t: 'rcpt', ...receipt }))
+  }
+
+  /** Tells the peer why we drop it (`err`), then closes it. */
+  refuse (code: ErrorName, msg: string): void {
+    if (this.currentState === 'closing' || this.currentState === 'closed') return
+    this.log.warn({ code, msg }, 'refusing seedpay peer')
+    this.emit('peer:refused', { code, msg })
+    this.trySend(encodeMessage({ t: 'err', code: ERROR_CODES[code], msg }))
+    this.shutdown(`refused (${code}): ${msg}`, ERR_LINGER_MS)
+  }
+
+  private sendHello (peer: HelloMessage | null): void {
+    this.send(encodeMessage({ t: 'hello', ...this.init.hello(peer) }))
+    this.helloSent = true
+  }
+
+  private send (payload: Uint8Array): void {
+    this.wire.extended(EXTENSION_NAME, payload)
+  }
+
+  private trySend (payload: Uint8Array): void {
+    try { this.send(payload) } catch { /* the peer may already be gone */ }
+  }
+
+  /** Runs a handler so that nothing escapes into bittorrent-protocol's parser. */
+  private guard (fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      if (err instanceof ProtocolViolationError) {
+        this.violation(err)
+      } else {
+        this.log.error({ err }, 'seedpay handler failed')
+        this.refuse('internal', 'internal error')
+      }
+    }
+  }
+
+  private violation (err: ProtocolViolationError): void {
+    if (this.currentState === 'closing' || this.currentState === 'closed') return
+    this.log.warn({ code: err.code, detail: err.detail }, 'seedpay protocol violation; closing peer')
+    this.emit('peer:protocol-error', { code: err.code, detail: err.detail })
+    this.trySend(encodeMessage({ t: 'err', code: err.code === 'bad-version' ? ERROR_CODES.version : ERROR_CODES.protocol, msg: err.message }))
+    this.shutdown(err.message, ERR_LINGER_MS)
+  }
+
+  private shutdown (reason: string, lingerMs: number): void {
+    this.clearTimer()
+    this.currentState = 'closing'
+    const close = (): void => {
+      if (this.init.close !== undefined) this.init.close(reason)
+      else this.wire.destroy()
+      this.closed(reason)
+    }
+    if (lingerMs === 0) { close(); return }
+    setTimeout(close, lingerMs).unref()
+  }
+
+  private closed (reason: string): void {
+    if (this.currentState === 'closed') return
+    this.clearTimer()
+    this.currentState = 'closed'
+    this.emit('peer:closed', { reason })
+  }
+
+  private clearTimer (): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timer = null
+  }
+}
+
+/**
+ * A BEP 10 extension class for `wire.use(...)`. `onInstance` receives the instance bittorrent-protocol
+ * creates for the wire, so the caller can listen to its events and send receipts.
+ */
+export function seedpayExtension (
+  components: SeedpayExtensionComponents,
+  init: SeedpayExtensionInit,
+  onInstance: (ext: SeedpayExtension) => void
+): WireExtensionCtor {
+  class Mounted extends SeedpayExtension {
+    constructor (wire: Wire) {
+      super(components, init, wire)
+      onInstance(this)
+    }
+  }
+  Object.defineProperty(Mounted.prototype, 'name', { value: EXTENSION_NAME })
+  return Mounted as unknown as WireExtensionCtor
+}

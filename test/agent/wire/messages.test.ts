@@ -1,0 +1,93 @@
+import { expect } from 'chai'
+import bencode from 'bencode'
+import { decodeMessage, encodeMessage, BEP10_FRAMING_BYTES, type HelloMessage, type ReceiptMessage } from '../../../agent/wire/messages.ts'
+import { ProtocolViolationError } from '../../../agent/wire/errors.ts'
+import { NILE_CHAIN_ID } from '../../../agent/pay/receipt.ts'
+import { MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from '../../../agent/pay/price.ts'
+
+const sig = new Uint8Array(64).fill(0xab)
+const hello: HelloMessage = {
+  t: 'hello',
+  chainId: NILE_CHAIN_ID,
+  escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+  account: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
+  pricePerMiB: 10n ** 15n,
+  credit: 4n << 20n,
+  last: { bytes: 123456789n, amount: 10n ** 20n, sig }
+}
+const rcpt: ReceiptMessage = { t: 'rcpt', bytes: 1n << 30n, amount: 10n ** 18n, sig }
+
+const raw = (s: string): Uint8Array => Buffer.from(s, 'latin1')
+function expectViolation (buf: Uint8Array, code: string): void {
+  expect(() => decodeMessage(buf)).to.throw(ProtocolViolationError).with.property('code', code)
+}
+
+describe('seedpay messages', () => {
+  it('round-trip hello, rcpt and err', () => {
+    expect(decodeMessage(encodeMessage(hello))).to.deep.equal(hello)
+    const { last: _last, ...bare } = hello
+    expect(decodeMessage(encodeMessage(bare))).to.deep.equal(bare)
+    expect(decodeMessage(encodeMessage(rcpt))).to.deep.equal(rcpt)
+    expect(decodeMessage(encodeMessage({ t: 'err', code: 22, msg: 'stale receipt ✓' }))).to.deep.equal({ t: 'err', code: 22, msg: 'stale receipt ✓' })
+  })
+
+  it('writes bencode that the reference bencode package reads the same way', () => {
+    const decoded = bencode.decode(encodeMessage(rcpt)) as Record<string, Uint8Array>
+    expect(Buffer.from(decoded.t!).toString()).to.equal('rcpt')
+    expect(Buffer.from(decoded.s!)).to.deep.equal(Buffer.from(sig))
+    expect(Buffer.from(bencode.encode(decoded))).to.deep.equal(Buffer.from(encodeMessage(rcpt)))
+  })
+
+  it('encodes zero as the empty string and integers without leading zero bytes', () => {
+    const zero = encodeMessage({ t: 'rcpt', bytes: 0n, amount: 0n, sig })
+    expect(Buffer.from(zero).toString('latin1')).to.match(/^d1:a0:1:b0:1:s64:/)
+    expectViolation(raw('d1:a1:\x001:b0:1:s64:' + 'x'.repeat(64) + '1:t4:rcpte'), 'non-canonical')
+  })
+
+  it('keeps the largest settleable receipt within 128 bytes including BEP 10 framing', () => {
+    const max = encodeMessage({ t: 'rcpt', bytes: MAX_RECEIPT_BYTES, amount: MAX_RECEIPT_AMOUNT, sig })
+    expect(max.length + BEP10_FRAMING_BYTES).to.be.at.most(128)
+  })
+
+  it('refuses receipts wider than settleBatch packs (uint64 bytes, uint128 amount)', () => {
+    expect(() => encodeMessage({ t: 'rcpt', bytes: MAX_RECEIPT_BYTES + 1n, amount: 0n, sig })).not.to.throw()
+    expectViolation(encodeMessage({ t: 'rcpt', bytes: MAX_RECEIPT_BYTES + 1n, amount: 0n, sig }), 'bad-field')
+    expectViolation(encodeMessage({ t: 'rcpt', bytes: 0n, amount: MAX_RECEIPT_AMOUNT + 1n, sig }), 'bad-field')
+  })
+
+  it('refuses messages over 1 KiB', () => {
+    expectViolation(raw('d3:msg1100:' + 'x'.repeat(1100) + 'e'), 'too-large')
+  })
+
+  it('refuses malformed and non-canonical bencode', () => {
+    expectViolation(raw('d1:t4:rcpt'), 'bad-bencode')
+    expectViolation(raw('d1:t-4:rcpte'), 'bad-bencode')
+    expectViolation(raw('d1:t4:rcpte' + 'x'), 'bad-bencode')
+    expectViolation(raw('d01:t4:rcpte'), 'bad-bencode')
+    expectViolation(raw('d4:code i01e3:msg0:1:t3:erre'), 'bad-bencode')
+    expectViolation(raw('d4:codei-0e3:msg0:1:t3:erre'), 'bad-bencode')
+    expectViolation(raw('d1:tl4:rcptee'), 'bad-bencode')
+    expectViolation(raw('d1:t4:rcpt1:a0:e'), 'non-canonical')
+    expectViolation(raw('d1:a0:1:a0:e'), 'non-canonical')
+  })
+
+  it('refuses unknown types, missing or extra fields and wrong lengths', () => {
+    expectViolation(raw('d1:t4:nopee'), 'unknown-type')
+    expectViolation(raw('d1:ti1ee'), 'unknown-type')
+    expectViolation(raw('le'), 'bad-bencode')
+    expectViolation(raw('i1e'), 'bad-fields')
+    expectViolation(raw('d1:a0:1:b0:1:t4:rcpte'), 'bad-fields')
+    expectViolation(raw('d1:a0:1:b0:1:s64:' + 'x'.repeat(64) + '1:t4:rcpt1:x0:e'), 'bad-fields')
+    expectViolation(raw('d1:a0:1:b0:1:s65:' + 'x'.repeat(65) + '1:t4:rcpte'), 'bad-field')
+    expectViolation(raw('d1:a0:1:bi5e1:s64:' + 'x'.repeat(64) + '1:t4:rcpte'), 'bad-field')
+  })
+
+  it('refuses another protocol version', () => {
+    const text = Buffer.from(encodeMessage(hello)).toString('latin1').replace('1:vi1e', '1:vi2e')
+    expectViolation(raw(text), 'bad-version')
+  })
+
+  it('refuses an err whose msg is not UTF-8', () => {
+    expectViolation(raw('d4:codei1e3:msg1:\xff1:t3:erre'), 'bad-field')
+  })
+})
