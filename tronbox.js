@@ -1,7 +1,8 @@
 // tronbox configuration. Keys come from the environment, never from this file.
 // Nile: export TRON_PRIVATE_KEY=<hex> && npx tronbox migrate --network nile  (see docs/deploy-nile.md)
 const compilerSettings = {
-  optimizer: { enabled: true, runs: 200 },
+  optimizer: { enabled: true, runs: 10000 },
+  viaIR: true,
   // OpenZeppelin 5 emits MCOPY and PUSH0; TVM (>= 4.8) executes both.
   evmVersion: 'cancun'
 }

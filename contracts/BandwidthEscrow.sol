@@ -8,7 +8,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IBandwidthEscrow} from "./IBandwidthEscrow.sol";
-import {BatchEntry, BatchEntryCodec} from "./libraries/BatchEntry.sol";
+import {BatchEntryCodec} from "./libraries/BatchEntry.sol";
 
 /// @title BandwidthEscrow
 /// @notice seedpay's escrow: payers deposit BTT, payees cash the payers' cumulative bandwidth receipts.
@@ -33,6 +33,11 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         address signer;
     }
 
+    /// @dev A struct, not a bare uint256, so the hot path can hold a storage pointer and hash the key once.
+    struct Pair {
+        uint256 paidOut;
+    }
+
     struct PreviousSigner {
         address signer;
         uint64 validUntil;
@@ -46,8 +51,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     mapping(address payer => uint256) private _balanceOverflow;
     mapping(address payer => PreviousSigner) private _previousSigners;
     mapping(address payer => Withdrawal) private _withdrawals;
-    /// @inheritdoc IBandwidthEscrow
-    mapping(address payer => mapping(address payee => uint256)) public paidOut;
+    mapping(address payer => mapping(address payee => Pair)) private _pairs;
 
     /// @param token_ The TRC-20 token held (BTT on mainnet; TestBTT on Nile and locally).
     /// @param withdrawalDelay_ Seconds between a withdrawal request and its execution.
@@ -73,6 +77,11 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     /// @inheritdoc IBandwidthEscrow
     function balanceOf(address payer) public view returns (uint256) {
         return _accounts[payer].balance + _balanceOverflow[payer];
+    }
+
+    /// @inheritdoc IBandwidthEscrow
+    function paidOut(address payer, address payee) external view returns (uint256) {
+        return _pairs[payer][payee].paidOut;
     }
 
     /// @inheritdoc IBandwidthEscrow
@@ -133,7 +142,8 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         }
         delete _withdrawals[msg.sender];
         // Payees may have settled during the delay: the payer gets what is left of its request.
-        uint256 amount = _debit(msg.sender, _accounts[msg.sender].balance, request.amount);
+        Account storage account = _accounts[msg.sender];
+        uint256 amount = _debit(msg.sender, account, account.balance, account.signer, request.amount);
         emit Withdrawn(msg.sender, amount);
         if (amount > 0) _token.safeTransfer(msg.sender, amount);
     }
@@ -167,18 +177,20 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
 
         bytes32 digest = _receiptDigest(payer, payee, receipt.cumulativeBytes, receipt.cumulativeAmount);
         address recovered = _recoverStrict(digest, signature);
-        Account memory account = _accounts[payer];
-        if (!_isAuthorised(payer, account.signer, recovered)) revert InvalidSigner(payer, recovered);
+        Account storage account = _accounts[payer];
+        (uint96 low, address signer) = (account.balance, account.signer);
+        if (!_isAuthorised(payer, signer, recovered)) revert InvalidSigner(payer, recovered);
 
-        uint256 before = paidOut[payer][payee];
+        Pair storage pair = _pairs[payer][payee];
+        uint256 before = pair.paidOut;
         if (receipt.cumulativeAmount <= before) {
             revert NothingToSettle(payer, payee, receipt.cumulativeAmount, before);
         }
         uint256 owed = receipt.cumulativeAmount - before;
-        paid = _debit(payer, account.balance, owed);
+        paid = _debit(payer, account, low, signer, owed);
 
         if (paid > 0) {
-            paidOut[payer][payee] = before + paid;
+            pair.paidOut = before + paid;
             emit Settled(payer, payee, paid, receipt.cumulativeBytes, receipt.cumulativeAmount);
         }
         if (paid < owed) emit Bounced(payer, payee, owed - paid);
@@ -196,21 +208,23 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
 
         uint256[] memory records = new uint256[](count * 2);
         uint256 recorded;
-        for (uint256 i; i < count; ++i) {
-            BatchEntry memory entry = BatchEntryCodec.decode(entries, i);
-            uint256 paid = _settleEntry(payee, entry);
-            if (paid == 0) {
-                ++skipped;
-                continue;
+        // unchecked: i and recorded are bounded by MAX_BATCH_SIZE; totalPaid by the token's supply.
+        unchecked {
+            for (uint256 i; i < count; ++i) {
+                (address payer, uint64 cumulativeBytes, uint128 cumulativeAmount, bytes32 r, bytes32 vs) =
+                    BatchEntryCodec.decode(entries, i);
+                uint256 paid = _settleEntry(payer, payee, cumulativeBytes, cumulativeAmount, r, vs);
+                if (paid == 0) {
+                    ++skipped;
+                    continue;
+                }
+                totalPaid += paid;
+                records[recorded++] = (uint256(uint160(payer)) << 96) | cumulativeBytes;
+                records[recorded++] = (paid << 128) | cumulativeAmount;
             }
-            totalPaid += paid;
-            records[recorded++] = (uint256(uint160(entry.payer)) << 96) | entry.cumulativeBytes;
-            records[recorded++] = (paid << 128) | entry.cumulativeAmount;
         }
-        assembly ("memory-safe") {
-            // Drop the unused tail left by skipped entries; shrinking a memory array's length is safe.
-            mstore(records, recorded)
-        }
+        // Skipped entries leave no record.
+        BatchEntryCodec.truncate(records, recorded);
         emit BatchSettled(payee, totalPaid, skipped, records);
         if (totalPaid > 0) _token.safeTransfer(payee, totalPaid);
     }
@@ -230,22 +244,30 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     }
 
     /// @dev Pays what one batch entry is worth, or zero when it is stale, wrongly signed, self-paying or unfunded.
-    function _settleEntry(address payee, BatchEntry memory entry) private returns (uint256 paid) {
-        address payer = entry.payer;
+    function _settleEntry(
+        address payer,
+        address payee,
+        uint64 cumulativeBytes,
+        uint128 cumulativeAmount,
+        bytes32 r,
+        bytes32 vs
+    ) private returns (uint256 paid) {
         if (payer == payee || payer == address(0)) return 0;
-        uint256 before = paidOut[payer][payee];
-        if (entry.cumulativeAmount <= before) return 0;
+        Pair storage pair = _pairs[payer][payee];
+        uint256 before = pair.paidOut;
+        if (cumulativeAmount <= before) return 0;
 
-        bytes32 digest = _receiptDigest(payer, payee, entry.cumulativeBytes, entry.cumulativeAmount);
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, entry.r, entry.vs);
+        bytes32 digest = _receiptDigest(payer, payee, cumulativeBytes, cumulativeAmount);
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, r, vs);
         if (err != ECDSA.RecoverError.NoError) return 0;
-        Account memory account = _accounts[payer];
-        if (!_isAuthorised(payer, account.signer, recovered)) return 0;
+        Account storage account = _accounts[payer];
+        (uint96 low, address signer) = (account.balance, account.signer);
+        if (!_isAuthorised(payer, signer, recovered)) return 0;
 
-        uint256 owed = entry.cumulativeAmount - before;
-        paid = _debit(payer, account.balance, owed);
+        uint256 owed = cumulativeAmount - before;
+        paid = _debit(payer, account, low, signer, owed);
         if (paid == 0) return 0;
-        paidOut[payer][payee] = before + paid;
+        pair.paidOut = before + paid;
         if (paid < owed) emit Bounced(payer, payee, owed - paid);
     }
 
@@ -283,11 +305,16 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         return recovered == prev.signer && block.timestamp < prev.validUntil;
     }
 
-    /// @dev Takes up to `amount` from the payer's balance and returns what it took. `low` is the payer's
-    /// already-loaded low balance, so the common case costs one slot write and no overflow read.
-    function _debit(address payer, uint96 low, uint256 amount) private returns (uint256 taken) {
+    /// @dev Takes up to `amount` from the payer's balance and returns what it took. `low` and `signer` are the
+    /// account's slot as already read, so the common case writes the slot once and never reads the overflow.
+    function _debit(address payer, Account storage account, uint96 low, address signer, uint256 amount)
+        private
+        returns (uint256 taken)
+    {
         if (amount <= low) {
-            _accounts[payer].balance = low - uint96(amount);
+            // Both fields written: one SSTORE of the whole slot, no read-modify-write.
+            account.balance = low - uint96(amount);
+            account.signer = signer;
             return amount;
         }
         uint256 full = low + _balanceOverflow[payer];

@@ -29,6 +29,8 @@ export interface AnvilInit {
   port?: number
   /** Seconds per block; 0 mines on every transaction. @default 0 */
   blockTime?: number
+  /** More anvil flags, e.g. `--steps-tracing` for opcode-level gas profiles. @default [] */
+  extraArgs?: string[]
 }
 
 export interface Anvil {
@@ -69,6 +71,7 @@ export async function startAnvil (init: AnvilInit = {}, options: { signal?: Abor
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', chainId.toString(), '--silent',
     '--hardfork', 'cancun', '--gas-limit', '100000000']
   if (init.blockTime !== undefined && init.blockTime > 0) args.push('--block-time', String(init.blockTime))
+  args.push(...(init.extraArgs ?? []))
   const child: ChildProcess = spawn(anvilBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })

@@ -19,17 +19,29 @@ struct BatchEntry {
 library BatchEntryCodec {
     uint256 internal constant SIZE = 108;
 
-    /// @dev The caller guarantees `entries.length >= (i + 1) * SIZE`.
-    function decode(bytes calldata entries, uint256 i) internal pure returns (BatchEntry memory e) {
+    /// @dev The caller guarantees `entries.length >= (i + 1) * SIZE`. Returns stack values, not a memory
+    /// struct, because this runs once per receipt in the hottest loop of the escrow.
+    function decode(bytes calldata entries, uint256 i)
+        internal
+        pure
+        returns (address payer, uint64 cumulativeBytes, uint128 cumulativeAmount, bytes32 r, bytes32 vs)
+    {
         assembly ("memory-safe") {
             let p := add(entries.offset, mul(i, SIZE))
             let head := calldataload(p)
             // head: payer (160 bits) | cumulativeBytes (64) | top 32 bits of cumulativeAmount
-            mstore(e, shr(96, head))
-            mstore(add(e, 0x20), and(shr(32, head), 0xffffffffffffffff))
-            mstore(add(e, 0x40), shr(128, calldataload(add(p, 28))))
-            mstore(add(e, 0x60), calldataload(add(p, 44)))
-            mstore(add(e, 0x80), calldataload(add(p, 76)))
+            payer := shr(96, head)
+            cumulativeBytes := and(shr(32, head), 0xffffffffffffffff)
+            cumulativeAmount := shr(128, calldataload(add(p, 28)))
+            r := calldataload(add(p, 44))
+            vs := calldataload(add(p, 76))
+        }
+    }
+
+    /// @dev Shrinks a memory array to its first `length` elements (the tail is left unused, never read).
+    function truncate(uint256[] memory array, uint256 length) internal pure {
+        assembly ("memory-safe") {
+            mstore(array, length)
         }
     }
 

@@ -1,0 +1,123 @@
+/**
+ * npm run bench:gas — gas used by the escrow on anvil (the TVM energy proxy), for the tronbox-built bytecode.
+ * Prints a table and, as its last line, one JSON object.
+ */
+import { Contract, ContractFactory, JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, type TransactionReceipt } from 'ethers'
+import { startAnvil, ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { loadArtifact } from '../../agent/chain/artifacts.ts'
+import { encodeBatch } from '../../agent/chain/batch-encoding.ts'
+import { receiptDomain, receiptMessage, RECEIPT_TYPES, type Receipt } from '../../agent/pay/receipt.ts'
+
+const E18 = 10n ** 18n
+const BATCH_SIZES = [1, 10, 50, 100]
+const MAX_PAYERS = Math.max(...BATCH_SIZES)
+
+interface Row { what: string, gas: number, perReceipt?: number }
+
+async function main (): Promise<void> {
+  const anvil = await startAnvil()
+  const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
+  try {
+    const rows = await measure(provider, anvil.chainId)
+    console.log('| operation | gas | gas per receipt |')
+    console.log('| --- | ---: | ---: |')
+    for (const r of rows) console.log(`| ${r.what} | ${r.gas.toLocaleString('en-US')} | ${r.perReceipt?.toLocaleString('en-US') ?? ''} |`)
+    const json: Record<string, number> = {}
+    for (const r of rows) json[r.what] = r.perReceipt ?? r.gas
+    console.log(JSON.stringify({ bench: 'gas', chain: 'anvil', chainId: Number(anvil.chainId), date: new Date().toISOString(), gas: json }))
+  } finally {
+    provider.destroy()
+    await anvil.stop()
+  }
+}
+
+async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row[]> {
+  const deployer = new Wallet(ANVIL_KEYS[0], provider)
+  const deployContract = async (name: string, args: unknown[]): Promise<Contract> => {
+    const a = loadArtifact(name)
+    const c = await new ContractFactory(a.abi, a.bytecode, deployer).deploy(...args)
+    await c.waitForDeployment()
+    return c as Contract
+  }
+  const token = await deployContract('TestBTT', [])
+  const escrow = await deployContract('BandwidthEscrow', [await token.getAddress(), 86_400n])
+  const escrowAddress = await escrow.getAddress()
+  const domain = receiptDomain({ chainId, escrow: escrowAddress })
+  const sign = async (signer: Wallet, r: Receipt): Promise<string> =>
+    await signer.signTypedData(domain, { Receipt: [...RECEIPT_TYPES.Receipt] }, receiptMessage(r))
+  const gasOf = async (p: Promise<unknown>): Promise<number> => {
+    const tx = await p as { wait: () => Promise<TransactionReceipt | null> }
+    const receipt = await tx.wait()
+    return Number(receipt!.gasUsed)
+  }
+  const as = (w: Wallet): Contract => escrow.connect(w) as Contract
+
+  // Payers: deterministic keys, funded with native coin for gas and with TestBTT.
+  const payers: Wallet[] = []
+  for (let i = 0; i < MAX_PAYERS + 1; i++) {
+    const w = new Wallet(keccak256(toUtf8Bytes(`seedpay bench payer ${i}`)), provider)
+    await provider.send('anvil_setBalance', [w.address, '0x' + (10n ** 20n).toString(16)])
+    await (await (token.connect(w) as Contract).getFunction('mint')(w.address, 1_000_000n * E18)).wait()
+    await (await (token.connect(w) as Contract).getFunction('approve')(escrowAddress, 2n ** 255n)).wait()
+    payers.push(w)
+  }
+  const payeeWallet = (i: number): Wallet => new Wallet(keccak256(toUtf8Bytes(`seedpay bench payee ${i}`)), provider)
+  await provider.send('anvil_setBalance', [payeeWallet(0).address, '0x' + (10n ** 20n).toString(16)])
+
+  const rows: Row[] = []
+  rows.push({ what: 'deposit (first)', gas: await gasOf(as(payers[0]!).getFunction('deposit')(1000n * E18)) })
+  rows.push({ what: 'deposit (later)', gas: await gasOf(as(payers[0]!).getFunction('deposit')(1000n * E18)) })
+  for (const p of payers.slice(1)) await (await as(p).getFunction('deposit')(1000n * E18)).wait()
+
+  // settle alone: first on a new pair, then later on the known pair (65-byte and 64-byte signatures).
+  const payee0 = payeeWallet(0)
+  let cumulative = 0n
+  const nextReceipt = (payer: Wallet, payee: string): Receipt =>
+    ({ payer: payer.address, payee, cumulativeBytes: (cumulative += 1n << 20n), cumulativeAmount: cumulative * 1000n })
+  let r = nextReceipt(payers[0]!, payee0.address)
+  rows.push({ what: 'settle (new pair)', gas: await gasOf(as(payee0).getFunction('settle')(r, await sign(payers[0]!, r))) })
+  r = nextReceipt(payers[0]!, payee0.address)
+  rows.push({ what: 'settle (known pair)', gas: await gasOf(as(payee0).getFunction('settle')(r, await sign(payers[0]!, r))) })
+  r = nextReceipt(payers[0]!, payee0.address)
+  const { Signature } = await import('ethers')
+  rows.push({ what: 'settle (known pair, 64-byte sig)', gas: await gasOf(as(payee0).getFunction('settle')(r, Signature.from(await sign(payers[0]!, r)).compactSerialized)) })
+
+  // settleBatch: new pairs (a fresh payee per size), then the same pairs again (known).
+  for (const [k, n] of BATCH_SIZES.entries()) {
+    const payee = payeeWallet(k + 1)
+    for (const known of [false, true]) {
+      const entries = []
+      for (const p of payers.slice(1, n + 1)) {
+        const receipt: Receipt = { payer: p.address, payee: payee.address, cumulativeBytes: known ? 2n << 20n : 1n << 20n, cumulativeAmount: known ? 2000n * E18 / 1000n : E18 / 1000n }
+        entries.push({ receipt, signature: await sign(p, receipt) })
+      }
+      const gas = await gasOf(as(deployer).getFunction('settleBatch')(payee.address, encodeBatch(entries)))
+      rows.push({ what: `settleBatch ${n} (${known ? 'known' : 'new'} pairs)`, gas, perReceipt: Math.round(gas / n) })
+    }
+  }
+
+  // settleBatch with delegated signers: the signer shares the balance's slot, so this should cost the same.
+  const hot = new Wallet(keccak256(toUtf8Bytes('seedpay bench hot key')), provider)
+  for (const p of payers.slice(1, 51)) await (await as(p).getFunction('setSigner')(hot.address)).wait()
+  const payeeHot = payeeWallet(99)
+  for (const round of [1n, 2n]) {
+    const entries = []
+    for (const p of payers.slice(1, 51)) {
+      const receipt: Receipt = { payer: p.address, payee: payeeHot.address, cumulativeBytes: round << 20n, cumulativeAmount: round * E18 }
+      entries.push({ receipt, signature: await sign(hot, receipt) })
+    }
+    const gas = await gasOf(as(deployer).getFunction('settleBatch')(payeeHot.address, encodeBatch(entries)))
+    if (round === 2n) rows.push({ what: 'settleBatch 50 (known pairs, delegated signer)', gas, perReceipt: Math.round(gas / 50) })
+  }
+
+  rows.push({ what: 'setSigner', gas: await gasOf(as(payers[0]!).getFunction('setSigner')(hot.address)) })
+  rows.push({ what: 'requestWithdrawal', gas: await gasOf(as(payers[0]!).getFunction('requestWithdrawal')(10n * E18)) })
+  await provider.send('evm_increaseTime', [86_400])
+  rows.push({ what: 'withdraw', gas: await gasOf(as(payers[0]!).getFunction('withdraw')()) })
+  return rows
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:gas failed: ${err instanceof Error ? err.message : String(err)}`)
+  process.exitCode = 1
+})
