@@ -44,6 +44,8 @@ declare module 'bittorrent-protocol' {
     end(): void
     write(chunk: Uint8Array): boolean
     pipe<T extends NodeJS.WritableStream>(dest: T): T
+    pause(): this
+    resume(): this
     on(event: string, listener: (...args: never[]) => void): this
     once(event: string, listener: (...args: never[]) => void): this
     removeListener(event: string, listener: (...args: never[]) => void): this
