@@ -88,7 +88,7 @@ async function main (): Promise<void> {
     console.log(table(['who', 'address', 'wallet', 'in escrow'], rows))
 
     step('Escrow events (the audit trail)')
-    const { events } = await payer.eventsSince(deployment.escrowBlock)
+    const { events } = await payer.eventsSince(deployment.escrowBlock ?? 0)
     console.log(table(['block', 'event', 'details'], events.map(e => [String(e.blockNumber), e.name, describe(e)])))
     console.log('\n✔ Demo complete: the payees were paid exactly what the newest receipts said; the chain is stopped.')
   } finally {
