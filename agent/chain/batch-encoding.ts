@@ -7,7 +7,7 @@
  * Record (BatchSettled, two uint256 words per settled entry):
  *   payer << 96 | cumulativeBytes,  paid << 128 | cumulativeAmount
  */
-import { Signature, getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
+import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
 import type { SignedReceipt } from './client.ts'
 import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
 
@@ -56,18 +56,22 @@ export function toCompactSignature (signature: string): CompactSignature {
     throw new InvalidSignatureError(signature, 'not hex')
   }
   if (bytes.length !== 65 && bytes.length !== 64) throw new InvalidSignatureError(signature, `length ${bytes.length}, expected 65 or 64`)
+  const r = BigInt(hexlify(bytes.subarray(0, 32)))
+  let s: bigint
+  let yParity: bigint
   if (bytes.length === 65) {
     const v = bytes[64]!
     if (![0, 1, 27, 28].includes(v)) throw new InvalidSignatureError(signature, `v = ${v}`)
+    s = BigInt(hexlify(bytes.subarray(32, 64)))
+    yParity = BigInt(v >= 27 ? v - 27 : v)
+  } else {
+    const vs = BigInt(hexlify(bytes.subarray(32, 64)))
+    yParity = vs >> 255n
+    s = vs & ((1n << 255n) - 1n)
   }
-  let sig: Signature
-  try {
-    sig = Signature.from(signature)
-  } catch (err) {
-    throw new InvalidSignatureError(signature, (err as Error).message)
-  }
-  if (BigInt(sig.s) > HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
-  return { r: sig.r, vs: sig.yParityAndS }
+  if (r === 0n || s === 0n) throw new InvalidSignatureError(signature, 'r or s is zero')
+  if (s > HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
+  return { r: toBeHex(r, 32), vs: toBeHex((yParity << 255n) | s, 32) }
 }
 
 /** Packs one entry (108 bytes). The receipt's payee is not in the entry: the batch names it once. */

@@ -1,0 +1,369 @@
+/**
+ * EscrowClient over tronweb 6 and java-tron's HTTP API: Nile and mainnet.
+ *
+ * Calls are ABI-encoded by ethers (the same Interface EvmChain uses), built into TriggerSmartContract
+ * transactions locally by tronweb (`txLocal`, with a reference block fetched once per write), signed with the
+ * account's key, simulated first so a revert surfaces as a typed error before any energy is burnt, broadcast,
+ * and awaited until their info (energy, fee, logs) is available. Accepts base58, 41-hex or 0x-hex addresses.
+ */
+import { TronWeb } from 'tronweb'
+import { computeAddress, getAddress, type Interface } from 'ethers'
+import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
+import { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
+import { encodeBatch } from './batch-encoding.ts'
+import type { CallOptions, EscrowClient, EscrowEvent, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
+import { BatchPayeeMismatchError, ChainRequestError, ReadOnlyClientError } from './errors.ts'
+import { decodeEscrowLog } from './events.ts'
+import { receiptTuple } from './evm-chain.ts'
+import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
+import { TronNode, type NodeBlock, type NodeTransactionInfo } from './tron-node.ts'
+import type { Receipt } from '../pay/receipt.ts'
+
+export interface TronChainComponents {
+  tronWeb: TronWeb
+}
+
+export interface TronChainInit {
+  /** The escrow's address (base58, 41-hex or 0x-hex). */
+  escrow: string
+  /** The receipt domain's chain id (Nile 3448148188, mainnet 728126428). */
+  chainId: bigint
+  /** Hex private key of the sending account; omit for a read-only client. */
+  privateKey?: string
+  /** The token; read from the escrow on first use when omitted. */
+  token?: string
+  /** Most TRX (in sun) a write may burn for energy. @default 300_000_000 (300 TRX) */
+  feeLimitSun?: number
+  /** @default 3000 (one TRON block) */
+  pollIntervalMs?: number
+  /** How long to wait for a broadcast transaction to be in a block. @default 90_000 */
+  confirmTimeoutMs?: number
+  /** Transaction lifetime. @default 60_000 */
+  expirationMs?: number
+  /** Where eventsSince looks: TronGrid's event API, or every block's transaction infos. @default 'event-api' */
+  eventSource?: 'event-api' | 'blocks'
+  /** Most blocks one eventsSince scans with eventSource 'blocks'. @default 1200 (one hour) */
+  maxScanBlocks?: number
+}
+
+export interface TronConnectInit {
+  /** e.g. https://nile.trongrid.io */
+  fullHost: string
+  /** TronGrid API key (header TRON-PRO-API-KEY). */
+  apiKey?: string
+}
+
+/** The fields of a TRON transaction's raw_data that anchor it to a recent block (TAPOS). */
+export interface BlockHeaderRef {
+  ref_block_bytes: string
+  ref_block_hash: string
+  expiration: number
+  timestamp: number
+}
+
+/** TAPOS reference to `block`, as java-tron expects: block number's low 2 bytes and bytes 8..16 of its id. */
+export function refBlockOf (block: NodeBlock, expirationMs = 60_000, now = Date.now()): BlockHeaderRef {
+  const num = block.block_header.raw_data.number
+  return {
+    ref_block_bytes: num.toString(16).padStart(16, '0').slice(-4),
+    ref_block_hash: block.blockID.slice(16, 32),
+    expiration: Math.max(now, block.block_header.raw_data.timestamp) + expirationMs,
+    timestamp: now
+  }
+}
+
+/** An ABI call as TRON's API takes it: the canonical signature and the 0x-hex encoded arguments. */
+export function encodeTronCall (iface: Interface, method: string, args: readonly unknown[]): { selector: string, parameter: string, data: string } {
+  const fragment = iface.getFunction(method)
+  if (fragment === null) throw new TypeError(`no function ${method} in the ABI`)
+  const data = iface.encodeFunctionData(fragment, args)
+  return { selector: fragment.format('sighash'), parameter: '0x' + data.slice(10), data }
+}
+
+type Transaction = Awaited<ReturnType<TronWeb['transactionBuilder']['triggerSmartContract']>>['transaction']
+type SignedTransaction = Transaction & { signature: string[] }
+
+function logAddress (address: string): string {
+  const hex = address.replace(/^0x/, '').toLowerCase()
+  return hex.length === 42 && hex.startsWith('41') ? hex.slice(2) : hex
+}
+
+export class TronChain implements EscrowClient {
+  readonly chainId: bigint
+  readonly escrow: string
+  readonly account: string | undefined
+  private readonly tronWeb: TronWeb
+  private readonly node: TronNode
+  private readonly privateKey: string | undefined
+  private readonly escrowIface: Interface = escrowInterface()
+  private readonly tokenIface: Interface = tokenInterface()
+  private readonly sends = new SerialQueue()
+  private readonly init: Required<Pick<TronChainInit, 'feeLimitSun' | 'pollIntervalMs' | 'confirmTimeoutMs' | 'expirationMs' | 'eventSource' | 'maxScanBlocks'>>
+  private tokenAddress: string | undefined
+
+  constructor (components: TronChainComponents, init: TronChainInit) {
+    this.tronWeb = components.tronWeb
+    this.node = new TronNode(components.tronWeb)
+    this.escrow = toEvmAddress(init.escrow)
+    this.chainId = init.chainId
+    this.tokenAddress = init.token === undefined ? undefined : toEvmAddress(init.token)
+    this.privateKey = init.privateKey === undefined ? undefined : init.privateKey.replace(/^0x/, '')
+    this.account = this.privateKey === undefined ? undefined : computeAddress('0x' + this.privateKey)
+    this.init = {
+      feeLimitSun: init.feeLimitSun ?? 300_000_000,
+      pollIntervalMs: init.pollIntervalMs ?? 3_000,
+      confirmTimeoutMs: init.confirmTimeoutMs ?? 90_000,
+      expirationMs: init.expirationMs ?? 60_000,
+      eventSource: init.eventSource ?? 'event-api',
+      maxScanBlocks: init.maxScanBlocks ?? 1_200
+    }
+  }
+
+  /** A TronWeb for `fullHost` (no key inside it: TronChain signs itself) and a client over it. */
+  static connect (connect: TronConnectInit, init: TronChainInit): TronChain {
+    const tronWeb = new TronWeb({
+      fullHost: connect.fullHost,
+      ...(connect.apiKey === undefined ? {} : { headers: { 'TRON-PRO-API-KEY': connect.apiKey } })
+    })
+    return new TronChain({ tronWeb }, init)
+  }
+
+  /** The account as base58, for humans. */
+  get accountBase58 (): string | undefined {
+    return this.account === undefined ? undefined : toTronAddress(this.account)
+  }
+
+  // ---------------------------------------------------------------- token
+
+  async token (options: CallOptions = {}): Promise<string> {
+    this.tokenAddress ??= getAddress(await this.read<string>(this.escrow, this.escrowIface, 'token', [], options))
+    return this.tokenAddress
+  }
+
+  async tokenBalanceOf (owner: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(await this.token(options), this.tokenIface, 'balanceOf', [toEvmAddress(owner)], options)
+  }
+
+  async allowance (owner: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(await this.token(options), this.tokenIface, 'allowance', [toEvmAddress(owner), this.escrow], options)
+  }
+
+  async approve (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(await this.token(options), this.tokenIface, 'approve', [this.escrow, amount], options)
+  }
+
+  /** TestBTT's open faucet (Nile only; BTT has no `mint`). */
+  async mintTestBTT (to: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(await this.token(options), this.tokenIface, 'mint', [toEvmAddress(to), amount], options)
+  }
+
+  // ---------------------------------------------------------------- payer
+
+  async deposit (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'deposit', [amount], options)
+  }
+
+  async depositFor (payer: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'depositFor', [toEvmAddress(payer), amount], options)
+  }
+
+  async requestWithdrawal (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'requestWithdrawal', [amount], options)
+  }
+
+  async cancelWithdrawal (options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'cancelWithdrawal', [], options)
+  }
+
+  async withdraw (options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'withdraw', [], options)
+  }
+
+  async setSigner (signer: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'setSigner', [toEvmAddress(signer)], options)
+  }
+
+  // ---------------------------------------------------------------- payee or relayer
+
+  async settle (receipt: Receipt, signature: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'settle', [receiptTuple(evmReceipt(receipt)), signature], options)
+  }
+
+  async settleBatch (payee: string, entries: SignedReceipt[], options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'settleBatch', batchArgs(payee, entries), options)
+  }
+
+  // ---------------------------------------------------------------- views
+
+  async withdrawalDelay (options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalDelay', [], options)
+  }
+
+  async balanceOf (payer: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'balanceOf', [toEvmAddress(payer)], options)
+  }
+
+  async paidOut (payer: string, payee: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'paidOut', [toEvmAddress(payer), toEvmAddress(payee)], options)
+  }
+
+  async pendingWithdrawal (payer: string, options: CallOptions = {}): Promise<Withdrawal> {
+    const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'withdrawalOf', [toEvmAddress(payer)], options)
+    return { amount: w.amount, unlockAt: w.unlockAt }
+  }
+
+  async signerOf (payer: string, options: CallOptions = {}): Promise<SignerInfo> {
+    const r = await this.readAll(this.escrow, this.escrowIface, 'signerOf', [toEvmAddress(payer)], options)
+    return { signer: getAddress(r[0] as string), previous: getAddress(r[1] as string), previousValidUntil: r[2] as bigint }
+  }
+
+  async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {
+    return await this.read<string>(this.escrow, this.escrowIface, 'hashReceipt', [receiptTuple(evmReceipt(receipt))], options)
+  }
+
+  async blockNumber (options: CallOptions = {}): Promise<number> {
+    return (await this.node.nowBlock(options.signal)).block_header.raw_data.number
+  }
+
+  async eventsSince (fromBlock: number, options: CallOptions = {}): Promise<EventPage> {
+    const head = await this.blockNumber(options)
+    if (fromBlock > head) return { events: [], toBlock: fromBlock - 1 }
+    const events: EscrowEvent[] = []
+    if (this.init.eventSource === 'blocks') {
+      const toBlock = Math.min(head, fromBlock + this.init.maxScanBlocks - 1)
+      for (let n = fromBlock; n <= toBlock; n++) {
+        for (const info of await this.node.transactionInfosOfBlock(n, options.signal)) events.push(...this.decodeInfo(info))
+      }
+      return { events, toBlock }
+    }
+    const since = (await this.node.blockByNumber(fromBlock, options.signal)).block_header.raw_data.timestamp
+    const listed = await this.node.contractEvents(toTronAddress(this.escrow), since, false, options.signal)
+    const txs = new Map<string, number>()
+    for (const e of listed) {
+      if (e.block_number >= fromBlock && e.block_number <= head && !txs.has(e.transaction_id)) txs.set(e.transaction_id, e.block_number)
+    }
+    const ordered = [...txs.entries()].sort((a, b) => a[1] - b[1])
+    for (const [txId] of ordered) events.push(...this.decodeInfo(await this.node.transactionInfo(txId, options.signal)))
+    return { events, toBlock: head }
+  }
+
+  // ---------------------------------------------------------------- transactions
+
+  /**
+   * Builds (does not send) the TriggerSmartContract transaction for `method` on `to`. With `blockHeader` it
+   * needs no node at all; without, it references the node's current block.
+   */
+  async buildTransaction (to: string, iface: Interface, method: string, args: readonly unknown[], opts: { blockHeader?: BlockHeaderRef, signal?: AbortSignal } = {}): Promise<Transaction> {
+    const owner = this.account
+    if (owner === undefined) throw new ReadOnlyClientError(method)
+    const { selector, parameter } = encodeTronCall(iface, method, args)
+    const blockHeader = opts.blockHeader ?? refBlockOf(await this.node.nowBlock(opts.signal), this.init.expirationMs)
+    const built = await this.tronWeb.transactionBuilder.triggerSmartContract(toTronHex(to), selector, {
+      feeLimit: this.init.feeLimitSun,
+      rawParameter: parameter.slice(2),
+      txLocal: true,
+      blockHeader
+    }, [], toTronHex(owner))
+    return built.transaction
+  }
+
+  /** Signs a transaction built by `buildTransaction` with the account's key. */
+  async signTransaction (tx: Transaction): Promise<SignedTransaction> {
+    if (this.privateKey === undefined) throw new ReadOnlyClientError('signTransaction')
+    return await this.tronWeb.trx.sign(tx, this.privateKey) as SignedTransaction
+  }
+
+  /** Builds a call to the escrow (`target` 'escrow') or its token; exposed for offline checks and tooling. */
+  async buildCall (target: 'escrow' | 'token', method: string, args: readonly unknown[], opts: { blockHeader?: BlockHeaderRef, signal?: AbortSignal } = {}): Promise<Transaction> {
+    const to = target === 'escrow' ? this.escrow : await this.token(opts)
+    return await this.buildTransaction(to, target === 'escrow' ? this.escrowIface : this.tokenIface, method, args, opts)
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private decodeInfo (info: NodeTransactionInfo): EscrowEvent[] {
+    const out: EscrowEvent[] = []
+    const escrow = this.escrow.slice(2).toLowerCase()
+    const txId = info.id ?? ''
+    const blockNumber = info.blockNumber ?? 0
+    ;(info.log ?? []).forEach((log, logIndex) => {
+      if (logAddress(log.address) !== escrow) return
+      out.push(...decodeEscrowLog(log, { blockNumber, txId, logIndex }))
+    })
+    return out
+  }
+
+  private async readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]> {
+    throwIfAborted(options.signal)
+    const { selector, parameter } = encodeTronCall(iface, method, args)
+    const res = await this.node.constantCall(toTronHex(this.account ?? this.escrow), toTronHex(to), selector, parameter, options.signal)
+    if (!res.ok) throw decodeRevert(res.output, undefined, res.message ?? '')
+    return iface.decodeFunctionResult(method, res.output)
+  }
+
+  private async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {
+    return (await this.readAll(to, iface, method, args, options))[0] as T
+  }
+
+  private async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
+    const owner = this.account
+    if (owner === undefined) throw new ReadOnlyClientError(method)
+    const { signal } = options
+    throwIfAborted(signal)
+    const { selector, parameter } = encodeTronCall(iface, method, args)
+    // Simulate first: a revert becomes a typed error and burns nothing.
+    const sim = await this.node.constantCall(toTronHex(owner), toTronHex(to), selector, parameter, signal)
+    if (!sim.ok) throw decodeRevert(sim.output, undefined, sim.message ?? '')
+    const txId = await this.sends.run(async () => {
+      const tx = await this.buildTransaction(to, iface, method, args, { signal })
+      const signed = await this.signTransaction(tx)
+      throwIfAborted(signal)
+      const sent = await abortable(this.tronWeb.trx.sendRawTransaction(signed), signal)
+      if (sent.result !== true) {
+        throw new ChainRequestError(`${method}: broadcast rejected: ${sent.code} ${Buffer.from(sent.message ?? '', 'hex').toString('utf8')}`, sent)
+      }
+      return signed.txID
+    })
+    const info = await this.waitForInfo(txId, signal)
+    const result = info.receipt?.result
+    if (result === 'REVERT' || info.result === 'FAILED') {
+      if (result === 'REVERT') throw decodeRevert('0x' + (info.contractResult?.[0] ?? ''), txId, info.resMessage ?? '')
+      throw new ChainRequestError(`${method}: transaction ${txId} failed: ${result ?? ''} ${Buffer.from(info.resMessage ?? '', 'hex').toString('utf8')}`, info)
+    }
+    return {
+      txId,
+      blockNumber: info.blockNumber ?? 0,
+      gasUsed: BigInt(info.receipt?.energy_usage_total ?? 0),
+      feeSun: BigInt(info.fee ?? 0),
+      events: this.decodeInfo(info)
+    }
+  }
+
+  private async waitForInfo (txId: string, signal: AbortSignal | undefined): Promise<NodeTransactionInfo> {
+    const deadline = Date.now() + this.init.confirmTimeoutMs
+    while (true) {
+      const info = await this.node.transactionInfo(txId, signal)
+      if (info.blockNumber !== undefined) return info
+      if (Date.now() > deadline) {
+        throw new ChainRequestError(`transaction ${txId} not in a block after ${this.init.confirmTimeoutMs} ms (it may still be; retrying is safe)`)
+      }
+      await sleep(this.init.pollIntervalMs, signal)
+    }
+  }
+}
+
+/** A receipt whose addresses may be base58, as 0x-hex. */
+function evmReceipt (receipt: Receipt): Receipt {
+  return { ...receipt, payer: toEvmAddress(receipt.payer), payee: toEvmAddress(receipt.payee) }
+}
+
+/** settleBatch's arguments after checking every entry is for `payee`. */
+export function batchArgs (payee: string, entries: readonly SignedReceipt[]): [string, string] {
+  const to = toEvmAddress(payee)
+  const normalised = entries.map((e, i) => {
+    const receipt = evmReceipt(e.receipt)
+    if (receipt.payee !== to) throw new BatchPayeeMismatchError(i, to, receipt.payee)
+    return { receipt, signature: e.signature }
+  })
+  return [to, encodeBatch(normalised)]
+}
