@@ -72,11 +72,17 @@ export function refBlockOf (block: NodeBlock, expirationMs = 60_000, now = Date.
   }
 }
 
-/** An ABI call as TRON's API takes it: the canonical signature and the 0x-hex encoded arguments. */
+/**
+ * An ABI call as TRON's API takes it: the canonical signature and the 0x-hex encoded arguments. Arguments of
+ * ABI type `address` (also inside tuples and arrays) may be base58, 41-hex or 0x-hex.
+ */
 export function encodeTronCall (iface: Interface, method: string, args: readonly unknown[]): { selector: string, parameter: string, data: string } {
   const fragment = iface.getFunction(method)
   if (fragment === null) throw new TypeError(`no function ${method} in the ABI`)
-  const data = iface.encodeFunctionData(fragment, args)
+  if (args.length !== fragment.inputs.length) throw new TypeError(`${method} takes ${fragment.inputs.length} arguments, got ${args.length}`)
+  const converted = fragment.inputs.map((input, i) =>
+    input.walk(args[i], (type, value: unknown) => type === 'address' && typeof value === 'string' ? toEvmAddress(value) : value))
+  const data = iface.encodeFunctionData(fragment, converted)
   return { selector: fragment.format('sighash'), parameter: '0x' + data.slice(10), data }
 }
 
