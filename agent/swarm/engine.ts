@@ -80,6 +80,8 @@ export interface EngineInit extends DownloaderInit {
   uploadPolicy?: UploadPolicy
   /** @default 4 */
   uploadSlots?: number
+  /** @default 1 */
+  optimisticSlots?: number
   /** @default 5000 */
   connectTimeoutMs?: number
   /** @default 120000 */
@@ -236,7 +238,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       }
     }, {
       ...(this.init.uploadPolicy !== undefined ? { policy: this.init.uploadPolicy } : {}),
-      ...(this.init.uploadSlots !== undefined ? { uploadSlots: this.init.uploadSlots } : {})
+      ...pick(this.init, ['uploadSlots', 'optimisticSlots'])
     })
     this.uploader.start()
   }

@@ -175,7 +175,9 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     on('unchoke', () => this.emit('wire:unchoke', undefined))
     on('interested', () => this.emit('wire:interested', undefined))
     on('uninterested', () => this.emit('wire:uninterested', undefined))
-    on('have', (index: number) => {
+    // bittorrent-protocol reads u32 fields with signed shifts; `>>> 0` restores the unsigned value.
+    on('have', (i: number) => {
+      const index = i >>> 0
       if (this.pieceCount !== null && index >= this.pieceCount) { this.destroy(`have for piece ${index} of ${this.pieceCount}`); return }
       this.emit('wire:have', { index })
     })
@@ -186,14 +188,14 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     })
     on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
       this.emit('wire:request', {
-        index,
-        offset,
-        length,
+        index: index >>> 0,
+        offset: offset >>> 0,
+        length: length >>> 0,
         respond: (data) => { if (!this.closed) respond(data === null ? new Error('refused') : null, data ?? undefined) }
       })
     })
-    on('piece', (index: number, offset: number, data: Uint8Array) => this.emit('wire:piece', { index, offset, data }))
-    on('cancel', (index: number, offset: number, length: number) => this.emit('wire:cancel', { index, offset, length }))
+    on('piece', (index: number, offset: number, data: Uint8Array) => this.emit('wire:piece', { index: index >>> 0, offset: offset >>> 0, data }))
+    on('cancel', (index: number, offset: number, length: number) => this.emit('wire:cancel', { index: index >>> 0, offset: offset >>> 0, length: length >>> 0 }))
     on('unknownmessage', () => {})
     on('error', (err: Error) => this.destroy(`wire error: ${err.message}`))
     on('close', () => this.destroy('wire closed'))

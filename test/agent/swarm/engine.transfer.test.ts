@@ -1,24 +1,28 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from './fixtures.ts'
+import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
 import type { TorrentEngine } from '../../../agent/swarm/index.ts'
 
 describe('swarm engine: transfers over real sockets', function () {
-  let fx: Fixture
+  let fx: Fixture | undefined
+  let tracker: JsTracker | undefined
   const engines: TorrentEngine[] = []
   afterEach(async () => {
     await Promise.all(engines.splice(0).map(async e => await e.stop()))
+    await tracker?.close()
+    tracker = undefined
     await fx?.cleanup()
   })
 
+  function track (e: TorrentEngine): TorrentEngine { engines.push(e); return e }
+
   it('downloads a single-file torrent from one seed and attributes every verified byte to it', async () => {
     fx = await makeFixture({ data: 3 * 1024 * 1024 + 12345 })
-    const seed = engine(fx.meta, fx.seedDir)
-    engines.push(seed)
+    const seed = track(engine(fx.meta, fx.seedDir))
     await seed.start()
     const out = join(fx.root, 'leech')
-    const leech = engine(fx.meta, out, { peers: [seed.address] })
-    engines.push(leech)
+    const leech = track(engine(fx.meta, out, { peers: [seed.address] }))
     const bytes = new Map<string, number>()
     leech.on('piece:verified', ({ bytesByPeer }) => {
       for (const [id, n] of bytesByPeer) bytes.set(id, (bytes.get(id) ?? 0) + n)
@@ -28,5 +32,40 @@ describe('swarm engine: transfers over real sockets', function () {
     await done
     expect(await sameFiles(fx, out)).to.equal(true)
     expect([...bytes.entries()]).to.deep.equal([[seed.peerId, fx.meta.length]])
+  })
+
+  it('downloads a multi-file torrent whose pieces span file boundaries, including an empty file', async () => {
+    fx = await makeFixture({ 'a.bin': 100_000, 'sub/b.bin': 1_234_567, 'sub/deeper/c.bin': 33, 'empty.txt': 0, 'z.bin': 700_001 }, 64 * 1024)
+    expect(fx.meta.files.length).to.equal(5)
+    const seed = track(engine(fx.meta, fx.seedDir))
+    await seed.start()
+    const out = join(fx.root, 'leech')
+    const leech = track(engine(fx.meta, out, { peers: [seed.address] }))
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+  })
+
+  it('one seed with a single upload slot feeds three leechers found via a tracker, which trade among themselves', async () => {
+    tracker = await startJsTracker()
+    fx = await makeFixture({ data: 4 * 1024 * 1024 }, 32 * 1024)
+    const announce = [tracker.httpUrl]
+    const seed = track(engine(fx.meta, fx.seedDir, { announce, uploadSlots: 1, optimisticSlots: 0 }))
+    await seed.start()
+    const fromLeechers = new Map<string, number>()
+    const leechers = [0, 1, 2].map(i => track(engine(fx!.meta, join(fx!.root, `leech${i}`), { announce })))
+    const ids = new Set(leechers.map(l => l.peerId))
+    for (const l of leechers) {
+      l.on('piece:verified', ({ bytesByPeer }) => {
+        for (const [id, n] of bytesByPeer) if (ids.has(id)) fromLeechers.set(l.peerId, (fromLeechers.get(l.peerId) ?? 0) + n)
+      })
+    }
+    const done = leechers.map(async l => await waitFor(l, 'done'))
+    for (const l of leechers) await l.start()
+    await Promise.all(done)
+    for (let i = 0; i < 3; i++) expect(await sameFiles(fx, join(fx.root, `leech${i}`))).to.equal(true)
+    const traded = [...fromLeechers.values()].reduce((a, b) => a + b, 0)
+    expect(traded, 'bytes leechers got from each other').to.be.greaterThan(0)
   })
 })

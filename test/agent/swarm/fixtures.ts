@@ -54,3 +54,10 @@ export async function waitFor<T> (e: TorrentEngine, event: 'done', ms = 60_000):
     e.once(event, (ev) => { clearTimeout(t); resolve(ev as T) })
   })
 }
+
+export async function waitEvent<T> (wait: (resolve: (v: T) => void) => void, what: string, ms = 60_000): Promise<T> {
+  return await new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`timeout waiting for ${what}`)), ms)
+    wait((v) => { clearTimeout(t); resolve(v) })
+  })
+}
