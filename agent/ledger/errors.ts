@@ -1,0 +1,37 @@
+/** Errors of the SQLite ledger. */
+
+/** A write would move a channel's cumulative bytes or amount backwards (or not forward). */
+export class NonMonotonicReceiptError extends Error {
+  constructor (
+    readonly channel: string,
+    readonly held: { bytes: bigint, amount: bigint },
+    readonly got: { bytes: bigint, amount: bigint }
+  ) {
+    super(`ledger refuses receipt (${got.bytes} B, ${got.amount}) on ${channel}: it holds (${held.bytes} B, ${held.amount})`)
+    this.name = 'NonMonotonicReceiptError'
+  }
+}
+
+/** The database's schema is newer than this code knows. */
+export class LedgerSchemaTooNewError extends Error {
+  constructor (readonly found: number, readonly known: number) {
+    super(`ledger schema version ${found} is newer than this agent's ${known}; upgrade the agent`)
+    this.name = 'LedgerSchemaTooNewError'
+  }
+}
+
+/** A channel was opened with another role than it was created with (we cannot be both sides of one pair). */
+export class ChannelRoleMismatchError extends Error {
+  constructor (readonly channel: string, readonly stored: string, readonly requested: string) {
+    super(`channel ${channel} is ours as ${stored}, not ${requested}`)
+    this.name = 'ChannelRoleMismatchError'
+  }
+}
+
+/** A settlement id that does not exist. */
+export class UnknownSettlementError extends Error {
+  constructor (readonly id: number) {
+    super(`no settlement attempt ${id}`)
+    this.name = 'UnknownSettlementError'
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The agent's books: one row per channel (chain, escrow, payer, payee) with its newest receipt and
+ * signature, every receipt ever recorded (audit), and every settlement attempt with its transaction id.
+ * A payer records a receipt before sending it; a payee records one before serving more. Cumulative values
+ * never go backwards: `record` refuses them inside the same transaction that writes.
+ */
+import type Database from 'better-sqlite3'
+import { openDatabase, type Synchronous } from './database.ts'
+import { ChannelRoleMismatchError, NonMonotonicReceiptError, UnknownSettlementError } from './errors.ts'
+import type { Address } from '../pay/bytes.ts'
+
+export interface ChannelKey {
+  chainId: bigint
+  escrow: Address
+  payer: Address
+  payee: Address
+}
+
+export type Role = 'payer' | 'payee'
+
+export interface LedgerReceipt {
+  bytes: bigint
+  amount: bigint
+  sig: Uint8Array
+}
+
+export interface HistoryEntry extends LedgerReceipt {
+  pricePerMiB: bigint | null
+  recordedAt: number
+}
+
+export interface ChannelState {
+  key: ChannelKey
+  role: Role
+  newest: LedgerReceipt | null
+}
+
+export type SettlementStatus = 'pending' | 'sent' | 'confirmed' | 'failed'
+
+export interface SettlementAttempt {
+  id: number
+  key: ChannelKey
+  bytes: bigint
+  amount: bigint
+  txId: string | null
+  status: SettlementStatus
+  paid: bigint | null
+  error: string | null
+}
+
+export interface LedgerComponents {
+  /** @default Date.now */
+  clock?: () => number
+}
+
+export interface LedgerInit {
+  path: string
+  /** @default 'FULL' (see database.ts for why) */
+  synchronous?: Synchronous
+}
+
+interface ChannelRow {
+  id: number, chain_id: string, escrow: string, payer: string, payee: string, role: Role,
+  newest_bytes: string, newest_amount: string, newest_sig: Buffer | null
+}
+interface SettlementRow {
+  id: number, channel_id: number, bytes: string, amount: string, tx_id: string | null, status: SettlementStatus,
+  paid: string | null, error: string | null
+}
+
+const label = (k: ChannelKey): string => `${k.chainId}/${k.escrow}/${k.payer}→${k.payee}`
+
+export class Ledger {
+  readonly db: Database.Database
+  private readonly clock: () => number
+  private readonly stmts
+  private readonly ids = new Map<string, number>()
+
+  constructor (components: LedgerComponents, init: LedgerInit) {
+    this.clock = components.clock ?? Date.now
+    this.db = openDatabase(init.path, { synchronous: init.synchronous ?? 'FULL' })
+    const db = this.db
+    this.stmts = {
+      find: db.prepare<[string, string, string, string], ChannelRow>(
+        'SELECT * FROM channels WHERE chain_id = ? AND escrow = ? AND payer = ? AND payee = ?'),
+      byId: db.prepare<[number], ChannelRow>('SELECT * FROM channels WHERE id = ?'),
+      insert: db.prepare<[string, string, string, string, Role, number]>(
+        'INSERT INTO channels (chain_id, escrow, payer, payee, role, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      setNewest: db.prepare<[string, string, Buffer, number, number]>(
+        'UPDATE channels SET newest_bytes = ?, newest_amount = ?, newest_sig = ?, newest_at = ? WHERE id = ?'),
+      addReceipt: db.prepare<[number, string, string, Buffer, string | null, number]>(
+        'INSERT INTO receipts (channel_id, bytes, amount, sig, price_per_mib, recorded_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      history: db.prepare<[number], { bytes: string, amount: string, sig: Buffer, price_per_mib: string | null, recorded_at: number }>(
+        'SELECT bytes, amount, sig, price_per_mib, recorded_at FROM receipts WHERE channel_id = ? ORDER BY id'),
+      all: db.prepare<[], ChannelRow>('SELECT * FROM channels ORDER BY id'),
+      addSettlement: db.prepare<[number, string, string, number, number]>(
+        "INSERT INTO settlements (channel_id, bytes, amount, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)"),
+      updateSettlement: db.prepare<[string | null, SettlementStatus, string | null, string | null, number, number]>(
+        'UPDATE settlements SET tx_id = coalesce(?, tx_id), status = ?, paid = coalesce(?, paid), error = ?, updated_at = ? WHERE id = ?'),
+      settlement: db.prepare<[number], SettlementRow>('SELECT * FROM settlements WHERE id = ?'),
+      settlements: db.prepare<[number], SettlementRow>('SELECT * FROM settlements WHERE channel_id = ? ORDER BY id')
+    }
+  }
+
+  /** Opens (creating if needed) the channel and returns its state. */
+  open (key: ChannelKey, role: Role): ChannelState {
+    const row = this.row(key, role)
+    return this.toState(row)
+  }
+
+  newest (key: ChannelKey): LedgerReceipt | null {
+    const row = this.stmts.find.get(key.chainId.toString(), key.escrow, key.payer, key.payee)
+    return row === undefined ? null : this.toState(row).newest
+  }
+
+  /**
+   * Durably records `receipt` as the channel's newest (and in its history), in one transaction.
+   * Throws NonMonotonicReceiptError unless it advances the held receipt.
+   */
+  record (key: ChannelKey, role: Role, receipt: LedgerReceipt, pricePerMiB: bigint | null = null): void {
+    this.db.transaction(() => {
+      const row = this.row(key, role)
+      const held = { bytes: BigInt(row.newest_bytes), amount: BigInt(row.newest_amount) }
+      const advances = receipt.bytes >= held.bytes && receipt.amount >= held.amount &&
+        (receipt.bytes > held.bytes || receipt.amount > held.amount || row.newest_sig === null)
+      if (!advances) throw new NonMonotonicReceiptError(label(key), held, receipt)
+      const now = this.clock()
+      const sig = Buffer.from(receipt.sig)
+      this.stmts.setNewest.run(receipt.bytes.toString(), receipt.amount.toString(), sig, now, row.id)
+      this.stmts.addReceipt.run(row.id, receipt.bytes.toString(), receipt.amount.toString(), sig, pricePerMiB?.toString() ?? null, now)
+    }).immediate()
+  }
+
+  history (key: ChannelKey): HistoryEntry[] {
+    const id = this.idOf(key)
+    if (id === null) return []
+    return this.stmts.history.all(id).map(r => ({
+      bytes: BigInt(r.bytes), amount: BigInt(r.amount), sig: Uint8Array.from(r.sig),
+      pricePerMiB: r.price_per_mib === null ? null : BigInt(r.price_per_mib), recordedAt: r.recorded_at
+    }))
+  }
+
+  channels (): ChannelState[] {
+    return this.stmts.all.all().map(r => this.toState(r))
+  }
+
+  /** Records a settlement attempt for the channel's receipt `receipt`; returns its id. */
+  beginSettlement (key: ChannelKey, receipt: { bytes: bigint, amount: bigint }): number {
+    const id = this.idOf(key)
+    if (id === null) throw new UnknownSettlementError(-1)
+    const now = this.clock()
+    return Number(this.stmts.addSettlement.run(id, receipt.bytes.toString(), receipt.amount.toString(), now, now).lastInsertRowid)
+  }
+
+  /** Updates an attempt: `sent` with its tx id, then `confirmed` with what the escrow paid, or `failed`. */
+  updateSettlement (id: number, update: { status: SettlementStatus, txId?: string, paid?: bigint, error?: string }): void {
+    const res = this.stmts.updateSettlement.run(update.txId ?? null, update.status, update.paid?.toString() ?? null,
+      update.error ?? null, this.clock(), id)
+    if (res.changes === 0) throw new UnknownSettlementError(id)
+  }
+
+  settlements (key: ChannelKey): SettlementAttempt[] {
+    const id = this.idOf(key)
+    if (id === null) return []
+    return this.stmts.settlements.all(id).map(r => this.toSettlement(r, key))
+  }
+
+  settlement (id: number): SettlementAttempt {
+    const row = this.stmts.settlement.get(id)
+    if (row === undefined) throw new UnknownSettlementError(id)
+    const ch = this.stmts.byId.get(row.channel_id)!
+    return this.toSettlement(row, this.toState(ch).key)
+  }
+
+  /**
+   * Consistency check used after crashes: each channel's newest receipt is the last and largest of its
+   * history, and the history never goes backwards. Returns the problems found (empty when consistent).
+   */
+  check (): string[] {
+    const problems: string[] = []
+    for (const row of this.stmts.all.all()) {
+      const hist = this.stmts.history.all(row.id)
+      let prev = { bytes: -1n, amount: -1n }
+      for (const h of hist) {
+        const cur = { bytes: BigInt(h.bytes), amount: BigInt(h.amount) }
+        if (cur.bytes < prev.bytes || cur.amount < prev.amount) problems.push(`channel ${row.id}: history goes back at ${h.bytes}`)
+        prev = cur
+      }
+      const last = hist.at(-1)
+      if (last === undefined ? row.newest_sig !== null : (last.bytes !== row.newest_bytes || last.amount !== row.newest_amount || !last.sig.equals(row.newest_sig ?? Buffer.alloc(0)))) {
+        problems.push(`channel ${row.id}: newest (${row.newest_bytes}, ${row.newest_amount}) is not the last history entry`)
+      }
+    }
+    const integrity = this.db.pragma('integrity_check', { simple: true })
+    if (integrity !== 'ok') problems.push(`integrity_check: ${String(integrity)}`)
+    return problems
+  }
+
+  close (): void {
+    this.db.close()
+  }
+
+  private row (key: ChannelKey, role: Role): ChannelRow {
+    const args = [key.chainId.toString(), key.escrow, key.payer, key.payee] as const
+    let row = this.stmts.find.get(...args)
+    if (row === undefined) {
+      this.stmts.insert.run(...args, role, this.clock())
+      row = this.stmts.find.get(...args)!
+    }
+    if (row.role !== role) throw new ChannelRoleMismatchError(label(key), row.role, role)
+    this.ids.set(label(key), row.id)
+    return row
+  }
+
+  private idOf (key: ChannelKey): number | null {
+    const cached = this.ids.get(label(key))
+    if (cached !== undefined) return cached
+    const row = this.stmts.find.get(key.chainId.toString(), key.escrow, key.payer, key.payee)
+    return row?.id ?? null
+  }
+
+  private toState (row: ChannelRow): ChannelState {
+    return {
+      key: { chainId: BigInt(row.chain_id), escrow: row.escrow as Address, payer: row.payer as Address, payee: row.payee as Address },
+      role: row.role,
+      newest: row.newest_sig === null
+        ? null
+        : { bytes: BigInt(row.newest_bytes), amount: BigInt(row.newest_amount), sig: Uint8Array.from(row.newest_sig) }
+    }
+  }
+
+  private toSettlement (r: SettlementRow, key: ChannelKey): SettlementAttempt {
+    return {
+      id: r.id, key, bytes: BigInt(r.bytes), amount: BigInt(r.amount), txId: r.tx_id, status: r.status,
+      paid: r.paid === null ? null : BigInt(r.paid), error: r.error
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { expect } from 'chai'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { Ledger, type ChannelKey } from '../../../agent/ledger/ledger.ts'
+import { MIGRATIONS } from '../../../agent/ledger/migrations.ts'
+import { LedgerSchemaTooNewError, NonMonotonicReceiptError, ChannelRoleMismatchError } from '../../../agent/ledger/errors.ts'
+
+const key: ChannelKey = {
+  chainId: 3448148188n,
+  escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3',
+  payer: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
+  payee: '0x70997970c51812dc3a010c7d01b50e0d17dc79c8'
+}
+const sig = (n: number): Uint8Array => new Uint8Array(64).fill(n)
+
+describe('Ledger', () => {
+  let dir: string
+  let ledger: Ledger
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'ledger-'))
+    ledger = new Ledger({}, { path: join(dir, 'ledger.db') })
+  })
+  afterEach(() => {
+    try { ledger.close() } catch {}
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('opens in WAL mode with synchronous = FULL and the latest schema version', () => {
+    expect(ledger.db.pragma('journal_mode', { simple: true })).to.equal('wal')
+    expect(ledger.db.pragma('synchronous', { simple: true })).to.equal(2)
+    expect(ledger.db.pragma('user_version', { simple: true })).to.equal(MIGRATIONS.length)
+  })
+
+  it('records receipts as the channel\'s newest and keeps the history', () => {
+    expect(ledger.newest(key)).to.equal(null)
+    ledger.record(key, 'payee', { bytes: 100n, amount: 1n, sig: sig(1) }, 10n)
+    ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) }, 10n)
+    expect(ledger.newest(key)).to.deep.equal({ bytes: 200n, amount: 2n, sig: sig(2) })
+    expect(ledger.history(key).map(h => h.bytes)).to.deep.equal([100n, 200n])
+    expect(ledger.check()).to.deep.equal([])
+  })
+
+  it('keeps amounts beyond 64 bits exactly', () => {
+    const big = (1n << 128n) - 1n
+    ledger.record(key, 'payee', { bytes: (1n << 64n) - 1n, amount: big, sig: sig(3) })
+    expect(ledger.newest(key)?.amount).to.equal(big)
+  })
+
+  it('refuses a lower or equal cumulative receipt and leaves the books unchanged', () => {
+    ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) })
+    expect(() => ledger.record(key, 'payee', { bytes: 100n, amount: 3n, sig: sig(1) })).to.throw(NonMonotonicReceiptError)
+    expect(() => ledger.record(key, 'payee', { bytes: 300n, amount: 1n, sig: sig(1) })).to.throw(NonMonotonicReceiptError)
+    expect(() => ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(9) })).to.throw(NonMonotonicReceiptError)
+    expect(ledger.history(key)).to.have.length(1)
+    expect(ledger.newest(key)?.sig).to.deep.equal(sig(2))
+  })
+
+  it('keeps channels apart by chain, escrow, payer and payee', () => {
+    ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) })
+    ledger.record({ ...key, chainId: 1n }, 'payee', { bytes: 1n, amount: 1n, sig: sig(1) })
+    ledger.record({ ...key, escrow: '0x' + '11'.repeat(20) as `0x${string}` }, 'payee', { bytes: 1n, amount: 1n, sig: sig(1) })
+    expect(ledger.channels()).to.have.length(3)
+  })
+
+  it('refuses to open a channel with the other role', () => {
+    ledger.open(key, 'payer')
+    expect(() => ledger.open(key, 'payee')).to.throw(ChannelRoleMismatchError)
+  })
+
+  it('records settlement attempts with transaction ids and status', () => {
+    ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) })
+    const id = ledger.beginSettlement(key, { bytes: 200n, amount: 2n })
+    ledger.updateSettlement(id, { status: 'sent', txId: '0xabc' })
+    ledger.updateSettlement(id, { status: 'confirmed', paid: 2n })
+    expect(ledger.settlements(key)).to.deep.equal([{ id, key, bytes: 200n, amount: 2n, txId: '0xabc', status: 'confirmed', paid: 2n, error: null }])
+  })
+
+  it('survives a reopen with everything in place', () => {
+    ledger.record(key, 'payer', { bytes: 200n, amount: 2n, sig: sig(2) })
+    ledger.close()
+    ledger = new Ledger({}, { path: join(dir, 'ledger.db') })
+    expect(ledger.newest(key)).to.deep.equal({ bytes: 200n, amount: 2n, sig: sig(2) })
+    expect(ledger.open(key, 'payer').role).to.equal('payer')
+  })
+
+  it('refuses a database whose schema is newer than the code', () => {
+    ledger.close()
+    const db = new Database(join(dir, 'ledger.db'))
+    db.pragma(`user_version = ${MIGRATIONS.length + 1}`)
+    db.close()
+    expect(() => new Ledger({}, { path: join(dir, 'ledger.db') })).to.throw(LedgerSchemaTooNewError)
+  })
+})
