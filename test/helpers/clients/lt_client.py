@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Seed or download one torrent with python3-libtorrent (Debian), for interop tests and benchmarks.
+
+Prints one JSON object per line on stdout: {"event": "listening"|"progress"|"finished"|"error", ...}.
+Runs until SIGTERM/SIGINT, or until the download finishes when --exit-on-complete is given.
+"""
+import argparse
+import json
+import signal
+import sys
+import time
+
+import libtorrent as lt
+
+
+def emit(**kw):
+    kw["t"] = round(time.time(), 3)
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--torrent", required=True)
+    ap.add_argument("--save-path", required=True)
+    ap.add_argument("--host", required=True, help="listen and outgoing interface address, e.g. 127.0.0.2")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--peer", action="append", default=[], help="host:port to connect to (repeatable)")
+    ap.add_argument("--tracker", action="append", default=[], help="extra announce URL (repeatable)")
+    ap.add_argument("--exit-on-complete", action="store_true")
+    ap.add_argument("--interval", type=float, default=0.5, help="seconds between progress lines")
+    args = ap.parse_args()
+
+    settings = {
+        "listen_interfaces": "%s:%d" % (args.host, args.port),
+        "outgoing_interfaces": args.host,
+        "enable_dht": False,
+        "enable_lsd": False,
+        "enable_upnp": False,
+        "enable_natpmp": False,
+        "enable_incoming_utp": False,
+        "enable_outgoing_utp": False,
+        "allow_multiple_connections_per_ip": True,
+        "announce_to_all_trackers": True,
+        "announce_to_all_tiers": True,
+        # Test trackers ask for re-announces every second or two; libtorrent's default floor is 300 s.
+        "min_announce_interval": 1,
+        "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
+        "user_agent": "seedpay-test-libtorrent",
+        # Loopback benchmarks: do not let defaults tuned for the internet be the bottleneck.
+        "connections_limit": 200,
+        "max_out_request_queue": 1500,
+        "max_allowed_in_request_queue": 2000,
+        "send_buffer_watermark": 4 * 1024 * 1024,
+        "cache_size": 4096,
+    }
+    ses = lt.session(settings)
+    info = lt.torrent_info(args.torrent)
+    params = lt.add_torrent_params()
+    params.ti = info
+    params.save_path = args.save_path
+    handle = ses.add_torrent(params)
+    for url in args.tracker:
+        handle.add_tracker({"url": url, "tier": 0})
+    handle.resume()
+
+    stopping = {"flag": False}
+
+    def on_signal(_signum, _frame):
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    peers = []
+    for p in args.peer:
+        host, port = p.rsplit(":", 1)
+        peers.append((host, int(port)))
+
+    emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=str(info.info_hash()))
+    finished_at = None
+    last_connect = 0.0
+    last_emit = 0.0
+    while not stopping["flag"]:
+        for a in ses.pop_alerts():
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert, lt.listen_failed_alert)):
+                emit(event="error", message=a.message())
+        s = handle.status()
+        now = time.time()
+        checking = s.state in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data)
+        if peers and not checking and s.num_peers == 0 and now - last_connect > 2:
+            for p in peers:
+                handle.connect_peer(p)
+            last_connect = now
+        if s.is_seeding and finished_at is None:
+            finished_at = now
+            emit(event="finished", total_done=s.total_done, total_payload_download=s.total_payload_download)
+            if args.exit_on_complete:
+                break
+        if now - last_emit >= args.interval:
+            emit(event="progress", progress=s.progress, state=str(s.state), peers=s.num_peers,
+                 rate_down=s.download_payload_rate, rate_up=s.upload_payload_rate,
+                 total_download=s.total_payload_download, total_upload=s.total_payload_upload,
+                 seeding=s.is_seeding)
+            last_emit = now
+        time.sleep(0.05)
+    emit(event="stopped")
+
+
+if __name__ == "__main__":
+    main()
