@@ -79,6 +79,12 @@ export class Uploader {
     this.storage.read(index, offset, length).then(data => {
       peer.reading--
       if (peer.wire.isClosed || peer.wire.amChoking) return
+      // The policy may have changed while we read (a payer ran out of credit): ask again, per block.
+      if (!this.choker.policy.canServe(peer)) {
+        respond(null)
+        this.rechoke()
+        return
+      }
       respond(data)
       peer.up.add(length)
       this.hooks.uploaded(peer, index, offset, length)

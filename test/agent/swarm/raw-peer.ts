@@ -24,7 +24,8 @@ export async function startCorruptSeed (meta: TorrentMeta): Promise<{ address: s
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
     const wire = new Wire('tcpIncoming')
-    socket.pipe(wire as unknown as NodeJS.WritableStream).pipe(socket)
+    socket.pipe(wire as unknown as NodeJS.WritableStream)
+    wire.pipe(socket)
     wire.on('error', () => {})
     wire.on('handshake', () => {
       wire.handshake(meta.infoHash, rawPeerId(), { dht: false, fast: false })
