@@ -118,6 +118,7 @@ export async function parseTorrentBuffer (buf: Uint8Array, label = 'buffer'): Pr
   if (!(pieces instanceof Uint8Array) || pieces.length === 0 || pieces.length % PIECE_HASH_LENGTH !== 0) {
     throw new InvalidTorrentError(label, 'info.pieces', `must be a non-empty multiple of ${PIECE_HASH_LENGTH} bytes`)
   }
+  checkRawPaths(fields, label)
   let parsed
   try {
     parsed = await parseTorrent(buf)
@@ -202,6 +203,24 @@ export function magnetFor (meta: TorrentMeta, peers: string[] = []): string {
   for (const tr of meta.announce) q.push(`tr=${encodeURIComponent(tr)}`)
   for (const p of peers) q.push(`x.pe=${encodeURIComponent(p)}`)
   return `magnet:?${q.join('&')}`
+}
+
+/** Path components come from strangers: refuse anything that could leave the data directory. */
+function checkRawPaths (info: Record<string, unknown>, label: string): void {
+  const bad = (c: unknown): boolean => {
+    const t = c instanceof Uint8Array ? Buffer.from(c).toString() : typeof c === 'string' ? c : null
+    return t === null || t === '' || t === '.' || t === '..' || /[/\\\0]/.test(t)
+  }
+  if (bad(info['name'])) throw new InvalidTorrentError(label, 'info.name', 'missing or not a plain file name')
+  const files = info['files']
+  if (files === undefined) return
+  if (!Array.isArray(files)) throw new InvalidTorrentError(label, 'info.files', 'not a list')
+  for (const f of files as unknown[]) {
+    const path = (f as { path?: unknown } | null)?.path
+    if (!Array.isArray(path) || path.length === 0 || path.some(bad)) {
+      throw new InvalidTorrentError(label, 'info.files.path', `unsafe or empty path ${JSON.stringify(Array.isArray(path) ? path.map(c => c instanceof Uint8Array ? Buffer.from(c).toString() : c) : path)}`)
+    }
+  }
 }
 
 function base32ToHex (s: string): string {

@@ -1,0 +1,43 @@
+import { expect } from 'chai'
+import { Picker, BLOCK_LENGTH } from '../../../agent/swarm/index.ts'
+
+const all = (): boolean => true
+const none = (): boolean => false
+
+describe('Picker', function () {
+  it('picks the rarest piece first once it has one piece', () => {
+    const p = new Picker({ pieceCount: 4, pieceLength: BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH, have: [true, false, false, false], random: () => 0 })
+    p.addBitfield(all, 1)
+    p.addBitfield(i => i !== 2, 1)
+    p.addBitfield(i => i === 1, 1)
+    const first = p.next(all, 1, none, 'a')
+    expect(first.map(b => b.index)).to.deep.equal([2])
+    expect(p.next(all, 1, none, 'a').map(b => b.index)).to.deep.equal([3])
+  })
+
+  it('keeps pieces with the peer that started them and never asks one peer twice for a block in endgame', () => {
+    const p = new Picker({ pieceCount: 2, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: 2 * BLOCK_LENGTH, random: () => 0 })
+    const a = p.next(all, 10, none, 'a')
+    expect(a).to.have.length(4)
+    // Nothing unstarted is left: b gets a's blocks as endgame duplicates, each once.
+    const b = p.next(all, 10, none, 'b')
+    expect(new Set(b.map(r => `${r.index}:${r.offset}`)).size).to.equal(b.length)
+    expect(b).to.have.length(4)
+    expect(p.inEndgame).to.equal(true)
+  })
+
+  it('returns a completed piece with per-block senders, rejects wrong lengths and unrequested blocks, and re-offers failed pieces', () => {
+    const p = new Picker({ pieceCount: 1, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH + 10 })
+    const reqs = p.next(all, 10, none, 'a')
+    expect(reqs.map(r => r.length)).to.deep.equal([BLOCK_LENGTH, 10])
+    expect(p.receive(0, BLOCK_LENGTH, Buffer.alloc(9), 'a')).to.equal('unexpected')
+    expect(p.receive(0, 0, Buffer.alloc(BLOCK_LENGTH), 'a')).to.equal(null)
+    expect(p.receive(0, 0, Buffer.alloc(BLOCK_LENGTH), 'b')).to.equal('duplicate')
+    const done = p.receive(0, BLOCK_LENGTH, Buffer.alloc(10), 'b')
+    if (done === null || typeof done === 'string') throw new Error('expected a piece')
+    expect(done.senders).to.deep.equal(['a', 'b'])
+    expect(p.next(all, 10, none, 'a')).to.have.length(0)
+    p.failed(0)
+    expect(p.next(all, 10, none, 'c')).to.have.length(2)
+  })
+})
