@@ -59,6 +59,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   private currentState: SeedpayState = 'idle'
   private helloSent = false
   private peer: HelloMessage | null = null
+  private remotePeerId: string | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly log: Logger
   private readonly init: SeedpayExtensionInit
@@ -75,6 +76,12 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   get state (): SeedpayState { return this.currentState }
   get peerHello (): HelloMessage | null { return this.peer }
   get ready (): boolean { return this.currentState === 'ready' }
+  /** The remote BitTorrent peer id (hex) once the BEP 3 handshake arrived. */
+  get peerId (): string | null { return this.remotePeerId }
+
+  onHandshake (_infoHash: string, peerId: string): void {
+    this.remotePeerId = peerId
+  }
 
   onExtendedHandshake (handshake: Record<string, unknown>): void {
     this.guard(() => {

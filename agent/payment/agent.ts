@@ -1,0 +1,157 @@
+/**
+ * The payment layer of one agent: mounts the seedpay extension on every wire, keeps a PaymentSession per
+ * peer, and answers the swarm's upload choker (`uploadPolicy`). One escrow, one account, one hot signer.
+ *
+ * ```ts
+ * const payments = new PaymentAgent({ logger, ledger, signer }, { domain, account, pricePerMiB, maxPricePerMiB })
+ * const engine = new TorrentEngine({ logger }, {
+ *   ..., extensions: [w => payments.extension({ initiator: w.direction === 'out', close: r => w.destroy(r) })],
+ *   uploadPolicy: payments.uploadPolicy
+ * })
+ * engine.on('block:uploaded', ({ peerId, length }) => payments.onUploaded(peerId, length))
+ * engine.on('piece:verified', ({ bytesByPeer }) => payments.onVerified(bytesByPeer))
+ * ```
+ */
+import type { Logger } from 'pino'
+import type { WireExtensionCtor } from 'bittorrent-protocol'
+import { CreditPolicy, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
+import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
+import type { Ledger } from '../ledger/index.ts'
+import { PaymentSession } from './session.ts'
+import type { PaymentEvents } from './events.ts'
+
+/** BEP 3 / common practice: 16 KiB blocks; swarm's MAX_BLOCK_LENGTH (128 KiB) is the worst case we allow. */
+const DEFAULT_BLOCK_LENGTH = 16 * 1024
+
+export interface PaymentAgentComponents {
+  logger: Logger
+  ledger: Ledger
+  /** Signs our receipts (our own key or the hot signer registered on the escrow). */
+  signer: ReceiptSigner
+  /** Who may sign for a payer besides itself (the escrow's `signerOf`, cached). @default payers sign themselves */
+  signers?: SignerDirectory
+}
+
+export interface PaymentAgentInit {
+  domain: EscrowDomain
+  /** Our account on the escrow (0x-hex). */
+  account: Address
+  /** What we charge per MiB uploaded, in token base units. 0 serves for free. */
+  pricePerMiB: bigint
+  /** The most we pay per MiB downloaded; a peer asking more is refused. */
+  maxPricePerMiB: bigint
+  /** Bytes served to a payer beyond its newest receipt. @default 4 MiB */
+  credit?: bigint
+  /** A choked payer is unchoked once unpaid bytes are at most this. @default credit / 2 */
+  resumeAt?: bigint
+  /** Serve peers without the seedpay extension (in the swarm's regular slots). @default true */
+  serveOrdinaryPeers?: boolean
+  /** @default 16384 */
+  blockLength?: number
+  /** @default 30000 */
+  helloTimeoutMs?: number
+}
+
+/** Structurally the swarm's `UploadPolicy` (agent/swarm/choker.ts), without depending on the swarm. */
+export interface PaymentUploadPolicy {
+  canServe: (peer: { id: string, supports: (extension: string) => boolean }) => boolean
+  priority: (peer: { id: string, supports: (extension: string) => boolean }) => number
+}
+
+export class PaymentAgent extends TypedEmitter<PaymentEvents> {
+  readonly verifier: ReceiptVerifier
+  readonly policy: CreditPolicy
+  private readonly sessions = new Map<string, PaymentSession>()
+  private readonly pending = new Set<PaymentSession>()
+  private readonly components: PaymentAgentComponents
+  private readonly init: PaymentAgentInit
+
+  constructor (components: PaymentAgentComponents, init: PaymentAgentInit) {
+    super()
+    this.components = components
+    this.init = init
+    this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
+    this.policy = new CreditPolicy({ ...(init.credit !== undefined ? { credit: init.credit } : {}), ...(init.resumeAt !== undefined ? { resumeAt: init.resumeAt } : {}) })
+  }
+
+  /**
+   * A seedpay extension class for one wire (`wire.use(...)` before the handshake).
+   * @param wire.initiator we dialled this peer (we say hello first)
+   * @param wire.close how to close the peer @default the raw wire's destroy()
+   */
+  extension (wire: { initiator: boolean, close?: (reason: string) => void }): WireExtensionCtor {
+    let session: PaymentSession | null = null
+    return seedpayExtension({ logger: this.components.logger }, {
+      initiator: wire.initiator,
+      hello: peer => {
+        if (session === null) throw new Error('seedpay extension used before it was mounted')
+        return session.helloFor(peer)
+      },
+      ...(this.init.helloTimeoutMs !== undefined ? { helloTimeoutMs: this.init.helloTimeoutMs } : {}),
+      ...(wire.close !== undefined ? { close: wire.close } : {})
+    }, ext => { session = this.track(ext) })
+  }
+
+  /** The session of a peer (BitTorrent peer id, hex), once its BEP 3 handshake arrived. */
+  session (peerId: string): PaymentSession | undefined {
+    this.adoptPending()
+    return this.sessions.get(peerId)
+  }
+
+  /** Upload policy for the swarm's choker: paying peers under their credit first, ordinary peers as configured. */
+  get uploadPolicy (): PaymentUploadPolicy {
+    return {
+      canServe: peer => {
+        if (!peer.supports(EXTENSION_NAME)) return this.init.serveOrdinaryPeers ?? true
+        return this.session(peer.id)?.mayServe(this.init.blockLength ?? DEFAULT_BLOCK_LENGTH) ?? false
+      },
+      priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id)?.ready === true ? 1 : 0)
+    }
+  }
+
+  /** Whether `length` more bytes may be served to the peer now (payee side). */
+  mayServe (peerId: string, length: number): boolean {
+    return this.session(peerId)?.mayServe(length) ?? (this.init.serveOrdinaryPeers ?? true)
+  }
+
+  /** Count bytes uploaded to a peer (the swarm's `block:uploaded`). */
+  onUploaded (peerId: string, length: number): void {
+    this.session(peerId)?.onServed(length)
+  }
+
+  /** Pay for verified bytes (the swarm's `piece:verified` `bytesByPeer`). */
+  onVerified (bytesByPeer: ReadonlyMap<string, number>): void {
+    for (const [peerId, bytes] of bytesByPeer) this.session(peerId)?.onVerified(bytes)
+  }
+
+  private track (ext: PaymentSession['ext']): PaymentSession {
+    const { logger, ledger, signer } = this.components
+    const session = new PaymentSession({
+      logger, ledger, signer, verifier: this.verifier, policy: this.policy,
+      emit: (name, event) => { this.emit(name, event) }
+    }, {
+      domain: this.init.domain,
+      account: this.init.account,
+      pricePerMiB: this.init.pricePerMiB,
+      maxPricePerMiB: this.init.maxPricePerMiB,
+      blockLength: this.init.blockLength ?? DEFAULT_BLOCK_LENGTH
+    }, ext)
+    this.pending.add(session)
+    ext.on('peer:closed', () => {
+      this.pending.delete(session)
+      const id = session.peerId
+      if (id !== null && this.sessions.get(id) === session) this.sessions.delete(id)
+    })
+    return session
+  }
+
+  /** Sessions learn their peer id at the BEP 3 handshake, after they were created. */
+  private adoptPending (): void {
+    for (const s of this.pending) {
+      const id = s.peerId
+      if (id === null) continue
+      this.pending.delete(s)
+      this.sessions.set(id, s)
+    }
+  }
+}

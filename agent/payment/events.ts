@@ -1,0 +1,26 @@
+/** Typed events of the payment layer; every payload names the peer (BitTorrent peer id, hex, or null). */
+import type { ViolationCode, HelloMessage, ErrorName } from '../wire/index.ts'
+import type { SignedReceipt } from '../pay/index.ts'
+
+export interface PeerRef { peerId: string | null }
+
+export interface PaymentEvents {
+  /** Hello exchange done and the peer's terms accepted: channels are open both ways. */
+  'peer:ready': PeerRef & { hello: HelloMessage }
+  /** We signed, stored and sent a receipt (we are the payer). */
+  'receipt:signed': PeerRef & { receipt: SignedReceipt }
+  /** A receipt passed every check and is stored (we are the payee). */
+  'receipt:received': PeerRef & { receipt: SignedReceipt }
+  /** A receipt failed a check; the peer is refused. */
+  'receipt:refused': PeerRef & { code: ErrorName, reason: string }
+  /** The payer's unpaid bytes exceed the credit: choke it. */
+  'peer:unpaid': PeerRef & { unpaid: bigint }
+  /** A receipt brought a choked payer back under the credit: it may be unchoked. */
+  'peer:paid-up': PeerRef & { unpaid: bigint }
+  /** We adopted the payee's `hello.last` because our ledger was behind. */
+  'peer:resynced': PeerRef & { receipt: SignedReceipt }
+  'peer:protocol-error': PeerRef & { code: ViolationCode, detail: string }
+  /** We refused the peer (terms, receipt, resync) and are closing it. */
+  'peer:refused': PeerRef & { code: ErrorName, msg: string }
+  'peer:closed': PeerRef & { reason: string }
+}

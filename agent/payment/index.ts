@@ -1,0 +1,5 @@
+/** The payment layer: seedpay sessions per peer over pay (channels), wire (extension) and ledger. */
+export { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents, type PaymentUploadPolicy } from './agent.ts'
+export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents } from './session.ts'
+export type { PaymentEvents, PeerRef } from './events.ts'
+export { settleChannel, type SettleOutcome } from './settle.ts'

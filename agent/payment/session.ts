@@ -1,0 +1,181 @@
+/**
+ * One peer's payment session: glues the seedpay extension (wire) to the channels (pay) and the ledger.
+ * Both directions run at once: the peer pays us for what we upload (payee channel) and we pay it for
+ * verified bytes we download (payer channel).
+ *
+ * Ordering that makes it crash-safe: a payer writes each receipt to the ledger before sending it; a payee
+ * stores each receipt before anything else is served (the handler is synchronous, the ledger write durable).
+ */
+import type { Logger } from 'pino'
+import {
+  checkTerms, CreditPolicy, InvalidReceiptError, PayeeChannel, PayerChannel, TermsRefusedError, ForeignResyncReceiptError,
+  type Address, type EscrowDomain, type ReceiptSigner, type ReceiptVerifier, type SignedReceipt
+} from '../pay/index.ts'
+import type { SeedpayExtension, HelloMessage, WireReceipt } from '../wire/index.ts'
+import type { ChannelKey, Ledger } from '../ledger/index.ts'
+import { NonMonotonicReceiptError } from '../ledger/index.ts'
+import type { PaymentEvents } from './events.ts'
+
+export interface PaymentSessionComponents {
+  logger: Logger
+  ledger: Ledger
+  signer: ReceiptSigner
+  verifier: ReceiptVerifier
+  policy: CreditPolicy
+  emit: <K extends keyof PaymentEvents & string>(name: K, event: PaymentEvents[K]) => void
+}
+
+export interface PaymentSessionInit {
+  domain: EscrowDomain
+  /** Our account: payer in the channel where we pay, payee where we are paid. */
+  account: Address
+  /** What we charge per MiB we upload. */
+  pricePerMiB: bigint
+  /** The most we pay per MiB; a peer asking more is refused. */
+  maxPricePerMiB: bigint
+  /** Largest block served; the choke decision keeps room for one. */
+  blockLength: number
+}
+
+export class PaymentSession {
+  readonly ext: SeedpayExtension
+  private payee: PayeeChannel | null = null
+  private payer: PayerChannel | null = null
+  private payeeKey: ChannelKey | null = null
+  private payerKey: ChannelKey | null = null
+  private readonly c: PaymentSessionComponents
+  private readonly init: PaymentSessionInit
+
+  constructor (components: PaymentSessionComponents, init: PaymentSessionInit, ext: SeedpayExtension) {
+    this.c = components
+    this.init = init
+    this.ext = ext
+    ext.on('peer:hello', ({ hello }) => { this.onHello(hello) })
+    ext.on('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
+    ext.on('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
+    ext.on('peer:refused', e => { this.c.emit('peer:refused', { peerId: this.peerId, ...e }) })
+    ext.on('peer:closed', ({ reason }) => { this.c.emit('peer:closed', { peerId: this.peerId, reason }) })
+  }
+
+  get peerId (): string | null { return this.ext.peerId }
+  get ready (): boolean { return this.payee !== null && this.ext.ready }
+  /** The peer's session state as payee channel (it pays us), if open. */
+  get asPayee (): PayeeChannel | null { return this.payee }
+  /** Our channel paying the peer, if open. */
+  get asPayer (): PayerChannel | null { return this.payer }
+
+  /** The hello we send: `last` (the peer's newest receipt to us) only once we know who the peer is. */
+  helloFor (peer: HelloMessage | null): Omit<HelloMessage, 't'> {
+    const hello: Omit<HelloMessage, 't'> = {
+      chainId: this.init.domain.chainId,
+      escrow: this.init.domain.escrow.toLowerCase() as Address,
+      account: this.init.account,
+      pricePerMiB: this.init.pricePerMiB,
+      credit: this.c.policy.credit
+    }
+    if (peer !== null && peer.account !== this.init.account) {
+      const last = this.c.ledger.newest(this.keyFor(peer.account, this.init.account))
+      if (last !== null) hello.last = last
+    }
+    return hello
+  }
+
+  /** Whether a block of `length` may be served now (false before the hello exchange). */
+  mayServe (length: number): boolean {
+    if (this.init.pricePerMiB === 0n) return !this.ext.state.startsWith('clos')
+    return this.payee?.mayServe(length) ?? false
+  }
+
+  /** Counts bytes we served; emits `peer:unpaid` when that chokes the payer. */
+  onServed (length: number): void {
+    const ch = this.payee
+    if (ch === null) return
+    if (ch.onServed(length)) this.c.emit('peer:unpaid', { peerId: this.peerId, unpaid: ch.unpaid })
+  }
+
+  /**
+   * Counts verified bytes received from the peer and pays for them: sign, write to the ledger, then send.
+   * @returns the receipt sent, or null if nothing was owed or the session is not ready
+   */
+  onVerified (length: number): SignedReceipt | null {
+    const ch = this.payer
+    if (ch === null || this.payerKey === null || !this.ext.ready) return null
+    ch.onVerified(length)
+    const receipt = ch.next()
+    if (receipt === null) return null
+    this.c.ledger.record(this.payerKey, 'payer', receipt, ch.pricePerMiB)
+    ch.commit(receipt)
+    this.ext.sendReceipt(receipt)
+    this.c.emit('receipt:signed', { peerId: this.peerId, receipt })
+    return receipt
+  }
+
+  private keyFor (payer: Address, payee: Address): ChannelKey {
+    return { chainId: this.init.domain.chainId, escrow: this.init.domain.escrow.toLowerCase() as Address, payer, payee }
+  }
+
+  private onHello (hello: HelloMessage): void {
+    try {
+      checkTerms({ domain: this.init.domain, account: this.init.account }, hello, this.init.maxPricePerMiB)
+    } catch (err) {
+      if (err instanceof TermsRefusedError) { this.ext.refuse(err.reason, err.message); return }
+      throw err
+    }
+    this.payeeKey = this.keyFor(hello.account, this.init.account)
+    this.payerKey = this.keyFor(this.init.account, hello.account)
+    const { ledger, verifier, signer, policy } = this.c
+    this.payee = new PayeeChannel({ verifier, policy }, {
+      payer: hello.account,
+      payee: this.init.account,
+      pricePerMiB: this.init.pricePerMiB,
+      held: ledger.open(this.payeeKey, 'payee').newest,
+      blockLength: this.init.blockLength
+    })
+    this.payer = new PayerChannel({ signer, verifier }, {
+      payer: this.init.account,
+      payee: hello.account,
+      pricePerMiB: hello.pricePerMiB,
+      newest: ledger.open(this.payerKey, 'payer').newest
+    })
+    if (hello.last !== undefined && !this.resync(hello.last)) return
+    this.c.emit('peer:ready', { peerId: this.peerId, hello })
+  }
+
+  private resync (last: WireReceipt): boolean {
+    const ch = this.payer!
+    try {
+      if (!ch.resync(last)) return true
+    } catch (err) {
+      if (err instanceof ForeignResyncReceiptError || err instanceof InvalidReceiptError) {
+        this.ext.refuse('foreign-resync', err.message)
+        return false
+      }
+      throw err
+    }
+    this.c.ledger.record(this.payerKey!, 'payer', last, ch.pricePerMiB)
+    this.c.logger.warn({ peerId: this.peerId, bytes: last.bytes, amount: last.amount }, 'resynchronised from the payee\'s newest receipt')
+    this.c.emit('peer:resynced', { peerId: this.peerId, receipt: last })
+    return true
+  }
+
+  private onReceipt (receipt: WireReceipt): void {
+    const ch = this.payee
+    if (ch === null || this.payeeKey === null) return
+    try {
+      ch.check(receipt)
+      this.c.ledger.record(this.payeeKey, 'payee', receipt, ch.pricePerMiB)
+    } catch (err) {
+      if (err instanceof InvalidReceiptError || err instanceof NonMonotonicReceiptError) {
+        const code = err instanceof InvalidReceiptError ? err.refusal : 'stale'
+        this.c.logger.warn({ peerId: this.peerId, code, err: err.message }, 'receipt refused')
+        this.c.emit('receipt:refused', { peerId: this.peerId, code, reason: err.message })
+        this.ext.refuse(code, err.message)
+        return
+      }
+      throw err
+    }
+    const lifted = ch.commit(receipt)
+    this.c.emit('receipt:received', { peerId: this.peerId, receipt })
+    if (lifted === 'unchoked') this.c.emit('peer:paid-up', { peerId: this.peerId, unpaid: ch.unpaid })
+  }
+}
