@@ -24,26 +24,35 @@ export class FrameGuard {
   /** Piece count once known; bitfields must then be exactly ceil(n/8) bytes. */
   pieceCount: number | null = null
 
+  /** Offset in the last fed chunk just past the first frame that ended in it, or -1. */
+  firstEnd = -1
+  /** Offset in the last fed chunk just past the last frame that ended in it, or -1. */
+  lastEnd = -1
+
   /** Feed a chunk; returns the reason to drop the peer, or null if the stream is still well formed. */
   feed (chunk: Uint8Array): string | null {
     let i = 0
     const n = chunk.length
+    this.firstEnd = -1
+    this.lastEnd = -1
     if (this.handshakeLeft > 0) {
       const take = Math.min(this.handshakeLeft, n)
       this.handshakeLeft -= take
       i += take
+      if (this.handshakeLeft === 0) this.frameEnded(i)
     }
     while (i < n) {
       if (this.payloadLeft > 0) {
         const take = Math.min(this.payloadLeft, n - i)
         this.payloadLeft -= take
         i += take
+        if (this.payloadLeft === 0) this.frameEnded(i)
         continue
       }
       this.header[this.headerFill++] = chunk[i++]!
       if (this.headerFill === 4) {
         const len = this.header.readUInt32BE(0)
-        if (len === 0) { this.headerFill = 0; continue } // keep-alive
+        if (len === 0) { this.headerFill = 0; this.frameEnded(i); continue } // keep-alive
         if (len > Math.max(MAX_FRAME, this.maxBitfield())) return `message length ${len} exceeds ${Math.max(MAX_FRAME, this.maxBitfield())}`
       } else if (this.headerFill === 5) {
         const len = this.header.readUInt32BE(0)
@@ -52,9 +61,15 @@ export class FrameGuard {
         if (reason !== null) return reason
         this.headerFill = 0
         this.payloadLeft = len - 1
+        if (this.payloadLeft === 0) this.frameEnded(i)
       }
     }
     return null
+  }
+
+  private frameEnded (at: number): void {
+    if (this.firstEnd === -1) this.firstEnd = at
+    this.lastEnd = at
   }
 
   private maxBitfield (): number {

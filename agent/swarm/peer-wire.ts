@@ -130,14 +130,31 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
 
   private bindSocket (): void {
     const socket = this.socket
+    // bittorrent-protocol concatenates its leftover partial message with every new chunk, copying each
+    // byte received. Handing it whole frames only (we hold the partial tail) limits copying to one frame per chunk.
+    let tail: Buffer[] = []
+    const feed = (data: Buffer): void => {
+      if (data.length > 0 && !this.raw.write(data)) {
+        socket.pause()
+        this.raw.once('drain', () => socket.resume())
+      }
+    }
     socket.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now()
       const bad = this.guard.feed(chunk)
       if (bad !== null) { this.destroy(bad); return }
-      if (!this.raw.write(chunk)) {
-        socket.pause()
-        this.raw.once('drain', () => socket.resume())
+      const first = this.guard.firstEnd
+      if (first === -1) { tail.push(chunk); return }
+      const last = this.guard.lastEnd
+      if (tail.length > 0) {
+        tail.push(chunk.subarray(0, first))
+        feed(Buffer.concat(tail))
+        tail = []
+      } else {
+        feed(chunk.subarray(0, first))
       }
+      if (last > first) feed(chunk.subarray(first, last))
+      if (last < chunk.length) tail.push(chunk.subarray(last))
     })
     socket.on('error', (err: Error) => this.destroy(`socket error: ${err.message}`))
     socket.on('close', () => this.destroy('socket closed'))
