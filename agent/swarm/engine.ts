@@ -2,19 +2,19 @@ import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { TypedEmitter } from './events.ts'
-import { PeerWire, type WireExtensionCtor } from './peer-wire.ts'
+import { PeerWire } from './peer-wire.ts'
 import { Peer } from './peer.ts'
 import { Picker } from './picker.ts'
 import { Storage } from './storage.ts'
-import { Downloader, type DownloaderInit } from './downloader.ts'
+import { Downloader } from './downloader.ts'
 import { Uploader, OUR_REQQ } from './uploader.ts'
 import { PeerManager } from './peer-manager.ts'
-import { pieceMatches } from './verifier.ts'
-import { metadataExtension, type MetadataHandle } from './metadata-ext.ts'
-import { metaFromInfo, type TorrentMeta, type TorrentSource } from './torrent-file.ts'
+import { mountMetadata } from './metadata-ext.ts'
+import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
-import type { UploadPolicy } from './choker.ts'
-import { TrackerClient } from './tracker/index.ts'
+import { startAnnouncer } from './announcer.ts'
+import type { TrackerClient } from './tracker/index.ts'
+import type { EngineComponents, EngineEvents, EngineInit, EngineStats } from './engine-types.ts'
 
 /** Our BEP 20 peer id prefix: Azureus style, "SP" + version. */
 const PEER_ID_PREFIX = Buffer.from('-SP0100-')
@@ -22,71 +22,6 @@ const PEER_ID_PREFIX = Buffer.from('-SP0100-')
 const TICK_MS = 1000
 /** Give up on a magnet whose metadata nobody sends. */
 const DEFAULT_METADATA_TIMEOUT_MS = 120_000
-
-export interface EngineStats {
-  verifiedBytes: number
-  length: number
-  piecesVerified: number
-  pieceCount: number
-  /** Bytes/s received and sent over the last few seconds. */
-  downloadRate: number
-  uploadRate: number
-  downloaded: number
-  uploaded: number
-  peers: number
-  done: boolean
-}
-
-export interface PeerEvent { peerId: string, address: string }
-export interface EngineEvents {
-  /** A new connection, before any handshake: mount BEP 10 extensions here (`wire.use(...)`). */
-  'wire:created': { wire: PeerWire }
-  'metadata': { meta: TorrentMeta }
-  'peer:connect': PeerEvent & { direction: 'in' | 'out' }
-  'peer:close': { peerId: string | null, address: string, reason: string }
-  'peer:banned': PeerEvent & { reason: string }
-  /** A piece passed SHA-1 and is on disk; bytes attributed per block to the peer that sent it. */
-  'piece:verified': { index: number, bytesByPeer: Map<string, number> }
-  /** A piece failed SHA-1; nothing counts, every sender earns a strike. */
-  'piece:corrupt': { index: number, senders: string[] }
-  /** We sent a block to a peer (the payee side counts these). */
-  'block:uploaded': PeerEvent & { index: number, offset: number, length: number }
-  'progress': EngineStats
-  'done': EngineStats
-  'engine:error': { error: Error }
-}
-
-export interface EngineComponents { logger: Logger }
-export interface EngineInit extends DownloaderInit {
-  torrent: TorrentSource
-  /** Directory holding the torrent's files. */
-  dataDir: string
-  /** Listen address. @default '127.0.0.1' */
-  host?: string
-  /** Listen port; 0 picks a free one. @default 0 */
-  port?: number
-  /** `host:port` peers to dial directly. */
-  peers?: string[]
-  /** Tracker URLs; defaults to the torrent's own announce list. */
-  announce?: string[]
-  /** @default 50 */
-  maxPeers?: number
-  /** Keep serving after the download completes. @default true */
-  seed?: boolean
-  /** 40 hex chars. @default random with the -SP0100- prefix */
-  peerId?: string
-  /** BEP 10 extensions mounted on every wire before the handshake. */
-  extensions?: Array<(wire: PeerWire) => WireExtensionCtor>
-  uploadPolicy?: UploadPolicy
-  /** @default 4 */
-  uploadSlots?: number
-  /** @default 1 */
-  optimisticSlots?: number
-  /** @default 5000 */
-  connectTimeoutMs?: number
-  /** @default 120000 */
-  metadataTimeoutMs?: number
-}
 
 type State = 'idle' | 'starting' | 'running' | 'stopped'
 
@@ -204,7 +139,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private async openTorrent (meta: TorrentMeta): Promise<void> {
     const storage = new Storage({ logger: this.log }, { meta, dataDir: this.init.dataDir })
     await storage.open()
-    const have = await this.recheck(storage, meta)
+    const have = await storage.verifyExisting()
     this.storage = storage
     const picker = new Picker({ pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, lastPieceLength: meta.lastPieceLength, have })
     this.picker = picker
@@ -243,37 +178,24 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.uploader.start()
   }
 
-  /** Resume: hash every piece whose bytes exist on disk; only those that pass count as had. */
-  private async recheck (storage: Storage, meta: TorrentMeta): Promise<boolean[]> {
-    const present = await storage.presentPieces()
-    const have = new Array<boolean>(meta.pieceCount).fill(false)
-    for (let i = 0; i < meta.pieceCount; i++) {
-      if (present[i] !== true) continue
-      have[i] = pieceMatches(await storage.readPiece(i), meta.pieceHashes[i]!)
-    }
-    return have
-  }
-
   private startTracker (signal: AbortSignal | undefined): void {
     const announce = this.init.announce ?? this.meta?.announce ?? (this.init.torrent.kind === 'magnet' ? this.init.torrent.announce : [])
     if (announce.length === 0) return
-    const tracker = new TrackerClient({ logger: this.log }, {
+    this.tracker = startAnnouncer({ logger: this.log }, {
       announce,
       infoHash: this.infoHash,
       peerId: this.peerId,
       port: this.port,
-      localAddress: this.init.host ?? '127.0.0.1',
-      getStats: () => ({
+      host: this.init.host ?? '127.0.0.1',
+      stats: () => ({
         uploaded: this.uploaded,
         downloaded: this.downloaded,
         left: this.meta === null ? 1 : this.meta.length - (this.picker?.verifiedBytes ?? 0)
-      })
+      }),
+      onPeer: (address) => this.manager.add(address),
+      completed: this.picker?.done === true,
+      ...(signal !== undefined ? { signal } : {})
     })
-    tracker.on('tracker:peers', ({ peers }) => { for (const p of peers) this.manager.add(`${p.host}:${p.port}`) })
-    tracker.on('tracker:error', ({ url, error }) => this.log.warn({ url, err: error.message }, 'tracker announce failed'))
-    this.tracker = tracker
-    tracker.start(signal !== undefined ? { signal } : {}).catch(err => this.log.error({ err }, 'tracker start failed'))
-    if (this.picker?.done === true) tracker.completed()
   }
 
   private onSocket (socket: Socket, address: string, direction: 'in' | 'out'): void {
@@ -297,7 +219,14 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     })
     this.emit('wire:created', { wire })
     for (const make of this.init.extensions ?? []) wire.use(make(wire))
-    this.mountMetadata(wire)
+    mountMetadata(wire, {
+      infoHash: this.infoHash,
+      meta: this.meta,
+      announce: this.init.torrent.kind === 'magnet' ? this.init.torrent.announce : [],
+      logger: this.log,
+      have: () => this.meta !== null,
+      onMeta: (meta) => this.onMetadata(meta)
+    })
     wire.on('wire:handshake', ({ infoHash, peerId }) => {
       const reason = this.rejectHandshake(infoHash, peerId, address, direction)
       if (reason !== null) { wire.destroy(reason); return }
@@ -354,25 +283,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     return peer
   }
 
-  private mountMetadata (wire: PeerWire): void {
-    let handle: MetadataHandle | null = null
-    wire.use(metadataExtension(this.meta?.infoBuffer, h => { handle = h }, err => wire.destroy(`bad ut_metadata message: ${err.message}`)))
-    if (this.meta !== null) return
-    wire.on('wire:extended', () => {
-      if (this.meta !== null || handle === null) return
-      const h: MetadataHandle = handle
-      h.on('warning', (err) => this.log.debug({ err: err.message }, 'ut_metadata'))
-      h.on('metadata', (torrent) => { this.onMetadata(torrent).catch(err => this.log.warn({ err }, 'metadata rejected')) })
-      h.fetch()
-    })
-  }
-
-  private async onMetadata (torrent: Uint8Array): Promise<void> {
-    if (this.meta !== null) return
-    const { default: bencode } = await import('bencode')
-    const info = (bencode.decode(torrent) as { info: unknown }).info
-    const announce = this.init.torrent.kind === 'magnet' ? this.init.torrent.announce : []
-    const meta = await metaFromInfo(bencode.encode(info), this.infoHash, announce)
+  private async onMetadata (meta: TorrentMeta): Promise<void> {
     if (this.meta !== null || this.state !== 'running') return
     this.meta = meta
     await this.openTorrent(meta)

@@ -15,7 +15,8 @@
  *   (`priority` > 0 uses reserved priority slots; ordinary peers keep the regular slots).
  * - `'block:uploaded'` counts bytes sent per peer; `'piece:verified'` gives verified bytes per peer.
  */
-export { TorrentEngine, type EngineInit, type EngineComponents, type EngineEvents, type EngineStats, type PeerEvent } from './engine.ts'
+export { TorrentEngine } from './engine.ts'
+export type { EngineInit, EngineComponents, EngineEvents, EngineStats, PeerEvent } from './engine-types.ts'
 export { loadTorrent, parseMagnet, parseTorrentBuffer, createTorrentFile, magnetFor, metaFromInfo, type TorrentMeta, type MagnetLink, type TorrentSource, type TorrentFileEntry, type CreateTorrentInit } from './torrent-file.ts'
 export { PeerWire, type PeerWireEvents, type WireExtensionCtor } from './peer-wire.ts'
 export { Choker, openPolicy, type UploadPolicy, type ChokerPeer, type ChokerInit } from './choker.ts'

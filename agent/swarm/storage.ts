@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import type { TorrentMeta } from './torrent-file.ts'
 import { StorageError } from './errors.ts'
+import { pieceMatches } from './verifier.ts'
 
 /**
  * Whole pieces kept for serving uploads. Peers request a piece's blocks in order, so one read per piece
@@ -134,6 +135,17 @@ export class Storage {
       const firstMissing = Math.floor((f.offset + size) / this.meta.pieceLength)
       const last = Math.floor((f.offset + f.length - 1) / this.meta.pieceLength)
       for (let i = firstMissing; i <= last; i++) have[i] = false
+    }
+    return have
+  }
+
+  /** Resume: hash every piece whose bytes exist on disk; only those that pass count as had. */
+  async verifyExisting (): Promise<boolean[]> {
+    const present = await this.presentPieces()
+    const have = new Array<boolean>(this.meta.pieceCount).fill(false)
+    for (let i = 0; i < this.meta.pieceCount; i++) {
+      if (present[i] !== true) continue
+      have[i] = pieceMatches(await this.readPiece(i), this.meta.pieceHashes[i]!)
     }
     return have
   }

@@ -1,0 +1,72 @@
+import type { Logger } from 'pino'
+import type { PeerWire, WireExtensionCtor } from './peer-wire.ts'
+import type { DownloaderInit } from './downloader.ts'
+import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
+import type { UploadPolicy } from './choker.ts'
+
+/** Public shapes of TorrentEngine: its init, its events and its stats. */
+
+export interface EngineStats {
+  verifiedBytes: number
+  length: number
+  piecesVerified: number
+  pieceCount: number
+  /** Bytes/s received and sent over the last few seconds. */
+  downloadRate: number
+  uploadRate: number
+  downloaded: number
+  uploaded: number
+  peers: number
+  done: boolean
+}
+
+export interface PeerEvent { peerId: string, address: string }
+export interface EngineEvents {
+  /** A new connection, before any handshake: mount BEP 10 extensions here (`wire.use(...)`). */
+  'wire:created': { wire: PeerWire }
+  'metadata': { meta: TorrentMeta }
+  'peer:connect': PeerEvent & { direction: 'in' | 'out' }
+  'peer:close': { peerId: string | null, address: string, reason: string }
+  'peer:banned': PeerEvent & { reason: string }
+  /** A piece passed SHA-1 and is on disk; bytes attributed per block to the peer that sent it. */
+  'piece:verified': { index: number, bytesByPeer: Map<string, number> }
+  /** A piece failed SHA-1; nothing counts, every sender earns a strike. */
+  'piece:corrupt': { index: number, senders: string[] }
+  /** We sent a block to a peer (the payee side counts these). */
+  'block:uploaded': PeerEvent & { index: number, offset: number, length: number }
+  'progress': EngineStats
+  'done': EngineStats
+  'engine:error': { error: Error }
+}
+
+export interface EngineComponents { logger: Logger }
+export interface EngineInit extends DownloaderInit {
+  torrent: TorrentSource
+  /** Directory holding the torrent's files. */
+  dataDir: string
+  /** Listen address. @default '127.0.0.1' */
+  host?: string
+  /** Listen port; 0 picks a free one. @default 0 */
+  port?: number
+  /** `host:port` peers to dial directly. */
+  peers?: string[]
+  /** Tracker URLs; defaults to the torrent's own announce list. */
+  announce?: string[]
+  /** @default 50 */
+  maxPeers?: number
+  /** Keep serving after the download completes. @default true */
+  seed?: boolean
+  /** 40 hex chars. @default random with the -SP0100- prefix */
+  peerId?: string
+  /** BEP 10 extensions mounted on every wire before the handshake. */
+  extensions?: Array<(wire: PeerWire) => WireExtensionCtor>
+  uploadPolicy?: UploadPolicy
+  /** @default 4 */
+  uploadSlots?: number
+  /** @default 1 */
+  optimisticSlots?: number
+  /** @default 5000 */
+  connectTimeoutMs?: number
+  /** @default 120000 */
+  metadataTimeoutMs?: number
+}
