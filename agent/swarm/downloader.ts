@@ -11,6 +11,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 const SNUBBED_DEPTH = 2
 /** Corrupt pieces a peer may send before it is banned. */
 export const DEFAULT_MAX_STRIKES = 3
+/** Verified pieces waiting for the disk; above this we stop requesting so memory stays bounded on slow disks. */
+const MAX_WRITE_BACKLOG = 64 * 1024 * 1024
 /** Abandoned-request memory per peer; old entries only matter for a few round trips. */
 const MAX_ABANDONED = 4096
 
@@ -41,6 +43,7 @@ export class Downloader {
   /** Pieces a peer has that we still lack, per peer id (drives interest in O(1)). */
   private readonly wanted = new Map<string, number>()
   private endgame = false
+  private writing = 0
 
   constructor (
     components: { logger: Logger, picker: Picker, storage: Storage, peers: ReadonlyMap<string, Peer>, hooks: DownloaderHooks },
@@ -106,7 +109,7 @@ export class Downloader {
   /** Top up a peer's request queue to its target depth. */
   fill (peer: Peer): void {
     const wire = peer.wire
-    if (wire.isClosed || wire.peerChoking || !wire.amInterested) return
+    if (wire.isClosed || wire.peerChoking || !wire.amInterested || this.writing > MAX_WRITE_BACKLOG) return
     const target = peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH)
     const free = target - peer.outstanding.size
     // Refill in batches: one picker call per eighth of the queue instead of one per block.
@@ -195,6 +198,9 @@ export class Downloader {
       for (const p of this.peers.values()) this.fill(p)
       return
     }
+    const size = piece.data.length
+    const throttled = this.writing > MAX_WRITE_BACKLOG
+    this.writing += size
     this.storage.writePiece(piece.index, piece.data).then(() => {
       this.storage.invalidate(piece.index)
       this.picker.verified(piece.index)
@@ -203,6 +209,9 @@ export class Downloader {
     }).catch((err: Error) => {
       this.picker.failed(piece.index)
       this.hooks.storageFailed(err)
+    }).finally(() => {
+      this.writing -= size
+      if (throttled || this.writing + size > MAX_WRITE_BACKLOG) for (const p of this.peers.values()) this.fill(p)
     })
   }
 }

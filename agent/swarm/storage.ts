@@ -105,12 +105,13 @@ export class Storage {
 
   /** Read a whole piece; bytes past the end of a short file read as zeros (and fail the hash). */
   async readPiece (index: number): Promise<Buffer> {
-    const buf = Buffer.alloc(this.pieceLength(index))
+    // Unzeroed: every byte is read from disk, and a short read zero-fills the rest below.
+    const buf = Buffer.allocUnsafe(this.pieceLength(index))
     for (const s of this.segments(index * this.meta.pieceLength, buf.length)) {
       let done = 0
       while (done < s.length) {
         const { bytesRead } = await s.fh.read(buf, s.bufPos + done, s.length - done, s.filePos + done)
-        if (bytesRead === 0) break
+        if (bytesRead === 0) { buf.fill(0, s.bufPos + done, s.bufPos + s.length); break }
         done += bytesRead
       }
     }
