@@ -17,6 +17,8 @@ export class LibtorrentClient implements BitTorrentClient {
   private finished = false
   /** Wall-clock time (ms) libtorrent reported the download finished, for benchmarks. */
   finishedAt: number | null = null
+  /** Wall-clock time (ms) the first payload byte arrived (polled every 50 ms by the script). */
+  firstByteAt: number | null = null
   readonly errors: string[] = []
 
   async start (torrentPath: string, dataDir: string, options: ClientStartOptions): Promise<void> {
@@ -36,6 +38,7 @@ export class LibtorrentClient implements BitTorrentClient {
         let msg: LtLine
         try { msg = JSON.parse(line) as LtLine } catch { continue }
         if (msg.event === 'progress') this.last = msg
+        if (msg.event === 'first_byte') this.firstByteAt = (msg.t ?? Date.now() / 1000) * 1000
         if (msg.event === 'finished') { this.finished = true; this.finishedAt = (msg.t ?? Date.now() / 1000) * 1000 }
         if (msg.event === 'error' && msg.message !== undefined) this.errors.push(msg.message)
       }

@@ -79,6 +79,7 @@ def main():
 
     emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=str(info.info_hash()))
     finished_at = None
+    first_byte_at = None
     last_connect = 0.0
     last_emit = 0.0
     while not stopping["flag"]:
@@ -92,6 +93,9 @@ def main():
             for p in peers:
                 handle.connect_peer(p)
             last_connect = now
+        if first_byte_at is None and s.total_payload_download > 0:
+            first_byte_at = now
+            emit(event="first_byte", total_download=s.total_payload_download)
         if s.is_seeding and finished_at is None:
             finished_at = now
             emit(event="finished", total_done=s.total_done, total_payload_download=s.total_payload_download)
