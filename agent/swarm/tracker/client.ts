@@ -68,6 +68,8 @@ interface TrackerState {
   queue: Promise<void>
   started: boolean
   completedSent: boolean
+  /** completed() was called before `started` got through. */
+  completedPending: boolean
   failures: number
   trackerId: string | undefined
 }
@@ -115,19 +117,23 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
         this.reportError(url, err)
         continue
       }
-      const t: TrackerState = { transport, timer: null, queue: Promise.resolve(), started: false, completedSent: false, failures: 0, trackerId: undefined }
+      const t: TrackerState = { transport, timer: null, queue: Promise.resolve(), started: false, completedSent: false, completedPending: false, failures: 0, trackerId: undefined }
       this.trackers.push(t)
       this.enqueue(t, 'started')
     }
   }
 
-  /** Tell every tracker we finished downloading (sent once, right away: events do not wait for the interval). */
+  /**
+   * Tell every tracker we finished downloading (sent once, right away: events do not wait for the interval).
+   * A tracker whose `started` is still pending gets `completed` after it only if that `started` said left > 0.
+   */
   completed (): void {
     if (!this.running) return
     for (const t of this.trackers) {
       if (t.completedSent) continue
       t.completedSent = true
-      this.enqueue(t, t.started ? 'completed' : 'started')
+      if (t.started) this.enqueue(t, 'completed')
+      else t.completedPending = true
     }
   }
 
@@ -206,11 +212,17 @@ export class TrackerClient extends EventEmitter<TrackerClientEvents> {
     let delayMs: number
     let next: AnnounceEvent | undefined
     try {
-      const res = await t.transport.announce(this.request(t, event), { signal: this.controller.signal })
+      const req = this.request(t, event)
+      const res = await t.transport.announce(req, { signal: this.controller.signal })
       if (!this.running) return
       t.failures = 0
-      if (event === 'started') t.started = true
-      if (event === 'completed') t.completedSent = true
+      if (event === 'started') {
+        t.started = true
+        if (t.completedPending) {
+          t.completedPending = false
+          if (req.left > 0) this.enqueue(t, 'completed')
+        }
+      }
       if (res.trackerId !== undefined) t.trackerId = res.trackerId
       if (res.warning !== undefined) this.log.warn({ url, warning: res.warning }, 'tracker warning')
       delayMs = Math.max(res.interval, res.minInterval ?? 0) * 1000

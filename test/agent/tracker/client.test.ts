@@ -72,6 +72,35 @@ describe('TrackerClient', () => {
     })
   }
 
+  it('sends one started (and no completed) when it is already complete at start', async () => {
+    const t = await scriptedTracker(() => bencode.encode({ interval: 600, peers: new Uint8Array(0) }))
+    try {
+      const c = makeClient({ announce: [t.url], getStats: () => ({ uploaded: 0, downloaded: 0, left: 0 }) })
+      clients.push(c)
+      await c.start()
+      c.completed() // what the engine does when its data was already complete
+      await once(c, 'tracker:response')
+      await new Promise(resolve => setTimeout(resolve, 200))
+      expect(t.hits.map(h => h.url.searchParams.get('event'))).to.deep.equal(['started'])
+      expect(t.hits[0]?.url.searchParams.get('left')).to.equal('0')
+    } finally { t.close() }
+  })
+
+  it('sends completed after a pending started that still had bytes left', async () => {
+    let left = 100
+    const t = await scriptedTracker(() => bencode.encode({ interval: 600, peers: new Uint8Array(0) }))
+    try {
+      const c = makeClient({ announce: [t.url], getStats: () => ({ uploaded: 0, downloaded: 100 - left, left }) })
+      clients.push(c)
+      await c.start() // the started request is built now, with left = 100
+      left = 0
+      c.completed()
+      await once(c, 'tracker:response')
+      await once(c, 'tracker:response')
+      expect(t.hits.map(h => h.url.searchParams.get('event'))).to.deep.equal(['started', 'completed'])
+    } finally { t.close() }
+  })
+
   it('honours "min interval" when it is longer than "interval"', async () => {
     const t = await scriptedTracker(() => bencode.encode({ interval: 1, 'min interval': 2, peers: new Uint8Array(0) }))
     try {
