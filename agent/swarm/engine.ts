@@ -274,6 +274,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       if (this.downloader === null) { wire.destroy('protocol violation: block before metadata'); return }
       this.downloader.onBlock(peer, index, offset, data)
     })
+    wire.on('wire:cancel', ({ index, offset, length }) => this.uploader?.onCancel(peer, index, offset, length))
     wire.on('wire:request', ({ index, offset, length, respond }) => {
       if (this.uploader === null) { respond(null); return }
       this.uploader.onRequest(peer, index, offset, length, respond)

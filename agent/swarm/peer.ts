@@ -5,17 +5,21 @@ import type { ChokerPeer } from './choker.ts'
 export const DEFAULT_PEER_REQQ = 250
 /** Never queue more than this many requests at one peer, whatever its reqq says. */
 const MAX_QUEUE_DEPTH = 1000
-/** Starting queue depth: deep enough to fill a loopback link within a few round trips. */
-const INITIAL_QUEUE_DEPTH = 128
+/**
+ * Starting queue depth. Transmission serves what is queued each 500 ms bandwidth pulse (~2 MB/s at 64
+ * requests, ~20 MB/s at 500), so starting shallow costs seconds; reqq still caps it.
+ */
+const INITIAL_QUEUE_DEPTH = 250
 /** Fewest requests kept in flight once a peer is unchoked. */
 const MIN_QUEUE_DEPTH = 8
-/** Aim to have this much time's worth of data requested (bandwidth-delay product over a generous RTT). */
-const QUEUE_TIME_S = 0.5
+/** Keep this many seconds of the peer's measured rate requested (libtorrent's request_queue_time). */
+const QUEUE_TIME_S = 3
 
 /** Bytes per second over a short sliding window (1 s buckets). */
 export class RateMeter {
   private readonly buckets = new Float64Array(5)
   private last = 0
+  private first = 0
   total = 0
 
   add (bytes: number, now = Date.now()): void {
@@ -28,12 +32,14 @@ export class RateMeter {
     this.roll(now)
     let sum = 0
     for (const b of this.buckets) sum += b
-    return sum / this.buckets.length
+    // A young meter averages over the seconds it has seen, not over empty buckets.
+    const span = Math.min(this.buckets.length, Math.max(1, this.last - this.first + 1))
+    return sum / span
   }
 
   private roll (now: number): void {
     const sec = Math.floor(now / 1000)
-    if (this.last === 0) { this.last = sec; return }
+    if (this.last === 0) { this.last = sec; this.first = sec; return }
     for (let s = this.last + 1; s <= sec && s <= this.last + this.buckets.length; s++) this.buckets[s % this.buckets.length] = 0
     if (sec > this.last) this.last = sec
   }
@@ -61,6 +67,12 @@ export class Peer implements ChokerPeer {
   lastBlockAt = Date.now()
   /** Upload reads in flight for this peer. */
   reading = 0
+  /**
+   * Reads in flight per `index:offset:length`, and how many of them were cancelled (or choked away).
+   * bittorrent-protocol answers a request by matching equal fields, so a stale read must never answer
+   * the same block requested again after a cancel.
+   */
+  readonly serving = new Map<string, { inflight: number, cancelled: number }>()
 
   constructor (wire: PeerWire, id: string, pieceCount: number) {
     this.wire = wire

@@ -52,9 +52,20 @@ export class Uploader {
     const peers = [...this.peers.values()].filter(p => !p.wire.isClosed)
     const unchoke = this.choker.select(peers, this.picker.done, tick)
     for (const p of peers) {
-      if (unchoke.has(p.id)) p.wire.unchoke()
-      else p.wire.choke()
+      if (unchoke.has(p.id)) {
+        p.wire.unchoke()
+      } else if (!p.wire.amChoking) {
+        // Choking drops the peer's queued requests (BEP 3); reads still in flight are now stale.
+        p.wire.choke()
+        for (const slot of p.serving.values()) slot.cancelled = slot.inflight
+      }
     }
+  }
+
+  /** The peer cancelled a request: if we are still reading it, that read must not answer a later equal request. */
+  onCancel (peer: Peer, index: number, offset: number, length: number): void {
+    const slot = peer.serving.get(`${index}:${offset}:${length}`)
+    if (slot !== undefined && slot.cancelled < slot.inflight) slot.cancelled++
   }
 
   onRequest (peer: Peer, index: number, offset: number, length: number, respond: (data: Uint8Array | null) => void): void {
@@ -76,12 +87,19 @@ export class Uploader {
       return
     }
     peer.reading++
+    const key = `${index}:${offset}:${length}`
+    const slot = peer.serving.get(key) ?? { inflight: 0, cancelled: 0 }
+    slot.inflight++
+    peer.serving.set(key, slot)
     this.storage.read(index, offset, length).then(data => {
       peer.reading--
-      if (peer.wire.isClosed || peer.wire.amChoking) return
+      slot.inflight--
+      const stale = slot.cancelled > 0
+      if (stale) slot.cancelled--
+      if (slot.inflight === 0) peer.serving.delete(key)
+      if (stale || peer.wire.isClosed || peer.wire.amChoking) return
       // The policy may have changed while we read (a payer ran out of credit): ask again, per block.
       if (!this.choker.policy.canServe(peer)) {
-        respond(null)
         this.rechoke()
         return
       }
@@ -90,6 +108,8 @@ export class Uploader {
       this.hooks.uploaded(peer, index, offset, length)
     }).catch((err: Error) => {
       peer.reading--
+      slot.inflight--
+      if (slot.inflight === 0) peer.serving.delete(key)
       this.log.error({ err, index, offset }, 'read for upload failed')
       respond(null)
     })

@@ -30,7 +30,8 @@ describe('swarm engine: corrupt data', function () {
     leech.on('peer:banned', ({ address }) => banned.push(address))
     leech.on('piece:corrupt', ({ senders }) => corrupt.push(senders))
     leech.on('piece:verified', ({ bytesByPeer }) => { for (const [id, n] of bytesByPeer) credited.set(id, (credited.get(id) ?? 0) + n) })
-    const done = waitFor(leech, 'done')
+    // Well under the 30 s request timeout: blocks re-requested after a cancel must be answered at once.
+    const done = waitFor(leech, 'done', 15_000)
     await leech.start()
     await done
     expect(await sameFiles(fx, out)).to.equal(true)
