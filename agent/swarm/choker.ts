@@ -9,6 +9,11 @@
 export const RECHOKE_INTERVAL_MS = 10_000
 /** Optimistic unchoke rotates every third rechoke (30 s), as in BEP 3 and mainline. */
 const OPTIMISTIC_EVERY = 3
+/**
+ * Seeding rotation: a peer that has held a regular slot this long yields it to a waiting peer
+ * (libtorrent's round-robin seed choking), so a seed spreads pieces instead of feeding its fastest peers.
+ */
+const SEED_ROTATE_MS = 30_000
 
 /** What the choker and policy may know about a peer. */
 export interface ChokerPeer {
@@ -46,6 +51,7 @@ export interface ChokerInit {
   prioritySlots?: number
   policy?: UploadPolicy
   random?: () => number
+  now?: () => number
 }
 
 export class Choker {
@@ -56,6 +62,9 @@ export class Choker {
   policy: UploadPolicy
   private round = 0
   private optimistic = new Set<string>()
+  /** When each peer got its regular slot, for seeding rotation. */
+  private regularSince = new Map<string, number>()
+  private readonly now: () => number
 
   constructor (init: ChokerInit = {}) {
     this.uploadSlots = init.uploadSlots ?? 4
@@ -63,6 +72,7 @@ export class Choker {
     this.prioritySlots = init.prioritySlots ?? 8
     this.policy = init.policy ?? openPolicy
     this.random = init.random ?? Math.random
+    this.now = init.now ?? Date.now
   }
 
   /**
@@ -82,7 +92,17 @@ export class Choker {
     const ordinary = eligible.filter(p => !unchoke.has(p.id))
     const rate = seeding ? (p: ChokerPeer) => p.uploadRate : (p: ChokerPeer) => p.downloadRate
     ordinary.sort((a, b) => rate(b) - rate(a))
-    for (const p of ordinary.slice(0, this.uploadSlots)) unchoke.add(p.id)
+    if (seeding && tick && ordinary.length > this.uploadSlots) {
+      const now = this.now()
+      const expired = (p: ChokerPeer): boolean => now - (this.regularSince.get(p.id) ?? now) >= SEED_ROTATE_MS
+      ordinary.sort((a, b) => Number(expired(a)) - Number(expired(b)))
+    }
+    const regular = new Map<string, number>()
+    for (const p of ordinary.slice(0, this.uploadSlots)) {
+      unchoke.add(p.id)
+      regular.set(p.id, this.regularSince.get(p.id) ?? this.now())
+    }
+    this.regularSince = regular
 
     const stale = [...this.optimistic].some(id => !ordinary.some(p => p.id === id) || unchoke.has(id))
     if ((tick && this.round++ % OPTIMISTIC_EVERY === 0) || stale || this.optimistic.size < this.optimisticSlots) {

@@ -21,3 +21,16 @@ describe('Choker', function () {
     expect([...u].sort()).to.deep.equal(['free', 'p1', 'p2'])
   })
 })
+
+describe('Choker seeding rotation', function () {
+  it('moves a regular slot to a waiting peer after 30 s when seeding', () => {
+    let now = 0
+    const c = new Choker({ uploadSlots: 1, optimisticSlots: 0, now: () => now })
+    const peers = [{ ...peer('fast', 0), uploadRate: 100 }, { ...peer('waiting', 0), uploadRate: 1 }]
+    expect([...c.select(peers, true, true)]).to.deep.equal(['fast'])
+    now = 10_000
+    expect([...c.select(peers, true, true)]).to.deep.equal(['fast'])
+    now = 31_000
+    expect([...c.select(peers, true, true)]).to.deep.equal(['waiting'])
+  })
+})
