@@ -102,8 +102,9 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   get uploadPolicy (): PaymentUploadPolicy {
     return {
       canServe: peer => {
-        if (!peer.supports(EXTENSION_NAME)) return this.init.serveOrdinaryPeers ?? true
-        return this.session(peer.id)?.mayServe(this.init.blockLength ?? DEFAULT_BLOCK_LENGTH) ?? false
+        const session = this.session(peer.id)
+        if (session === undefined) return !peer.supports(EXTENSION_NAME) && this.serveOrdinary
+        return session.mayServe(this.init.blockLength ?? DEFAULT_BLOCK_LENGTH, this.serveOrdinary)
       },
       priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id)?.ready === true ? 1 : 0)
     }
@@ -111,8 +112,10 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
 
   /** Whether `length` more bytes may be served to the peer now (payee side). */
   mayServe (peerId: string, length: number): boolean {
-    return this.session(peerId)?.mayServe(length) ?? (this.init.serveOrdinaryPeers ?? true)
+    return this.session(peerId)?.mayServe(length, this.serveOrdinary) ?? false
   }
+
+  private get serveOrdinary (): boolean { return this.init.serveOrdinaryPeers ?? true }
 
   /** Count bytes uploaded to a peer (the swarm's `block:uploaded`). */
   onUploaded (peerId: string, length: number): void {

@@ -80,9 +80,19 @@ export class PaymentSession {
     return hello
   }
 
-  /** Whether a block of `length` may be served now (false before the hello exchange). */
-  mayServe (length: number): boolean {
-    if (this.init.pricePerMiB === 0n) return !this.ext.state.startsWith('clos')
+  /** Whether the peer speaks seedpay ('unknown' until its handshakes arrived). */
+  get peerSupport (): 'unknown' | 'yes' | 'no' { return this.ext.peerSupport }
+
+  /**
+   * Whether a block of `length` may be served now: for a seedpay peer only after the hello exchange and
+   * within its credit; for an ordinary peer as `serveOrdinary` says; nothing before we know which it is.
+   */
+  mayServe (length: number, serveOrdinary: boolean): boolean {
+    const support = this.ext.peerSupport
+    if (support === 'no') return serveOrdinary
+    if (support === 'unknown') return false
+    if (this.ext.state === 'closing' || this.ext.state === 'closed') return false
+    if (this.init.pricePerMiB === 0n) return true
     return this.payee?.mayServe(length) ?? false
   }
 

@@ -60,6 +60,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   private helloSent = false
   private peer: HelloMessage | null = null
   private remotePeerId: string | null = null
+  private support: 'unknown' | 'yes' | 'no' = 'unknown'
   private timer: NodeJS.Timeout | null = null
   private readonly log: Logger
   private readonly init: SeedpayExtensionInit
@@ -71,6 +72,10 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
     this.init = init
     this.wire = wire
     wire.once('close', () => { this.closed('wire closed') })
+    // bittorrent-protocol calls onExtendedHandshake only for peers that announce us; learn the others here.
+    wire.on('extended', (ext: string) => {
+      if (ext === 'handshake' && this.support === 'unknown') this.support = 'no'
+    })
   }
 
   get state (): SeedpayState { return this.currentState }
@@ -79,8 +84,15 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   /** The remote BitTorrent peer id (hex) once the BEP 3 handshake arrived. */
   get peerId (): string | null { return this.remotePeerId }
 
-  onHandshake (_infoHash: string, peerId: string): void {
+  /**
+   * Whether the peer speaks seedpay: 'unknown' until its BEP 10 handshake (or its BEP 3 handshake without
+   * the extension bit) arrived. An ordinary peer ('no') is never asked to pay.
+   */
+  get peerSupport (): 'unknown' | 'yes' | 'no' { return this.support }
+
+  onHandshake (_infoHash: string, peerId: string, extensions: Record<string, boolean>): void {
     this.remotePeerId = peerId
+    if (extensions.extended !== true) this.support = 'no'
   }
 
   onExtendedHandshake (handshake: Record<string, unknown>): void {
@@ -88,6 +100,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
       const m = handshake.m
       if (typeof m !== 'object' || m === null || !(EXTENSION_NAME in m)) return
       if (this.currentState !== 'idle') return
+      this.support = 'yes'
       this.currentState = 'awaiting-hello'
       const timeout = this.init.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS
       this.timer = setTimeout(() => { this.violation(new ProtocolViolationError('timeout', `no hello within ${timeout} ms`)) }, timeout)

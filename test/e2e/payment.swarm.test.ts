@@ -1,0 +1,80 @@
+/**
+ * The payment layer mounted on the real swarm engine (agent/swarm): a seeding TorrentEngine that charges and
+ * a leeching one that pays per verified piece, over TCP on 127.0.0.1.
+ */
+import { expect } from 'chai'
+import { join } from 'node:path'
+import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { amountFor, MIB, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
+import type { PaymentAgent } from '../../agent/payment/index.ts'
+import type { TorrentEngine, EngineInit } from '../../agent/swarm/index.ts'
+import { makeFixture, sameFiles, engine, waitFor, type Fixture } from '../agent/swarm/fixtures.ts'
+import { makeAgent, type TestAgent } from './payment-agents.ts'
+import { until } from './payment-peers.ts'
+
+const DOMAIN: EscrowDomain = { chainId: NILE_CHAIN_ID, escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' }
+const PRICE = 1_000_000_000_000_000n
+
+/** What the swarm needs from the payment layer: the extension on every wire, the policy, and the byte counts. */
+function withPayments (agent: PaymentAgent): Partial<EngineInit> {
+  return {
+    extensions: [w => agent.extension({ initiator: w.direction === 'out', close: reason => w.destroy(reason) })],
+    uploadPolicy: agent.uploadPolicy
+  }
+}
+function count (e: TorrentEngine, agent: PaymentAgent): TorrentEngine {
+  e.on('block:uploaded', ({ peerId, length }) => agent.onUploaded(peerId, length))
+  e.on('piece:verified', ({ bytesByPeer }) => agent.onVerified(bytesByPeer))
+  // Payment state changes should rechoke at once; until the engine exposes rechoke() they wait for its
+  // 10 s rechoke tick (BEP 3), which only slows the transfer.
+  const rechoke = (e as unknown as { rechoke?: () => void }).rechoke?.bind(e)
+  if (rechoke !== undefined) for (const name of ['peer:ready', 'peer:unpaid', 'peer:paid-up'] as const) agent.on(name, () => rechoke())
+  return e
+}
+
+describe('payments on the swarm engine', function () {
+  this.timeout(60_000)
+  let fx: Fixture | undefined
+  const engines: TorrentEngine[] = []
+  const agents: TestAgent[] = []
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map(async e => await e.stop()))
+    for (const a of agents.splice(0)) a.ledger.close()
+    await fx?.cleanup()
+  })
+
+  it('a paying leecher downloads from a charging seed, which is never owed more than its credit', async () => {
+    fx = await makeFixture({ data: 3 * 1024 * 1024 }, 64 * 1024)
+    const CREDIT = 2n * MIB
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    agents.push(payee, payer)
+    const seed = count(engine(fx.meta, fx.seedDir, withPayments(payee.agent)), payee.agent)
+    engines.push(seed)
+    await seed.start()
+    const out = join(fx.root, 'leech')
+    const leech = count(engine(fx.meta, out, { peers: [seed.address], ...withPayments(payer.agent) }), payer.agent)
+    engines.push(leech)
+    const refused: string[] = []
+    payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
+    let maxUnpaid = 0n
+    seed.on('block:uploaded', ({ peerId }) => {
+      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
+      if (unpaid > maxUnpaid) maxUnpaid = unpaid
+    })
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
+    const total = BigInt(fx.meta.length)
+    // the payer signed and stored a receipt for every verified byte
+    expect(payer.ledger.newest(key)?.bytes).to.equal(total)
+    expect(payer.ledger.newest(key)?.amount).to.equal(amountFor(total, PRICE))
+    // the engine drops seed-to-seed connections as soon as the download completes, which can cut off the
+    // last receipt in flight: the payee is covered up to its credit, never beyond
+    await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= total - CREDIT)
+    expect(maxUnpaid <= CREDIT).to.equal(true)
+    expect(refused).to.deep.equal([])
+  })
+})
