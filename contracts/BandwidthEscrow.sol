@@ -206,7 +206,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         uint256 count = length / BATCH_ENTRY_SIZE;
         if (count > MAX_BATCH_SIZE) revert BatchTooLarge(count, MAX_BATCH_SIZE);
 
-        uint256[] memory records = new uint256[](count * 2);
+        bytes memory records = BatchEntryCodec.newRecords(count);
         uint256 recorded;
         // unchecked: i and recorded are bounded by MAX_BATCH_SIZE; totalPaid by the token's supply.
         unchecked {
@@ -219,8 +219,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
                     continue;
                 }
                 totalPaid += paid;
-                records[recorded++] = (uint256(uint160(payer)) << 96) | cumulativeBytes;
-                records[recorded++] = (paid << 128) | cumulativeAmount;
+                BatchEntryCodec.writeRecord(records, recorded++, payer, cumulativeBytes, cumulativeAmount, uint128(paid));
             }
         }
         // Skipped entries leave no record.
@@ -252,7 +251,8 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         bytes32 r,
         bytes32 vs
     ) private returns (uint256 paid) {
-        if (payer == payee || payer == address(0)) return 0;
+        // A zero payer needs no check: no signature recovers to the zero address.
+        if (payer == payee) return 0;
         Pair storage pair = _pairs[payer][payee];
         uint256 before = pair.paidOut;
         if (cumulativeAmount <= before) return 0;
@@ -264,11 +264,14 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         (uint96 low, address signer) = (account.balance, account.signer);
         if (!_isAuthorised(payer, signer, recovered)) return 0;
 
-        uint256 owed = cumulativeAmount - before;
-        paid = _debit(payer, account, low, signer, owed);
-        if (paid == 0) return 0;
-        pair.paidOut = before + paid;
-        if (paid < owed) emit Bounced(payer, payee, owed - paid);
+        // unchecked: cumulativeAmount > before, and paid <= owed, so nothing here can wrap.
+        unchecked {
+            uint256 owed = cumulativeAmount - before;
+            paid = _debit(payer, account, low, signer, owed);
+            if (paid == 0) return 0;
+            pair.paidOut = before + paid;
+            if (paid < owed) emit Bounced(payer, payee, owed - paid);
+        }
     }
 
     function _receiptDigest(address payer, address payee, uint256 cumulativeBytes, uint256 cumulativeAmount)
@@ -313,7 +316,9 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     {
         if (amount <= low) {
             // Both fields written: one SSTORE of the whole slot, no read-modify-write.
-            account.balance = low - uint96(amount);
+            unchecked {
+                account.balance = low - uint96(amount);
+            }
             account.signer = signer;
             return amount;
         }

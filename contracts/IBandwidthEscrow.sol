@@ -82,10 +82,10 @@ interface IBandwidthEscrow {
     );
     /// @notice A receipt was worth `unpaid` more than the payer's balance; it stays claimable.
     event Bounced(address indexed payer, address indexed payee, uint256 unpaid);
-    /// @notice One `settleBatch` call. `records` holds two words per settled entry, in calldata order:
-    /// `payer << 96 | cumulativeBytes` and `paid << 128 | cumulativeAmount`. An entry whose payment fell short
-    /// of `cumulativeAmount - paidOutBefore` bounced by the difference. Skipped entries have no record.
-    event BatchSettled(address indexed payee, uint256 totalPaid, uint256 skipped, uint256[] records);
+    /// @notice One `settleBatch` call. `records` holds one 60-byte record per settled entry, in calldata order:
+    /// `payer (20) ‖ cumulativeBytes (uint64, 8) ‖ cumulativeAmount (uint128, 16) ‖ paid (uint128, 16)`.
+    /// An entry that paid less than it was worth also emitted `Bounced`. Skipped entries have no record.
+    event BatchSettled(address indexed payee, uint256 totalPaid, uint256 skipped, bytes records);
 
     // ---------------------------------------------------------------- views
 

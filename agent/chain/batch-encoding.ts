@@ -4,8 +4,8 @@
  * Entry (BATCH_ENTRY_SIZE = 108 bytes, no padding; contracts/libraries/BatchEntry.sol):
  *   payer (20) ‖ cumulativeBytes uint64 (8) ‖ cumulativeAmount uint128 (16) ‖ r (32) ‖ vs (32)
  * where `vs` is the EIP-2098 compact form: yParity in the top bit, `s` below it.
- * Record (BatchSettled, two uint256 words per settled entry):
- *   payer << 96 | cumulativeBytes,  paid << 128 | cumulativeAmount
+ * Record (BatchSettled `records`, 60 bytes per settled entry, no padding):
+ *   payer (20) ‖ cumulativeBytes uint64 (8) ‖ cumulativeAmount uint128 (16) ‖ paid uint128 (16)
  */
 import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
 import type { SignedReceipt } from './client.ts'
@@ -112,29 +112,35 @@ export function decodeBatch (entries: string): BatchEntryFields[] {
   return out
 }
 
-/** Decodes BatchSettled's `records` (two words per settled entry). */
-export function decodeBatchRecords (records: readonly bigint[]): BatchRecord[] {
-  if (records.length % 2 !== 0) throw new RangeError(`BatchSettled records have odd length ${records.length}`)
+/** Bytes per BatchSettled record; equals the contract's RECORD_SIZE. */
+export const BATCH_RECORD_SIZE = 60
+
+/** Decodes BatchSettled's `records`: `payer (20) ‖ cumulativeBytes (8) ‖ cumulativeAmount (16) ‖ paid (16)` each. */
+export function decodeBatchRecords (records: string | Uint8Array): BatchRecord[] {
+  const bytes = typeof records === 'string' ? getBytes(records) : records
+  if (bytes.length % BATCH_RECORD_SIZE !== 0) {
+    throw new RangeError(`BatchSettled records are ${bytes.length} bytes, not a multiple of ${BATCH_RECORD_SIZE}`)
+  }
   const out: BatchRecord[] = []
-  for (let i = 0; i < records.length; i += 2) {
-    const a = records[i]!
-    const b = records[i + 1]!
+  for (let o = 0; o < bytes.length; o += BATCH_RECORD_SIZE) {
     out.push({
-      payer: getAddress(zeroPadValue(toBeHex(a >> 96n), 20)),
-      cumulativeBytes: a & ((1n << 96n) - 1n),
-      paid: b >> 128n,
-      cumulativeAmount: b & UINT128_MAX
+      payer: getAddress(hexlify(bytes.subarray(o, o + 20))),
+      cumulativeBytes: BigInt(hexlify(bytes.subarray(o + 20, o + 28))),
+      cumulativeAmount: BigInt(hexlify(bytes.subarray(o + 28, o + 44))),
+      paid: BigInt(hexlify(bytes.subarray(o + 44, o + 60)))
     })
   }
   return out
 }
 
 /** Encodes records the way the contract does (tests and fixtures). */
-export function encodeBatchRecords (records: readonly BatchRecord[]): bigint[] {
-  return records.flatMap(r => [
-    (BigInt(getAddress(r.payer)) << 96n) | checkUint('cumulativeBytes', r.cumulativeBytes, 64),
-    (checkUint('paid', r.paid, 128) << 128n) | checkUint('cumulativeAmount', r.cumulativeAmount, 128)
-  ])
+export function encodeBatchRecords (records: readonly BatchRecord[]): string {
+  return '0x' + records.map(r => [
+    zeroPadValue(getAddress(r.payer), 20),
+    zeroPadValue(toBeHex(checkUint('cumulativeBytes', r.cumulativeBytes, 64)), 8),
+    zeroPadValue(toBeHex(checkUint('cumulativeAmount', r.cumulativeAmount, 128)), 16),
+    zeroPadValue(toBeHex(checkUint('paid', r.paid, 128)), 16)
+  ].map(h => h.slice(2)).join('')).join('')
 }
 
 export { UINT64_MAX, UINT128_MAX }

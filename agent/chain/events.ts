@@ -49,7 +49,7 @@ export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
       return [{ ...meta, name: 'Bounced', payer: addr(0), payee: addr(1), unpaid: big(2) }]
     case 'BatchSettled': {
       const payee = addr(0)
-      const records = decodeBatchRecords([...(a[3] as readonly bigint[])])
+      const records = decodeBatchRecords(a[3] as string)
       const out: EscrowEvent[] = [{ ...meta, name: 'BatchSettled', payee, totalPaid: big(1), skipped: big(2), settledCount: records.length }]
       records.forEach((r, batchIndex) => {
         out.push({ ...meta, name: 'Settled', payer: r.payer, payee, paid: r.paid, cumulativeBytes: r.cumulativeBytes, cumulativeAmount: r.cumulativeAmount, batchIndex })

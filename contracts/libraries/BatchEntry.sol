@@ -10,14 +10,17 @@ struct BatchEntry {
     bytes32 vs;
 }
 
-/// @title Decoding of settleBatch's packed entries
+/// @title settleBatch's packed entries and BatchSettled's packed records
 /// @notice Layout of one entry, 108 bytes, no padding:
 /// `payer (20) ‖ cumulativeBytes (uint64, 8) ‖ cumulativeAmount (uint128, 16) ‖ r (32) ‖ vs (32)`.
-/// @dev Packing saves ~1,100 gas of calldata per entry against ABI-encoded structs with 65-byte signatures.
-/// `decode` is the only assembly in the escrow; `decodeReference` is the same in plain Solidity, and a
-/// differential test (test/contracts/escrow.batch-entry.test.ts) checks both agree on random input.
+/// @dev Packing saves ~1,100 gas of calldata per entry against ABI-encoded structs with 65-byte signatures,
+/// and packed records save ~500 gas per entry against a uint256[] in the event (docs/benchmarks.md).
+/// This library is the only assembly in the escrow; `decodeReference` is `decode` in plain Solidity, and
+/// differential tests (test/contracts/escrow.batch-entry.test.ts) check `decode` against it and the records
+/// against `abi.encodePacked`.
 library BatchEntryCodec {
     uint256 internal constant SIZE = 108;
+    uint256 internal constant RECORD_SIZE = 60;
 
     /// @dev The caller guarantees `entries.length >= (i + 1) * SIZE`. Returns stack values, not a memory
     /// struct, because this runs once per receipt in the hottest loop of the escrow.
@@ -38,10 +41,33 @@ library BatchEntryCodec {
         }
     }
 
-    /// @dev Shrinks a memory array to its first `length` elements (the tail is left unused, never read).
-    function truncate(uint256[] memory array, uint256 length) internal pure {
+    /// @dev Writes record `n` into `records`, allocated with `newRecords`:
+    /// `payer (20) ‖ cumulativeBytes (8) ‖ cumulativeAmount (16) ‖ paid (16)`. The second word spills 4 zero
+    /// bytes past the record; the next record overwrites them, and `newRecords` pads for the last one.
+    function writeRecord(
+        bytes memory records,
+        uint256 n,
+        address payer,
+        uint64 cumulativeBytes,
+        uint128 cumulativeAmount,
+        uint128 paid
+    ) internal pure {
         assembly ("memory-safe") {
-            mstore(array, length)
+            let p := add(add(records, 0x20), mul(n, RECORD_SIZE))
+            mstore(p, or(shl(96, payer), or(shl(32, cumulativeBytes), shr(96, cumulativeAmount))))
+            mstore(add(p, 32), or(shl(160, cumulativeAmount), shl(32, paid)))
+        }
+    }
+
+    /// @dev Room for `count` records plus the 4-byte spill of the last `writeRecord`.
+    function newRecords(uint256 count) internal pure returns (bytes memory) {
+        return new bytes(count * RECORD_SIZE + 4);
+    }
+
+    /// @dev Shrinks `records` to its first `n` records (the tail is left unused, never read).
+    function truncate(bytes memory records, uint256 n) internal pure {
+        assembly ("memory-safe") {
+            mstore(records, mul(n, RECORD_SIZE))
         }
     }
 

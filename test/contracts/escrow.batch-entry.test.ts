@@ -33,4 +33,20 @@ describe('BatchEntryCodec (assembly) against its plain-Solidity reference', () =
       }
     }), { seed: 20261125, numRuns: 60 })
   })
+
+  it('writes the same BatchSettled records as abi.encodePacked (property, fixed seed)', async () => {
+    const record = fc.record({
+      payer: hex(20),
+      bytes: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      amount: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }),
+      paid: fc.bigInt({ min: 0n, max: 2n ** 128n - 1n })
+    })
+    await fc.assert(fc.asyncProperty(fc.array(record, { minLength: 0, maxLength: 8 }), async (records) => {
+      const args = [records.map(r => r.payer), records.map(r => r.bytes), records.map(r => r.amount), records.map(r => r.paid)]
+      const fast = await harness.getFunction('records')(...args) as string
+      expect(fast).to.equal(await harness.getFunction('recordsReference')(...args))
+      expect(fast).to.equal('0x' + records.map(r => solidityPacked(['address', 'uint64', 'uint128', 'uint128'],
+        [r.payer, r.bytes, r.amount, r.paid]).slice(2)).join(''))
+    }), { seed: 20261125, numRuns: 60 })
+  })
 })

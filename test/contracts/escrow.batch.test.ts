@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import type { Wallet } from 'ethers'
+import { solidityPacked, type Wallet } from 'ethers'
 import {
   useEscrowFixture, escrowAs, send, deposit, signReceipt, expectRevert, transfersIn, escrowEvents, batchEntry,
   packBatch, E18
@@ -33,12 +33,11 @@ describe('BandwidthEscrow.settleBatch', () => {
     const events = escrowEvents(fx, tx)
     expect(events).to.have.length(1)
     expect(events[0]!.name).to.equal('BatchSettled')
-    const [eventPayee, totalPaid, skipped, records] = events[0]!.args as [string, bigint, bigint, bigint[]]
+    const [eventPayee, totalPaid, skipped, records] = events[0]!.args as [string, bigint, bigint, string]
     expect([eventPayee, totalPaid, skipped]).to.deep.equal([payee.address, 5n * E18, 3n])
-    expect([...records]).to.deep.equal([
-      (BigInt(a.address) << 96n) | 100n, (2n * E18 << 128n) | 2n * E18,
-      (BigInt(b.address) << 96n) | 70n, (3n * E18 << 128n) | 7n * E18
-    ])
+    expect(records).to.equal(solidityPacked(
+      ['address', 'uint64', 'uint128', 'uint128', 'address', 'uint64', 'uint128', 'uint128'],
+      [a.address, 100n, 2n * E18, 2n * E18, b.address, 70n, 7n * E18, 3n * E18]))
     expect(await fx.escrow.getFunction('paidOut')(b.address, payee.address)).to.equal(7n * E18)
     expect(await fx.escrow.getFunction('paidOut')(c.address, payee.address)).to.equal(0n)
     expect(await fx.escrow.getFunction('balanceOf')(c.address)).to.equal(10n * E18)

@@ -84,14 +84,15 @@ describe('batch encoding', () => {
     expect(encodeBatch(Array.from({ length: MAX_BATCH_SIZE }, () => one))).to.have.length(2 + 2 * BATCH_ENTRY_SIZE * MAX_BATCH_SIZE)
   })
 
-  it('round-trips BatchSettled records (payer << 96 | bytes, paid << 128 | amount)', () => {
+  it('round-trips BatchSettled records (payer ‖ bytes ‖ amount ‖ paid, 60 bytes each)', () => {
     const records = [
       { payer: wallet.address, cumulativeBytes: UINT64_MAX, paid: 5n, cumulativeAmount: UINT128_MAX },
       { payer: PAYEE, cumulativeBytes: 0n, paid: UINT128_MAX, cumulativeAmount: 7n }
     ]
-    const words = encodeBatchRecords(records)
-    expect(words[0]).to.equal((BigInt(wallet.address) << 96n) | UINT64_MAX)
-    expect(decodeBatchRecords(words)).to.deep.equal(records.map(r => ({ ...r, payer: getAddress(r.payer) })))
-    expect(() => decodeBatchRecords([1n])).to.throw(RangeError)
+    const packed = encodeBatchRecords(records)
+    expect(packed.length).to.equal(2 + 2 * 60 * 2)
+    expect(packed.slice(0, 2 + 56)).to.equal(wallet.address.toLowerCase() + 'ff'.repeat(8))
+    expect(decodeBatchRecords(packed)).to.deep.equal(records.map(r => ({ ...r, payer: getAddress(r.payer) })))
+    expect(() => decodeBatchRecords('0x01')).to.throw(RangeError)
   })
 })
