@@ -109,7 +109,10 @@ export class Peer implements ChokerPeer {
   targetDepth (blockLength: number): number {
     const byRate = Math.ceil((this.down.rate() * QUEUE_TIME_S) / blockLength)
     this.depth = Math.max(this.depth, byRate, MIN_QUEUE_DEPTH)
-    return Math.min(this.depth, this.reqq, MAX_QUEUE_DEPTH)
+    // One below reqq: Transmission 3 advertises reqq 512 but drops the request that would fill its queue
+    // (`pendingReqsToClient + 1 >= REQQ`, peer-msgs.c) — silently without BEP 6 — stalling that block for
+    // the whole request timeout. (Found by test/interop, transmission-agent bench: 47 s → 13 s for 64 MiB.)
+    return Math.min(this.depth, Math.max(1, this.reqq - 1), MAX_QUEUE_DEPTH)
   }
 }
 
