@@ -28,8 +28,12 @@ export interface PaymentAgentComponents {
   ledger: Ledger
   /** Signs our receipts (our own key or the hot signer registered on the escrow). */
   signer: ReceiptSigner
-  /** Who may sign for a payer besides itself (the escrow's `signerOf`, cached). @default payers sign themselves */
-  signers?: SignerDirectory
+  /**
+   * Who may sign for a payer besides itself (e.g. ChainSignerDirectory over the escrow's `signerOf`). If it
+   * has `refresh`, a session refreshes the payer's entry on hello and holds its receipts until then.
+   * @default payers sign themselves
+   */
+  signers?: SignerDirectory & { refresh?: (payer: Address) => Promise<void> }
 }
 
 export interface PaymentAgentInit {
@@ -129,8 +133,10 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
 
   private track (ext: PaymentSession['ext']): PaymentSession {
     const { logger, ledger, signer } = this.components
+    const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
       logger, ledger, signer, verifier: this.verifier, policy: this.policy,
+      ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer) } } : {}),
       emit: (name, event) => { this.emit(name, event) }
     }, {
       domain: this.init.domain,

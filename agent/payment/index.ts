@@ -3,3 +3,4 @@ export { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents, type 
 export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents } from './session.ts'
 export type { PaymentEvents, PeerRef } from './events.ts'
 export { settleChannel, type SettleOutcome } from './settle.ts'
+export { ChainSignerDirectory, type RefreshableSignerDirectory, type ChainSignerDirectoryInit } from './signer-directory.ts'

@@ -16,12 +16,17 @@ import type { ChannelKey, Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
 import type { PaymentEvents } from './events.ts'
 
+/** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
+const MAX_HELD_RECEIPTS = 64
+
 export interface PaymentSessionComponents {
   logger: Logger
   ledger: Ledger
   signer: ReceiptSigner
   verifier: ReceiptVerifier
   policy: CreditPolicy
+  /** Re-reads a payer's registered signers before its receipts are checked. @default none */
+  refreshSigners?: (payer: Address) => Promise<void>
   emit: <K extends keyof PaymentEvents & string>(name: K, event: PaymentEvents[K]) => void
 }
 
@@ -43,6 +48,8 @@ export class PaymentSession {
   private payer: PayerChannel | null = null
   private payeeKey: ChannelKey | null = null
   private payerKey: ChannelKey | null = null
+  /** Receipts that arrived while the payer's signers were being refreshed, in order. */
+  private held: WireReceipt[] | null = null
   private readonly c: PaymentSessionComponents
   private readonly init: PaymentSessionInit
 
@@ -148,7 +155,23 @@ export class PaymentSession {
       newest: ledger.open(this.payerKey, 'payer').newest
     })
     if (hello.last !== undefined && !this.resync(hello.last)) return
-    this.c.emit('peer:ready', { peerId: this.peerId, hello })
+    if (this.c.refreshSigners !== undefined) this.refreshThenReady(this.c.refreshSigners, hello)
+    else this.c.emit('peer:ready', { peerId: this.peerId, hello })
+  }
+
+  /** Holds receipts until the payer's signers are known; a failed lookup leaves the payer's own key. */
+  private refreshThenReady (refresh: (payer: Address) => Promise<void>, hello: HelloMessage): void {
+    this.held = []
+    refresh(hello.account)
+      .catch((err: unknown) => { this.c.logger.warn({ err, payer: hello.account }, 'signer lookup failed; only the payer\'s own key counts') })
+      .then(() => {
+        const queued = this.held ?? []
+        this.held = null
+        if (this.ext.state !== 'ready') return
+        this.c.emit('peer:ready', { peerId: this.peerId, hello })
+        for (const r of queued) this.onReceipt(r)
+      })
+      .catch((err: unknown) => { this.c.logger.error({ err }, 'processing held receipts failed') })
   }
 
   private resync (last: WireReceipt): boolean {
@@ -169,6 +192,11 @@ export class PaymentSession {
   }
 
   private onReceipt (receipt: WireReceipt): void {
+    if (this.held !== null) {
+      if (this.held.length >= MAX_HELD_RECEIPTS) { this.ext.refuse('protocol', 'receipts flood before signer lookup'); return }
+      this.held.push(receipt)
+      return
+    }
     const ch = this.payee
     if (ch === null || this.payeeKey === null) return
     try {

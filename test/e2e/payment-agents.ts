@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { Wallet } from 'ethers'
-import { PaymentAgent, type PaymentAgentInit } from '../../agent/payment/index.ts'
+import { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents } from '../../agent/payment/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
 import { HotKeySigner, toAddress, type Address, type EscrowDomain, type ReceiptSigner } from '../../agent/pay/index.ts'
 
@@ -14,7 +14,7 @@ export interface TestAgent { agent: PaymentAgent, ledger: Ledger, account: Addre
 export function makeAgent (
   domain: EscrowDomain,
   accountKey: string,
-  init: Partial<PaymentAgentInit> & { signer?: ReceiptSigner, signers?: Record<string, Address[]>, dir?: string } = {}
+  init: Partial<PaymentAgentInit> & { signer?: ReceiptSigner, signers?: Record<string, Address[]>, directory?: PaymentAgentComponents['signers'], dir?: string } = {}
 ): TestAgent {
   const dir = init.dir ?? mkdtempSync(join(tmpdir(), 'seedpay-e2e-'))
   const logs: string[] = []
@@ -25,7 +25,7 @@ export function makeAgent (
   const signers = init.signers ?? {}
   const agent = new PaymentAgent({
     logger, ledger, signer: init.signer ?? new HotKeySigner(accountKey),
-    signers: { signersOf: p => signers[p] ?? [] }
+    signers: init.directory ?? { signersOf: p => signers[p] ?? [] }
   }, {
     domain, account, pricePerMiB: 1_000_000_000_000_000n, maxPricePerMiB: 1_000_000_000_000_000n, credit: 1n << 20n, ...init
   })

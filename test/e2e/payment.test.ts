@@ -6,7 +6,7 @@ import { expect } from 'chai'
 import { Wallet } from 'ethers'
 import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
 import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
-import { settleChannel } from '../../agent/payment/index.ts'
+import { settleChannel, ChainSignerDirectory } from '../../agent/payment/index.ts'
 import { amountFor, HotKeySigner, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { makeAgent } from './payment-agents.ts'
 import { makeContent, startSeeder, leech, until } from './payment-peers.ts'
@@ -25,17 +25,15 @@ describe('payments between two agents over TCP, settled on anvil', function () {
     domain = { chainId: fx.anvil.chainId, escrow: fx.deployment.escrow.hex }
   })
 
-  it('pays per verified piece with a hot signer, and the escrow pays the payee exactly what its ledger holds', async () => {
+  it('pays per verified piece with a hot signer found on the escrow, and the escrow pays the payee exactly what its ledger holds', async () => {
     const payerClient = fx.clients[2]!
     const payeeClient = fx.clients[1]!
     await fund(payerClient, 10n * E18)
     const hot = new HotKeySigner(HOT_KEY)
     await payerClient.setSigner(hot.address)
     const payerAddr = toAddress(new Wallet(PAYER_KEY).address)
-    const registered = toAddress((await payeeClient.signerOf(payerAddr)).signer)
-    expect(registered).to.equal(hot.address)
-
-    const payee = makeAgent(domain, PAYEE_KEY, { pricePerMiB: PRICE, signers: { [payerAddr]: [registered] } })
+    // the payee learns the hot signer from the escrow when the payer says hello
+    const payee = makeAgent(domain, PAYEE_KEY, { pricePerMiB: PRICE, directory: new ChainSignerDirectory({ chain: payeeClient }) })
     const payer = makeAgent(domain, PAYER_KEY, { signer: hot, maxPricePerMiB: PRICE })
     const content = makeContent(8 << 20, 256 << 10)
     const seeder = await startSeeder(payee.agent, content)
