@@ -69,4 +69,6 @@ export interface EngineInit extends DownloaderInit {
   connectTimeoutMs?: number
   /** @default 120000 */
   metadataTimeoutMs?: number
+  /** Exchange peer addresses with ut_pex (BEP 11); never for private torrents. @default true */
+  pex?: boolean
 }

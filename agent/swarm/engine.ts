@@ -10,6 +10,8 @@ import { Downloader } from './downloader.ts'
 import { Uploader, OUR_REQQ } from './uploader.ts'
 import { PeerManager } from './peer-manager.ts'
 import { mountMetadata } from './metadata-ext.ts'
+import { pexExtension } from './pex.ts'
+import { formatAddress, parseAddress } from './address.ts'
 import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
 import { startAnnouncer } from './announcer.ts'
@@ -227,6 +229,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       have: () => this.meta !== null,
       onMeta: (meta) => this.onMetadata(meta)
     })
+    if (this.init.pex !== false && this.meta?.private !== true) {
+      wire.use(pexExtension({
+        known: () => [...this.peers.values()].filter(p => p.wire !== wire && p.listenAddress !== null).map(p => p.listenAddress!),
+        onPeers: (addresses) => { for (const a of addresses) this.manager.add(a) }
+      }))
+    }
     wire.on('wire:handshake', ({ infoHash, peerId }) => {
       const reason = this.rejectHandshake(infoHash, peerId, address, direction)
       if (reason !== null) { wire.destroy(reason); return }
@@ -253,7 +261,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private attach (wire: PeerWire, peerId: string, direction: 'in' | 'out'): Peer {
     const peer = new Peer(wire, peerId, this.meta?.pieceCount ?? 0)
     this.peers.set(peerId, peer)
+    if (direction === 'out') peer.listenAddress = wire.address
     wire.on('wire:extended', ({ handshake }) => {
+      const port = handshake['p']
+      if (direction === 'in' && typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) {
+        peer.listenAddress = formatAddress(parseAddress(wire.address).host, port)
+      }
       const reqq = handshake['reqq']
       if (typeof reqq === 'number' && Number.isInteger(reqq) && reqq > 0) peer.reqq = Math.min(reqq, 4096)
     })
@@ -310,7 +323,11 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     if (this.doneEmitted) return
     this.doneEmitted = true
     this.tracker?.completed()
-    for (const p of this.peers.values()) if (p.isSeed) p.wire.destroy('both seeding')
+    for (const p of this.peers.values()) {
+      if (!p.isSeed) continue
+      if (p.listenAddress !== null) this.manager.forget(p.listenAddress)
+      p.wire.destroy('both seeding')
+    }
     this.uploader?.rechoke()
     this.emit('done', this.stats())
     if (this.init.seed === false) this.stop().catch(err => this.log.error({ err }, 'stop after done failed'))

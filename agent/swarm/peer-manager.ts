@@ -93,6 +93,11 @@ export class PeerManager {
     this.dial(address)
   }
 
+  /** Stop redialling an address (e.g. a seed, once we are a seed too). */
+  forget (address: string): void {
+    this.known.delete(address)
+  }
+
   ban (id: string | null, address: string): void {
     if (id !== null) this.bannedIds.add(id)
     this.bannedAddresses.add(address)

@@ -34,6 +34,8 @@ export interface TorrentMeta {
   pieceHashes: Buffer[]
   /** Bencoded info dictionary, served to magnet peers over ut_metadata (BEP 9). */
   infoBuffer: Buffer
+  /** BEP 27 private torrent: peers come from the tracker only (no PEX). */
+  private: boolean
 }
 
 /** A magnet link: the info dictionary must still be fetched from peers. */
@@ -152,7 +154,8 @@ export async function parseTorrentBuffer (buf: Uint8Array, label = 'buffer'): Pr
     lastPieceLength: length - (pieceCount - 1) * pieceLength,
     pieceCount,
     pieceHashes,
-    infoBuffer: Buffer.from(bencode.encode(info))
+    infoBuffer: Buffer.from(bencode.encode(info)),
+    private: fields['private'] === 1
   }
 }
 
