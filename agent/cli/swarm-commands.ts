@@ -121,6 +121,16 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
     reporter.close()
     throw new CliError(`no verified data for "${source.name}" under ${dataDir}`, 'point --data at the file or directory the torrent was created from')
   }
+  if (source.kind === 'magnet') {
+    // A magnet nobody can resolve would otherwise wait forever: give up with MetadataTimeoutError.
+    const gotMeta = engine.waitForMetadata({ signal: controller.signal })
+    const outcome = await Promise.race([gotMeta.then(() => null, (err: unknown) => err), finished.then(() => null)])
+    if (outcome !== null && !controller.signal.aborted) {
+      await engine.stop()
+      reporter.close()
+      throw outcome
+    }
+  }
   const how = await finished
   const final = engine.stats()
   controller.abort()
