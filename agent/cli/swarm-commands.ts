@@ -51,7 +51,8 @@ export function registerSwarmCommands (program: Command): void {
     .option('--seed', 'keep seeding after the download completes', false))
     .action(async (torrent: string, o: NetOptions & { out: string, seed: boolean }) => {
       const source = await loadTorrent(torrent)
-      await runEngine(source, resolve(o.out), o, { seed: o.seed, keepRunning: o.seed })
+      const out = resolve(o.out)
+      await runEngine(source, out, o, { seed: o.seed, keepRunning: o.seed, resumeFile: join(out, '.seedpay', `${source.infoHash}.resume`) })
     })
 }
 
@@ -66,7 +67,7 @@ function netOptions (cmd: Command): Command {
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
 }
 
-async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: { seed: boolean, keepRunning: boolean }): Promise<void> {
+async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: { seed: boolean, keepRunning: boolean, resumeFile?: string }): Promise<void> {
   const port = intOption('--port', o.port, 0, 65535)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
   for (const p of o.peer) {
@@ -83,6 +84,7 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
     peers: o.peer,
     maxPeers,
     seed: mode.seed,
+    ...(mode.resumeFile !== undefined ? { resumeFile: mode.resumeFile } : {}),
     ...(o.tracker.length > 0 ? { announce: o.tracker } : {})
   }
   const engine = new TorrentEngine({ logger }, init)

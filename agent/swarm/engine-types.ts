@@ -69,6 +69,11 @@ export interface EngineInit extends DownloaderInit {
   connectTimeoutMs?: number
   /** @default 120000 */
   metadataTimeoutMs?: number
+  /**
+   * Fast-resume file: the verified bitfield is saved here on stop and trusted on start if no file changed
+   * since (size and mtime). Without it, or if anything changed, existing data is re-hashed.
+   */
+  resumeFile?: string
   /** Exchange peer addresses with ut_pex (BEP 11); never for private torrents. @default true */
   pex?: boolean
 }

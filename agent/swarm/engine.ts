@@ -11,6 +11,7 @@ import { Uploader, OUR_REQQ } from './uploader.ts'
 import { PeerManager } from './peer-manager.ts'
 import { mountMetadata } from './metadata-ext.ts'
 import { pexExtension } from './pex.ts'
+import { loadResume, saveResume } from './resume.ts'
 import { formatAddress, parseAddress } from './address.ts'
 import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
@@ -106,6 +107,9 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
 
   addPeer (address: string): void { this.manager.add(address) }
 
+  /** Re-run the choker now, e.g. when the upload policy's answer for a peer changed. */
+  rechoke (): void { this.uploader?.rechoke() }
+
   stats (): EngineStats {
     let down = 0
     let up = 0
@@ -136,12 +140,18 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       this.manager.stop()
     ])
     await this.storage?.close()
+    if (this.init.resumeFile !== undefined && this.meta !== null && this.picker !== null) {
+      await saveResume(this.init.resumeFile, this.meta, this.init.dataDir, this.picker.bitfield())
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'could not save resume data'))
+    }
   }
 
   private async openTorrent (meta: TorrentMeta): Promise<void> {
     const storage = new Storage({ logger: this.log }, { meta, dataDir: this.init.dataDir })
     await storage.open()
-    const have = await storage.verifyExisting()
+    const saved = this.init.resumeFile !== undefined ? await loadResume(this.init.resumeFile, meta, this.init.dataDir) : null
+    const have = saved ?? await storage.verifyExisting()
+    this.log.info({ resume: saved !== null ? 'saved bitfield' : 'hashed data on disk' }, 'resume check')
     this.storage = storage
     const picker = new Picker({ pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, lastPieceLength: meta.lastPieceLength, have })
     this.picker = picker
