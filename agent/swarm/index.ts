@@ -1,18 +1,33 @@
 /**
- * seedpay swarm engine: a BitTorrent peer (BEP 3, 9, 10) on bittorrent-protocol.
+ * seedpay swarm engine: a BitTorrent peer (BEP 3, 9, 10, 11) on bittorrent-protocol.
  *
  * ```ts
  * const torrent = await loadTorrent('file.torrent')          // or a magnet: link, or a Buffer
  * const engine = new TorrentEngine({ logger }, { torrent, dataDir: '/data', peers: ['127.0.0.1:6881'] })
  * engine.on('piece:verified', ({ index, bytesByPeer }) => ...) // bytes count only after SHA-1 passes
- * await engine.start({ signal })
+ * await engine.start({ signal })                               // resolves once listening; engine.port
+ * engine.addPeer('127.0.0.5:6881')
+ * await engine.stop()
  * ```
+ *
+ * Init (see EngineInit): `torrent`, `dataDir`, `host` ('127.0.0.1'), `port` (0 = random), `peers`,
+ * `announce` (tracker URLs; default the torrent's), `maxPeers` (50), `seed` (true: keep serving after done),
+ * `extensions`, `uploadPolicy`, `uploadSlots` (4), `optimisticSlots` (1), `resumeFile`, `pex` (true),
+ * `requestTimeoutMs` (30 s), `maxStrikes` (3), `connectTimeoutMs` (5 s), `metadataTimeoutMs` (120 s).
+ *
+ * Events (EngineEvents): 'wire:created' {wire} before the handshake; 'peer:connect' {peerId, address,
+ * direction}; 'peer:close' {peerId, address, reason}; 'peer:banned' {peerId, address, reason};
+ * 'piece:verified' {index, bytesByPeer: Map<peerId hex, bytes>}; 'piece:corrupt' {index, senders};
+ * 'block:uploaded' {peerId, address, index, offset, length}; 'metadata' {meta}; 'progress' EngineStats
+ * (every second); 'done' EngineStats; 'engine:error' {error}.
  *
  * Hooks for the payment layer:
  * - `init.extensions: Array<(wire: PeerWire) => WireExtensionCtor>` mounts a BEP 10 extension on every
- *   wire before the handshake (or listen to `'wire:created'` and call `wire.use(...)`).
- * - `init.uploadPolicy: UploadPolicy` decides who may be served (`canServe`) and who goes first
- *   (`priority` > 0 uses reserved priority slots; ordinary peers keep the regular slots).
+ *   wire before the handshake (or listen to `'wire:created'` and call `wire.use(...)`). The extension class
+ *   gets bittorrent-protocol's wire (`name`, `onHandshake`, `onExtendedHandshake`, `onMessage`).
+ * - `init.uploadPolicy: UploadPolicy` decides who may be served (`canServe`, asked at every rechoke and
+ *   again before each block is sent) and who goes first (`priority` > 0 uses reserved priority slots;
+ *   ordinary peers keep the regular and optimistic slots). Call `engine.rechoke()` when an answer changes.
  * - `'block:uploaded'` counts bytes sent per peer; `'piece:verified'` gives verified bytes per peer.
  */
 export { TorrentEngine } from './engine.ts'
@@ -22,5 +37,6 @@ export { PeerWire, type PeerWireEvents, type WireExtensionCtor } from './peer-wi
 export { Choker, openPolicy, type UploadPolicy, type ChokerPeer, type ChokerInit } from './choker.ts'
 export { Picker, BLOCK_LENGTH, type BlockRequest, type CompletedPiece } from './picker.ts'
 export { Storage } from './storage.ts'
+export { RateMeter } from './peer.ts'
 export { parseAddress, formatAddress } from './address.ts'
 export * from './errors.ts'
