@@ -18,6 +18,7 @@ import { CreditPolicy, ReceiptVerifier, type Address, type EscrowDomain, type Re
 import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { PaymentSession } from './session.ts'
+import { ChannelRegistry } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 
 /** BEP 3 / common practice: 16 KiB blocks; swarm's MAX_BLOCK_LENGTH (128 KiB) is the worst case we allow. */
@@ -66,6 +67,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   readonly verifier: ReceiptVerifier
   readonly policy: CreditPolicy
   private readonly sessions = new Map<string, PaymentSession>()
+  private readonly channels: ChannelRegistry
   private readonly pending = new Set<PaymentSession>()
   private readonly components: PaymentAgentComponents
   private readonly init: PaymentAgentInit
@@ -76,6 +78,9 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.init = init
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
     this.policy = new CreditPolicy({ ...(init.credit !== undefined ? { credit: init.credit } : {}), ...(init.resumeAt !== undefined ? { resumeAt: init.resumeAt } : {}) })
+    this.channels = new ChannelRegistry({ ledger: components.ledger, verifier: this.verifier, signer: components.signer, policy: this.policy }, {
+      domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? DEFAULT_BLOCK_LENGTH
+    })
   }
 
   /**
@@ -132,18 +137,17 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   }
 
   private track (ext: PaymentSession['ext']): PaymentSession {
-    const { logger, ledger, signer } = this.components
+    const { logger, ledger } = this.components
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
-      logger, ledger, signer, verifier: this.verifier, policy: this.policy,
+      logger, ledger, channels: this.channels, policy: this.policy,
       ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer) } } : {}),
       emit: (name, event) => { this.emit(name, event) }
     }, {
       domain: this.init.domain,
       account: this.init.account,
       pricePerMiB: this.init.pricePerMiB,
-      maxPricePerMiB: this.init.maxPricePerMiB,
-      blockLength: this.init.blockLength ?? DEFAULT_BLOCK_LENGTH
+      maxPricePerMiB: this.init.maxPricePerMiB
     }, ext)
     this.pending.add(session)
     ext.on('peer:closed', () => {

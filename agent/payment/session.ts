@@ -8,12 +8,13 @@
  */
 import type { Logger } from 'pino'
 import {
-  checkTerms, CreditPolicy, InvalidReceiptError, PayeeChannel, PayerChannel, TermsRefusedError, ForeignResyncReceiptError,
-  type Address, type EscrowDomain, type ReceiptSigner, type ReceiptVerifier, type SignedReceipt
+  checkTerms, CreditPolicy, InvalidReceiptError, TermsRefusedError, ForeignResyncReceiptError,
+  type Address, type EscrowDomain, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
 import type { SeedpayExtension, HelloMessage, WireReceipt } from '../wire/index.ts'
-import type { ChannelKey, Ledger } from '../ledger/index.ts'
+import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
+import type { ChannelRegistry, Shared } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 
 /** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
@@ -22,8 +23,7 @@ const MAX_HELD_RECEIPTS = 64
 export interface PaymentSessionComponents {
   logger: Logger
   ledger: Ledger
-  signer: ReceiptSigner
-  verifier: ReceiptVerifier
+  channels: ChannelRegistry
   policy: CreditPolicy
   /** Re-reads a payer's registered signers before its receipts are checked. @default none */
   refreshSigners?: (payer: Address) => Promise<void>
@@ -38,16 +38,12 @@ export interface PaymentSessionInit {
   pricePerMiB: bigint
   /** The most we pay per MiB; a peer asking more is refused. */
   maxPricePerMiB: bigint
-  /** Largest block served; the choke decision keeps room for one. */
-  blockLength: number
 }
 
 export class PaymentSession {
   readonly ext: SeedpayExtension
-  private payee: PayeeChannel | null = null
-  private payer: PayerChannel | null = null
-  private payeeKey: ChannelKey | null = null
-  private payerKey: ChannelKey | null = null
+  private payeeShared: Shared<PayeeChannel> | null = null
+  private payerShared: Shared<PayerChannel> | null = null
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
   private held: WireReceipt[] | null = null
   private readonly c: PaymentSessionComponents
@@ -61,8 +57,14 @@ export class PaymentSession {
     ext.on('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
     ext.on('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
     ext.on('peer:refused', e => { this.c.emit('peer:refused', { peerId: this.peerId, ...e }) })
-    ext.on('peer:closed', ({ reason }) => { this.c.emit('peer:closed', { peerId: this.peerId, reason }) })
+    ext.on('peer:closed', ({ reason }) => {
+      this.c.channels.release(this)
+      this.c.emit('peer:closed', { peerId: this.peerId, reason })
+    })
   }
+
+  private get payee (): PayeeChannel | null { return this.payeeShared?.channel ?? null }
+  private get payer (): PayerChannel | null { return this.payerShared?.channel ?? null }
 
   get peerId (): string | null { return this.ext.peerId }
   get ready (): boolean { return this.payee !== null && this.ext.ready }
@@ -81,7 +83,7 @@ export class PaymentSession {
       credit: this.c.policy.credit
     }
     if (peer !== null && peer.account !== this.init.account) {
-      const last = this.c.ledger.newest(this.keyFor(peer.account, this.init.account))
+      const last = this.c.ledger.newest(this.c.channels.keyFor(peer.account, this.init.account))
       if (last !== null) hello.last = last
     }
     return hello
@@ -105,9 +107,12 @@ export class PaymentSession {
 
   /** Counts bytes we served; emits `peer:unpaid` when that chokes the payer. */
   onServed (length: number): void {
-    const ch = this.payee
-    if (ch === null) return
-    if (ch.onServed(length)) this.c.emit('peer:unpaid', { peerId: this.peerId, unpaid: ch.unpaid })
+    const shared = this.payeeShared
+    if (shared === null) return
+    if (shared.channel.onServed(length)) {
+      // the credit is the payer's, not the connection's: every connection of this payer is choked
+      for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
+    }
   }
 
   /**
@@ -115,20 +120,19 @@ export class PaymentSession {
    * @returns the receipt sent, or null if nothing was owed or the session is not ready
    */
   onVerified (length: number): SignedReceipt | null {
-    const ch = this.payer
-    if (ch === null || this.payerKey === null || !this.ext.ready) return null
+    const shared = this.payerShared
+    if (shared === null || !this.ext.ready) return null
+    const ch = shared.channel
     ch.onVerified(length)
     const receipt = ch.next()
     if (receipt === null) return null
-    this.c.ledger.record(this.payerKey, 'payer', receipt, ch.pricePerMiB)
+    this.c.ledger.record(shared.key, 'payer', receipt, ch.pricePerMiB)
     ch.commit(receipt)
-    this.ext.sendReceipt(receipt)
-    this.c.emit('receipt:signed', { peerId: this.peerId, receipt })
+    // one connection carries a channel's receipts, so they can never arrive out of order
+    const carrier = sessionsOf(shared).find(u => u.ext.ready) ?? this
+    carrier.ext.sendReceipt(receipt)
+    this.c.emit('receipt:signed', { peerId: carrier.peerId, receipt })
     return receipt
-  }
-
-  private keyFor (payer: Address, payee: Address): ChannelKey {
-    return { chainId: this.init.domain.chainId, escrow: this.init.domain.escrow.toLowerCase() as Address, payer, payee }
   }
 
   private onHello (hello: HelloMessage): void {
@@ -138,22 +142,8 @@ export class PaymentSession {
       if (err instanceof TermsRefusedError) { this.ext.refuse(err.reason, err.message); return }
       throw err
     }
-    this.payeeKey = this.keyFor(hello.account, this.init.account)
-    this.payerKey = this.keyFor(this.init.account, hello.account)
-    const { ledger, verifier, signer, policy } = this.c
-    this.payee = new PayeeChannel({ verifier, policy }, {
-      payer: hello.account,
-      payee: this.init.account,
-      pricePerMiB: this.init.pricePerMiB,
-      held: ledger.open(this.payeeKey, 'payee').newest,
-      blockLength: this.init.blockLength
-    })
-    this.payer = new PayerChannel({ signer, verifier }, {
-      payer: this.init.account,
-      payee: hello.account,
-      pricePerMiB: hello.pricePerMiB,
-      newest: ledger.open(this.payerKey, 'payer').newest
-    })
+    this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
+    this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
     if (hello.last !== undefined && !this.resync(hello.last)) return
     if (this.c.refreshSigners !== undefined) this.refreshThenReady(this.c.refreshSigners, hello)
     else this.c.emit('peer:ready', { peerId: this.peerId, hello })
@@ -185,7 +175,7 @@ export class PaymentSession {
       }
       throw err
     }
-    this.c.ledger.record(this.payerKey!, 'payer', last, ch.pricePerMiB)
+    this.c.ledger.record(this.payerShared!.key, 'payer', last, ch.pricePerMiB)
     this.c.logger.warn({ peerId: this.peerId, bytes: last.bytes, amount: last.amount }, 'resynchronised from the payee\'s newest receipt')
     this.c.emit('peer:resynced', { peerId: this.peerId, receipt: last })
     return true
@@ -197,11 +187,12 @@ export class PaymentSession {
       this.held.push(receipt)
       return
     }
-    const ch = this.payee
-    if (ch === null || this.payeeKey === null) return
+    const shared = this.payeeShared
+    if (shared === null) return
+    const ch = shared.channel
     try {
       ch.check(receipt)
-      this.c.ledger.record(this.payeeKey, 'payee', receipt, ch.pricePerMiB)
+      this.c.ledger.record(shared.key, 'payee', receipt, ch.pricePerMiB)
     } catch (err) {
       if (err instanceof InvalidReceiptError || err instanceof NonMonotonicReceiptError) {
         const code = err instanceof InvalidReceiptError ? err.refusal : 'stale'
@@ -214,6 +205,12 @@ export class PaymentSession {
     }
     const lifted = ch.commit(receipt)
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
-    if (lifted === 'unchoked') this.c.emit('peer:paid-up', { peerId: this.peerId, unpaid: ch.unpaid })
+    if (lifted === 'unchoked') {
+      for (const s of sessionsOf(shared)) this.c.emit('peer:paid-up', { peerId: s.peerId, unpaid: ch.unpaid })
+    }
   }
+}
+
+function sessionsOf (shared: Shared<unknown>): PaymentSession[] {
+  return [...shared.users].filter((u): u is PaymentSession => u instanceof PaymentSession)
 }

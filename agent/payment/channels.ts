@@ -1,0 +1,85 @@
+/**
+ * One channel object per (payer, payee) pair, shared by every connection between the two accounts (two
+ * torrents, or a reconnect overlapping the old connection). Cumulative receipts are only safe if one counter
+ * signs them, and a payer's credit is per account, not per connection.
+ */
+import { PayeeChannel, PayerChannel, type Address, type CreditPolicy, type EscrowDomain, type ReceiptSigner, type ReceiptVerifier } from '../pay/index.ts'
+import type { ChannelKey, Ledger } from '../ledger/index.ts'
+
+/** A channel and the sessions using it, oldest first (the oldest open one carries our receipts). */
+export interface Shared<C> {
+  readonly channel: C
+  readonly key: ChannelKey
+  readonly users: Set<object>
+}
+
+export interface ChannelRegistryComponents {
+  ledger: Ledger
+  verifier: ReceiptVerifier
+  signer: ReceiptSigner
+  policy: CreditPolicy
+}
+
+export interface ChannelRegistryInit {
+  domain: EscrowDomain
+  account: Address
+  pricePerMiB: bigint
+  blockLength: number
+}
+
+export class ChannelRegistry {
+  private readonly payees = new Map<Address, Shared<PayeeChannel>>()
+  private readonly payers = new Map<Address, Shared<PayerChannel>>()
+  private readonly c: ChannelRegistryComponents
+  private readonly init: ChannelRegistryInit
+
+  constructor (components: ChannelRegistryComponents, init: ChannelRegistryInit) {
+    this.c = components
+    this.init = init
+  }
+
+  keyFor (payer: Address, payee: Address): ChannelKey {
+    return { chainId: this.init.domain.chainId, escrow: this.init.domain.escrow.toLowerCase() as Address, payer, payee }
+  }
+
+  /** The channel in which `payer` pays us, opened from the ledger on first use. */
+  acquirePayee (payer: Address, user: object): Shared<PayeeChannel> {
+    let shared = this.payees.get(payer)
+    if (shared === undefined) {
+      const key = this.keyFor(payer, this.init.account)
+      const channel = new PayeeChannel({ verifier: this.c.verifier, policy: this.c.policy }, {
+        payer, payee: this.init.account, pricePerMiB: this.init.pricePerMiB,
+        held: this.c.ledger.open(key, 'payee').newest, blockLength: this.init.blockLength
+      })
+      shared = { channel, key, users: new Set() }
+      this.payees.set(payer, shared)
+    }
+    shared.users.add(user)
+    return shared
+  }
+
+  /** The channel in which we pay `payee` at its `pricePerMiB` (the first session's price while it is open). */
+  acquirePayer (payee: Address, pricePerMiB: bigint, user: object): Shared<PayerChannel> {
+    let shared = this.payers.get(payee)
+    if (shared === undefined) {
+      const key = this.keyFor(this.init.account, payee)
+      const channel = new PayerChannel({ signer: this.c.signer, verifier: this.c.verifier }, {
+        payer: this.init.account, payee, pricePerMiB, newest: this.c.ledger.open(key, 'payer').newest
+      })
+      shared = { channel, key, users: new Set() }
+      this.payers.set(payee, shared)
+    }
+    shared.users.add(user)
+    return shared
+  }
+
+  /** Drops `user`'s hold; a channel nobody uses is forgotten (the ledger keeps its state). */
+  release (user: object): void {
+    for (const map of [this.payees, this.payers] as Array<Map<Address, Shared<unknown>>>) {
+      for (const [k, shared] of map) {
+        shared.users.delete(user)
+        if (shared.users.size === 0) map.delete(k)
+      }
+    }
+  }
+}
