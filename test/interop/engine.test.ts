@@ -5,6 +5,13 @@
  *
  * Loopback constraints (see test/helpers/clients/transmission.ts): Transmission never dials 127.0.0.0/8, so
  * whoever talks to Transmission dials it; aria2c dials only peers it learns from a tracker.
+ *
+ * Engine bug found here (fixed in agent/swarm/peer.ts 26161a6, regression test 'keeps Transmission's queue
+ * one below reqq' below, which catches it in about half the runs): the engine kept exactly `reqq` (512) requests in flight at Transmission 3, which
+ * drops the request that fills its queue (`pendingReqsToClient + 1 >= REQQ`, libtransmission peer-msgs.c),
+ * silently because BEP 6 is not negotiated; that block then waited for the 30 s request timeout.
+ * Repro before the fix: Transmission seeds 64 MiB (256 KiB pieces) on 127.0.0.2, engine downloads from
+ * 127.0.0.3 dialling it → 47 s, of which ~30 s with one request outstanding and nothing arriving.
  */
 import { expect } from 'chai'
 import { mkdir } from 'node:fs/promises'
@@ -116,6 +123,26 @@ describe('interop: seedpay engine with Debian clients', function () {
     await lt.start(torrent.torrentPath, dir, { ...leechAddr, seed: false, peers: [{ host: seedAddr.host, port: engine.port }] })
     await waitLeecher(lt, engine)
     await expectSameFile(dir, 'engine → libtorrent')
+  })
+
+  it('keeps Transmission\'s queue one below reqq: 64 MiB without a request-timeout stall', async () => {
+    const big = await makeTestTorrent({ size: 64 * 1024 * 1024, pieceLengthExp: 18 })
+    const { dir, seedAddr, leechAddr } = await setup()
+    const tr = new TransmissionClient()
+    const engine = new EnginePeer()
+    running.push(tr, engine, { stop: big.cleanup })
+    await tr.start(big.torrentPath, big.seedDir, seedAddr)
+    await tr.waitForComplete({ timeoutMs: 30_000 })
+    const started = Date.now()
+    await engine.start(big.torrentPath, dir, { ...leechAddr, peers: [seedAddr], announce: [] })
+    // Transmission unchokes on its 10 s rechoke timer, then serves 64 MiB in 3-6 s; a dropped request adds
+    // the engine's whole 30 s request timeout (45-47 s in all). With 512 in flight the drop happened in about
+    // half the runs, so this catches a regression often, not always.
+    await engine.waitForComplete({ timeoutMs: 38_000 }).catch(err => {
+      throw new Error(`transmission → engine, 64 MiB: ${(err as Error).message}\n(a long stall with one request outstanding means the engine filled Transmission's reqq)`)
+    })
+    expect(Date.now() - started).to.be.below(38_000)
+    expect(await sha256File(path.join(dir, big.name))).to.equal(big.sha256)
   })
 
   describe('through Debian opentracker (UDP)', () => {
