@@ -34,7 +34,7 @@ export interface PaymentAgentComponents {
    * has `refresh`, a session refreshes the payer's entry on hello and holds its receipts until then.
    * @default payers sign themselves
    */
-  signers?: SignerDirectory & { refresh?: (payer: Address) => Promise<void> }
+  signers?: SignerDirectory & { refresh?: (payer: Address, options?: { signal?: AbortSignal }) => Promise<void> }
 }
 
 export interface PaymentAgentInit {
@@ -68,6 +68,8 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   readonly policy: CreditPolicy
   private readonly sessions = new Map<string, PaymentSession>()
   private readonly channels: ChannelRegistry
+  /** Aborts background work (signer lookups) on stop(). */
+  private readonly abort = new AbortController()
   private readonly pending = new Set<PaymentSession>()
   private readonly components: PaymentAgentComponents
   private readonly init: PaymentAgentInit
@@ -128,12 +130,30 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
 
   /** Count bytes uploaded to a peer (the swarm's `block:uploaded`). */
   onUploaded (peerId: string, length: number): void {
-    this.session(peerId)?.onServed(length)
+    try {
+      this.session(peerId)?.onServed(length)
+    } catch (err) {
+      this.components.logger.error({ err, peerId }, 'counting uploaded bytes failed')
+    }
   }
 
   /** Pay for verified bytes (the swarm's `piece:verified` `bytesByPeer`). */
   onVerified (bytesByPeer: ReadonlyMap<string, number>): void {
-    for (const [peerId, bytes] of bytesByPeer) this.session(peerId)?.onVerified(bytes)
+    for (const [peerId, bytes] of bytesByPeer) {
+      const session = this.session(peerId)
+      try {
+        session?.onVerified(bytes)
+      } catch (err) {
+        // a receipt we could not store is never sent; the peer will choke us when our credit runs out
+        this.components.logger.error({ err, peerId }, 'paying for verified bytes failed')
+        session?.ext.refuse('internal', 'payer could not store its receipt')
+      }
+    }
+  }
+
+  /** Stops background work (signer lookups in flight). Sessions end with their wires. */
+  stop (): void {
+    this.abort.abort()
   }
 
   private track (ext: PaymentSession['ext']): PaymentSession {
@@ -141,7 +161,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
       logger, ledger, channels: this.channels, policy: this.policy,
-      ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer) } } : {}),
+      ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer, { signal: this.abort.signal }) } } : {}),
       emit: (name, event) => { this.emit(name, event) }
     }, {
       domain: this.init.domain,

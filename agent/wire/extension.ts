@@ -127,7 +127,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
           this.emit('receipt:received', { receipt: { bytes: message.bytes, amount: message.amount, sig: message.sig } })
           return
         case 'err':
-          this.log.warn({ code: message.code, msg: message.msg }, 'seedpay peer reported an error')
+          this.log.warn({ peerId: this.remotePeerId, code: message.code, msg: message.msg }, 'seedpay peer reported an error')
           this.emit('peer:error-received', { code: message.code, msg: message.msg })
           this.shutdown(`peer error ${message.code}: ${message.msg}`, 0)
       }
@@ -143,7 +143,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   /** Tells the peer why we drop it (`err`), then closes it. */
   refuse (code: ErrorName, msg: string): void {
     if (this.currentState === 'closing' || this.currentState === 'closed') return
-    this.log.warn({ code, msg }, 'refusing seedpay peer')
+    this.log.warn({ peerId: this.remotePeerId, code, msg }, 'refusing seedpay peer')
     this.emit('peer:refused', { code, msg })
     this.trySend(encodeMessage({ t: 'err', code: ERROR_CODES[code], msg }))
     this.shutdown(`refused (${code}): ${msg}`, ERR_LINGER_MS)
@@ -170,7 +170,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
       if (err instanceof ProtocolViolationError) {
         this.violation(err)
       } else {
-        this.log.error({ err }, 'seedpay handler failed')
+        this.log.error({ peerId: this.remotePeerId, err }, 'seedpay handler failed')
         this.refuse('internal', 'internal error')
       }
     }
@@ -178,7 +178,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
 
   private violation (err: ProtocolViolationError): void {
     if (this.currentState === 'closing' || this.currentState === 'closed') return
-    this.log.warn({ code: err.code, detail: err.detail }, 'seedpay protocol violation; closing peer')
+    this.log.warn({ peerId: this.remotePeerId, code: err.code, detail: err.detail }, 'seedpay protocol violation; closing peer')
     this.emit('peer:protocol-error', { code: err.code, detail: err.detail })
     this.trySend(encodeMessage({ t: 'err', code: err.code === 'bad-version' ? ERROR_CODES.version : ERROR_CODES.protocol, msg: err.message }))
     this.shutdown(err.message, ERR_LINGER_MS)
