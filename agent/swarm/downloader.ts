@@ -7,6 +7,14 @@ import { pieceMatches, bytesBySender } from './verifier.ts'
 
 /** Without a block for this long while requests are outstanding, a peer is snubbed (libtorrent: 60 s). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * Peers answer requests in order, so one still unanswered this long after a later one was answered was
+ * dropped (Transmission drops requests past its queue silently when BEP 6 is off): ask again at once
+ * instead of waiting for the request timeout.
+ */
+const DROPPED_REQUEST_SLACK_MS = 3_000
+/** A peer silent this long while requests sent no later than an answered one are pending has dropped them. */
+const DROPPED_IDLE_MS = 5_000
 /** A snubbed peer keeps only this many requests so it cannot hold up pieces. */
 const SNUBBED_DEPTH = 2
 /** Corrupt pieces a peer may send before it is banned. */
@@ -88,6 +96,8 @@ export class Downloader {
 
   onBlock (peer: Peer, index: number, offset: number, data: Uint8Array): void {
     const key = blockKey(index, offset)
+    const sentAt = peer.outstanding.get(key)
+    if (sentAt !== undefined && sentAt > peer.lastAnsweredSentAt) peer.lastAnsweredSentAt = sentAt
     if (!peer.outstanding.delete(key)) {
       if (peer.abandoned.delete(key)) return // late answer to a request we gave up on or cancelled
       this.hooks.violation(peer, `unrequested block ${index}:${offset}+${data.length}`)
@@ -127,6 +137,7 @@ export class Downloader {
   /** Periodic: snub peers that sit on requests, and give their blocks to others. */
   checkTimeouts (): void {
     const now = Date.now()
+    for (const peer of this.peers.values()) this.retryDropped(peer)
     for (const peer of this.peers.values()) {
       if (peer.outstanding.size === 0 || now - peer.lastBlockAt < this.requestTimeoutMs) continue
       if (!peer.snubbed) this.log.debug({ peer: peer.address, outstanding: [...peer.outstanding.keys()].slice(0, 5), n: peer.outstanding.size, verified: this.picker.verifiedCount }, 'peer snubbed: no block within request timeout')
@@ -135,6 +146,22 @@ export class Downloader {
       peer.lastBlockAt = now
     }
     for (const peer of this.peers.values()) this.fill(peer)
+  }
+
+  private retryDropped (peer: Peer): void {
+    if (peer.lastAnsweredSentAt === 0 || peer.outstanding.size === 0) return
+    // Streaming: skipped by later answers for a while. Idle: everything sent with or after it was answered.
+    const idle = Date.now() - peer.lastBlockAt > DROPPED_IDLE_MS
+    const cutoff = idle ? peer.lastAnsweredSentAt + 1 : peer.lastAnsweredSentAt - DROPPED_REQUEST_SLACK_MS
+    for (const [key, sentAt] of peer.outstanding) {
+      if (sentAt >= cutoff) continue
+      const index = Math.floor(key / 0x10000)
+      const offset = (key % 0x10000) * BLOCK_LENGTH
+      peer.outstanding.delete(key)
+      this.picker.release(index, offset)
+      peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
+      this.remember(peer, key)
+    }
   }
 
   /** We verified a piece: peers that only had it for us may stop being interesting. */

@@ -65,6 +65,8 @@ export class Peer implements ChokerPeer {
   strikes = 0
   snubbed = false
   lastBlockAt = Date.now()
+  /** Send time of the newest request the peer has answered; older unanswered ones were likely dropped. */
+  lastAnsweredSentAt = 0
   /** Where the peer accepts connections (dialled address, or remote IP + BEP 10 `p`), for PEX. */
   listenAddress: string | null = null
   /** Upload reads in flight for this peer. */

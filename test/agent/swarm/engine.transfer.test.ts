@@ -69,3 +69,33 @@ describe('swarm engine: transfers over real sockets', function () {
     expect(traded, 'bytes leechers got from each other').to.be.greaterThan(0)
   })
 })
+
+describe('swarm engine: peers that drop requests', function () {
+  it('re-asks for requests a peer silently dropped instead of waiting for the request timeout', async () => {
+    const { startRawSeed } = await import('./raw-peer.ts')
+    const fx = await makeFixture({ data: 2 * 1024 * 1024 }, 32 * 1024)
+    const data = fx.files.get('data')!
+    const dropped = new Set<string>()
+    // Like Transmission past its queue: every 50th request vanishes, but only the first time it is asked.
+    const seed = await startRawSeed(fx.meta, (index, offset, length, n) => {
+      const key = `${index}:${offset}`
+      if (n % 50 === 7 && !dropped.has(key)) { dropped.add(key); return null }
+      const start = index * fx.meta.pieceLength + offset
+      return data.subarray(start, start + length)
+    })
+    const leech = engine(fx.meta, join(fx.root, 'leech'), { peers: [seed.address] })
+    try {
+      const t0 = Date.now()
+      const done = waitFor(leech, 'done', 20_000)
+      await leech.start()
+      await done
+      expect(dropped.size).to.be.greaterThan(0)
+      expect(Date.now() - t0, 'well under the 30 s request timeout').to.be.lessThan(15_000)
+      expect(await sameFiles(fx, join(fx.root, 'leech'))).to.equal(true)
+    } finally {
+      await leech.stop()
+      await seed.close()
+      await fx.cleanup()
+    }
+  })
+})

@@ -15,8 +15,10 @@ export function fullBitfield (pieceCount: number): Uint8Array {
   return bits
 }
 
-/** A seed that claims every piece and answers every request with random bytes. */
-export async function startCorruptSeed (meta: TorrentMeta): Promise<{ address: string, requests: () => number, close: () => Promise<void> }> {
+export interface RawSeed { address: string, requests: () => number, close: () => Promise<void> }
+
+/** A seed that claims every piece and answers requests with whatever `answer` returns (null: drop silently). */
+export async function startRawSeed (meta: TorrentMeta, answer: (index: number, offset: number, length: number, n: number) => Uint8Array | null): Promise<RawSeed> {
   const sockets = new Set<Socket>()
   let requests = 0
   const server: Server = createServer(socket => {
@@ -33,8 +35,8 @@ export async function startCorruptSeed (meta: TorrentMeta): Promise<{ address: s
       wire.unchoke()
     })
     wire.on('request', ((index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
-      requests++
-      respond(null, randomBytes(length))
+      const data = answer(index, offset, length, requests++)
+      if (data !== null) respond(null, data)
     }) as (...a: never[]) => void)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -48,6 +50,11 @@ export async function startCorruptSeed (meta: TorrentMeta): Promise<{ address: s
       await new Promise<void>(resolve => server.close(() => resolve()))
     }
   }
+}
+
+/** A seed that answers every request with random bytes. */
+export async function startCorruptSeed (meta: TorrentMeta): Promise<RawSeed> {
+  return await startRawSeed(meta, (_i, _o, length) => randomBytes(length))
 }
 
 /** Open a TCP connection and send a valid handshake for `infoHash`; returns the socket once the remote's handshake arrived. */
