@@ -3,13 +3,10 @@
  * peer, and answers the swarm's upload choker (`uploadPolicy`). One escrow, one account, one hot signer.
  *
  * ```ts
- * const payments = new PaymentAgent({ logger, ledger, signer }, { domain, account, pricePerMiB, maxPricePerMiB })
- * const engine = new TorrentEngine({ logger }, {
- *   ..., extensions: [w => payments.extension({ initiator: w.direction === 'out', close: r => w.destroy(r) })],
- *   uploadPolicy: payments.uploadPolicy
- * })
- * engine.on('block:uploaded', ({ peerId, length }) => payments.onUploaded(peerId, length))
- * engine.on('piece:verified', ({ bytesByPeer }) => payments.onVerified(bytesByPeer))
+ * const payments = new PaymentAgent({ logger, ledger, signer, signers: new ChainSignerDirectory({ chain }) },
+ *   { domain, account, pricePerMiB, maxPricePerMiB })
+ * const engine = new TorrentEngine({ logger }, { torrent, dataDir, ...swarmInit(payments) })
+ * connectSwarm(payments, engine)   // block:uploaded / piece:verified → payments; payment changes → rechoke()
  * ```
  */
 import type { Logger } from 'pino'

@@ -4,3 +4,4 @@ export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents 
 export type { PaymentEvents, PeerRef } from './events.ts'
 export { settleChannel, type SettleOutcome } from './settle.ts'
 export { ChainSignerDirectory, type RefreshableSignerDirectory, type ChainSignerDirectoryInit } from './signer-directory.ts'
+export { swarmInit, connectSwarm } from './swarm.ts'

@@ -6,31 +6,14 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
 import { amountFor, MIB, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
-import type { PaymentAgent } from '../../agent/payment/index.ts'
-import type { TorrentEngine, EngineInit } from '../../agent/swarm/index.ts'
+import { swarmInit, connectSwarm } from '../../agent/payment/index.ts'
+import type { TorrentEngine } from '../../agent/swarm/index.ts'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from '../agent/swarm/fixtures.ts'
 import { makeAgent, type TestAgent } from './payment-agents.ts'
 import { until } from './payment-peers.ts'
 
 const DOMAIN: EscrowDomain = { chainId: NILE_CHAIN_ID, escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' }
 const PRICE = 1_000_000_000_000_000n
-
-/** What the swarm needs from the payment layer: the extension on every wire, the policy, and the byte counts. */
-function withPayments (agent: PaymentAgent): Partial<EngineInit> {
-  return {
-    extensions: [w => agent.extension({ initiator: w.direction === 'out', close: reason => w.destroy(reason) })],
-    uploadPolicy: agent.uploadPolicy
-  }
-}
-function count (e: TorrentEngine, agent: PaymentAgent): TorrentEngine {
-  e.on('block:uploaded', ({ peerId, length }) => agent.onUploaded(peerId, length))
-  e.on('piece:verified', ({ bytesByPeer }) => agent.onVerified(bytesByPeer))
-  // Payment state changes should rechoke at once; until the engine exposes rechoke() they wait for its
-  // 10 s rechoke tick (BEP 3), which only slows the transfer.
-  const rechoke = (e as unknown as { rechoke?: () => void }).rechoke?.bind(e)
-  if (rechoke !== undefined) for (const name of ['peer:ready', 'peer:unpaid', 'peer:paid-up'] as const) agent.on(name, () => rechoke())
-  return e
-}
 
 describe('payments on the swarm engine', function () {
   this.timeout(60_000)
@@ -44,16 +27,18 @@ describe('payments on the swarm engine', function () {
   })
 
   it('a paying leecher downloads from a charging seed, which is never owed more than its credit', async () => {
-    fx = await makeFixture({ data: 3 * 1024 * 1024 }, 64 * 1024)
-    const CREDIT = 2n * MIB
+    fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
+    const CREDIT = MIB
     const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
     const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
     agents.push(payee, payer)
-    const seed = count(engine(fx.meta, fx.seedDir, withPayments(payee.agent)), payee.agent)
+    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
+    connectSwarm(payee.agent, seed)
     engines.push(seed)
     await seed.start()
     const out = join(fx.root, 'leech')
-    const leech = count(engine(fx.meta, out, { peers: [seed.address], ...withPayments(payer.agent) }), payer.agent)
+    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
+    connectSwarm(payer.agent, leech)
     engines.push(leech)
     const refused: string[] = []
     payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
@@ -76,5 +61,30 @@ describe('payments on the swarm engine', function () {
     await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= total - CREDIT)
     expect(maxUnpaid <= CREDIT).to.equal(true)
     expect(refused).to.deep.equal([])
+  })
+
+  it('a swarm leecher that never pays gets at most the credit from a charging seed, and is choked', async () => {
+    fx = await makeFixture({ data: 4 * 1024 * 1024 }, 64 * 1024)
+    const CREDIT = MIB
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    agents.push(payee, payer)
+    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
+    connectSwarm(payee.agent, seed)
+    engines.push(seed)
+    await seed.start()
+    let served = 0
+    seed.on('block:uploaded', ({ length }) => { served += length })
+    const unpaid: string[] = []
+    payee.agent.on('peer:unpaid', ({ peerId }) => { if (peerId !== null) unpaid.push(peerId) })
+    // the leecher speaks seedpay but never counts verified bytes, so it never pays
+    const leech = engine(fx.meta, join(fx.root, 'freeloader'), { peers: [seed.address], ...swarmInit(payer.agent) })
+    engines.push(leech)
+    await leech.start()
+    await until(() => unpaid.length === 1)
+    await new Promise(resolve => setTimeout(resolve, 500))
+    expect(served).to.be.at.most(Number(CREDIT))
+    expect(served).to.be.greaterThan(Number(CREDIT) / 2)
+    expect(leech.stats().done).to.equal(false)
   })
 })
