@@ -3,6 +3,7 @@ import { mkdtemp, writeFile, chmod, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import net from 'node:net'
+import { once } from 'node:events'
 import Server from 'bittorrent-tracker/server'
 import { freePort, startProcess, waitFor, type ManagedProcess } from './process.ts'
 
@@ -21,9 +22,14 @@ export async function startJsTracker (options: { intervalMs?: number } = {}): Pr
   const server = new Server({ interval: options.intervalMs ?? 600_000, ws: false, stats: false })
   server.on('warning', () => {})
   server.on('error', () => {})
-  await new Promise<void>(resolve => {
-    server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1', udp6: '::1' }, resolve)
-  })
+  // No IPv6 socket: a CI container without ::1 would fail its bind, and the server's own 'listening' waits
+  // for all three sockets. Wait for the two we use instead.
+  server.udp6?.close()
+  server.udp6 = null
+  if (server.http === null || server.udp4 === null) throw new Error('bittorrent-tracker server without http/udp')
+  const up = Promise.all([once(server.http, 'listening'), once(server.udp4, 'listening')])
+  server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1' })
+  await up
   const h = server.http?.address()
   const u = server.udp4?.address()
   if (typeof h !== 'object' || h === null || u === undefined) throw new Error('tracker did not bind')
