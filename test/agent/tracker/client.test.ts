@@ -101,6 +101,18 @@ describe('TrackerClient', () => {
     } finally { t.close() }
   })
 
+  it('scrapes every tracker it knows, HTTP and UDP', async () => {
+    const infoHash = randomBytes(20)
+    const seeder = makeClient({ announce: [tracker.httpUrl], infoHash, port: 7211, localAddress: '127.0.0.2', getStats: () => ({ uploaded: 0, downloaded: 0, left: 0 }) })
+    clients.push(seeder)
+    await seeder.start()
+    await once(seeder, 'tracker:response')
+    const other = makeClient({ announce: [tracker.httpUrl, tracker.udpUrl], infoHash })
+    const res = await other.scrape()
+    expect(res.get(tracker.httpUrl)).to.deep.include({ complete: 1, incomplete: 0 })
+    expect(res.get(tracker.udpUrl)).to.deep.include({ complete: 1, incomplete: 0 })
+  })
+
   it('honours "min interval" when it is longer than "interval"', async () => {
     const t = await scriptedTracker(() => bencode.encode({ interval: 1, 'min interval': 2, peers: new Uint8Array(0) }))
     try {

@@ -23,6 +23,14 @@ describe('HTTP tracker: response parsing', () => {
     expect(res.peers).to.deep.equal([{ host: '127.0.0.2', port: 6881 }, { host: '10.1.2.3', port: 51413 }])
   })
 
+  it('parses compact IPv6 peers (BEP 7 peers6)', () => {
+    const six = Buffer.alloc(18)
+    six.writeUInt16BE(0xfe80, 0); six.writeUInt16BE(1, 14); six.writeUInt16BE(6881, 16)
+    const res = parseAnnounceResponse(URL_, bencode.encode({ interval: 60, peers: new Uint8Array(0), peers6: six }))
+    expect(res.peers).to.deep.equal([{ host: 'fe80:0:0:0:0:0:0:1', port: 6881 }])
+    expect(() => parseAnnounceResponse(URL_, bencode.encode({ interval: 60, peers6: Buffer.alloc(17) }))).to.throw(MalformedResponseError)
+  })
+
   it('parses the original dictionary peer list (BEP 3)', () => {
     const body = bencode.encode({ interval: 60, peers: [{ ip: '127.0.0.3', port: 7000, 'peer id': 'x'.repeat(20) }] })
     expect(parseAnnounceResponse(URL_, body).peers).to.deep.equal([{ host: '127.0.0.3', port: 7000 }])
