@@ -6,6 +6,7 @@
 import { hexlify } from 'ethers'
 import type { EscrowClient } from '../chain/client.ts'
 import type { ChannelKey, Ledger } from '../ledger/index.ts'
+import type { Address } from '../pay/index.ts'
 
 export interface SettleOutcome {
   attempt: number
@@ -35,6 +36,45 @@ export async function settleChannel (
     return { attempt, txId: result.txId, paid }
   } catch (err) {
     ledger.updateSettlement(attempt, { status: 'failed', error: err instanceof Error ? err.message : String(err) })
+    throw err
+  }
+}
+
+/**
+ * Settles the newest receipts of many channels paying `payee` in one `settleBatch` (one token transfer).
+ * Every channel gets its own attempt row with the batch's tx id and what the escrow paid it; a stale, wrongly
+ * signed or unfunded entry is skipped by the escrow and recorded as confirmed with 0 paid.
+ * @returns what each channel was paid, keyed by payer
+ */
+export async function settleChannels (
+  components: { ledger: Ledger, chain: EscrowClient },
+  payee: Address,
+  keys: readonly ChannelKey[],
+  options: { signal?: AbortSignal } = {}
+): Promise<{ txId: string, paid: Map<Address, bigint> } | null> {
+  const { ledger, chain } = components
+  const entries = keys.flatMap(key => {
+    const newest = ledger.newest(key)
+    return newest === null || key.payee !== payee ? [] : [{ key, newest, attempt: ledger.beginSettlement(key, newest) }]
+  })
+  if (entries.length === 0) return null
+  try {
+    const result = await chain.settleBatch(payee, entries.map(({ key, newest }) => ({
+      receipt: { payer: key.payer, payee: key.payee, cumulativeBytes: newest.bytes, cumulativeAmount: newest.amount },
+      signature: hexlify(newest.sig)
+    })), options)
+    const paid = new Map<Address, bigint>()
+    for (const e of result.events) {
+      if (e.name !== 'Settled' || e.payee.toLowerCase() !== payee) continue
+      const payer = e.payer.toLowerCase() as Address
+      paid.set(payer, (paid.get(payer) ?? 0n) + e.paid)
+    }
+    for (const { key, attempt } of entries) {
+      ledger.updateSettlement(attempt, { status: 'confirmed', txId: result.txId, paid: paid.get(key.payer) ?? 0n })
+    }
+    return { txId: result.txId, paid }
+  } catch (err) {
+    for (const { attempt } of entries) ledger.updateSettlement(attempt, { status: 'failed', error: err instanceof Error ? err.message : String(err) })
     throw err
   }
 }
