@@ -222,6 +222,7 @@ export class Downloader {
         p.strikes++
         if (p.strikes >= this.maxStrikes) this.hooks.ban(p, `sent ${p.strikes} corrupt pieces`)
       }
+      this.picker.recycle(piece.data)
       for (const p of this.peers.values()) this.fill(p)
       return
     }
@@ -237,6 +238,7 @@ export class Downloader {
       this.picker.failed(piece.index)
       this.hooks.storageFailed(err)
     }).finally(() => {
+      this.picker.recycle(piece.data)
       this.writing -= size
       if (throttled || this.writing + size > MAX_WRITE_BACKLOG) for (const p of this.peers.values()) this.fill(p)
     })
