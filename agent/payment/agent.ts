@@ -63,7 +63,11 @@ export interface PaymentUploadPolicy {
 export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   readonly verifier: ReceiptVerifier
   readonly policy: CreditPolicy
-  private readonly sessions = new Map<string, PaymentSession>()
+  /**
+   * Sessions by remote peer id. Several can share an id (one remote client in two torrents, a reconnect
+   * overlapping the old wire); they share their channels, so any open one answers for the peer.
+   */
+  private readonly sessions = new Map<string, Set<PaymentSession>>()
   private readonly channels: ChannelRegistry
   /** Aborts background work (signer lookups) on stop(). */
   private readonly abort = new AbortController()
@@ -103,7 +107,11 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   /** The session of a peer (BitTorrent peer id, hex), once its BEP 3 handshake arrived. */
   session (peerId: string): PaymentSession | undefined {
     this.adoptPending()
-    return this.sessions.get(peerId)
+    const all = this.sessions.get(peerId)
+    if (all === undefined) return undefined
+    let pick: PaymentSession | undefined
+    for (const s of all) if (pick === undefined || s.ready || !pick.ready) pick = s
+    return pick
   }
 
   /** Upload policy for the swarm's choker: paying peers under their credit first, ordinary peers as configured. */
@@ -170,7 +178,10 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     ext.on('peer:closed', () => {
       this.pending.delete(session)
       const id = session.peerId
-      if (id !== null && this.sessions.get(id) === session) this.sessions.delete(id)
+      const all = id === null ? undefined : this.sessions.get(id)
+      if (id === null || all === undefined) return
+      all.delete(session)
+      if (all.size === 0) this.sessions.delete(id)
     })
     return session
   }
@@ -181,7 +192,9 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       const id = s.peerId
       if (id === null) continue
       this.pending.delete(s)
-      this.sessions.set(id, s)
+      let all = this.sessions.get(id)
+      if (all === undefined) { all = new Set(); this.sessions.set(id, all) }
+      all.add(s)
     }
   }
 }

@@ -32,8 +32,7 @@ function pipe (socket: Socket, wire: Wire): void {
 export interface Seeder { port: number, peerId: string, served: Map<string, number>, wires: Set<Wire>, close: () => Promise<void> }
 
 /** Serves `content` to anyone, asking `agent` before each block and reporting each block served. */
-export async function startSeeder (agent: PaymentAgent, content: Content): Promise<Seeder> {
-  const peerId = randomBytes(20).toString('hex')
+export async function startSeeder (agent: PaymentAgent, content: Content, peerId = randomBytes(20).toString('hex')): Promise<Seeder> {
   const served = new Map<string, number>()
   const wires = new Set<Wire>()
   const byPeer = new Map<string, Wire>()

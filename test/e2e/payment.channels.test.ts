@@ -40,4 +40,32 @@ describe('payment channels shared across connections', function () {
       payee.ledger.close(); payer.ledger.close()
     }
   })
+
+  it('keeps paying through the remaining wire when a remote client with one peer id in two torrents drops one', async () => {
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE })
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    const a = makeContent(2 << 20, 128 << 10, 21)
+    const b = makeContent(3 << 20, 128 << 10, 22)
+    const sameId = '2d5452333030302d' + '11'.repeat(12) // e.g. a libtorrent-based client: one peer id per session
+    const seedA = await startSeeder(payee.agent, a, sameId)
+    const seedB = await startSeeder(payee.agent, b, sameId)
+    const refused: string[] = []
+    payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
+    try {
+      const la = leech(payer.agent, seedA.port, a, { pieces: 4 })
+      const lb = leech(payer.agent, seedB.port, b)
+      await la.done
+      la.wire.destroy()
+      const rb = await lb.done
+      expect(rb.stalled).to.equal(false)
+      const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
+      const total = BigInt((4 << 17) + (3 << 20))
+      await until(() => payee.ledger.newest(key)?.bytes === total)
+      expect(payer.ledger.newest(key)?.bytes).to.equal(total)
+      expect(refused).to.deep.equal([])
+    } finally {
+      await seedA.close(); await seedB.close()
+      payee.ledger.close(); payer.ledger.close()
+    }
+  })
 })
