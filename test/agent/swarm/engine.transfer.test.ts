@@ -99,3 +99,26 @@ describe('swarm engine: peers that drop requests', function () {
     }
   })
 })
+
+describe('swarm engine: connection management', function () {
+  it('completes when two peers dial each other at the same time (crossed connections resolve by peer id)', async () => {
+    const { createServer } = await import('node:net')
+    const fx = await makeFixture({ data: 512 * 1024 }, 32 * 1024)
+    // Reserve two ports so each side can be told the other's address before either starts.
+    const ports = await Promise.all([0, 1].map(async () => await new Promise<number>(resolve => {
+      const s = createServer().listen(0, '127.0.0.1', () => { const a = s.address(); s.close(() => resolve(typeof a === 'object' && a !== null ? a.port : 0)) })
+    })))
+    const a = engine(fx.meta, fx.seedDir, { port: ports[0], peers: [`127.0.0.1:${ports[1]!}`] })
+    const b = engine(fx.meta, join(fx.root, 'b'), { port: ports[1], peers: [`127.0.0.1:${ports[0]!}`] })
+    try {
+      const done = waitFor(b, 'done', 20_000)
+      await Promise.all([a.start(), b.start()])
+      await done
+      expect(await sameFiles(fx, join(fx.root, 'b'))).to.equal(true)
+    } finally {
+      await a.stop()
+      await b.stop()
+      await fx.cleanup()
+    }
+  })
+})
