@@ -17,7 +17,7 @@ export class InvalidAmountError extends Error {
 }
 
 /** Why a receipt was refused; `code` is what the wire reports to the peer. */
-export type ReceiptRefusal = 'bad-signature' | 'unauthorised-signer' | 'stale' | 'underpaid' | 'out-of-range'
+export type ReceiptRefusal = 'bad-signature' | 'unauthorised-signer' | 'stale' | 'underpaid' | 'out-of-range' | 'dust'
 
 /** Base class of every refused receipt. */
 export class InvalidReceiptError extends Error {
@@ -59,6 +59,17 @@ export class UnderpaidReceiptError extends InvalidReceiptError {
   constructor (readonly bytes: bigint, readonly amount: bigint, readonly owed: bigint, readonly pricePerMiB: bigint) {
     super('underpaid', `receipt pays ${amount} for ${bytes} B, owed ${owed} at ${pricePerMiB}/MiB`)
     this.name = 'UnderpaidReceiptError'
+  }
+}
+
+/**
+ * The receipt advances the channel by too few bytes while more were served: each one costs the payee a
+ * verification and a durable write, so a payer may not pay in crumbs.
+ */
+export class DustReceiptError extends InvalidReceiptError {
+  constructor (readonly step: bigint, readonly minStep: bigint, readonly served: bigint) {
+    super('dust', `receipt advances ${step} B (< ${minStep} B) while ${served} B were served`)
+    this.name = 'DustReceiptError'
   }
 }
 

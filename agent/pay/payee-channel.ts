@@ -5,11 +5,14 @@
  */
 import { amountFor, MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from './price.ts'
 import { CreditPolicy } from './credit.ts'
-import { ReceiptOutOfRangeError, StaleReceiptError, UnderpaidReceiptError } from './errors.ts'
+import { DustReceiptError, ReceiptOutOfRangeError, StaleReceiptError, UnderpaidReceiptError } from './errors.ts'
 import type { ReceiptVerifier } from './verifier.ts'
 import type { Address } from './bytes.ts'
 
 /** A receipt as a channel holds it: cumulative values and the 64-byte compact signature. */
+/** BEP 3 blocks are 16 KiB, so an honest payer's receipt (one per verified piece) never advances by less. */
+export const DEFAULT_MIN_RECEIPT_STEP = 16n * 1024n
+
 export interface SignedReceipt {
   bytes: bigint
   amount: bigint
@@ -30,6 +33,8 @@ export interface PayeeChannelInit {
   held?: SignedReceipt | null
   /** Largest block we serve; the choke decision reserves room for one. @default 16 KiB */
   blockLength?: number
+  /** Least a receipt must advance cumulative bytes by, unless it covers everything served. @default 16 KiB */
+  minStep?: bigint
 }
 
 export class PayeeChannel {
@@ -42,6 +47,7 @@ export class PayeeChannel {
   private servedBytes: bigint
   private isChoked = false
   private readonly blockLength: bigint
+  private readonly minStep: bigint
   private readonly verifier: ReceiptVerifier
   private readonly policy: CreditPolicy
 
@@ -55,6 +61,7 @@ export class PayeeChannel {
     this.base = { bytes: this.heldReceipt?.bytes ?? 0n, amount: this.heldReceipt?.amount ?? 0n }
     this.servedBytes = this.base.bytes
     this.blockLength = BigInt(init.blockLength ?? 16 * 1024)
+    this.minStep = init.minStep ?? DEFAULT_MIN_RECEIPT_STEP
   }
 
   get held (): SignedReceipt | null { return this.heldReceipt }
@@ -94,6 +101,8 @@ export class PayeeChannel {
       const same = receipt.bytes === held.bytes && receipt.amount === held.amount
       if (behind || same) throw new StaleReceiptError(held, receipt)
     }
+    const step = receipt.bytes - (held?.bytes ?? 0n)
+    if (step < this.minStep && receipt.bytes < this.servedBytes) throw new DustReceiptError(step, this.minStep, this.servedBytes)
     if (receipt.bytes >= this.base.bytes) {
       const owed = amountFor(receipt.bytes - this.base.bytes, this.pricePerMiB)
       if (receipt.amount - this.base.amount < owed) {

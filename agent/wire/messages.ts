@@ -59,6 +59,7 @@ export const ERROR_CODES = {
   underpaid: 23,
   'out-of-range': 24,
   'foreign-resync': 25,
+  dust: 26,
   internal: 99
 } as const
 export type ErrorName = keyof typeof ERROR_CODES

@@ -3,7 +3,7 @@ import { PayeeChannel } from '../../../agent/pay/payee-channel.ts'
 import { PayerChannel } from '../../../agent/pay/payer-channel.ts'
 import { CreditPolicy } from '../../../agent/pay/credit.ts'
 import { MIB, amountFor } from '../../../agent/pay/price.ts'
-import { StaleReceiptError, UnderpaidReceiptError, UnauthorisedSignerError } from '../../../agent/pay/errors.ts'
+import { StaleReceiptError, UnderpaidReceiptError, UnauthorisedSignerError, DustReceiptError } from '../../../agent/pay/errors.ts'
 import { payer, payee, payerSigner, otherSigner, verifierFor } from './fixtures.ts'
 
 const PRICE = 1_000_000_000_000n // 1e12 base units per MiB
@@ -69,6 +69,20 @@ describe('PayeeChannel', () => {
     payeeCh.check(high); payeeCh.commit(high)
     expect(() => payeeCh.check(low)).to.throw(StaleReceiptError)
     expect(() => payeeCh.check(high)).to.throw(StaleReceiptError)
+  })
+
+  it('refuses a receipt advancing by less than a block while more was served (dust), but not a final small one', () => {
+    const { payeeCh, payerCh } = setup()
+    payeeCh.onServed(BLOCK * 2)
+    payerCh.onVerified(100)
+    expect(() => payeeCh.check(payerCh.next()!)).to.throw(DustReceiptError)
+    const exact = new PayerChannel({ signer: payerSigner, verifier: verifierFor() }, { payer, payee, pricePerMiB: PRICE })
+    exact.onVerified(BLOCK * 2)
+    const r = exact.next()!
+    payeeCh.check(r); payeeCh.commit(r)
+    payeeCh.onServed(100)
+    exact.commit(r); exact.onVerified(100)
+    payeeCh.check(exact.next()!)
   })
 
   it('refuses an underpriced receipt with UnderpaidReceiptError', () => {
