@@ -139,7 +139,9 @@ export class PeerManager {
     if (this.stopped || this.open.has(address) || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) return
     const { host, port } = parseAddress(address)
     this.open.add(address)
-    const socket = connect({ host, port, noDelay: true })
+    // Dial from our listen address so peers (and their ban lists) see one IP for us.
+    const wildcard = this.host === '0.0.0.0' || this.host === '::'
+    const socket = connect({ host, port, noDelay: true, ...(wildcard ? {} : { localAddress: this.host }) })
     this.track(socket)
     const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.connectTimeoutMs)
     socket.once('connect', () => {
