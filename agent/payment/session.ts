@@ -18,7 +18,7 @@ import type { ChannelRegistry, Shared } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 
 /** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
-const MAX_HELD_RECEIPTS = 64
+const MAX_QUEUED_RECEIPTS = 64
 
 export interface PaymentSessionComponents {
   logger: Logger
@@ -45,7 +45,7 @@ export class PaymentSession {
   private payeeShared: Shared<PayeeChannel> | null = null
   private payerShared: Shared<PayerChannel> | null = null
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
-  private held: WireReceipt[] | null = null
+  private queued: WireReceipt[] | null = null
   private readonly c: PaymentSessionComponents
   private readonly init: PaymentSessionInit
 
@@ -151,17 +151,17 @@ export class PaymentSession {
 
   /** Holds receipts until the payer's signers are known; a failed lookup leaves the payer's own key. */
   private refreshThenReady (refresh: (payer: Address) => Promise<void>, hello: HelloMessage): void {
-    this.held = []
+    this.queued = []
     refresh(hello.account)
       .catch((err: unknown) => { this.c.logger.warn({ err, payer: hello.account }, 'signer lookup failed; only the payer\'s own key counts') })
       .then(() => {
-        const queued = this.held ?? []
-        this.held = null
+        const queued = this.queued ?? []
+        this.queued = null
         if (this.ext.state !== 'ready') return
         this.c.emit('peer:ready', { peerId: this.peerId, hello })
         for (const r of queued) this.onReceipt(r)
       })
-      .catch((err: unknown) => { this.c.logger.error({ err }, 'processing held receipts failed') })
+      .catch((err: unknown) => { this.c.logger.error({ err }, 'processing queued receipts failed') })
   }
 
   private resync (last: WireReceipt): boolean {
@@ -182,9 +182,9 @@ export class PaymentSession {
   }
 
   private onReceipt (receipt: WireReceipt): void {
-    if (this.held !== null) {
-      if (this.held.length >= MAX_HELD_RECEIPTS) { this.ext.refuse('protocol', 'receipts flood before signer lookup'); return }
-      this.held.push(receipt)
+    if (this.queued !== null) {
+      if (this.queued.length >= MAX_QUEUED_RECEIPTS) { this.ext.refuse('protocol', 'receipts flood before signer lookup'); return }
+      this.queued.push(receipt)
       return
     }
     const shared = this.payeeShared
