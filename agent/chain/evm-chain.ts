@@ -217,7 +217,9 @@ export class EvmChain implements EscrowClient {
     const tx = await this.sends.run(async () => {
       throwIfAborted(options.signal)
       try {
-        return await signer.sendTransaction({ to, data })
+        // Asked uncached: ethers' provider caches getTransactionCount for a moment, long enough to reuse a nonce.
+        const nonce = Number(await this.provider.send('eth_getTransactionCount', [this.account, 'pending']))
+        return await signer.sendTransaction({ to, data, nonce })
       } catch (err) {
         throw toWriteError(err)
       }
