@@ -47,7 +47,10 @@ export interface SignerInfo {
 export interface EventMeta {
   blockNumber: number
   txId: string
-  /** Position of the log within its transaction. */
+  /**
+   * The log's position: within the block on EVM chains, within the transaction on TRON (java-tron numbers logs
+   * per transaction). Either way (txId, logIndex) identifies one log.
+   */
   logIndex: number
 }
 
