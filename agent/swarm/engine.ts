@@ -283,6 +283,10 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     wire.on('wire:bitfield', ({ bits }) => {
       if (this.meta === null) return
       this.downloader?.onBitfield(peer, bits)
+      if (peer.isSeed && this.picker?.done === true) {
+        if (peer.listenAddress !== null) this.manager.forget(peer.listenAddress)
+        wire.destroy('both seeding')
+      }
     })
     wire.on('wire:have', ({ index }) => {
       if (this.meta === null) return
