@@ -122,7 +122,9 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.closed = true
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer)
     if (this.idleTimer !== null) clearInterval(this.idleTimer)
-    this.log.debug({ reason }, 'peer closed')
+    // Misbehaviour is worth an operator's attention; ordinary disconnects are not.
+    if (/^(protocol violation|banned)/.test(reason)) this.log.warn({ reason }, 'peer closed')
+    else this.log.debug({ reason }, 'peer closed')
     this.raw.destroy()
     this.socket.destroy()
     this.emit('wire:close', { reason })
@@ -142,7 +144,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     socket.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now()
       const bad = this.guard.feed(chunk)
-      if (bad !== null) { this.destroy(bad); return }
+      if (bad !== null) { this.destroy(`protocol violation: ${bad}`); return }
       const first = this.guard.firstEnd
       if (first === -1) { tail.push(chunk); return }
       const last = this.guard.lastEnd
@@ -195,12 +197,12 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     // bittorrent-protocol reads u32 fields with signed shifts; `>>> 0` restores the unsigned value.
     on('have', (i: number) => {
       const index = i >>> 0
-      if (this.pieceCount !== null && index >= this.pieceCount) { this.destroy(`have for piece ${index} of ${this.pieceCount}`); return }
+      if (this.pieceCount !== null && index >= this.pieceCount) { this.destroy(`protocol violation: have for piece ${index} of ${this.pieceCount}`); return }
       this.emit('wire:have', { index })
     })
     on('bitfield', (bf: { buffer: Uint8Array }) => {
       const bits = bf.buffer
-      if (this.pieceCount !== null && !spareBitsClear(bits, this.pieceCount)) { this.destroy('bitfield has spare bits set'); return }
+      if (this.pieceCount !== null && !spareBitsClear(bits, this.pieceCount)) { this.destroy('protocol violation: bitfield has spare bits set'); return }
       this.emit('wire:bitfield', { bits })
     })
     on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
