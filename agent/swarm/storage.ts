@@ -92,7 +92,7 @@ export class Storage {
       p = this.readPiece(index)
       this.cache.set(index, p)
       this.cacheBytes += size
-      p.catch(() => { this.cache.delete(index) })
+      p.catch(() => { this.invalidate(index) })
       for (const [k] of this.cache) {
         if (this.cacheBytes <= READ_CACHE_BYTES || k === index) break
         this.cache.delete(k)
