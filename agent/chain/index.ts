@@ -1,0 +1,26 @@
+/**
+ * agent/chain: the escrow as the rest of the agent sees it. One interface (EscrowClient), two chains:
+ * EvmChain (ethers, local anvil) and TronChain (tronweb, Nile/mainnet).
+ */
+export type {
+  CallOptions, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, SignedReceipt, SignerInfo, Withdrawal, WriteResult
+} from './client.ts'
+export { EvmChain, type EvmChainComponents, type EvmChainInit } from './evm-chain.ts'
+export { TronChain, refBlockOf, encodeTronCall, type TronChainComponents, type TronChainInit, type TronConnectInit, type BlockHeaderRef } from './tron-chain.ts'
+export {
+  EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, InvalidSignatureError, BatchPayeeMismatchError,
+  BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, type EscrowErrorArgs, type EscrowErrorName
+} from './errors.ts'
+export { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
+export { decodeEscrowLog, type RawLog } from './events.ts'
+export {
+  BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, encodeBatch, encodeBatchEntry, decodeBatch, decodeBatchRecords, encodeBatchRecords, toCompactSignature,
+  type BatchEntryFields, type BatchRecord, type CompactSignature
+} from './batch-encoding.ts'
+export { toEvmAddress, toTronAddress, toTronHex, isTronAddress } from './tron-address.ts'
+export {
+  readDeployment, writeDeployment, parseDeployment, deploymentPath, deploymentsDir, addressPair, DeploymentError, DeploymentSchema, type Deployment
+} from './deployments.ts'
+export { deployEscrow, deployTestBTT, deployLocal, DEFAULT_WITHDRAWAL_DELAY, type Deployed, type EscrowDeployInit, type LocalDeployInit } from './deploy.ts'
+export { startAnvil, ANVIL_KEYS, type Anvil, type AnvilInit } from './anvil.ts'
+export { loadArtifact, MissingArtifactError, type ContractArtifact } from './artifacts.ts'
