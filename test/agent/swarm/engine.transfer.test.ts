@@ -122,3 +122,29 @@ describe('swarm engine: connection management', function () {
     }
   })
 })
+
+describe('swarm engine: silent peers', function () {
+  it('does not wait on a peer that sits on its requests: the blocks are fetched from another peer', async () => {
+    const { startRawSeed } = await import('./raw-peer.ts')
+    const fx = await makeFixture({ data: 1024 * 1024 }, 32 * 1024)
+    const silent = await startRawSeed(fx.meta, () => null)
+    const seed = engine(fx.meta, fx.seedDir)
+    const leech = engine(fx.meta, join(fx.root, 'leech'), { peers: [silent.address], requestTimeoutMs: 1500 })
+    try {
+      await seed.start()
+      const done = waitFor(leech, 'done', 15_000)
+      await leech.start()
+      // Let the silent peer take pieces first, then offer the honest seed.
+      await new Promise(resolve => setTimeout(resolve, 300))
+      expect(silent.requests()).to.be.greaterThan(0)
+      leech.addPeer(seed.address)
+      await done
+      expect(await sameFiles(fx, join(fx.root, 'leech'))).to.equal(true)
+    } finally {
+      await leech.stop()
+      await seed.stop()
+      await silent.close()
+      await fx.cleanup()
+    }
+  })
+})
