@@ -8,6 +8,7 @@ import { loadArtifact } from './artifacts.ts'
 import type { CallOptions } from './client.ts'
 import { addressPair, type Deployment } from './deployments.ts'
 import { ChainRequestError } from './errors.ts'
+import { pendingNonce } from './evm-chain.ts'
 
 export interface Deployed {
   address: string
@@ -23,7 +24,7 @@ async function deployArtifact (name: string, signer: AbstractSigner, args: unkno
   throwIfAborted(options.signal)
   const artifact = loadArtifact(name)
   const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer)
-  const contract = await abortable(factory.deploy(...args), options.signal)
+  const contract = await abortable((async () => await factory.deploy(...args, { nonce: await pendingNonce(signer) }))(), options.signal)
   const tx = contract.deploymentTransaction()
   if (tx === null) throw new ChainRequestError(`${name}: no deployment transaction`)
   const receipt = await abortable(tx.wait(), options.signal)

@@ -2,7 +2,7 @@
  * EscrowClient over ethers v6 and JSON-RPC: the local anvil chain (chain id = Nile) used for development,
  * tests and the demo. Addresses are 0x-hex.
  */
-import { getAddress, type AbstractSigner, type Interface, type JsonRpcProvider, type Log, type TransactionReceipt } from 'ethers'
+import { JsonRpcApiProvider, getAddress, type AbstractSigner, type Interface, type JsonRpcProvider, type Log, type TransactionReceipt } from 'ethers'
 import { abortable, SerialQueue, throwIfAborted } from './abort.ts'
 import { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
 import { encodeBatch } from './batch-encoding.ts'
@@ -39,6 +39,18 @@ export function revertDataOf (err: unknown): string | undefined {
     e = rec.error ?? rec.info?.error
   }
   return undefined
+}
+
+/**
+ * The signer's next nonce, asked past ethers' short-lived request cache (which would hand two quick
+ * consecutive transactions the same nonce).
+ */
+export async function pendingNonce (signer: AbstractSigner): Promise<number> {
+  const provider = signer.provider
+  if (provider instanceof JsonRpcApiProvider) {
+    return Number(await provider.send('eth_getTransactionCount', [await signer.getAddress(), 'pending']))
+  }
+  return await signer.getNonce('pending')
 }
 
 function isCallException (err: unknown): boolean {
@@ -217,9 +229,7 @@ export class EvmChain implements EscrowClient {
     const tx = await this.sends.run(async () => {
       throwIfAborted(options.signal)
       try {
-        // Asked uncached: ethers' provider caches getTransactionCount for a moment, long enough to reuse a nonce.
-        const nonce = Number(await this.provider.send('eth_getTransactionCount', [this.account, 'pending']))
-        return await signer.sendTransaction({ to, data, nonce })
+        return await signer.sendTransaction({ to, data, nonce: await pendingNonce(signer) })
       } catch (err) {
         throw toWriteError(err)
       }
