@@ -12,7 +12,7 @@ import { PeerManager } from './peer-manager.ts'
 import { mountMetadata } from './metadata-ext.ts'
 import { pexExtension } from './pex.ts'
 import { loadResume, saveResume } from './resume.ts'
-import { formatAddress, parseAddress } from './address.ts'
+import { routePeerEvents } from './peer-session.ts'
 import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
 import { startAnnouncer } from './announcer.ts'
@@ -271,40 +271,16 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private attach (wire: PeerWire, peerId: string, direction: 'in' | 'out'): Peer {
     const peer = new Peer(wire, peerId, this.meta?.pieceCount ?? 0)
     this.peers.set(peerId, peer)
-    if (direction === 'out') peer.listenAddress = wire.address
-    wire.on('wire:extended', ({ handshake }) => {
-      const port = handshake['p']
-      if (direction === 'in' && typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536) {
-        peer.listenAddress = formatAddress(parseAddress(wire.address).host, port)
-      }
-      const reqq = handshake['reqq']
-      if (typeof reqq === 'number' && Number.isInteger(reqq) && reqq > 0) peer.reqq = Math.min(reqq, 4096)
-    })
-    wire.on('wire:bitfield', ({ bits }) => {
-      if (this.meta === null) return
-      this.downloader?.onBitfield(peer, bits)
-      if (peer.isSeed && this.picker?.done === true) {
+    routePeerEvents(peer, direction, {
+      downloader: () => this.downloader,
+      uploader: () => this.uploader,
+      hasMetadata: () => this.meta !== null,
+      countDownloaded: (n) => { this.downloaded += n },
+      bothSeeds: () => {
+        if (this.picker?.done !== true) return false
         if (peer.listenAddress !== null) this.manager.forget(peer.listenAddress)
-        wire.destroy('both seeding')
+        return true
       }
-    })
-    wire.on('wire:have', ({ index }) => {
-      if (this.meta === null) return
-      this.downloader?.onHave(peer, index)
-    })
-    wire.on('wire:unchoke', () => this.downloader?.onUnchoke(peer))
-    wire.on('wire:choke', () => this.downloader?.onChoke(peer))
-    wire.on('wire:interested', () => this.uploader?.rechoke())
-    wire.on('wire:uninterested', () => this.uploader?.rechoke())
-    wire.on('wire:piece', ({ index, offset, data }) => {
-      this.downloaded += data.length
-      if (this.downloader === null) { wire.destroy('protocol violation: block before metadata'); return }
-      this.downloader.onBlock(peer, index, offset, data)
-    })
-    wire.on('wire:cancel', ({ index, offset, length }) => this.uploader?.onCancel(peer, index, offset, length))
-    wire.on('wire:request', ({ index, offset, length, respond }) => {
-      if (this.uploader === null) { respond(null); return }
-      this.uploader.onRequest(peer, index, offset, length, respond)
     })
     if (this.picker !== null && this.picker.verifiedCount > 0) wire.bitfield(this.picker.bitfield())
     this.emit('peer:connect', { peerId, address: wire.address, direction })
