@@ -7,7 +7,7 @@ import {
   type TorrentSource, type EngineInit
 } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
-import { makeReporter, type Reporter } from './output.ts'
+import { makeReporter } from './output.ts'
 
 interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, maxPeers: string }
 
