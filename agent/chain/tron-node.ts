@@ -67,7 +67,12 @@ export class TronNode {
   constructor (private readonly tronWeb: TronWeb) {}
 
   private async post<T> (path: string, payload: object, signal: AbortSignal | undefined): Promise<T> {
-    return await abortable(this.tronWeb.fullNode.request<T>(path, payload, 'post'), signal)
+    try {
+      return await abortable(this.tronWeb.fullNode.request<T>(path, payload, 'post'), signal)
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      throw new ChainRequestError(`${path}: ${(err as Error).message ?? String(err)}`, err)
+    }
   }
 
   /** Simulates a call from `owner` (41-hex) to `contract` (41-hex). */

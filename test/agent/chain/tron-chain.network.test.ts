@@ -10,7 +10,7 @@ import { useChainFixture, signReceipt, E18 } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
-import { isEscrowRevert, type EscrowRevertError } from '../../../agent/chain/errors.ts'
+import { isEscrowRevert, ChainRequestError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
 import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
 import { receiptDigest, type Receipt } from '../../../agent/pay/receipt.ts'
 import type { EscrowEvent } from '../../../agent/chain/client.ts'
@@ -98,6 +98,18 @@ describe('TronChain over a TRON HTTP API (shim over anvil)', function () {
     // per block, so block-wide and per-transaction log indexes coincide).
     const evmView = await fx.readOnly.eventsSince(from)
     expect(evmView.events.map(e => ({ ...e, txId: '' }))).to.deep.equal(viaBlocks.events.map(e => ({ ...e, txId: '' })))
+  })
+
+  it('an aborted signal stops a write before anything is sent; an unreachable node is a ChainRequestError', async () => {
+    const before = await fx.provider.getBlockNumber()
+    const ac = new AbortController()
+    ac.abort()
+    const aborted = await payer.deposit(1n, { signal: ac.signal }).catch((e: unknown) => e)
+    expect((aborted as Error).name).to.equal('AbortError')
+    expect(await fx.provider.getBlockNumber()).to.equal(before)
+    const offline = new TronChain({ tronWeb: new TronWeb({ fullHost: 'http://127.0.0.1:9' }) }, { escrow: fx.deployment.escrow.base58, chainId: fx.anvil.chainId })
+    const err = await offline.balanceOf(payer.account!).catch((e: unknown) => e)
+    expect(err).to.be.instanceOf(ChainRequestError)
   })
 
   it('a transaction signed by a key other than its owner is rejected at broadcast', async () => {
