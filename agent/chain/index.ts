@@ -6,7 +6,8 @@ export type {
   CallOptions, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, SignedReceipt, SignerInfo, Withdrawal, WriteResult
 } from './client.ts'
 export { EvmChain, type EvmChainComponents, type EvmChainInit } from './evm-chain.ts'
-export { TronChain, refBlockOf, encodeTronCall, type TronChainComponents, type TronChainInit, type TronConnectInit, type BlockHeaderRef } from './tron-chain.ts'
+export { TronChain, type TronChainComponents, type TronChainInit, type TronConnectInit } from './tron-chain.ts'
+export { refBlockOf, encodeTronCall, batchArgs, type BlockHeaderRef } from './tron-call.ts'
 export {
   EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, InvalidSignatureError, BatchPayeeMismatchError,
   BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, type EscrowErrorArgs, type EscrowErrorName

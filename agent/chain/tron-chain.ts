@@ -10,13 +10,13 @@ import { TronWeb } from 'tronweb'
 import { computeAddress, getAddress, type Interface } from 'ethers'
 import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
 import { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
-import { encodeBatch } from './batch-encoding.ts'
 import type { CallOptions, EscrowClient, EscrowEvent, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
-import { BatchPayeeMismatchError, ChainRequestError, ReadOnlyClientError } from './errors.ts'
+import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
 import { receiptTuple } from './evm-chain.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
-import { TronNode, type NodeBlock, type NodeTransactionInfo } from './tron-node.ts'
+import { TronNode, type NodeTransactionInfo } from './tron-node.ts'
+import { batchArgs, encodeTronCall, evmReceipt, refBlockOf, type BlockHeaderRef } from './tron-call.ts'
 import type { Receipt } from '../pay/receipt.ts'
 
 export interface TronChainComponents {
@@ -51,39 +51,6 @@ export interface TronConnectInit {
   fullHost: string
   /** TronGrid API key (header TRON-PRO-API-KEY). */
   apiKey?: string
-}
-
-/** The fields of a TRON transaction's raw_data that anchor it to a recent block (TAPOS). */
-export interface BlockHeaderRef {
-  ref_block_bytes: string
-  ref_block_hash: string
-  expiration: number
-  timestamp: number
-}
-
-/** TAPOS reference to `block`, as java-tron expects: block number's low 2 bytes and bytes 8..16 of its id. */
-export function refBlockOf (block: NodeBlock, expirationMs = 60_000, now = Date.now()): BlockHeaderRef {
-  const num = block.block_header.raw_data.number
-  return {
-    ref_block_bytes: num.toString(16).padStart(16, '0').slice(-4),
-    ref_block_hash: block.blockID.slice(16, 32),
-    expiration: Math.max(now, block.block_header.raw_data.timestamp) + expirationMs,
-    timestamp: now
-  }
-}
-
-/**
- * An ABI call as TRON's API takes it: the canonical signature and the 0x-hex encoded arguments. Arguments of
- * ABI type `address` (also inside tuples and arrays) may be base58, 41-hex or 0x-hex.
- */
-export function encodeTronCall (iface: Interface, method: string, args: readonly unknown[]): { selector: string, parameter: string, data: string } {
-  const fragment = iface.getFunction(method)
-  if (fragment === null) throw new TypeError(`no function ${method} in the ABI`)
-  if (args.length !== fragment.inputs.length) throw new TypeError(`${method} takes ${fragment.inputs.length} arguments, got ${args.length}`)
-  const converted = fragment.inputs.map((input, i) =>
-    input.walk(args[i], (type, value: unknown) => type === 'address' && typeof value === 'string' ? toEvmAddress(value) : value))
-  const data = iface.encodeFunctionData(fragment, converted)
-  return { selector: fragment.format('sighash'), parameter: '0x' + data.slice(10), data }
 }
 
 type Transaction = Awaited<ReturnType<TronWeb['transactionBuilder']['triggerSmartContract']>>['transaction']
@@ -356,20 +323,4 @@ export class TronChain implements EscrowClient {
       await sleep(this.init.pollIntervalMs, signal)
     }
   }
-}
-
-/** A receipt whose addresses may be base58, as 0x-hex. */
-function evmReceipt (receipt: Receipt): Receipt {
-  return { ...receipt, payer: toEvmAddress(receipt.payer), payee: toEvmAddress(receipt.payee) }
-}
-
-/** settleBatch's arguments after checking every entry is for `payee`. */
-export function batchArgs (payee: string, entries: readonly SignedReceipt[]): [string, string] {
-  const to = toEvmAddress(payee)
-  const normalised = entries.map((e, i) => {
-    const receipt = evmReceipt(e.receipt)
-    if (receipt.payee !== to) throw new BatchPayeeMismatchError(i, to, receipt.payee)
-    return { receipt, signature: e.signature }
-  })
-  return [to, encodeBatch(normalised)]
 }
