@@ -20,9 +20,9 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     bytes32 public constant RECEIPT_TYPEHASH =
         keccak256("Receipt(address payer,address payee,uint256 cumulativeBytes,uint256 cumulativeAmount)");
 
-    /// @notice Bytes per packed `settleBatch` entry.
+    /// @inheritdoc IBandwidthEscrow
     uint256 public constant BATCH_ENTRY_SIZE = BatchEntryCodec.SIZE;
-    /// @notice Most entries in one `settleBatch`; bounds the call's energy below a block's limit.
+    /// @inheritdoc IBandwidthEscrow
     uint256 public constant MAX_BATCH_SIZE = 256;
 
     /// @dev The balance's low 96 bits share a slot with the signer, so settling a receipt reads one slot for both.
@@ -242,7 +242,8 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         emit Deposited(payer, msg.sender, received);
     }
 
-    /// @dev Pays what one batch entry is worth, or zero when it is stale, wrongly signed, self-paying or unfunded.
+    /// @dev Pays what one batch entry is worth, or zero when it is stale, wrongly signed, self-paying or unfunded
+    /// (an unfunded but valid entry also emits `Bounced`, so the claim is visible to the audit).
     function _settleEntry(
         address payer,
         address payee,
@@ -268,9 +269,10 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         unchecked {
             uint256 owed = cumulativeAmount - before;
             paid = _debit(payer, account, low, signer, owed);
+            // A valid receipt the payer cannot cover is still a claim: say so, even when nothing was paid.
+            if (paid < owed) emit Bounced(payer, payee, owed - paid);
             if (paid == 0) return 0;
             pair.paidOut = before + paid;
-            if (paid < owed) emit Bounced(payer, payee, owed - paid);
         }
     }
 

@@ -96,6 +96,12 @@ interface IBandwidthEscrow {
     /// keeps counting.
     function withdrawalDelay() external view returns (uint64);
 
+    /// @notice Bytes per packed `settleBatch` entry (108).
+    function BATCH_ENTRY_SIZE() external view returns (uint256);
+
+    /// @notice Most entries in one `settleBatch` (256); bounds the call's energy well below a block's limit.
+    function MAX_BATCH_SIZE() external view returns (uint256);
+
     /// @notice The EIP-712 type hash of `Receipt`.
     function RECEIPT_TYPEHASH() external view returns (bytes32);
 
@@ -158,7 +164,8 @@ interface IBandwidthEscrow {
     /// @notice Settles many payers' receipts to one `payee` with a single token transfer.
     /// @dev `entries` is a packed list of `BATCH_ENTRY_SIZE`-byte entries:
     /// `payer (20) ‖ cumulativeBytes (uint64, 8) ‖ cumulativeAmount (uint128, 16) ‖ r (32) ‖ vs (32)`.
-    /// A stale, wrongly signed or unfunded entry is skipped and counted, never reverted.
+    /// A stale, wrongly signed or unfunded entry is skipped and counted, never reverted; a validly signed entry
+    /// the payer cannot fully cover emits `Bounced` for the shortfall (all of it, when nothing was paid).
     /// @return totalPaid The amount transferred to the payee.
     /// @return skipped How many entries paid nothing.
     function settleBatch(address payee, bytes calldata entries) external returns (uint256 totalPaid, uint256 skipped);
