@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander'
 import { registerSwarmCommands } from './swarm-commands.ts'
+import { registerAuditCommand } from './audit-command.ts'
 import { CliError } from './errors.ts'
 import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/index.ts'
 
@@ -13,6 +14,7 @@ export function buildProgram (): Command {
     .description('BitTorrent bandwidth paid in BTT on TRON')
     .showHelpAfterError(true)
   registerSwarmCommands(program)
+  registerAuditCommand(program)
   return program
 }
 
