@@ -1,6 +1,7 @@
 import { expect } from 'chai'
 import dgram from 'node:dgram'
-import { UdpTracker, MalformedResponseError, TrackerFailureError, TrackerTimeoutError } from '../../../agent/swarm/tracker/index.ts'
+import fc from 'fast-check'
+import { UdpTracker, TrackerError, MalformedResponseError, TrackerFailureError, TrackerTimeoutError } from '../../../agent/swarm/tracker/index.ts'
 import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
 import { randomRequest } from './util.ts'
 
@@ -92,6 +93,29 @@ describe('UDP tracker (BEP 15)', () => {
       })
       expect(Date.now() - started).to.be.below(2000)
       slow.close()
+    } finally { t.close(); fake.close() }
+  })
+
+  it('answers arbitrary replies (right transaction id, random body) with a result or a TrackerError (fuzz, fixed seed)', async () => {
+    let body = Buffer.alloc(0)
+    const fake = await fakeUdpTracker(msg => {
+      if (msg.readUInt32BE(8) === 0) return connectReply(msg)
+      const b = Buffer.concat([Buffer.alloc(8), body])
+      b.writeUInt32BE(msg.readUInt32BE(12), 4)
+      if (body.length >= 4) b.writeUInt32BE(body.readUInt32BE(0) % 4, 0) // mostly real action codes
+      return b
+    })
+    const t = new UdpTracker(fake.url, { timeoutMs: 200, maxRetries: 0 })
+    try {
+      await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 60 }), fc.boolean(), async (bytes, scrape) => {
+        body = Buffer.from(bytes)
+        try {
+          if (scrape) await t.scrape([Buffer.alloc(20, 1)])
+          else await t.announce(randomRequest())
+        } catch (err) {
+          expect(err).to.be.instanceOf(TrackerError)
+        }
+      }), { seed: 0x5eed, numRuns: 150 })
     } finally { t.close(); fake.close() }
   })
 
