@@ -13,6 +13,8 @@ export const MAX_HTTP_RESPONSE_BYTES = 256 * 1024
 /** Give up on an HTTP tracker after this long unless the caller's signal ends sooner. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 15_000
 export const DEFAULT_NUMWANT = 50
+/** Trackers move (http → https, new host); follow a few redirects, never a loop. */
+export const MAX_HTTP_REDIRECTS = 3
 
 /** RFC 3986 percent-encoding of raw bytes (info_hash and peer_id are binary, not UTF-8). */
 export function percentEncodeBytes (buf: Uint8Array): string {
@@ -52,7 +54,7 @@ export function scrapeUrlFor (announce: string): string | null {
 }
 
 /** GET `url` and return the body, bounded in size and time. */
-export async function httpGet (url: string, options: TransportOptions & { timeoutMs?: number } = {}): Promise<Uint8Array> {
+export async function httpGet (url: string, options: TransportOptions & { timeoutMs?: number } = {}, redirects = 0): Promise<Uint8Array> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS
   const u = new URL(url)
   const mod = u.protocol === 'https:' ? https : http
@@ -61,6 +63,14 @@ export async function httpGet (url: string, options: TransportOptions & { timeou
   const signal = AbortSignal.any(signals)
   return await new Promise<Uint8Array>((resolve, reject) => {
     const req = mod.get(u, { signal, localAddress: options.localAddress, headers: { 'user-agent': 'seedpay' } }, res => {
+      const status = res.statusCode ?? 0
+      const location = res.headers.location
+      if ([301, 302, 303, 307, 308].includes(status) && location !== undefined) {
+        res.resume()
+        if (redirects >= MAX_HTTP_REDIRECTS) { reject(new TrackerTransportError(url, `more than ${MAX_HTTP_REDIRECTS} redirects`)); return }
+        httpGet(new URL(location, u).toString(), options, redirects + 1).then(resolve, reject)
+        return
+      }
       if (res.statusCode !== 200) {
         res.resume()
         reject(new TrackerTransportError(url, `HTTP status ${res.statusCode ?? '?'}`))

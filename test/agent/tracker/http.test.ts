@@ -111,6 +111,24 @@ describe('HTTP tracker: against bittorrent-tracker server', () => {
     tracker.server.off('stop', onStop)
   })
 
+  it('follows a tracker\'s redirect, but not a redirect loop', async () => {
+    const srv = http.createServer((req, res) => {
+      if (req.url?.startsWith('/loop') === true) { res.writeHead(302, { location: '/loop' }); res.end(); return }
+      res.writeHead(301, { location: tracker.httpUrl + req.url?.slice(req.url.indexOf('?')) }); res.end()
+    })
+    await new Promise<void>(resolve => { srv.listen(0, '127.0.0.1', resolve) })
+    const addr = srv.address()
+    const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+    try {
+      const res = await httpAnnounce(`http://127.0.0.1:${port}/announce`, randomRequest({ event: 'started' }))
+      expect(res.interval).to.equal(30)
+      await httpAnnounce(`http://127.0.0.1:${port}/loop`, randomRequest()).then(() => { throw new Error('resolved') }, err => {
+        expect(err).to.be.instanceOf(TrackerTransportError)
+        expect((err as Error).message).to.match(/redirects/)
+      })
+    } finally { srv.close() }
+  })
+
   it('fails with TrackerTransportError on a non-200 status and a refused connection', async () => {
     const srv = http.createServer((_req, res) => { res.writeHead(404); res.end('nope') })
     await new Promise<void>(resolve => { srv.listen(0, '127.0.0.1', resolve) })
