@@ -43,6 +43,8 @@ declare module 'bittorrent-protocol' {
     destroy(): void
     end(): void
     write(chunk: Uint8Array): boolean
+    /** streamx Readable.push: queue bytes on the outgoing stream, in order with the library's own. */
+    push(chunk: Uint8Array | null): boolean
     pipe<T extends NodeJS.WritableStream>(dest: T): T
     pause(): this
     resume(): this

@@ -128,10 +128,8 @@ export class Downloader {
     if (blocks.length === 0) return
     if (this.picker.inEndgame) this.endgame = true
     const now = Date.now()
-    for (const b of blocks) {
-      peer.outstanding.set(blockKey(b.index, b.offset), now)
-      wire.request(b.index, b.offset, b.length)
-    }
+    for (const b of blocks) peer.outstanding.set(blockKey(b.index, b.offset), now)
+    wire.requestMany(blocks)
   }
 
   /** Periodic: snub peers that sit on requests, and give their blocks to others. */

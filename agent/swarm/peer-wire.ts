@@ -2,7 +2,11 @@ import type { Socket } from 'node:net'
 import Wire, { type WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
 import { TypedEmitter } from './events.ts'
-import { FrameGuard } from './frame-guard.ts'
+import { FrameReader } from './frame-reader.ts'
+
+/** BEP 3 message ids for the messages we write ourselves. */
+const MSG_REQUEST = 6
+const MSG_CANCEL = 8
 
 /** BEP 3 handshake must arrive promptly; libtorrent uses 10 s for the same purpose. */
 const HANDSHAKE_TIMEOUT_MS = 10_000
@@ -47,7 +51,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   readonly raw: Wire
   private readonly socket: Socket
   private readonly log: Logger
-  private readonly guard = new FrameGuard()
+  private readonly reader: FrameReader
   private pieceCount: number | null
   private closed = false
   private lastReceived = Date.now()
@@ -61,7 +65,16 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.direction = init.direction
     this.socket = init.socket
     this.pieceCount = init.pieceCount ?? null
-    this.guard.pieceCount = this.pieceCount
+    this.reader = new FrameReader({
+      passThrough: (bytes) => this.feedRaw(bytes),
+      piece: (index, offset, data) => {
+        // The library handles the handshake a tick later than we see the frames after it; a legitimate
+        // peer cannot send a block before we asked for one, which needs its handshake first.
+        if (this.peerId === null) this.destroy('protocol violation: piece before handshake')
+        else this.emit('wire:piece', { index, offset, data })
+      }
+    })
+    this.reader.pieceCount = this.pieceCount
     this.log = components.logger.child({ peer: init.address })
     this.raw = new Wire(init.direction === 'in' ? 'tcpIncoming' : 'tcpOutgoing')
     this.socket.setNoDelay(true)
@@ -91,7 +104,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
 
   setPieceCount (n: number): void {
     this.pieceCount = n
-    this.guard.pieceCount = n
+    this.reader.pieceCount = n
   }
 
   /** Mount a BEP 10 extension; must happen before `handshake`. */
@@ -109,11 +122,27 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   uninterested (): void { if (!this.closed) this.raw.uninterested() }
   have (index: number): void { if (!this.closed) this.raw.have(index) }
   bitfield (bits: Uint8Array): void { if (!this.closed) this.raw.bitfield(bits) }
-  request (index: number, offset: number, length: number): void {
-    if (!this.closed) this.raw.request(index, offset, length, () => {})
+  /**
+   * Requests and cancels are written by us, not bittorrent-protocol: piece messages bypass the library
+   * (FrameReader), so its request list would only grow. `push` keeps them in order with its own output.
+   */
+  request (index: number, offset: number, length: number): void { this.requestMany([{ index, offset, length }]) }
+
+  /** Several requests in one buffer (one push, one syscall with the tick's other messages). */
+  requestMany (blocks: ReadonlyArray<{ index: number, offset: number, length: number }>): void {
+    if (this.closed || blocks.length === 0) return
+    const buf = Buffer.allocUnsafe(17 * blocks.length)
+    blocks.forEach((b, k) => writeBlockMessage(buf, k * 17, MSG_REQUEST, b.index, b.offset, b.length))
+    this.raw.push(buf)
   }
 
-  cancel (index: number, offset: number, length: number): void { if (!this.closed) this.raw.cancel(index, offset, length) }
+  cancel (index: number, offset: number, length: number): void {
+    if (this.closed) return
+    const buf = Buffer.allocUnsafe(17)
+    writeBlockMessage(buf, 0, MSG_CANCEL, index, offset, length)
+    this.raw.push(buf)
+  }
+
   extended (name: string, payload: Uint8Array | Record<string, unknown>): void { if (!this.closed) this.raw.extended(name, payload) }
 
   /** Close this peer; `reason` is logged and reported in `wire:close`. Idempotent. */
@@ -132,31 +161,10 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
 
   private bindSocket (): void {
     const socket = this.socket
-    // bittorrent-protocol concatenates its leftover partial message with every new chunk, copying each
-    // byte received. Handing it whole frames only (we hold the partial tail) limits copying to one frame per chunk.
-    let tail: Buffer[] = []
-    const feed = (data: Buffer): void => {
-      if (data.length > 0 && !this.raw.write(data)) {
-        socket.pause()
-        this.raw.once('drain', () => socket.resume())
-      }
-    }
     socket.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now()
-      const bad = this.guard.feed(chunk)
-      if (bad !== null) { this.destroy(`protocol violation: ${bad}`); return }
-      const first = this.guard.firstEnd
-      if (first === -1) { tail.push(chunk); return }
-      const last = this.guard.lastEnd
-      if (tail.length > 0) {
-        tail.push(chunk.subarray(0, first))
-        feed(Buffer.concat(tail))
-        tail = []
-      } else {
-        feed(chunk.subarray(0, first))
-      }
-      if (last > first) feed(chunk.subarray(first, last))
-      if (last < chunk.length) tail.push(chunk.subarray(last))
+      const bad = this.reader.feed(chunk)
+      if (bad !== null) this.destroy(`protocol violation: ${bad}`)
     })
     socket.on('error', (err: Error) => this.destroy(`socket error: ${err.message}`))
     socket.on('close', () => this.destroy('socket closed'))
@@ -176,6 +184,15 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
         socket.once('drain', () => this.raw.resume())
       }
     })
+  }
+
+  /** Whole non-piece frames for bittorrent-protocol, with backpressure onto the socket. */
+  private feedRaw (bytes: Buffer): void {
+    if (this.closed) return
+    if (!this.raw.write(bytes)) {
+      this.socket.pause()
+      this.raw.once('drain', () => this.socket.resume())
+    }
   }
 
   private bindRaw (): void {
@@ -213,7 +230,6 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
         respond: (data) => { if (!this.closed) respond(data === null ? new Error('refused') : null, data ?? undefined) }
       })
     })
-    on('piece', (index: number, offset: number, data: Uint8Array) => this.emit('wire:piece', { index: index >>> 0, offset: offset >>> 0, data }))
     on('cancel', (index: number, offset: number, length: number) => this.emit('wire:cancel', { index: index >>> 0, offset: offset >>> 0, length: length >>> 0 }))
     on('unknownmessage', () => {})
     on('error', (err: Error) => this.destroy(`wire error: ${err.message}`))
@@ -230,4 +246,13 @@ function spareBitsClear (bits: Uint8Array, pieceCount: number): boolean {
   if (spare === 0) return true
   const mask = (1 << spare) - 1
   return ((bits[bytes - 1] ?? 0) & mask) === 0
+}
+
+/** request/cancel: <len=13><id><index><begin><length>, big-endian (BEP 3). */
+function writeBlockMessage (buf: Buffer, at: number, id: number, index: number, offset: number, length: number): void {
+  buf.writeUInt32BE(13, at)
+  buf[at + 4] = id
+  buf.writeUInt32BE(index, at + 5)
+  buf.writeUInt32BE(offset, at + 9)
+  buf.writeUInt32BE(length, at + 13)
 }

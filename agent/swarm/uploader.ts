@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { MAX_BLOCK_LENGTH } from './frame-guard.ts'
+import { MAX_BLOCK_LENGTH } from './frame-reader.ts'
 import type { Peer } from './peer.ts'
 import type { Picker } from './picker.ts'
 import type { Storage } from './storage.ts'
