@@ -4,12 +4,11 @@
  */
 import { JsonRpcApiProvider, getAddress, type AbstractSigner, type Interface, type JsonRpcProvider, type Log, type TransactionReceipt } from 'ethers'
 import { abortable, SerialQueue, throwIfAborted } from './abort.ts'
-import { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
-import { encodeBatch } from './batch-encoding.ts'
-import type { CallOptions, EscrowClient, EscrowEvent, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
-import { BatchPayeeMismatchError, ChainRequestError, ReadOnlyClientError } from './errors.ts'
+import { decodeRevert } from './abi.ts'
+import { EscrowContractClient } from './escrow-contract.ts'
+import type { CallOptions, EscrowEvent, EventPage, WriteResult } from './client.ts'
+import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
-import type { Receipt } from '../pay/receipt.ts'
 
 export interface EvmChainComponents {
   provider: JsonRpcProvider
@@ -64,23 +63,20 @@ function toWriteError (err: unknown, txId?: string): Error {
   return err instanceof Error ? err : new ChainRequestError(String(err), err)
 }
 
-export class EvmChain implements EscrowClient {
+export class EvmChain extends EscrowContractClient {
   readonly chainId: bigint
   readonly escrow: string
   readonly account: string | undefined
   private readonly provider: JsonRpcProvider
   private readonly signer: AbstractSigner | undefined
-  private readonly escrowIface: Interface = escrowInterface()
-  private readonly tokenIface: Interface = tokenInterface()
   private readonly sends = new SerialQueue()
-  private tokenAddress: string | undefined
 
   private constructor (components: EvmChainComponents, init: EvmChainInit, account: string | undefined) {
+    super(init.token)
     this.provider = components.provider
     this.signer = components.signer
     this.escrow = getAddress(init.escrow)
     this.chainId = init.chainId
-    this.tokenAddress = init.token === undefined ? undefined : getAddress(init.token)
     this.account = account
   }
 
@@ -88,98 +84,6 @@ export class EvmChain implements EscrowClient {
   static async create (components: EvmChainComponents, init: EvmChainInit, options: CallOptions = {}): Promise<EvmChain> {
     const account = components.signer === undefined ? undefined : getAddress(await abortable(components.signer.getAddress(), options.signal))
     return new EvmChain(components, init, account)
-  }
-
-  // ---------------------------------------------------------------- token
-
-  async token (options: CallOptions = {}): Promise<string> {
-    this.tokenAddress ??= getAddress(await this.read<string>(this.escrow, this.escrowIface, 'token', [], options))
-    return this.tokenAddress
-  }
-
-  async tokenBalanceOf (owner: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(await this.token(options), this.tokenIface, 'balanceOf', [getAddress(owner)], options)
-  }
-
-  async allowance (owner: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(await this.token(options), this.tokenIface, 'allowance', [getAddress(owner), this.escrow], options)
-  }
-
-  async approve (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(await this.token(options), this.tokenIface, 'approve', [this.escrow, amount], options)
-  }
-
-  /** TestBTT's open faucet (dev and Nile only; BTT has no `mint`). */
-  async mintTestBTT (to: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(await this.token(options), this.tokenIface, 'mint', [getAddress(to), amount], options)
-  }
-
-  // ---------------------------------------------------------------- payer
-
-  async deposit (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'deposit', [amount], options)
-  }
-
-  async depositFor (payer: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'depositFor', [getAddress(payer), amount], options)
-  }
-
-  async requestWithdrawal (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'requestWithdrawal', [amount], options)
-  }
-
-  async cancelWithdrawal (options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'cancelWithdrawal', [], options)
-  }
-
-  async withdraw (options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'withdraw', [], options)
-  }
-
-  async setSigner (signer: string, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'setSigner', [getAddress(signer)], options)
-  }
-
-  // ---------------------------------------------------------------- payee or relayer
-
-  async settle (receipt: Receipt, signature: string, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'settle', [receiptTuple(receipt), signature], options)
-  }
-
-  async settleBatch (payee: string, entries: SignedReceipt[], options: CallOptions = {}): Promise<WriteResult> {
-    const to = getAddress(payee)
-    entries.forEach((e, i) => {
-      if (getAddress(e.receipt.payee) !== to) throw new BatchPayeeMismatchError(i, to, getAddress(e.receipt.payee))
-    })
-    return await this.write(this.escrow, this.escrowIface, 'settleBatch', [to, encodeBatch(entries)], options)
-  }
-
-  // ---------------------------------------------------------------- views
-
-  async withdrawalDelay (options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalDelay', [], options)
-  }
-
-  async balanceOf (payer: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'balanceOf', [getAddress(payer)], options)
-  }
-
-  async paidOut (payer: string, payee: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'paidOut', [getAddress(payer), getAddress(payee)], options)
-  }
-
-  async pendingWithdrawal (payer: string, options: CallOptions = {}): Promise<Withdrawal> {
-    const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'withdrawalOf', [getAddress(payer)], options)
-    return { amount: w.amount, unlockAt: w.unlockAt }
-  }
-
-  async signerOf (payer: string, options: CallOptions = {}): Promise<SignerInfo> {
-    const r = await this.readAll(this.escrow, this.escrowIface, 'signerOf', [getAddress(payer)], options)
-    return { signer: getAddress(r[0] as string), previous: getAddress(r[1] as string), previousValidUntil: r[2] as bigint }
-  }
-
-  async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {
-    return await this.read<string>(this.escrow, this.escrowIface, 'hashReceipt', [receiptTuple(receipt)], options)
   }
 
   async blockNumber (options: CallOptions = {}): Promise<number> {
@@ -204,7 +108,7 @@ export class EvmChain implements EscrowClient {
     return out
   }
 
-  private async readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]> {
+  protected async readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]> {
     throwIfAborted(options.signal)
     const data = iface.encodeFunctionData(method, args)
     let result: string
@@ -216,11 +120,7 @@ export class EvmChain implements EscrowClient {
     return iface.decodeFunctionResult(method, result)
   }
 
-  private async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {
-    return (await this.readAll(to, iface, method, args, options))[0] as T
-  }
-
-  private async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
+  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
     const signer = this.signer
     if (signer === undefined) throw new ReadOnlyClientError(method)
     throwIfAborted(options.signal)
@@ -263,7 +163,4 @@ export class EvmChain implements EscrowClient {
   }
 }
 
-/** The Receipt struct as an ABI tuple (checksummed addresses). */
-export function receiptTuple (receipt: Receipt): [string, string, bigint, bigint] {
-  return [getAddress(receipt.payer), getAddress(receipt.payee), receipt.cumulativeBytes, receipt.cumulativeAmount]
-}
+export { receiptTuple } from './escrow-contract.ts'

@@ -7,17 +7,16 @@
  * and awaited until their info (energy, fee, logs) is available. Accepts base58, 41-hex or 0x-hex addresses.
  */
 import { TronWeb } from 'tronweb'
-import { computeAddress, getAddress, type Interface } from 'ethers'
+import { computeAddress, type Interface } from 'ethers'
 import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
-import { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
-import type { CallOptions, EscrowClient, EscrowEvent, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
+import { decodeRevert } from './abi.ts'
+import { EscrowContractClient } from './escrow-contract.ts'
+import type { CallOptions, EscrowEvent, EventPage, WriteResult } from './client.ts'
 import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
-import { receiptTuple } from './evm-chain.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
 import { TronNode, type NodeTransactionInfo } from './tron-node.ts'
-import { batchArgs, encodeTronCall, evmReceipt, refBlockOf, type BlockHeaderRef } from './tron-call.ts'
-import type { Receipt } from '../pay/receipt.ts'
+import { encodeTronCall, refBlockOf, type BlockHeaderRef } from './tron-call.ts'
 
 export interface TronChainComponents {
   tronWeb: TronWeb
@@ -61,25 +60,22 @@ function logAddress (address: string): string {
   return hex.length === 42 && hex.startsWith('41') ? hex.slice(2) : hex
 }
 
-export class TronChain implements EscrowClient {
+export class TronChain extends EscrowContractClient {
   readonly chainId: bigint
   readonly escrow: string
   readonly account: string | undefined
   private readonly tronWeb: TronWeb
   private readonly node: TronNode
   private readonly privateKey: string | undefined
-  private readonly escrowIface: Interface = escrowInterface()
-  private readonly tokenIface: Interface = tokenInterface()
   private readonly sends = new SerialQueue()
   private readonly init: Required<Pick<TronChainInit, 'feeLimitSun' | 'pollIntervalMs' | 'confirmTimeoutMs' | 'expirationMs' | 'eventSource' | 'maxScanBlocks'>>
-  private tokenAddress: string | undefined
 
   constructor (components: TronChainComponents, init: TronChainInit) {
+    super(init.token)
     this.tronWeb = components.tronWeb
     this.node = new TronNode(components.tronWeb)
     this.escrow = toEvmAddress(init.escrow)
     this.chainId = init.chainId
-    this.tokenAddress = init.token === undefined ? undefined : toEvmAddress(init.token)
     this.privateKey = init.privateKey === undefined ? undefined : init.privateKey.replace(/^0x/, '')
     this.account = this.privateKey === undefined ? undefined : computeAddress('0x' + this.privateKey)
     this.init = {
@@ -104,94 +100,6 @@ export class TronChain implements EscrowClient {
   /** The account as base58, for humans. */
   get accountBase58 (): string | undefined {
     return this.account === undefined ? undefined : toTronAddress(this.account)
-  }
-
-  // ---------------------------------------------------------------- token
-
-  async token (options: CallOptions = {}): Promise<string> {
-    this.tokenAddress ??= getAddress(await this.read<string>(this.escrow, this.escrowIface, 'token', [], options))
-    return this.tokenAddress
-  }
-
-  async tokenBalanceOf (owner: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(await this.token(options), this.tokenIface, 'balanceOf', [toEvmAddress(owner)], options)
-  }
-
-  async allowance (owner: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(await this.token(options), this.tokenIface, 'allowance', [toEvmAddress(owner), this.escrow], options)
-  }
-
-  async approve (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(await this.token(options), this.tokenIface, 'approve', [this.escrow, amount], options)
-  }
-
-  /** TestBTT's open faucet (Nile only; BTT has no `mint`). */
-  async mintTestBTT (to: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(await this.token(options), this.tokenIface, 'mint', [toEvmAddress(to), amount], options)
-  }
-
-  // ---------------------------------------------------------------- payer
-
-  async deposit (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'deposit', [amount], options)
-  }
-
-  async depositFor (payer: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'depositFor', [toEvmAddress(payer), amount], options)
-  }
-
-  async requestWithdrawal (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'requestWithdrawal', [amount], options)
-  }
-
-  async cancelWithdrawal (options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'cancelWithdrawal', [], options)
-  }
-
-  async withdraw (options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'withdraw', [], options)
-  }
-
-  async setSigner (signer: string, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'setSigner', [toEvmAddress(signer)], options)
-  }
-
-  // ---------------------------------------------------------------- payee or relayer
-
-  async settle (receipt: Receipt, signature: string, options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'settle', [receiptTuple(evmReceipt(receipt)), signature], options)
-  }
-
-  async settleBatch (payee: string, entries: SignedReceipt[], options: CallOptions = {}): Promise<WriteResult> {
-    return await this.write(this.escrow, this.escrowIface, 'settleBatch', batchArgs(payee, entries), options)
-  }
-
-  // ---------------------------------------------------------------- views
-
-  async withdrawalDelay (options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalDelay', [], options)
-  }
-
-  async balanceOf (payer: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'balanceOf', [toEvmAddress(payer)], options)
-  }
-
-  async paidOut (payer: string, payee: string, options: CallOptions = {}): Promise<bigint> {
-    return await this.read<bigint>(this.escrow, this.escrowIface, 'paidOut', [toEvmAddress(payer), toEvmAddress(payee)], options)
-  }
-
-  async pendingWithdrawal (payer: string, options: CallOptions = {}): Promise<Withdrawal> {
-    const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'withdrawalOf', [toEvmAddress(payer)], options)
-    return { amount: w.amount, unlockAt: w.unlockAt }
-  }
-
-  async signerOf (payer: string, options: CallOptions = {}): Promise<SignerInfo> {
-    const r = await this.readAll(this.escrow, this.escrowIface, 'signerOf', [toEvmAddress(payer)], options)
-    return { signer: getAddress(r[0] as string), previous: getAddress(r[1] as string), previousValidUntil: r[2] as bigint }
-  }
-
-  async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {
-    return await this.read<string>(this.escrow, this.escrowIface, 'hashReceipt', [receiptTuple(evmReceipt(receipt))], options)
   }
 
   async blockNumber (options: CallOptions = {}): Promise<number> {
@@ -266,7 +174,7 @@ export class TronChain implements EscrowClient {
     return out
   }
 
-  private async readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]> {
+  protected async readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]> {
     throwIfAborted(options.signal)
     const { selector, parameter } = encodeTronCall(iface, method, args)
     const res = await this.node.constantCall(toTronHex(this.account ?? this.escrow), toTronHex(to), selector, parameter, options.signal)
@@ -274,11 +182,7 @@ export class TronChain implements EscrowClient {
     return iface.decodeFunctionResult(method, res.output)
   }
 
-  private async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {
-    return (await this.readAll(to, iface, method, args, options))[0] as T
-  }
-
-  private async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
+  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
     const owner = this.account
     if (owner === undefined) throw new ReadOnlyClientError(method)
     const { signal } = options

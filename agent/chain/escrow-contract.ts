@@ -1,0 +1,129 @@
+/**
+ * The escrow's and its token's calls, written once for both chains. EvmChain and TronChain differ only in how
+ * a call reaches the chain (`readAll`, `write`), how blocks and events are read, and which address forms they
+ * accept: every address given here is normalised with `toEvmAddress` (base58, 41-hex or 0x-hex all work).
+ */
+import { getAddress, type Interface } from 'ethers'
+import { escrowInterface, tokenInterface } from './abi.ts'
+import type { CallOptions, EscrowClient, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
+import { toEvmAddress } from './tron-address.ts'
+import { batchArgs, evmReceipt } from './tron-call.ts'
+import type { Receipt } from '../pay/receipt.ts'
+
+/** The Receipt struct as an ABI tuple (checksummed addresses). */
+export function receiptTuple (receipt: Receipt): [string, string, bigint, bigint] {
+  const r = evmReceipt(receipt)
+  return [r.payer, r.payee, r.cumulativeBytes, r.cumulativeAmount]
+}
+
+export abstract class EscrowContractClient implements EscrowClient {
+  abstract readonly chainId: bigint
+  abstract readonly escrow: string
+  abstract readonly account: string | undefined
+  protected readonly escrowIface: Interface = escrowInterface()
+  protected readonly tokenIface: Interface = tokenInterface()
+  protected tokenAddress: string | undefined
+
+  constructor (token: string | undefined) {
+    this.tokenAddress = token === undefined ? undefined : toEvmAddress(token)
+  }
+
+  /** Calls `method` without a transaction and returns all its decoded outputs. */
+  protected abstract readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]>
+  /** Sends `method` as a transaction from `account` and waits until it is mined. */
+  protected abstract write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult>
+  abstract blockNumber (options?: CallOptions): Promise<number>
+  abstract eventsSince (fromBlock: number, options?: CallOptions): Promise<EventPage>
+
+  protected async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {
+    return (await this.readAll(to, iface, method, args, options))[0] as T
+  }
+
+  // ---------------------------------------------------------------- token
+
+  async token (options: CallOptions = {}): Promise<string> {
+    this.tokenAddress ??= getAddress(await this.read<string>(this.escrow, this.escrowIface, 'token', [], options))
+    return this.tokenAddress
+  }
+
+  async tokenBalanceOf (owner: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(await this.token(options), this.tokenIface, 'balanceOf', [toEvmAddress(owner)], options)
+  }
+
+  async allowance (owner: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(await this.token(options), this.tokenIface, 'allowance', [toEvmAddress(owner), this.escrow], options)
+  }
+
+  async approve (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(await this.token(options), this.tokenIface, 'approve', [this.escrow, amount], options)
+  }
+
+  /** TestBTT's open faucet (local chain and Nile only; BTT has no `mint`). */
+  async mintTestBTT (to: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(await this.token(options), this.tokenIface, 'mint', [toEvmAddress(to), amount], options)
+  }
+
+  // ---------------------------------------------------------------- payer
+
+  async deposit (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'deposit', [amount], options)
+  }
+
+  async depositFor (payer: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'depositFor', [toEvmAddress(payer), amount], options)
+  }
+
+  async requestWithdrawal (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'requestWithdrawal', [amount], options)
+  }
+
+  async cancelWithdrawal (options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'cancelWithdrawal', [], options)
+  }
+
+  async withdraw (options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'withdraw', [], options)
+  }
+
+  async setSigner (signer: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'setSigner', [toEvmAddress(signer)], options)
+  }
+
+  // ---------------------------------------------------------------- payee or relayer
+
+  async settle (receipt: Receipt, signature: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'settle', [receiptTuple(receipt), signature], options)
+  }
+
+  async settleBatch (payee: string, entries: SignedReceipt[], options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'settleBatch', batchArgs(payee, entries), options)
+  }
+
+  // ---------------------------------------------------------------- views
+
+  async withdrawalDelay (options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalDelay', [], options)
+  }
+
+  async balanceOf (payer: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'balanceOf', [toEvmAddress(payer)], options)
+  }
+
+  async paidOut (payer: string, payee: string, options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'paidOut', [toEvmAddress(payer), toEvmAddress(payee)], options)
+  }
+
+  async pendingWithdrawal (payer: string, options: CallOptions = {}): Promise<Withdrawal> {
+    const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'withdrawalOf', [toEvmAddress(payer)], options)
+    return { amount: w.amount, unlockAt: w.unlockAt }
+  }
+
+  async signerOf (payer: string, options: CallOptions = {}): Promise<SignerInfo> {
+    const r = await this.readAll(this.escrow, this.escrowIface, 'signerOf', [toEvmAddress(payer)], options)
+    return { signer: getAddress(r[0] as string), previous: getAddress(r[1] as string), previousValidUntil: r[2] as bigint }
+  }
+
+  async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {
+    return await this.read<string>(this.escrow, this.escrowIface, 'hashReceipt', [receiptTuple(receipt)], options)
+  }
+}
