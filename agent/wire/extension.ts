@@ -12,7 +12,7 @@
 import type Wire from 'bittorrent-protocol'
 import type { WireExtension, WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
-import { TypedEmitter } from './typed-emitter.ts'
+import { TypedEmitter } from '../util/typed-emitter.ts'
 import { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
 import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage, type WireReceipt } from './messages.ts'
 

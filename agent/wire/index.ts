@@ -12,4 +12,4 @@
 export { SeedpayExtension, seedpayExtension, EXTENSION_NAME, type SeedpayEvents, type SeedpayState, type SeedpayExtensionInit, type SeedpayExtensionComponents } from './extension.ts'
 export { encodeMessage, decodeMessage, ERROR_CODES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, BEP10_FRAMING_BYTES, type SeedpayMessage, type HelloMessage, type ReceiptMessage, type ErrorMessage, type WireReceipt, type ErrorName } from './messages.ts'
 export { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
-export { TypedEmitter } from './typed-emitter.ts'
+export { TypedEmitter } from '../util/typed-emitter.ts'

@@ -1,4 +1,4 @@
-// A copy of agent/swarm/events.ts: wire must not depend on swarm (DESIGN.md dependency direction).
+// Shared by swarm, wire, payment and settle: a neutral home keeps the dependency direction of DESIGN.md.
 import { EventEmitter } from 'node:events'
 
 /** A small typed facade over EventEmitter: one payload object per event, names namespaced (`peer:close`). */
