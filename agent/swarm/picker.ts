@@ -7,8 +7,8 @@
 export const BLOCK_LENGTH = 16 * 1024
 /** Endgame: how many peers may be asked for the same block at once. */
 const ENDGAME_DUPLICATES = 2
-/** Spare piece buffers kept for reuse: saves a large allocation (and its GC pressure) per piece. */
-const BUFFER_POOL_SIZE = 16
+/** Spare piece buffers kept for reuse (bytes): saves a large allocation and its GC pressure per piece. */
+const BUFFER_POOL_BYTES = 8 * 1024 * 1024
 /** Rebuild the rarest-first order at most this often; availability changes on every `have`. */
 const REORDER_INTERVAL_MS = 1000
 
@@ -177,7 +177,7 @@ export class Picker {
 
   /** Give back a completed piece's buffer once it is written (or thrown away); nothing may hold it after. */
   recycle (data: Buffer): void {
-    if (data.length === this.pieceLength && this.pool.length < BUFFER_POOL_SIZE) this.pool.push(data)
+    if (data.length === this.pieceLength && (this.pool.length + 1) * this.pieceLength <= BUFFER_POOL_BYTES) this.pool.push(data)
   }
 
   /** Whether any peer has a request outstanding for this block (for endgame cancels). */
