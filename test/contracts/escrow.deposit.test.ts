@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { useEscrowFixture, escrowAs, send, deposit, expectRevert, escrowEvents, deploy, contractAt, E18 } from './fixture.ts'
+import { useEscrowFixture, escrowAs, send, expectRevert, escrowEvents, deploy, contractAt, E18 } from './fixture.ts'
 
 describe('BandwidthEscrow.deposit', () => {
   const fx = useEscrowFixture()

@@ -1,14 +1,15 @@
 /**
- * Shared deploy fixture for the escrow tests: one anvil per test file (chain id = Nile), the tronbox-built
- * artifacts, and a snapshot per test so every test starts from the same freshly deployed state.
+ * Shared deploy fixture for the escrow tests: the tronbox-built artifacts deployed with plain ethers on the
+ * anvil of test/helpers/anvil.ts (a snapshot per test, so every test starts from the same fresh state).
  */
 import {
-  Contract, ContractFactory, JsonRpcProvider, Signature, Wallet, solidityPacked, type InterfaceAbi, type Interface
+  Contract, ContractFactory, Signature, solidityPacked, type InterfaceAbi, type Interface, type JsonRpcProvider, type Wallet
 } from 'ethers'
 import { expect } from 'chai'
-import { startAnvil, ANVIL_KEYS, type Anvil } from '../../agent/chain/anvil.ts'
+import type { Anvil } from '../../agent/chain/anvil.ts'
 import { loadArtifact } from '../../agent/chain/artifacts.ts'
-import { receiptDomain, receiptMessage, RECEIPT_TYPES, type Receipt } from '../../agent/pay/receipt.ts'
+import type { Receipt } from '../../agent/pay/receipt.ts'
+import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt } from '../helpers/anvil.ts'
 
 export const DELAY = 3_600n
 export const E18 = 10n ** 18n
@@ -49,12 +50,8 @@ export function contractAt (artifactName: string, address: string, signer: Walle
  */
 export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
   const fx = {} as EscrowFixture
-  let snapshot = ''
-  before(async function () {
-    this.timeout(60_000)
-    fx.anvil = await startAnvil()
-    fx.provider = new JsonRpcProvider(fx.anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-    const wallets = ANVIL_KEYS.map(k => new Wallet(k, fx.provider))
+  useAnvil(async ({ anvil, provider, wallets }) => {
+    Object.assign(fx, { anvil, provider })
     fx.deployer = wallets[0]!
     fx.payers = wallets.slice(1, 5)
     fx.payees = wallets.slice(5, 9)
@@ -66,15 +63,6 @@ export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
       await (await fx.token.connect(w).getFunction('mint')(w.address, 1_000_000n * E18)).wait()
       await (await fx.token.connect(w).getFunction('approve')(fx.escrowAddress, 2n ** 255n)).wait()
     }
-    snapshot = await fx.provider.send('evm_snapshot', []) as string
-  })
-  beforeEach(async () => {
-    await fx.provider.send('evm_revert', [snapshot])
-    snapshot = await fx.provider.send('evm_snapshot', []) as string
-  })
-  after(async () => {
-    fx.provider?.destroy()
-    await fx.anvil?.stop()
   })
   return fx
 }
@@ -96,8 +84,7 @@ export async function deposit (fx: EscrowFixture, payer: Wallet, amount: bigint)
 }
 
 export async function increaseTime (fx: EscrowFixture, seconds: bigint): Promise<void> {
-  await fx.provider.send('evm_increaseTime', [Number(seconds)])
-  await fx.provider.send('evm_mine', [])
+  await increaseChainTime(fx.provider, seconds)
 }
 
 export interface SignOptions {
@@ -108,8 +95,7 @@ export interface SignOptions {
 
 /** Signs a receipt with `signer` (the payer or its hot key); returns the 65-byte signature. */
 export async function signReceipt (fx: EscrowFixture, signer: Wallet, receipt: Receipt, opts: SignOptions = {}): Promise<string> {
-  const domain = receiptDomain({ chainId: opts.chainId ?? fx.anvil.chainId, escrow: opts.escrow ?? fx.escrowAddress })
-  return await signer.signTypedData(domain, { Receipt: [...RECEIPT_TYPES.Receipt] }, receiptMessage(receipt))
+  return await signTypedReceipt(signer, { chainId: opts.chainId ?? fx.anvil.chainId, escrow: opts.escrow ?? fx.escrowAddress }, receipt)
 }
 
 export function compact (signature: string): string {
