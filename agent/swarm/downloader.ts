@@ -20,7 +20,7 @@ const SNUBBED_DEPTH = 2
 /** Corrupt pieces a peer may send before it is banned. */
 export const DEFAULT_MAX_STRIKES = 3
 /** Verified pieces waiting for the disk; above this we stop requesting so memory stays bounded on slow disks. */
-const MAX_WRITE_BACKLOG = 16 * 1024 * 1024
+const MAX_WRITE_BACKLOG = 8 * 1024 * 1024
 /** Abandoned-request memory per peer; old entries only matter for a few round trips. */
 const MAX_ABANDONED = 4096
 

@@ -8,7 +8,7 @@ import { Picker } from './picker.ts'
 import { Storage } from './storage.ts'
 import { Downloader } from './downloader.ts'
 import { Uploader, OUR_REQQ } from './uploader.ts'
-import { PeerManager } from './peer-manager.ts'
+import { PeerManager, type ReaderHook } from './peer-manager.ts'
 import { mountMetadata } from './metadata-ext.ts'
 import { pexExtension } from './pex.ts'
 import { loadResume, saveResume } from './resume.ts'
@@ -62,7 +62,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       ...(init.port !== undefined ? { port: init.port } : {}),
       ...(init.maxPeers !== undefined ? { maxPeers: init.maxPeers } : {}),
       ...(init.connectTimeoutMs !== undefined ? { connectTimeoutMs: init.connectTimeoutMs } : {}),
-      onSocket: (socket, address, direction) => this.onSocket(socket, address, direction)
+      onSocket: (socket, address, direction, reader) => this.onSocket(socket, address, direction, reader)
     })
   }
 
@@ -210,11 +210,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     })
   }
 
-  private onSocket (socket: Socket, address: string, direction: 'in' | 'out'): void {
+  private onSocket (socket: Socket, address: string, direction: 'in' | 'out', reader: ReaderHook | undefined): void {
     const wire = new PeerWire({ logger: this.log }, {
       socket,
       address,
       direction,
+      ...(reader !== undefined ? { reader } : {}),
       ...(this.meta !== null ? { pieceCount: this.meta.pieceCount } : {})
     })
     this.wires.add(wire)

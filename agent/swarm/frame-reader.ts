@@ -38,7 +38,13 @@ export class FrameReader {
   /** Length of the straddling frame including its prefix, once known (-1 before). */
   private pendingTotal = -1
 
-  constructor (private readonly sink: FrameSink) {}
+  /**
+   * `reusedInput`: chunks live in one buffer the socket overwrites on its next read, so everything kept
+   * past `feed` (partial frames, frames for the library) is copied; piece slices are used synchronously.
+   */
+  constructor (private readonly sink: FrameSink, private readonly reusedInput = false) {}
+
+  private keep (b: Buffer): Buffer { return this.reusedInput ? Buffer.from(b) : b }
 
   /** Feed a chunk; returns why to drop the peer, or null while the stream is well formed. */
   feed (chunk: Buffer): string | null {
@@ -46,7 +52,7 @@ export class FrameReader {
     const n = chunk.length
     if (this.handshakeLeft > 0) {
       const take = Math.min(this.handshakeLeft, n)
-      this.handshake.push(chunk.subarray(0, take))
+      this.handshake.push(this.keep(chunk.subarray(0, take)))
       this.handshakeLeft -= take
       pos = take
       if (this.handshakeLeft > 0) return null
@@ -66,15 +72,15 @@ export class FrameReader {
       if (bad !== null) return bad
       if (pos + 4 + len > n) break
       if (len > 0 && chunk[pos + 4] === ID_PIECE) {
-        if (run < pos) this.sink.passThrough(chunk.subarray(run, pos))
+        if (run < pos) this.sink.passThrough(this.keep(chunk.subarray(run, pos)))
         this.sink.piece(chunk.readUInt32BE(pos + 5), chunk.readUInt32BE(pos + 9), chunk.subarray(pos + 13, pos + 4 + len))
         run = pos + 4 + len
       }
       pos += 4 + len
     }
-    if (run < pos) this.sink.passThrough(chunk.subarray(run, pos))
+    if (run < pos) this.sink.passThrough(this.keep(chunk.subarray(run, pos)))
     if (pos < n) {
-      this.pending.push(chunk.subarray(pos))
+      this.pending.push(this.keep(chunk.subarray(pos)))
       this.pendingLength = n - pos
     }
     return null
@@ -84,7 +90,7 @@ export class FrameReader {
   private completePending (chunk: Buffer, pos: number): number | string {
     if (this.pendingLength < 4) {
       const take = Math.min(4 - this.pendingLength, chunk.length - pos)
-      this.pending.push(chunk.subarray(pos, pos + take))
+      this.pending.push(this.keep(chunk.subarray(pos, pos + take)))
       this.pendingLength += take
       pos += take
       if (this.pendingLength < 4) return pos
@@ -98,7 +104,7 @@ export class FrameReader {
     const total = this.pendingTotal
     const take = Math.min(total - this.pendingLength, chunk.length - pos)
     if (take > 0) {
-      this.pending.push(chunk.subarray(pos, pos + take))
+      this.pending.push(this.keep(chunk.subarray(pos, pos + take)))
       this.pendingLength += take
       pos += take
     }

@@ -23,10 +23,18 @@ export interface PeerManagerInit {
   /** @default 5000 */
   connectTimeoutMs?: number
   /** Called for every accepted or dialled socket; the engine wraps it in a PeerWire. */
-  onSocket: (socket: Socket, address: string, direction: 'in' | 'out') => void
+  onSocket: (socket: Socket, address: string, direction: 'in' | 'out', reader?: ReaderHook) => void
 }
 
 interface Known { failures: number, nextDialAt: number }
+
+/**
+ * Outgoing sockets read into one reused buffer (`onread`) instead of a fresh allocation per read: on a
+ * downloading connection that is most of the process's allocation and GC. The hook installs the consumer.
+ */
+export type ReaderHook = (consume: (chunk: Buffer) => void) => void
+/** Per-connection read buffer: large enough that a fast sender fills few reads per tick. */
+const READ_BUFFER_BYTES = 256 * 1024
 
 /** TCP listener and dialler with connection limits, per-address backoff and bans. */
 export class PeerManager {
@@ -141,12 +149,19 @@ export class PeerManager {
     this.open.add(address)
     // Dial from our listen address so peers (and their ban lists) see one IP for us.
     const wildcard = this.host === '0.0.0.0' || this.host === '::'
-    const socket = connect({ host, port, noDelay: true, ...(wildcard ? {} : { localAddress: this.host }) })
+    let consume: (chunk: Buffer) => void = () => {}
+    const socket = connect({
+      host,
+      port,
+      noDelay: true,
+      ...(wildcard ? {} : { localAddress: this.host }),
+      onread: { buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES), callback: (n: number, buf: Uint8Array) => { consume(Buffer.from(buf.buffer, buf.byteOffset, n)); return true } }
+    })
     this.track(socket)
     const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.connectTimeoutMs)
     socket.once('connect', () => {
       clearTimeout(timer)
-      this.onSocket(socket, address, 'out')
+      this.onSocket(socket, address, 'out', (fn) => { consume = fn })
     })
     socket.once('error', (err: Error) => {
       clearTimeout(timer)

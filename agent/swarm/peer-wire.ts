@@ -3,6 +3,7 @@ import Wire, { type WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
 import { TypedEmitter } from './events.ts'
 import { FrameReader } from './frame-reader.ts'
+import type { ReaderHook } from './peer-manager.ts'
 
 /** BEP 3 message ids for the messages we write ourselves. */
 const MSG_REQUEST = 6
@@ -25,6 +26,7 @@ export interface PeerWireEvents {
   'wire:have': { index: number }
   'wire:bitfield': { bits: Uint8Array }
   'wire:request': { index: number, offset: number, length: number, respond: (data: Uint8Array | null) => void }
+  /** `data` may be a view of a reused read buffer: copy it before the handler returns if you keep it. */
   'wire:piece': { index: number, offset: number, data: Uint8Array }
   'wire:cancel': { index: number, offset: number, length: number }
   'wire:close': { reason: string }
@@ -38,6 +40,8 @@ export interface PeerWireInit {
   direction: 'in' | 'out'
   /** Piece count if the metadata is known (bitfield and have indexes are then checked). */
   pieceCount?: number
+  /** Set for sockets that read into a reused buffer (see PeerManager): chunks arrive here, not as 'data'. */
+  reader?: ReaderHook
 }
 
 /**
@@ -73,13 +77,13 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
         if (this.peerId === null) this.destroy('protocol violation: piece before handshake')
         else this.emit('wire:piece', { index, offset, data })
       }
-    })
+    }, init.reader !== undefined)
     this.reader.pieceCount = this.pieceCount
     this.log = components.logger.child({ peer: init.address })
     this.raw = new Wire(init.direction === 'in' ? 'tcpIncoming' : 'tcpOutgoing')
     this.socket.setNoDelay(true)
     this.bindRaw()
-    this.bindSocket()
+    this.bindSocket(init.reader)
     this.handshakeTimer = setTimeout(() => this.destroy('no handshake within timeout'), HANDSHAKE_TIMEOUT_MS)
     this.idleTimer = setInterval(() => {
       if (Date.now() - this.lastReceived > IDLE_TIMEOUT_MS) this.destroy('idle')
@@ -159,13 +163,16 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.emit('wire:close', { reason })
   }
 
-  private bindSocket (): void {
+  private bindSocket (hook: ReaderHook | undefined): void {
     const socket = this.socket
-    socket.on('data', (chunk: Buffer) => {
+    const onChunk = (chunk: Buffer): void => {
+      if (this.closed) return
       this.lastReceived = Date.now()
       const bad = this.reader.feed(chunk)
       if (bad !== null) this.destroy(`protocol violation: ${bad}`)
-    })
+    }
+    if (hook !== undefined) hook(onChunk)
+    else socket.on('data', onChunk)
     socket.on('error', (err: Error) => this.destroy(`socket error: ${err.message}`))
     socket.on('close', () => this.destroy('socket closed'))
     socket.on('end', () => this.destroy('remote ended connection'))

@@ -3,8 +3,12 @@ import type { ChokerPeer } from './choker.ts'
 
 /** BEP 10 `reqq` default when a peer does not advertise one (libtorrent's historical default). */
 export const DEFAULT_PEER_REQQ = 250
-/** Never queue more than this many requests at one peer, whatever its reqq says. */
-const MAX_QUEUE_DEPTH = 1000
+/**
+ * Never queue more than this many requests at one peer, whatever its reqq says: libtorrent's default
+ * max_out_request_queue. 500 × 16 KiB is 8 MiB in flight, enough for Transmission's ~20 MB/s pacing and far
+ * more than loopback needs, without holding more piece buffers than necessary.
+ */
+const MAX_QUEUE_DEPTH = 500
 /**
  * Starting queue depth. Transmission serves what is queued each 500 ms bandwidth pulse (~2 MB/s at 64
  * requests, ~20 MB/s at 500), so starting shallow costs seconds; reqq still caps it.

@@ -7,8 +7,12 @@
 export const BLOCK_LENGTH = 16 * 1024
 /** Endgame: how many peers may be asked for the same block at once. */
 const ENDGAME_DUPLICATES = 2
-/** Spare piece buffers kept for reuse (bytes): saves a large allocation and its GC pressure per piece. */
-const BUFFER_POOL_BYTES = 8 * 1024 * 1024
+/**
+ * Spare piece buffers kept for reuse (bytes). Sized above the live set (requests in flight plus the write
+ * backlog) so in steady state every piece reuses a buffer: dead 256 KiB buffers otherwise pile up as
+ * external memory until V8 gets round to collecting them (measured: ~30 MiB of peak RSS).
+ */
+const BUFFER_POOL_BYTES = 32 * 1024 * 1024
 /** Rebuild the rarest-first order at most this often; availability changes on every `have`. */
 const REORDER_INTERVAL_MS = 1000
 
