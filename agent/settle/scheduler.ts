@@ -233,20 +233,30 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
     this.retryTimer.unref()
   }
 
-  /** One serialized pass: choose candidates, then send them in batches of `maxBatch`. */
+  /**
+   * One serialized pass: choose candidates, then send them in batches of `maxBatch`, one group per reason (an
+   * urgent payer keeps its reason, `watchtower` or `retry`, whichever pass picks it up).
+   */
   private async settle (select: (c: Candidate) => boolean, reason: SettleReason, options: { signal?: AbortSignal }): Promise<SettleSummary> {
     return await this.queue.run(async () => {
       const summary: SettleSummary = { txIds: [], paid: new Map(), failed: [] }
       const chosen = await this.candidates(select, options.signal)
-      const funded: Candidate[] = []
+      const groups = new Map<SettleReason, Candidate[]>()
       for (const c of chosen) {
         // an empty balance pays nothing (the receipt would only bounce): keep it for when the payer deposits
-        if (await this.chain.balanceOf(c.payer, options) > 0n) funded.push(c)
-        else this.log.warn({ payer: c.payer, unsettled: c.amount - c.paidBefore }, 'payer has no balance in escrow; not settling')
+        if (await this.chain.balanceOf(c.payer, options) === 0n) {
+          this.log.warn({ payer: c.payer, unsettled: c.amount - c.paidBefore }, 'payer has no balance in escrow; not settling')
+          continue
+        }
+        const why = reason === 'shutdown' || reason === 'manual' ? reason : this.urgent.get(c.payer)?.reason ?? reason
+        const group = groups.get(why) ?? []
+        group.push(c)
+        groups.set(why, group)
       }
-      for (let i = 0; i < funded.length; i += this.maxBatch) {
-        const part = await this.send(funded.slice(i, i + this.maxBatch), reason, options)
-        merge(summary, part)
+      for (const [why, group] of groups) {
+        for (let i = 0; i < group.length; i += this.maxBatch) {
+          merge(summary, await this.send(group.slice(i, i + this.maxBatch), why, options))
+        }
       }
       return summary
     })
@@ -288,7 +298,7 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
         this.paidOut.delete(c.payer)
         const u = this.urgent.get(c.payer)
         failures = Math.max(failures, (u?.failures ?? 0) + 1)
-        this.urgent.set(c.payer, { reason: u?.reason ?? reason, failures: (u?.failures ?? 0) + 1 })
+        this.urgent.set(c.payer, { reason: u?.reason === 'watchtower' ? 'watchtower' : 'retry', failures: (u?.failures ?? 0) + 1 })
       }
       const retryInMs = this.state === 'running' && error.name !== 'AbortError'
         ? Math.min(this.retryMs * 2 ** (failures - 1), Math.max(this.retryMs, this.intervalMs))
