@@ -12,7 +12,7 @@ const ENDGAME_DUPLICATES = 2
  * backlog) so in steady state every piece reuses a buffer: dead 256 KiB buffers otherwise pile up as
  * external memory until V8 gets round to collecting them (measured: ~30 MiB of peak RSS).
  */
-const BUFFER_POOL_BYTES = 32 * 1024 * 1024
+const BUFFER_POOL_BYTES = 16 * 1024 * 1024
 /** Rebuild the rarest-first order at most this often; availability changes on every `have`. */
 const REORDER_INTERVAL_MS = 1000
 

@@ -104,9 +104,10 @@ export class Storage {
   }
 
   /** Read a whole piece; bytes past the end of a short file read as zeros (and fail the hash). */
-  async readPiece (index: number): Promise<Buffer> {
+  async readPiece (index: number, into?: Buffer): Promise<Buffer> {
     // Unzeroed: every byte is read from disk, and a short read zero-fills the rest below.
-    const buf = Buffer.allocUnsafe(this.pieceLength(index))
+    const size = this.pieceLength(index)
+    const buf = into !== undefined && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size)
     for (const s of this.segments(index * this.meta.pieceLength, buf.length)) {
       let done = 0
       while (done < s.length) {
@@ -144,9 +145,11 @@ export class Storage {
   async verifyExisting (): Promise<boolean[]> {
     const present = await this.presentPieces()
     const have = new Array<boolean>(this.meta.pieceCount).fill(false)
+    // One buffer for the whole pass: a fresh one per piece leaves gigabytes of garbage for V8 to find.
+    const scratch = Buffer.allocUnsafe(this.meta.pieceLength)
     for (let i = 0; i < this.meta.pieceCount; i++) {
       if (present[i] !== true) continue
-      have[i] = pieceMatches(await this.readPiece(i), this.meta.pieceHashes[i]!)
+      have[i] = pieceMatches(await this.readPiece(i, scratch), this.meta.pieceHashes[i]!)
     }
     return have
   }

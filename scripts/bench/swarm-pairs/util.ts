@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
 export const SEEDPAY_BIN = fileURLToPath(new URL('../../../bin/seedpay.js', import.meta.url))
+/** The node flags bin/seedpay.js's shebang passes; spawning `node bin/seedpay.js` directly must repeat them. */
+export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4']
 
 export interface JsonEvent { event: string, time: string, [k: string]: unknown }
 
@@ -15,7 +17,7 @@ export class SeedpayChild {
   stderr = ''
 
   constructor (args: string[]) {
-    this.proc = spawn(process.execPath, [SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     createInterface({ input: this.proc.stdout! }).on('line', line => {
       let ev: JsonEvent
