@@ -89,7 +89,13 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
   }
   const engine = new TorrentEngine({ logger }, init)
   const controller = new AbortController()
-  const finished = new Promise<'done' | 'interrupted'>((resolveFinished) => {
+  let fatal: Error | null = null
+  const finished = new Promise<'done' | 'interrupted' | 'failed'>((resolveFinished) => {
+    // A disk error (full, removed, read-only) stops the run: waiting would never finish.
+    engine.on('engine:error', ({ error }) => {
+      fatal = error
+      resolveFinished('failed')
+    })
     const onSignal = (sig: string): void => {
       reporter.event('stopping', { signal: sig })
       resolveFinished('interrupted')
@@ -141,6 +147,9 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
   // Lets benchmarks read the agent's own CPU time and peak RSS without sampling /proc.
   reporter.event('exit', { verifiedBytes: final.verifiedBytes, done: final.done, downloaded: final.downloaded, uploaded: final.uploaded, cpuUserMs: Math.round(ru.userCPUTime / 1000), cpuSystemMs: Math.round(ru.systemCPUTime / 1000), maxRssMiB: Math.round(ru.maxRSS / 1024) })
   reporter.close()
+  if (how === 'failed' && fatal !== null) {
+    throw new CliError(`stopped: ${(fatal as Error).message}`, 'check the disk under --out/--data (space, permissions), then run the same command again to resume')
+  }
   if (how === 'interrupted') {
     process.exitCode = final.done ? 0 : 130
     return
