@@ -28,6 +28,12 @@ const FILE_BYTES = 32 * 1024 * 1024
 const PIECE_LENGTH = 256 * 1024
 const DEPOSIT = 100n * E18
 /**
+ * Bytes the seeder serves ahead of payment. The 4 MiB default is less than the swarm keeps in flight on a fast
+ * link (up to 500 requests × 16 KiB = 8 MiB), so on loopback a payer would be choked and unchoked every few MiB,
+ * each choke discarding its request queue; 16 MiB (0.16 BTT of exposure here) keeps the transfer smooth.
+ */
+const CREDIT = 16n * MIB
+/**
  * Settle a pair on the timer once it owes this much. 1 BTT is more than a 32 MiB download is worth here, so the
  * watchtower and the shutdown flush do the settling (deterministically); the energy-derived default, meant for
  * mainnet prices, is printed for comparison.
@@ -104,10 +110,10 @@ async function main (): Promise<void> {
     const torrent = await parseTorrentBuffer(await createTorrentFile(join(seedDir, 'seedpay-demo.bin'), { pieceLength: PIECE_LENGTH }))
     say(`  ${torrent.name}: ${torrent.pieceCount} pieces of ${PIECE_LENGTH / 1024} KiB, info hash ${torrent.infoHash}`)
 
-    step('The seeder (payee) charges 0.01 BTT/MiB; its scheduler settles on a threshold, on shutdown, and when its watchtower sees a withdrawal')
+    step('The seeder (payee) charges 0.01 BTT/MiB and serves up to 16 MiB ahead of payment; its scheduler settles on a threshold, on shutdown, and when its watchtower sees a withdrawal')
     const seeder = makePeer({ logger, chain: seederChain }, {
       name: 'seeder', dir: join(dir, 'seeder'), domain, torrent, account: seederWallet.address, signingKey: seederWallet.privateKey,
-      pricePerMiB: PRICE, maxPricePerMiB: PRICE, dataDir: seedDir
+      pricePerMiB: PRICE, maxPricePerMiB: PRICE, credit: CREDIT, dataDir: seedDir
     })
     peers.push(seeder)
     await seeder.engine.start()
