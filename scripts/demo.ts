@@ -78,6 +78,8 @@ async function main (): Promise<void> {
   const abort = (err: Error, code: number): void => { cleanup().catch(() => undefined).finally(() => { fail(err, code) }) }
   const deadline = setTimeout(() => { abort(new DemoError(`the demo took longer than ${seconds(DEADLINE_MS)}`), 1) }, DEADLINE_MS)
   process.once('SIGINT', () => { abort(new DemoError('interrupted'), 130) })
+  // a closed pipe (`npm run demo | head`) must still stop anvil and the agents
+  process.stdout.on('error', (err: Error) => { abort(new DemoError(`cannot write the output: ${err.message}`), 1) })
   try {
     step('Local chain: anvil with chain id 3448148188 (Nile), so receipts signed here are the ones Nile accepts')
     anvil = await startAnvil()
