@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerSwarmCommands } from './swarm-commands.ts'
 import { registerAuditCommand } from './audit-command.ts'
+import { registerAccountCommands } from './account-commands.ts'
 import { CliError } from './errors.ts'
 import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/index.ts'
 
@@ -15,6 +16,7 @@ export function buildProgram (): Command {
     .showHelpAfterError(true)
   registerSwarmCommands(program)
   registerAuditCommand(program)
+  registerAccountCommands(program)
   return program
 }
 

@@ -1,0 +1,234 @@
+/**
+ * `seedpay account | deposit | withdraw request|cancel|execute | signer set|new | settle`: the money side of the
+ * CLI. Thin: validate, connect (chain-options.ts), call the EscrowClient or the settlement scheduler, print.
+ * Amounts are BTT with up to 18 decimals, parsed exactly (amounts.ts); `--json` prints one JSON object.
+ */
+import { existsSync, writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { Wallet } from 'ethers'
+import pino from 'pino'
+import { toEvmAddress, toTronAddress } from '../chain/index.ts'
+import { Ledger } from '../ledger/index.ts'
+import { toAddress, type Address } from '../pay/index.ts'
+import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
+import { formatBtt, parseBtt } from './amounts.ts'
+import { explainChainError } from './chain-errors.ts'
+import { addChainOptions, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import { CliError } from './errors.ts'
+
+const ZERO = '0x0000000000000000000000000000000000000000'
+
+interface Out { json: boolean }
+
+export function registerAccountCommands (program: Command): void {
+  cmd(program.command('account')
+    .description('show an account: wallet and escrow balance, pending withdrawal, hot signer')
+    .option('--address <address>', 'show this account instead of the key\'s (needs no key)'))
+    .action(async (o: ChainFlags & Out & { address?: string }) => {
+      await withChain(o, o.address === undefined, async s => { await showAccount(s, o) })
+    })
+
+  cmd(program.command('deposit')
+    .description('put BTT into the escrow (approves the escrow for the amount first if needed)')
+    .argument('<amount>', 'BTT, e.g. 10 or 0.5 (up to 18 decimals)')
+    // so "-1" reaches the amount parser (and gets a clear "negative" error) instead of "unknown option"
+    .allowUnknownOption())
+    .action(async (amountText: string, o: ChainFlags & Out) => {
+      const amount = parseBtt('amount', amountText)
+      await withChain(o, true, async s => {
+        const account = s.account!
+        const wallet = await s.client.tokenBalanceOf(account)
+        if (wallet < amount) throw new CliError(`your wallet holds ${formatBtt(wallet)} BTT, less than ${formatBtt(amount)}`, 'deposit at most your token balance (see `seedpay account`)', 1)
+        const txIds: Record<string, string> = {}
+        if (await s.client.allowance(account) < amount) txIds['approve'] = (await s.client.approve(amount)).txId
+        txIds['deposit'] = (await s.client.deposit(amount)).txId
+        const balance = await s.client.balanceOf(account)
+        print(o, { action: 'deposit', account, amount: formatBtt(amount), escrowBalance: formatBtt(balance), txIds },
+          `deposited ${formatBtt(amount)} BTT (${txLines(txIds)})\nescrow balance ${formatBtt(balance)} BTT`)
+      })
+    })
+
+  const withdraw = program.command('withdraw').description('take BTT out of the escrow in two steps: request, wait the delay, execute')
+  cmd(withdraw.command('request')
+    .description('announce a withdrawal; it unlocks after the escrow\'s delay (payees may settle until then)')
+    .argument('<amount>', 'BTT, or "all" for the whole escrow balance')
+    .allowUnknownOption())
+    .action(async (amountText: string, o: ChainFlags & Out) => {
+      const fixed = amountText.trim().toLowerCase() === 'all' ? null : parseBtt('amount', amountText)
+      await withChain(o, true, async s => {
+        const account = s.account!
+        const amount = fixed ?? await s.client.balanceOf(account)
+        if (amount === 0n) throw new CliError('your escrow balance is 0', 'nothing to withdraw', 1)
+        const tx = await s.client.requestWithdrawal(amount)
+        const w = await s.client.pendingWithdrawal(account)
+        print(o, { action: 'withdraw-request', account, amount: formatBtt(w.amount), unlockAt: iso(w.unlockAt), txId: tx.txId },
+          `withdrawal of ${formatBtt(w.amount)} BTT requested (tx ${tx.txId})\nunlocks at ${iso(w.unlockAt)}; then run \`seedpay withdraw execute\``)
+      })
+    })
+  cmd(withdraw.command('cancel').description('cancel the pending withdrawal'))
+    .action(async (o: ChainFlags & Out) => {
+      await withChain(o, true, async s => {
+        const tx = await s.client.cancelWithdrawal()
+        print(o, { action: 'withdraw-cancel', account: s.account, txId: tx.txId }, `withdrawal cancelled (tx ${tx.txId})`)
+      })
+    })
+  cmd(withdraw.command('execute').description('pay out the pending withdrawal once it has unlocked'))
+    .action(async (o: ChainFlags & Out) => {
+      await withChain(o, true, async s => {
+        const account = s.account!
+        const before = await s.client.tokenBalanceOf(account)
+        const tx = await s.client.withdraw()
+        const received = (await s.client.tokenBalanceOf(account)) - before
+        print(o, { action: 'withdraw-execute', account, amount: formatBtt(received), txId: tx.txId }, `withdrew ${formatBtt(received)} BTT (tx ${tx.txId})`)
+      })
+    })
+
+  const signer = program.command('signer').description('the hot key that signs receipts for your account, so the key holding the money stays cold')
+  cmd(signer.command('set')
+    .description('name the hot key (address) that may sign receipts for your account')
+    .argument('<address>', 'the hot key\'s address, 0x… or T…'))
+    .action(async (addressText: string, o: ChainFlags & Out) => {
+      const hot = checkAddress('address', addressText)
+      await withChain(o, true, async s => {
+        const tx = await s.client.setSigner(hot)
+        print(o, { action: 'signer-set', account: s.account, signer: hot, txId: tx.txId }, `signer of ${s.account ?? ''} is now ${hot} (tx ${tx.txId})`)
+      })
+    })
+  cmd(signer.command('new')
+    .description('generate a hot key, save it to a file (mode 600) and register it as your signer')
+    .requiredOption('--out <file>', 'where to write the new hot key (must not exist)'))
+    .action(async (o: ChainFlags & Out & { out: string }) => {
+      const out = resolve(o.out)
+      if (existsSync(out)) throw new CliError(`${out} already exists`, 'pick a new --out path; seedpay never overwrites a key file', 2)
+      await withChain(o, true, async s => {
+        const hot = Wallet.createRandom()
+        try {
+          writeFileSync(out, hot.privateKey + '\n', { mode: 0o600, flag: 'wx' })
+        } catch (err) {
+          throw new CliError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the directory exists and is writable', 2)
+        }
+        const address = toAddress(hot.address)
+        let tx
+        try {
+          tx = await s.client.setSigner(address)
+        } catch (err) {
+          const e = explainChainError(err)
+          const why = e instanceof Error ? e.message : String(e)
+          throw new CliError(`saved the hot key ${address} to ${out}, but registering it failed: ${why}`, `run \`seedpay signer set ${address}\` once the problem is fixed`, 1)
+        }
+        print(o, { action: 'signer-new', account: s.account, signer: address, keyFile: out, txId: tx.txId },
+          `new hot key ${address} saved to ${out} and registered as the signer of ${s.account ?? ''} (tx ${tx.txId})\nuse it with \`seedpay get --max-price … --signer-key ${o.out}\``)
+      })
+    })
+
+  cmd(program.command('settle')
+    .description('cash every receipt in the ledger that pays you (as payee), batched; prints tx ids and amounts')
+    .option('--max-batch <n>', 'most receipts per settleBatch (1–256)', '100'))
+    .action(async (o: ChainFlags & Out & { maxBatch: string }) => {
+      const maxBatch = Number(o.maxBatch)
+      if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 256) throw new CliError(`--max-batch must be an integer from 1 to 256, got "${o.maxBatch}"`, 'fix --max-batch', 2)
+      await withChain(o, true, async s => { await settleAll(s, o, maxBatch) })
+    })
+}
+
+async function showAccount (s: ChainSession, o: Out & { address?: string }): Promise<void> {
+  const account = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
+  const c = s.client
+  const [token, wallet, escrowBalance, withdrawal, signer, delay] = await Promise.all([
+    c.token(), c.tokenBalanceOf(account), c.balanceOf(account), c.pendingWithdrawal(account), c.signerOf(account), c.withdrawalDelay()
+  ])
+  const pending = withdrawal.unlockAt === 0n ? null : { amount: formatBtt(withdrawal.amount), unlockAt: iso(withdrawal.unlockAt) }
+  const hot = signer.signer.toLowerCase() === ZERO ? null : signer.signer
+  const previous = signer.previous.toLowerCase() === ZERO ? null : { address: signer.previous, validUntil: iso(signer.previousValidUntil) }
+  const result = {
+    account, accountBase58: toTronAddress(account), network: s.target.network, chainId: s.chainId.toString(), escrow: s.client.escrow, token,
+    tokenBalance: formatBtt(wallet), escrowBalance: formatBtt(escrowBalance), pendingWithdrawal: pending, signer: hot, previousSigner: previous,
+    withdrawalDelaySeconds: Number(delay)
+  }
+  print(o, result, [
+    `account      ${account} (${result.accountBase58})`,
+    `network      ${s.target.network}, chain ${s.chainId}, escrow ${s.client.escrow}`,
+    `wallet       ${formatBtt(wallet)} BTT (token ${token})`,
+    `in escrow    ${formatBtt(escrowBalance)} BTT`,
+    `withdrawing  ${pending === null ? 'nothing' : `${pending.amount} BTT, unlocks at ${pending.unlockAt}`}`,
+    `signer       ${hot ?? 'none: your own key signs receipts'}${previous === null ? '' : ` (previous ${previous.address} counts until ${previous.validUntil})`}`
+  ].join('\n'))
+}
+
+async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<void> {
+  const payee = s.account!
+  const path = s.target.ledgerPath
+  if (!existsSync(path)) throw new CliError(`no ledger at ${path}`, 'pass the ledger your seeder wrote with --ledger', 2)
+  let ledger: Ledger
+  try {
+    ledger = new Ledger({}, { path })
+  } catch (err) {
+    throw new CliError(`cannot open the ledger ${path}: ${(err as Error).message}`, 'pass the agent\'s SQLite ledger with --ledger', 2)
+  }
+  try {
+    const logger = pino({ level: 'warn' }, pino.destination(2))
+    const scheduler = new SettlementScheduler({ logger, ledger, chain: s.client }, { payee, watchtower: false, maxBatch })
+    const confirmed: Array<SettlementEvents['settle:confirmed']> = []
+    const failed: Array<SettlementEvents['settle:failed']> = []
+    scheduler.on('settle:confirmed', e => confirmed.push(e))
+    scheduler.on('settle:failed', e => failed.push(e))
+    const summary = await scheduler.settleAll()
+    const txs = confirmed.map(e => ({
+      txId: e.txId,
+      method: e.batch ? 'settleBatch' : 'settle',
+      total: formatBtt(e.total),
+      payers: e.entries.map(x => ({ payer: x.payer, bytes: x.bytes.toString(), receiptAmount: formatBtt(x.amount), paid: formatBtt(e.paid.get(x.payer) ?? 0n) }))
+    }))
+    const total = confirmed.reduce((t, e) => t + e.total, 0n)
+    const text = txs.length === 0
+      ? 'nothing to settle: every receipt in the ledger is already paid (or its payer has no balance)'
+      : txs.map(t => `${t.method} ${t.txId}: ${t.total} BTT\n${t.payers.map(p => `  ${p.payer} paid ${p.paid} BTT (receipt ${p.receiptAmount} BTT for ${p.bytes} bytes)`).join('\n')}`).join('\n') +
+        `\nsettled ${formatBtt(total)} BTT in ${txs.length} transaction(s)`
+    print(o, { action: 'settle', payee, total: formatBtt(total), transactions: txs, failed: summary.failed }, text)
+    if (summary.failed.length > 0) {
+      const why = failed.at(-1)?.error
+      throw new CliError(`settling ${summary.failed.length} payer(s) failed: ${why === undefined ? '?' : String((explainChainError(why) as Error).message)}`, 'run `seedpay settle` again; receipts are cumulative, so a retry never pays twice', 1)
+    }
+  } finally {
+    ledger.close()
+  }
+}
+
+/** Validates the chain flags and key, connects, runs `fn`, turns chain errors into CliErrors, disconnects. */
+async function withChain (flags: ChainFlags, needKey: boolean, fn: (s: ChainSession) => Promise<void>): Promise<void> {
+  const target = resolveChainFlags(flags)
+  const key = loadKey(target.keyFile)
+  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key-file <path> (a file holding the hex private key) or set SEEDPAY_KEY', 2)
+  let session: ChainSession | undefined
+  try {
+    session = await openChain(target, key)
+    await fn(session)
+  } catch (err) {
+    throw explainChainError(err)
+  } finally {
+    session?.close()
+  }
+}
+
+function cmd (c: Command): Command {
+  return addChainOptions(c).option('--json', 'print the result as JSON', false)
+}
+
+function print (o: Out, result: Record<string, unknown>, text: string): void {
+  process.stdout.write(o.json ? JSON.stringify(result, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : text + '\n')
+}
+
+function checkAddress (what: string, text: string): Address {
+  try { return toAddress(toEvmAddress(text)) } catch {
+    throw new CliError(`${what} "${text}" is not an address`, 'write it as 0x followed by 40 hex digits, or as a T… base58 address', 2)
+  }
+}
+
+function iso (unix: bigint): string {
+  return new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+function txLines (txIds: Record<string, string>): string {
+  return Object.entries(txIds).map(([k, v]) => `${k} tx ${v}`).join(', ')
+}

@@ -1,0 +1,228 @@
+/**
+ * The chain options every paying command shares: which network (deployments/<network>.json), which node
+ * (--rpc for an EVM JSON-RPC chain such as a local anvil, --tron for a TRON full node), which escrow, which
+ * key, which ledger. Validated with zod; every bad input becomes a CliError saying what was wrong and what to
+ * do (exit 2). `openChain` turns them into an EscrowClient.
+ */
+import { readFileSync, mkdirSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { Option, type Command } from 'commander'
+import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
+import { z } from 'zod'
+import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, DeploymentError, type Deployment } from '../chain/index.ts'
+import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
+import { CliError } from './errors.ts'
+
+/** A node that does not answer eth_chainId within this is reported as unreachable. */
+const RPC_TIMEOUT_MS = 10_000
+
+export const NETWORKS = ['local', 'nile', 'mainnet'] as const
+export type NetworkName = typeof NETWORKS[number]
+
+/** Each network: its deployments file, default node and receipt-domain chain id. */
+const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
+  // deployLocal (the demo, tests) writes deployments/development.json
+  local: { deployment: 'development', rpc: 'http://127.0.0.1:8545' },
+  nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID },
+  mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID }
+}
+
+/** The raw flags as commander hands them over. */
+export interface ChainFlags {
+  network: string
+  rpc?: string
+  tron?: string
+  tronApiKey?: string
+  escrow?: string
+  keyFile?: string
+  ledger?: string
+}
+
+/** Adds the chain options to a command. */
+export function addChainOptions (cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--network <name>', 'local (anvil), nile or mainnet; reads deployments/<network>.json').default('local'))
+    .option('--rpc <url>', 'EVM JSON-RPC endpoint (default for local: http://127.0.0.1:8545)')
+    .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
+    .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRON_PRO_API_KEY'))
+    .option('--escrow <address>', 'the BandwidthEscrow, 0x… or T… (default: from the deployments file)')
+    .option('--key-file <path>', 'file holding your account\'s hex private key (or set SEEDPAY_KEY to the key)')
+    .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>.sqlite)')
+}
+
+const hints: Record<string, string> = {
+  network: 'use --network local (anvil), nile or mainnet',
+  rpc: 'write it like http://127.0.0.1:8545',
+  tron: 'write it like https://nile.trongrid.io',
+  escrow: 'pass the escrow as 0x followed by 40 hex digits, or as a T… base58 address',
+  keyFile: 'pass the path of a file holding a hex private key',
+  ledger: 'pass a file path for the SQLite ledger'
+}
+
+const httpUrl = (flag: string): z.ZodType<string> => z.string().refine(v => {
+  try { return ['http:', 'https:'].includes(new URL(v).protocol) } catch { return false }
+}, { error: iss => `${flag} "${String(iss.input)}" is not an http(s):// URL` })
+
+const FlagsSchema = z.object({
+  network: z.enum(NETWORKS, { error: iss => `--network "${String(iss.input)}" is not one of ${NETWORKS.join(', ')}` }),
+  rpc: httpUrl('--rpc').optional(),
+  tron: httpUrl('--tron').optional(),
+  tronApiKey: z.string().min(1).optional(),
+  escrow: z.string().transform((v, ctx) => {
+    try { return toAddress(toEvmAddress(v)) } catch {
+      ctx.addIssue({ code: 'custom', message: `--escrow "${v}" is not an address` })
+      return z.NEVER
+    }
+  }).optional(),
+  keyFile: z.string().min(1, { error: '--key-file is empty' }).optional(),
+  ledger: z.string().min(1, { error: '--ledger is empty' }).optional()
+}).refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] })
+
+export interface ChainTarget {
+  network: NetworkName
+  kind: 'evm' | 'tron'
+  url: string
+  tronApiKey?: string
+  escrow: Address
+  /** From the deployments file or the network; an EVM node is asked with eth_chainId. */
+  chainId?: bigint
+  /** The block that created the escrow (where event scans may start). */
+  escrowBlock?: number
+  ledgerPath: string
+  keyFile?: string
+}
+
+/** Validates the flags and resolves the defaults (deployments file, node, ledger path). Reads no chain. */
+export function resolveChainFlags (flags: ChainFlags): ChainTarget {
+  const parsed = FlagsSchema.safeParse(flags)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const field = String(issue?.path[0] ?? '')
+    throw new CliError(issue?.message ?? 'bad chain options', hints[field] ?? 'check the chain options (--help)', 2)
+  }
+  const f = parsed.data
+  const defaults = NETWORK_DEFAULTS[f.network]
+  let dep: Deployment | undefined
+  try {
+    dep = readDeployment(defaults.deployment)
+  } catch (err) {
+    if (!(err instanceof DeploymentError)) throw err
+    // a missing or broken deployments file only matters when it is what names the escrow
+    if (f.escrow === undefined) {
+      throw new CliError(`no escrow for --network ${f.network}: ${err.message}`,
+        `pass --escrow <address>, or deploy first (${f.network === 'local' ? 'npm run demo writes ' + deploymentPath(defaults.deployment) : 'docs/deploy-nile.md'})`, 2)
+    }
+  }
+  const kind = f.rpc !== undefined ? 'evm' : f.tron !== undefined ? 'tron' : defaults.rpc !== undefined ? 'evm' : 'tron'
+  const url = f.rpc ?? f.tron ?? defaults.rpc ?? defaults.tron ?? ''
+  const escrow = f.escrow ?? toAddress(dep?.escrow.hex ?? '')
+  // a deployments file describes its escrow only: with another --escrow its chain id and block do not apply
+  const sameEscrow = dep !== undefined && toAddress(dep.escrow.hex) === escrow
+  const chainId = sameEscrow ? dep?.chainId : defaults.chainId
+  const escrowBlock = sameEscrow ? dep?.escrowBlock : undefined
+  return {
+    network: f.network,
+    kind,
+    url,
+    ...(f.tronApiKey !== undefined ? { tronApiKey: f.tronApiKey } : {}),
+    escrow,
+    ...(chainId !== undefined ? { chainId } : {}),
+    ...(escrowBlock !== undefined ? { escrowBlock } : {}),
+    ledgerPath: resolve(f.ledger ?? join(homedir(), '.seedpay', `ledger-${f.network}.sqlite`)),
+    ...(f.keyFile !== undefined ? { keyFile: f.keyFile } : {})
+  }
+}
+
+/**
+ * The account's private key: from --key-file, else env SEEDPAY_KEY; undefined when neither is given.
+ * @throws CliError (exit 2) for a missing or unreadable file, or one that does not hold a 32-byte hex key
+ */
+export function loadKey (keyFile: string | undefined, what = '--key-file'): string | undefined {
+  let text: string
+  let source: string
+  if (keyFile !== undefined) {
+    source = keyFile
+    try {
+      text = readFileSync(keyFile, 'utf8')
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') throw new CliError(`${what} ${keyFile} does not exist`, 'pass the file holding your hex private key, or make a hot key with `seedpay signer new --out <file>`', 2)
+      throw new CliError(`cannot read ${what} ${keyFile}: ${code ?? (err as Error).message}`, 'check the path and its permissions', 2)
+    }
+  } else {
+    const env = process.env['SEEDPAY_KEY']
+    if (env === undefined || env.trim() === '') return undefined
+    source = 'SEEDPAY_KEY'
+    text = env
+  }
+  const key = text.trim().replace(/^0x/i, '')
+  if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new CliError(`${source} does not hold a private key (64 hex digits)`, 'put the hex private key alone in the file, e.g. 0x4c08…', 2)
+  if (/^0+$/.test(key)) throw new CliError(`${source} holds the zero key`, 'use a real private key', 2)
+  return '0x' + key
+}
+
+/** The address of a hex private key (0x-hex, lowercase). */
+export function addressOf (privateKey: string): Address {
+  return toAddress(computeAddress(privateKey))
+}
+
+/** An open chain connection: the EscrowClient plus what commands print and need. */
+export interface ChainSession {
+  client: EvmChain | TronChain
+  target: ChainTarget
+  chainId: bigint
+  /** The key's account, when a key was given. */
+  account: Address | undefined
+  close: () => void
+}
+
+/**
+ * Connects to the escrow. With `privateKey` the client can send transactions from that account.
+ * On an EVM node, checks the chain id against the deployments file and that the escrow has code.
+ */
+export async function openChain (target: ChainTarget, privateKey?: string): Promise<ChainSession> {
+  if (target.kind === 'tron') {
+    const chainId = target.chainId ?? NILE_CHAIN_ID
+    const client = TronChain.connect({ fullHost: target.url, ...(target.tronApiKey !== undefined ? { apiKey: target.tronApiKey } : {}) },
+      { escrow: target.escrow, chainId, ...(privateKey !== undefined ? { privateKey } : {}) })
+    return { client, target, chainId, account: privateKey === undefined ? undefined : addressOf(privateKey), close: () => {} }
+  }
+  const chainId = await rpcChainId(target.url)
+  if (target.chainId !== undefined && target.chainId !== chainId) {
+    throw new CliError(`${target.url} is chain ${chainId}, but the deployment of --network ${target.network} is on chain ${target.chainId}`, 'point --rpc at the chain the escrow was deployed on, or pass --escrow', 2)
+  }
+  const provider = new JsonRpcProvider(target.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 })
+  try {
+    if (await provider.getCode(target.escrow) === '0x') throw new CliError(`no contract at ${target.escrow} on ${target.url} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain (a restarted anvil forgets its contracts)', 2)
+    const signer = privateKey === undefined ? undefined : new Wallet(privateKey, provider)
+    const client = await EvmChain.create({ provider, ...(signer !== undefined ? { signer } : {}) }, { escrow: target.escrow, chainId })
+    return { client, target, chainId, account: privateKey === undefined ? undefined : addressOf(privateKey), close: () => { provider.destroy() } }
+  } catch (err) {
+    provider.destroy()
+    throw err
+  }
+}
+
+/** Makes the ledger's directory (the default lives in ~/.seedpay). */
+export function ensureLedgerDir (path: string): void {
+  mkdirSync(dirname(path), { recursive: true })
+}
+
+async function rpcChainId (url: string): Promise<bigint> {
+  let body: { result?: unknown }
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(RPC_TIMEOUT_MS)
+    })
+    body = await res.json() as { result?: unknown }
+  } catch (err) {
+    const why = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as Error).message
+    throw new CliError(`cannot reach the JSON-RPC endpoint ${url}: ${String(why)}`, 'check --rpc and that the node (e.g. anvil) is running', 1)
+  }
+  if (typeof body.result !== 'string') throw new CliError(`${url} did not answer eth_chainId`, 'point --rpc at an Ethereum JSON-RPC endpoint (anvil)', 2)
+  return BigInt(body.result)
+}
