@@ -8,6 +8,7 @@ import {
 } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
 import { makeReporter } from './output.ts'
+import { addPaymentOptions, withPayments, type CliPayments, type PaymentFlags } from './payment-options.ts'
 
 interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, maxPeers: string }
 
@@ -33,26 +34,26 @@ export function registerSwarmCommands (program: Command): void {
       else process.stdout.write(`wrote ${out}\ninfo hash ${result.infoHash}\n${result.pieces} pieces of ${result.pieceLength} bytes, ${result.length} bytes\n${result.magnet}\n`)
     })
 
-  netOptions(program.command('seed')
-    .description('serve a torrent whose data you already have')
+  addPaymentOptions(netOptions(program.command('seed')
+    .description('serve a torrent whose data you already have; with --price, charge paying peers')
     .argument('<torrent>', '.torrent file or magnet link')
-    .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it'))
-    .action(async (torrent: string, o: NetOptions & { data: string }) => {
+    .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it')), 'payee')
+    .action(async (torrent: string, o: NetOptions & PaymentFlags & { data: string }) => {
       const source = await loadTorrent(torrent)
       if (source.kind !== 'torrent') throw new CliError('seeding needs the .torrent file, not a magnet link', 'pass the .torrent you created with `seedpay create`')
       const dataDir = await seedDataDir(o.data, source.name)
-      await runEngine(source, dataDir, o, { seed: true, keepRunning: true })
+      await withPayments(o, 'payee', async payments => { await runEngine(source, dataDir, o, { seed: true, keepRunning: true, payments }) })
     })
 
-  netOptions(program.command('get')
-    .description('download a torrent; exits 0 once every piece is verified')
+  addPaymentOptions(netOptions(program.command('get')
+    .description('download a torrent; exits 0 once every piece is verified; with --max-price, pay seeders that charge')
     .argument('<torrent>', '.torrent file or magnet link')
     .requiredOption('-o, --out <dir>', 'directory to download into (resumes what is already there)')
-    .option('--seed', 'keep seeding after the download completes', false))
-    .action(async (torrent: string, o: NetOptions & { out: string, seed: boolean }) => {
+    .option('--seed', 'keep seeding after the download completes', false)), 'payer')
+    .action(async (torrent: string, o: NetOptions & PaymentFlags & { out: string, seed: boolean }) => {
       const source = await loadTorrent(torrent)
       const out = resolve(o.out)
-      await runEngine(source, out, o, { seed: o.seed, keepRunning: o.seed, resumeFile: join(out, '.seedpay', `${source.infoHash}.resume`) })
+      await withPayments(o, 'payer', async payments => { await runEngine(source, out, o, { seed: o.seed, keepRunning: o.seed, resumeFile: join(out, '.seedpay', `${source.infoHash}.resume`), payments }) })
     })
 }
 
@@ -67,7 +68,7 @@ function netOptions (cmd: Command): Command {
     .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
 }
 
-async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: { seed: boolean, keepRunning: boolean, resumeFile?: string }): Promise<void> {
+async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: { seed: boolean, keepRunning: boolean, resumeFile?: string, payments: CliPayments | null }): Promise<void> {
   const port = intOption('--port', o.port, 0, 65535)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
   for (const p of o.peer) {
@@ -85,9 +86,11 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
     maxPeers,
     seed: mode.seed,
     ...(mode.resumeFile !== undefined ? { resumeFile: mode.resumeFile } : {}),
-    ...(o.tracker.length > 0 ? { announce: o.tracker } : {})
+    ...(o.tracker.length > 0 ? { announce: o.tracker } : {}),
+    ...mode.payments?.engineInit
   }
   const engine = new TorrentEngine({ logger }, init)
+  mode.payments?.attach(engine)
   const controller = new AbortController()
   let fatal: Error | null = null
   const finished = new Promise<'done' | 'interrupted' | 'failed'>((resolveFinished) => {
