@@ -136,10 +136,17 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
       this.stop().catch(err => { this.log.error({ err }, 'stopping the settlement scheduler failed') })
     }, { once: true })
     const signal = this.abort.signal
-    await this.watchtower?.start({ signal })
-    for (const c of await this.candidates(() => true, signal)) {
-      const w = await this.chain.pendingWithdrawal(c.payer, { signal })
-      if (w.unlockAt > 0n) this.urgent.set(c.payer, { reason: 'watchtower', failures: 0 })
+    try {
+      await this.watchtower?.start({ signal })
+      for (const c of await this.candidates(() => true, signal)) {
+        const w = await this.chain.pendingWithdrawal(c.payer, { signal })
+        if (w.unlockAt > 0n) this.urgent.set(c.payer, { reason: 'watchtower', failures: 0 })
+      }
+    } catch (err) {
+      // the chain did not answer: leave the scheduler as it was, so start can be called again
+      await this.watchtower?.stop()
+      this.state = 'idle'
+      throw err
     }
     if (this.urgent.size > 0) this.kick('watchtower')
     this.scheduleTick()
