@@ -1,5 +1,5 @@
 /**
- * `seedpay account | deposit | withdraw request|cancel|execute | signer set|new | settle`: the money side of the
+ * `seedpay account | mint | deposit | withdraw request|cancel|execute | signer set|new | settle`: the money side of the
  * CLI. Thin: validate, connect (chain-options.ts), call the EscrowClient or the settlement scheduler, print.
  * Amounts are BTT with up to 18 decimals, parsed exactly (amounts.ts); `--json` prints one JSON object.
  */
@@ -46,6 +46,27 @@ export function registerAccountCommands (program: Command): void {
         const balance = await s.client.balanceOf(account)
         print(o, { action: 'deposit', account, amount: formatBtt(amount), escrowBalance: formatBtt(balance), txIds },
           `deposited ${formatBtt(amount)} BTT (${txLines(txIds)})\nescrow balance ${formatBtt(balance)} BTT`)
+      })
+    })
+
+  cmd(program.command('mint')
+    .description('mint TestBTT to your account (local chain and Nile only: their token is TestBTT with an open mint)')
+    .argument('<amount>', 'BTT')
+    .allowUnknownOption())
+    .action(async (amountText: string, o: ChainFlags & Out) => {
+      const amount = parseBtt('amount', amountText)
+      if (o.network === 'mainnet') throw new CliError('mainnet\'s token is real BTT: nobody can mint it', 'buy BTT and send it to your account', 2)
+      await withChain(o, true, async s => {
+        const account = s.account!
+        let tx
+        try {
+          tx = await s.client.mintTestBTT(account, amount)
+        } catch (err) {
+          const e = explainChainError(err)
+          throw e instanceof CliError ? e : new CliError(`minting failed: ${(err as Error).message.split('\n')[0] ?? ''}`, 'only TestBTT (deployed on the local chain and Nile) can be minted', 1)
+        }
+        const wallet = await s.client.tokenBalanceOf(account)
+        print(o, { action: 'mint', account, amount: formatBtt(amount), tokenBalance: formatBtt(wallet), txId: tx.txId }, `minted ${formatBtt(amount)} TestBTT (tx ${tx.txId}); wallet ${formatBtt(wallet)} BTT`)
       })
     })
 

@@ -45,7 +45,7 @@ export function addChainOptions (cmd: Command): Command {
     .addOption(new Option('--network <name>', 'local (anvil), nile or mainnet; reads deployments/<network>.json').default('local'))
     .option('--rpc <url>', 'EVM JSON-RPC endpoint (default for local: http://127.0.0.1:8545)')
     .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
-    .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRON_PRO_API_KEY'))
+    .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRONGRID_API_KEY'))
     .option('--escrow <address>', 'the BandwidthEscrow, 0x… or T… (default: from the deployments file)')
     .option('--key-file <path>', 'file holding your account\'s hex private key (or set SEEDPAY_KEY to the key)')
     .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>.sqlite)')

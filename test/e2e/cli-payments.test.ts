@@ -30,6 +30,8 @@ describe('seedpay CLI: payments on the local chain', function () {
   let payerKeyFile: string
   let seederKeyFile: string
   let chainArgs: string[]
+  let torrent: string
+  let data: string
 
   /** `node bin/seedpay.js ...` to completion. */
   async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
@@ -61,7 +63,40 @@ describe('seedpay CLI: payments on the local chain', function () {
     await writeFile(payerKeyFile, payerKey + '\n')
     await writeFile(seederKeyFile, seederKey + '\n')
     chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+    data = join(dir, 'seed')
+    await mkdir(data, { recursive: true })
+    await writeFile(join(data, 'paid.bin'), randomBytes(FILE_BYTES))
+    torrent = join(dir, 'paid.torrent')
+    await writeFile(torrent, await createTorrentFile(join(data, 'paid.bin'), { pieceLength: 256 * 1024 }))
   })
+
+  /** A charging seeder at 0.01 BTT/MiB; resolves once it listens. */
+  async function startSeeder (key: string, ledger: string, extra: string[] = []): Promise<{ child: SeedpayChild, peer: string }> {
+    const child = new SeedpayChild(['seed', torrent, '--data', data, '--price', '0.01', ...chainArgs, '--key-file', key, '--ledger', ledger, ...extra])
+    children.push(child)
+    const listening = await child.next('listening', 30_000)
+    return { child, peer: `127.0.0.1:${String(listening['port'])}` }
+  }
+
+  /** A paying download that must finish; returns its final `paid` event. */
+  async function download (peer: string, out: string, keyArgs: string[], ledger: string): Promise<Record<string, unknown>> {
+    const get = new SeedpayChild(['get', torrent, '--out', out, '--peer', peer, '--max-price', '0.02', ...chainArgs, ...keyArgs, '--ledger', ledger])
+    children.push(get)
+    const paid = await get.next('paid', 60_000)
+    expect(await get.exited, get.stderr).to.equal(0)
+    expect(Buffer.compare(await readFile(join(out, 'paid.bin')), await readFile(join(data, 'paid.bin')))).to.equal(0)
+    return paid
+  }
+
+  /** What a payee's ledger holds from each payer (newest receipt amounts). */
+  function ledgerAmounts (path: string, payee: string): Map<string, bigint> {
+    const ledger = new Ledger({}, { path })
+    try {
+      return new Map(ledger.channels().filter(c => c.role === 'payee' && c.key.payee === payee).map(c => [c.key.payer, c.newest?.amount ?? 0n]))
+    } finally {
+      ledger.close()
+    }
+  }
 
   afterEach(async () => {
     for (const c of children.splice(0)) {
@@ -115,11 +150,6 @@ describe('seedpay CLI: payments on the local chain', function () {
   })
 
   it('a paid transfer: seed --price, get --max-price with the hot key; SIGINT settles and the payee holds what its ledger says', async () => {
-    const data = join(dir, 'seed')
-    await mkdir(data, { recursive: true })
-    await writeFile(join(data, 'paid.bin'), randomBytes(FILE_BYTES))
-    const torrent = join(dir, 'paid.torrent')
-    await writeFile(torrent, await createTorrentFile(join(data, 'paid.bin'), { pieceLength: 256 * 1024 }))
     const seederLedger = join(dir, 'seeder.sqlite')
     const payerLedger = join(dir, 'payer.sqlite')
 
@@ -160,6 +190,54 @@ describe('seedpay CLI: payments on the local chain', function () {
     const settle = await json(['settle', ...chainArgs, '--key-file', seederKeyFile, '--ledger', seederLedger])
     expect(settle).to.include({ total: '0' })
     expect(settle['transactions']).to.deep.equal([])
+  })
+
+  it('seedpay settle cashes what a killed seeder left: two payers in one settleBatch', async () => {
+    const payer2Key = join(dir, 'payer2.key')
+    await writeFile(payer2Key, ANVIL_KEYS[4] + '\n')
+    const payer2 = toAddress(new Wallet(ANVIL_KEYS[4]).address)
+    await json(['mint', '50', ...chainArgs, '--key-file', payer2Key])
+    await json(['deposit', '10', ...chainArgs, '--key-file', payer2Key])
+    const seeder2Key = join(dir, 'seeder2.key')
+    await writeFile(seeder2Key, ANVIL_KEYS[5] + '\n')
+    const seeder2 = toAddress(new Wallet(ANVIL_KEYS[5]).address)
+    const ledgerPath = join(dir, 'seeder2.sqlite')
+    const { child, peer } = await startSeeder(seeder2Key, ledgerPath)
+    await Promise.all([
+      download(peer, join(dir, 'out-a'), ['--signer-key', join(dir, 'hot.key'), '--account', payer], join(dir, 'payer-a.sqlite')),
+      download(peer, join(dir, 'out-b'), ['--key-file', payer2Key], join(dir, 'payer-b.sqlite'))
+    ])
+    // killed: no settlement on shutdown; the receipts wait in its ledger
+    child.proc.kill('SIGKILL')
+    await child.exited
+    const held = ledgerAmounts(ledgerPath, seeder2)
+    expect([...held.keys()].sort()).to.deep.equal([payer, payer2].sort())
+    const before = await chain.tokenBalanceOf(seeder2)
+    const settled = await json(['settle', ...chainArgs, '--key-file', seeder2Key, '--ledger', ledgerPath])
+    const txs = settled['transactions'] as Array<{ method: string, payers: Array<{ payer: string, paid: string }> }>
+    expect(txs).to.have.length(1)
+    expect(txs[0]?.method).to.equal('settleBatch')
+    expect(txs[0]?.payers.map(p => p.payer).sort()).to.deep.equal([payer, payer2].sort())
+    const total = [...held.values()].reduce((a, b) => a + b, 0n)
+    expect(await chain.tokenBalanceOf(seeder2) - before).to.equal(total)
+  })
+
+  it('the seeder\'s watchtower settles at once when its payer requests a withdrawal', async () => {
+    const payer2Key = join(dir, 'payer2.key')
+    const payer2 = toAddress(new Wallet(ANVIL_KEYS[4]).address)
+    const seeder3Key = join(dir, 'seeder3.key')
+    await writeFile(seeder3Key, ANVIL_KEYS[6] + '\n')
+    const seeder3 = toAddress(new Wallet(ANVIL_KEYS[6]).address)
+    const ledgerPath = join(dir, 'seeder3.sqlite')
+    const { child, peer } = await startSeeder(seeder3Key, ledgerPath)
+    await download(peer, join(dir, 'out-c'), ['--key-file', payer2Key], join(dir, 'payer-c.sqlite'))
+    await json(['withdraw', 'request', 'all', ...chainArgs, '--key-file', payer2Key])
+    const seen = await child.next('watchtower:withdrawal', 30_000)
+    expect(seen).to.include({ payer: payer2 })
+    const settled = await child.next('settled', 30_000)
+    expect(settled).to.include({ reason: 'watchtower' })
+    expect(await child.stop(), child.stderr).to.equal(0)
+    expect(await chain.paidOut(payer2, seeder3)).to.equal(ledgerAmounts(ledgerPath, seeder3).get(payer2))
   })
 
   describe('bad inputs exit non-zero with a clear message and no stack trace', () => {
