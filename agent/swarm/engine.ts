@@ -134,7 +134,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.state = 'stopped'
     if (this.timer !== null) clearInterval(this.timer)
     this.uploader?.stop()
-    for (const w of this.wires) w.destroy('engine stopped')
+    // Graceful: a receipt signed for the last verified piece may still be queued on a wire.
+    await Promise.all([...this.wires].map(async w => await w.end('engine stopped')))
     await Promise.all([
       this.tracker?.stop().catch(err => this.log.warn({ err }, 'tracker stop failed')),
       this.manager.stop()
@@ -317,7 +318,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     for (const p of this.peers.values()) {
       if (!p.isSeed) continue
       if (p.listenAddress !== null) this.manager.forget(p.listenAddress)
-      p.wire.destroy('both seeding')
+      // Graceful, so a receipt for the last piece still reaches the seeder before the connection closes.
+      p.wire.end('both seeding').catch(err => this.log.warn({ err }, 'closing a seed failed'))
     }
     this.uploader?.rechoke()
     this.emit('done', this.stats())

@@ -13,6 +13,8 @@ const MSG_CANCEL = 8
 const HANDSHAKE_TIMEOUT_MS = 10_000
 /** BEP 3: peers send keep-alives about every 2 minutes; silence longer than that means the peer is gone. */
 const IDLE_TIMEOUT_MS = 150_000
+/** How long a graceful close waits for the peer to close its side before destroying the socket. */
+const GRACEFUL_CLOSE_MS = 2_000
 
 export type { WireExtensionCtor }
 
@@ -58,6 +60,8 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   private readonly reader: FrameReader
   private pieceCount: number | null
   private closed = false
+  private ending: Promise<void> | null = null
+  private endReason: string | null = null
   private lastReceived = Date.now()
   private idleTimer: NodeJS.Timeout | null = null
   private handshakeTimer: NodeJS.Timeout | null = null
@@ -149,10 +153,31 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
 
   extended (name: string, payload: Uint8Array | Record<string, unknown>): void { if (!this.closed) this.raw.extended(name, payload) }
 
+  /**
+   * Close this peer after what is already queued has been sent (a payment receipt, say), then wait for the
+   * peer to close too, at most GRACEFUL_CLOSE_MS. bittorrent-protocol delivers queued messages on a later tick,
+   * so destroying at once would drop them. Resolves once closed. Idempotent.
+   */
+  async end (reason: string): Promise<void> {
+    if (this.closed) return
+    this.ending ??= new Promise<void>(resolve => {
+      this.endReason = reason
+      this.once('wire:close', () => resolve())
+      setImmediate(() => {
+        if (this.closed) return
+        this.socket.end()
+        setTimeout(() => this.destroy(reason), GRACEFUL_CLOSE_MS).unref()
+      })
+    })
+    await this.ending
+  }
+
   /** Close this peer; `reason` is logged and reported in `wire:close`. Idempotent. */
   destroy (reason: string): void {
     if (this.closed) return
     this.closed = true
+    // A close we asked for keeps its reason when the peer's FIN or close arrives first.
+    reason = this.endReason ?? reason
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer)
     if (this.idleTimer !== null) clearInterval(this.idleTimer)
     // Misbehaviour is worth an operator's attention; ordinary disconnects are not.
