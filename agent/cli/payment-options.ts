@@ -16,7 +16,7 @@ import { SettlementScheduler } from '../settle/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, addressOf, ensureLedgerDir, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import { addChainOptions, addressOf, ensureLedgerDir, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import { CliError } from './errors.ts'
 import { makeReporter, type Reporter } from './output.ts'
 
@@ -202,7 +202,7 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   }
 }
 
-async function connect (target: ReturnType<typeof resolveChainFlags>, key: string | undefined): Promise<ChainSession> {
+async function connect (target: ChainTarget, key: string | undefined): Promise<ChainSession> {
   try {
     return await openChain(target, key)
   } catch (err) {
