@@ -37,8 +37,8 @@ export interface PaymentFlags extends ChainFlags {
 
 /** What the CLI's engine runner needs from the payment side. */
 export interface CliPayments {
-  /** Spread into the TorrentEngine's init: the seedpay extension, the upload policy, the free slots. */
-  engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy'> & { uploadSlots?: number }
+  /** Spread into the TorrentEngine's init: the seedpay extension, the payment policies, the free slots. */
+  engineInit: ReturnType<typeof swarmInit> & Pick<EngineInit, 'uploadSlots'>
   /** Counts bytes and rechokes on payment changes; call once the engine exists. */
   attach: (engine: TorrentEngine) => void
 }
