@@ -12,6 +12,12 @@ import type { Address } from './bytes.ts'
 /** A receipt as a channel holds it: cumulative values and the 64-byte compact signature. */
 /** BEP 3 blocks are 16 KiB, so an honest payer's receipt (one per verified piece) never advances by less. */
 export const DEFAULT_MIN_RECEIPT_STEP = 16n * 1024n
+/**
+ * Short steps accepted in a row before a payer counts as flooding. An honest payer makes one short step per
+ * torrent (the file's last piece may be shorter than a block, and may verify before the full pieces), so a
+ * few in a row cover several torrents finishing together while a flood of tiny receipts is still cut off.
+ */
+export const MAX_SHORT_STEPS_IN_A_ROW = 4
 
 export interface SignedReceipt {
   bytes: bigint
@@ -46,6 +52,7 @@ export class PayeeChannel {
   private heldReceipt: SignedReceipt | null
   private servedBytes: bigint
   private isChoked = false
+  private shortStepsInARow = 0
   private readonly blockLength: bigint
   private readonly minStep: bigint
   private readonly verifier: ReceiptVerifier
@@ -102,7 +109,9 @@ export class PayeeChannel {
       if (behind || same) throw new StaleReceiptError(held, receipt)
     }
     const step = receipt.bytes - (held?.bytes ?? 0n)
-    if (step < this.minStep && receipt.bytes < this.servedBytes) throw new DustReceiptError(step, this.minStep, this.servedBytes)
+    if (this.isShortStep(step, receipt.bytes) && this.shortStepsInARow >= MAX_SHORT_STEPS_IN_A_ROW) {
+      throw new DustReceiptError(step, this.minStep, this.servedBytes)
+    }
     if (receipt.bytes >= this.base.bytes) {
       const owed = amountFor(receipt.bytes - this.base.bytes, this.pricePerMiB)
       if (receipt.amount - this.base.amount < owed) {
@@ -117,8 +126,15 @@ export class PayeeChannel {
    * @returns 'unchoked' if it lifted the choke
    */
   commit (receipt: SignedReceipt): 'unchoked' | null {
+    const step = receipt.bytes - (this.heldReceipt?.bytes ?? 0n)
+    this.shortStepsInARow = this.isShortStep(step, receipt.bytes) ? this.shortStepsInARow + 1 : 0
     this.heldReceipt = receipt
     return this.updateChoke() === 'unchoked' ? 'unchoked' : null
+  }
+
+  /** Less than a block while more was served: a torrent's short last piece, or a flood (see above). */
+  private isShortStep (step: bigint, bytes: bigint): boolean {
+    return step < this.minStep && bytes < this.servedBytes
   }
 
   private updateChoke (): 'choked' | 'unchoked' | null {

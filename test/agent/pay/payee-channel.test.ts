@@ -1,5 +1,5 @@
 import { expect } from 'chai'
-import { PayeeChannel } from '../../../agent/pay/payee-channel.ts'
+import { PayeeChannel, MAX_SHORT_STEPS_IN_A_ROW } from '../../../agent/pay/payee-channel.ts'
 import { PayerChannel } from '../../../agent/pay/payer-channel.ts'
 import { CreditPolicy } from '../../../agent/pay/credit.ts'
 import { MIB, amountFor } from '../../../agent/pay/price.ts'
@@ -71,18 +71,36 @@ describe('PayeeChannel', () => {
     expect(() => payeeCh.check(high)).to.throw(StaleReceiptError)
   })
 
-  it('refuses a receipt advancing by less than a block while more was served (dust), but not a final small one', () => {
+  it('accepts a few short steps in a row (torrents\' short last pieces) but refuses a flood of them (dust)', () => {
     const { payeeCh, payerCh } = setup()
-    payeeCh.onServed(BLOCK * 2)
+    payeeCh.onServed(BLOCK * 8)
+    for (let i = 0; i < MAX_SHORT_STEPS_IN_A_ROW; i++) {
+      payerCh.onVerified(100)
+      const short = payerCh.next()!
+      payeeCh.check(short); payeeCh.commit(short); payerCh.commit(short)
+    }
     payerCh.onVerified(100)
     expect(() => payeeCh.check(payerCh.next()!)).to.throw(DustReceiptError)
+  })
+
+  it('resets the short-step count after a full step, and never calls a receipt for everything served dust', () => {
+    const { payeeCh, payerCh } = setup()
+    payeeCh.onServed(BLOCK * 8)
+    const step = (bytes: number): void => {
+      payerCh.onVerified(bytes)
+      const r = payerCh.next()!
+      payeeCh.check(r); payeeCh.commit(r); payerCh.commit(r)
+    }
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < MAX_SHORT_STEPS_IN_A_ROW; i++) step(100)
+      step(BLOCK)
+    }
     const exact = new PayerChannel({ signer: payerSigner, verifier: verifierFor() }, { payer, payee, pricePerMiB: PRICE })
-    exact.onVerified(BLOCK * 2)
+    const fresh = setup().payeeCh
+    fresh.onServed(100)
+    exact.onVerified(100)
     const r = exact.next()!
-    payeeCh.check(r); payeeCh.commit(r)
-    payeeCh.onServed(100)
-    exact.commit(r); exact.onVerified(100)
-    payeeCh.check(exact.next()!)
+    fresh.check(r)
   })
 
   it('refuses an underpriced receipt with UnderpaidReceiptError', () => {
