@@ -82,8 +82,15 @@ export class Uploader {
       this.hooks.violation(peer, `more than ${MAX_PEER_PENDING} requests outstanding`)
       return
     }
-    if (!this.picker.hasPiece(index) || !this.choker.policy.canServe(peer)) {
+    if (!this.picker.hasPiece(index)) {
       respond(null)
+      return
+    }
+    if (!this.choker.policy.canServe(peer)) {
+      // Without BEP 6 a dropped request is never answered, and the peer would wait out its request timeout.
+      // Choking it (rechoke asks the same policy) tells it to drop its queue and ask again once unchoked.
+      respond(null)
+      this.rechoke()
       return
     }
     peer.reading++
