@@ -11,9 +11,7 @@ import { Ledger } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { reconcile, auditTable, auditJson, type AuditSubject } from '../audit/index.ts'
 import { CliError } from './errors.ts'
-
-/** An RPC endpoint that does not answer eth_chainId within this is reported as unreachable. */
-const RPC_TIMEOUT_MS = 10_000
+import { rpcChainId } from './chain-options.ts'
 
 interface AuditOptions { rpc: string, escrow: string, ledger: string, payee?: string, payer?: string, fromBlock: string, json: boolean, fullAddresses: boolean }
 
@@ -92,20 +90,3 @@ function checkRpc (url: string): string {
   return url
 }
 
-async function rpcChainId (url: string): Promise<bigint> {
-  let body: { result?: unknown }
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      signal: AbortSignal.timeout(RPC_TIMEOUT_MS)
-    })
-    body = await res.json() as { result?: unknown }
-  } catch (err) {
-    const why = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as Error).message
-    throw new CliError(`cannot reach the JSON-RPC endpoint ${url}: ${String(why)}`, 'check --rpc and that the node is running', 1)
-  }
-  if (typeof body.result !== 'string') throw new CliError(`${url} did not answer eth_chainId`, 'point --rpc at an Ethereum JSON-RPC endpoint (anvil, or a TRON node\'s /jsonrpc)', 2)
-  return BigInt(body.result)
-}

@@ -209,7 +209,8 @@ export function ensureLedgerDir (path: string): void {
   mkdirSync(dirname(path), { recursive: true })
 }
 
-async function rpcChainId (url: string): Promise<bigint> {
+/** Asks a JSON-RPC endpoint for its chain id; a clear CliError when it cannot be reached or is no EVM node. */
+export async function rpcChainId (url: string): Promise<bigint> {
   let body: { result?: unknown }
   try {
     const res = await fetch(url, {
