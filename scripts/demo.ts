@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { JsonRpcProvider, Wallet, getAddress } from 'ethers'
 import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil } from '../agent/chain/index.ts'
-import { MIB, type Address } from '../agent/pay/index.ts'
+import { DEFAULT_CREDIT, type Address } from '../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../agent/swarm/index.ts'
 import { SettlementScheduler, defaultMinAmount, type SettlementEvents } from '../agent/settle/index.ts'
 import { auditPayee, auditTable, reconcile } from '../agent/audit/index.ts'
@@ -28,11 +28,10 @@ const FILE_BYTES = 32 * 1024 * 1024
 const PIECE_LENGTH = 256 * 1024
 const DEPOSIT = 100n * E18
 /**
- * Bytes the seeder serves ahead of payment. The 4 MiB default is less than the swarm keeps in flight on a fast
- * link (up to 500 requests × 16 KiB = 8 MiB), so on loopback a payer would be choked and unchoked every few MiB,
- * each choke discarding its request queue; 16 MiB (0.16 BTT of exposure here) keeps the transfer smooth.
+ * Bytes the seeder serves ahead of payment: the 4 MiB default. Paying leechers keep what they owe within half
+ * of it (their download policy), so the seeder never has to choke them.
  */
-const CREDIT = 16n * MIB
+const CREDIT = DEFAULT_CREDIT
 /**
  * Settle a pair on the timer once it owes this much. 1 BTT is more than a 32 MiB download is worth here, so the
  * watchtower and the shutdown flush do the settling (deterministically); the energy-derived default, meant for
@@ -112,7 +111,7 @@ async function main (): Promise<void> {
     const torrent = await parseTorrentBuffer(await createTorrentFile(join(seedDir, 'seedpay-demo.bin'), { pieceLength: PIECE_LENGTH }))
     say(`  ${torrent.name}: ${torrent.pieceCount} pieces of ${PIECE_LENGTH / 1024} KiB, info hash ${torrent.infoHash}`)
 
-    step('The seeder (payee) charges 0.01 BTT/MiB and serves up to 16 MiB ahead of payment; its scheduler settles on a threshold, on shutdown, and when its watchtower sees a withdrawal')
+    step('The seeder (payee) charges 0.01 BTT/MiB and serves up to 4 MiB ahead of payment; its scheduler settles on a threshold, on shutdown, and when its watchtower sees a withdrawal')
     const seeder = makePeer({ logger, chain: seederChain }, {
       name: 'seeder', dir: join(dir, 'seeder'), domain, torrent, account: seederWallet.address, signingKey: seederWallet.privateKey,
       pricePerMiB: PRICE, maxPricePerMiB: PRICE, credit: CREDIT, dataDir: seedDir
@@ -150,7 +149,7 @@ async function main (): Promise<void> {
     })
     say(table(['payer', 'signed for', 'signed amount', 'receipts held', 'seeder holds', 'held amount'], paidRows))
     if (paidRows.some(r => r[1] !== r[4])) {
-      say('  (a leecher\'s last receipt can be lost: when both peers become seeds the engine closes the connection at once,\n   dropping a receipt still in the socket; the seeder\'s exposure is bounded by the credit it granted)')
+      say('  (the seeder holds less than a leecher signed: a receipt was still in flight when the connection closed;\n   the seeder\'s exposure is bounded by the credit it granted)')
     }
     for (const e of events.confirmed.filter(e => e.reason === 'threshold')) {
       say(`  threshold reached during the download → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)}: ${e.entries.map(x => `${nameOf(x.payer)} ${btt(e.paid.get(x.payer) ?? 0n)}`).join(', ')}`)

@@ -14,6 +14,7 @@ import type { WireExtensionCtor } from 'bittorrent-protocol'
 import { CreditPolicy, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
 import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
+import type { DownloadPolicy } from '../swarm/index.ts'
 import { PaymentSession } from './session.ts'
 import { ChannelRegistry } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
@@ -123,6 +124,20 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
         return session.mayServe(this.init.blockLength ?? DEFAULT_BLOCK_LENGTH, this.serveOrdinary)
       },
       priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id)?.ready === true ? 1 : 0)
+    }
+  }
+
+  /**
+   * Download policy for the swarm (payer side): what a charging peer has served ahead of our receipts
+   * (requested, in flight, received in pieces not yet verified) stays within half the credit it granted, so it
+   * never has to choke us; the other half covers receipts in flight. Free peers are not limited.
+   */
+  get downloadPolicy (): DownloadPolicy {
+    return {
+      maxOutstandingBytes: peerId => {
+        const credit = this.session(peerId)?.creditGranted
+        return credit === null || credit === undefined ? undefined : Number(credit / 2n)
+      }
     }
   }
 

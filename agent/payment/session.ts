@@ -46,6 +46,7 @@ export class PaymentSession {
   private payerShared: Shared<PayerChannel> | null = null
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
   private queued: WireReceipt[] | null = null
+  private grantedCredit: bigint | null = null
   private readonly c: PaymentSessionComponents
   private readonly init: PaymentSessionInit
 
@@ -72,6 +73,8 @@ export class PaymentSession {
   get asPayee (): PayeeChannel | null { return this.payee }
   /** Our channel paying the peer, if open. */
   get asPayer (): PayerChannel | null { return this.payer }
+  /** Bytes the peer serves us ahead of our receipts, from its hello; null until then or if it is free. */
+  get creditGranted (): bigint | null { return this.grantedCredit }
 
   /** The hello we send: `last` (the peer's newest receipt to us) only once we know who the peer is. */
   helloFor (peer: HelloMessage | null): Omit<HelloMessage, 't'> {
@@ -142,6 +145,7 @@ export class PaymentSession {
       if (err instanceof TermsRefusedError) { this.ext.refuse(err.reason, err.message); return }
       throw err
     }
+    if (hello.pricePerMiB > 0n) this.grantedCredit = hello.credit
     this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
     this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
     if (hello.last !== undefined && !this.resync(hello.last)) return

@@ -33,9 +33,20 @@ export interface DownloaderHooks {
   storageFailed(err: Error): void
 }
 
+/**
+ * Lets another layer bound what we owe a peer at once, without touching the request pipeline: the payment
+ * layer keeps what a charging peer has served ahead of our receipts (requested + received but not yet
+ * verified) within the credit it granted, so the seller never has to choke us.
+ */
+export interface DownloadPolicy {
+  /** Most bytes to have requested from, or received and not yet verified from, this peer; undefined: no limit. */
+  maxOutstandingBytes(peerId: string): number | undefined
+}
+
 export interface DownloaderInit {
   requestTimeoutMs?: number
   maxStrikes?: number
+  downloadPolicy?: DownloadPolicy
 }
 
 /** Keeps every unchoked peer's request queue full and turns received blocks into verified pieces. */
@@ -48,6 +59,7 @@ export class Downloader {
   private readonly hooks: DownloaderHooks
   private readonly requestTimeoutMs: number
   private readonly maxStrikes: number
+  private readonly policy: DownloadPolicy | undefined
   /** Pieces a peer has that we still lack, per peer id (drives interest in O(1)). */
   private readonly wanted = new Map<string, number>()
   private endgame = false
@@ -65,6 +77,7 @@ export class Downloader {
     this.meta = init.meta
     this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.maxStrikes = init.maxStrikes ?? DEFAULT_MAX_STRIKES
+    this.policy = init.downloadPolicy
   }
 
   onBitfield (peer: Peer, bits: Uint8Array): void {
@@ -111,6 +124,7 @@ export class Downloader {
       this.hooks.violation(peer, `block ${index}:${offset} has length ${data.length}`)
       return
     }
+    if (got !== 'duplicate') peer.unverifiedBytes += data.length
     if (this.endgame) this.cancelDuplicates(peer, index, offset, data.length)
     if (got !== null && got !== 'duplicate') this.complete(got)
     this.fill(peer)
@@ -120,7 +134,7 @@ export class Downloader {
   fill (peer: Peer): void {
     const wire = peer.wire
     if (wire.isClosed || wire.peerChoking || !wire.amInterested || this.writing > MAX_WRITE_BACKLOG) return
-    const target = peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH)
+    const target = this.limitedDepth(peer, peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH))
     const free = target - peer.outstanding.size
     // Refill in batches: one picker call per eighth of the queue instead of one per block.
     if (free <= 0 || (free < target / 8 && peer.outstanding.size > 0)) return
@@ -208,9 +222,27 @@ export class Downloader {
     peer.abandoned.add(key)
   }
 
+  /** The queue depth within the download policy's byte limit for this peer (0: wait for verifications). */
+  private limitedDepth (peer: Peer, depth: number): number {
+    const limit = this.policy?.maxOutstandingBytes(peer.id)
+    if (limit === undefined) return depth
+    return Math.min(depth, Math.max(0, Math.floor((limit - peer.unverifiedBytes) / BLOCK_LENGTH)))
+  }
+
+  /** The piece's bytes are no longer unverified; peers held back by the download policy may ask for more. */
+  private settled (piece: CompletedPiece): void {
+    for (const [id, bytes] of bytesBySender(piece)) {
+      const p = this.peers.get(id)
+      if (p === undefined) continue
+      p.unverifiedBytes = Math.max(0, p.unverifiedBytes - bytes)
+      if (this.policy !== undefined) this.fill(p)
+    }
+  }
+
   private complete (piece: CompletedPiece): void {
     const expected = this.meta.pieceHashes[piece.index]!
     if (!pieceMatches(piece.data, expected)) {
+      this.settled(piece)
       const senders = [...new Set(piece.senders)]
       this.picker.failed(piece.index)
       this.hooks.corrupt(piece.index, senders)
@@ -236,6 +268,7 @@ export class Downloader {
       this.picker.failed(piece.index)
       this.hooks.storageFailed(err)
     }).finally(() => {
+      this.settled(piece)
       this.picker.recycle(piece.data)
       this.writing -= size
       if (throttled || this.writing + size > MAX_WRITE_BACKLOG) for (const p of this.peers.values()) this.fill(p)

@@ -3,6 +3,7 @@ import type { PeerWire, WireExtensionCtor } from './peer-wire.ts'
 import type { DownloaderInit } from './downloader.ts'
 import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import type { UploadPolicy } from './choker.ts'
+import type { DownloadPolicy } from './downloader.ts'
 
 /** Public shapes of TorrentEngine: its init, its events and its stats. */
 
@@ -61,6 +62,8 @@ export interface EngineInit extends DownloaderInit {
   /** BEP 10 extensions mounted on every wire before the handshake. */
   extensions?: Array<(wire: PeerWire) => WireExtensionCtor>
   uploadPolicy?: UploadPolicy
+  /** Bounds what a peer serves ahead of verification (payments: the credit a charging peer granted). */
+  downloadPolicy?: DownloadPolicy
   /** @default 4 */
   uploadSlots?: number
   /** @default 1 */

@@ -171,7 +171,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
           this.emit('engine:error', { error })
         }
       }
-    }, { meta, ...pick(this.init, ['requestTimeoutMs', 'maxStrikes']) })
+    }, { meta, ...pick(this.init, ['requestTimeoutMs', 'maxStrikes', 'downloadPolicy']) })
     this.uploader = new Uploader({
       logger: this.log,
       storage,

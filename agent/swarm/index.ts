@@ -28,6 +28,8 @@
  * - `init.uploadPolicy: UploadPolicy` decides who may be served (`canServe`, asked at every rechoke and
  *   again before each block is sent) and who goes first (`priority` > 0 uses reserved priority slots;
  *   ordinary peers keep the regular and optimistic slots). Call `engine.rechoke()` when an answer changes.
+ * - `init.downloadPolicy: DownloadPolicy` caps what a peer may have served us ahead of verification
+ *   (`maxOutstandingBytes`: requested + received-but-unverified), e.g. the credit a charging peer granted.
  * - `'block:uploaded'` counts bytes sent per peer; `'piece:verified'` gives verified bytes per peer.
  */
 export { TorrentEngine } from './engine.ts'
@@ -37,6 +39,7 @@ export { PeerWire, type PeerWireEvents, type WireExtensionCtor } from './peer-wi
 export { Choker, openPolicy, type UploadPolicy, type ChokerPeer, type ChokerInit } from './choker.ts'
 export { Picker, BLOCK_LENGTH, type BlockRequest, type CompletedPiece } from './picker.ts'
 export { Storage } from './storage.ts'
+export type { DownloadPolicy } from './downloader.ts'
 export { RateMeter } from './peer.ts'
 export { parseAddress, formatAddress } from './address.ts'
 export * from './errors.ts'

@@ -61,6 +61,8 @@ export class Peer implements ChokerPeer {
   readonly outstanding = new Map<number, number>()
   /** Requests we gave up on; a late block for one of these is dropped, not a violation. */
   readonly abandoned = new Set<number>()
+  /** Bytes this peer sent us in pieces not yet verified and written (what a charging peer is still owed for). */
+  unverifiedBytes = 0
   readonly down = new RateMeter()
   readonly up = new RateMeter()
   /** Peer's advertised max outstanding requests (BEP 10 `reqq`). */

@@ -26,7 +26,7 @@ describe('payments on the swarm engine', function () {
     await fx?.cleanup()
   })
 
-  it('a paying leecher downloads from a charging seed, which is never owed more than its credit', async () => {
+  it('a paying leecher downloads from a charging seed, which is never owed more than its credit and never chokes it', async () => {
     fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
     const CREDIT = MIB
     const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
@@ -42,6 +42,9 @@ describe('payments on the swarm engine', function () {
     engines.push(leech)
     const refused: string[] = []
     payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
+    // the payer keeps what it owes within half the credit granted, so the seller never has to choke it
+    let unpaidChokes = 0
+    payee.agent.on('peer:unpaid', () => { unpaidChokes++ })
     let maxUnpaid = 0n
     seed.on('block:uploaded', ({ peerId }) => {
       const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
@@ -61,6 +64,7 @@ describe('payments on the swarm engine', function () {
     await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= total)
     expect(payee.ledger.newest(key)?.amount).to.equal(amountFor(total, PRICE))
     expect(maxUnpaid <= CREDIT).to.equal(true)
+    expect(unpaidChokes).to.equal(0)
     expect(refused).to.deep.equal([])
   })
 
