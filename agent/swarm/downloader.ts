@@ -224,8 +224,10 @@ export class Downloader {
 
   /** The queue depth within the download policy's byte limit for this peer (0: wait for verifications). */
   private limitedDepth (peer: Peer, depth: number): number {
-    const limit = this.policy?.maxOutstandingBytes(peer.id)
-    if (limit === undefined) return depth
+    const asked = this.policy?.maxOutstandingBytes(peer.id)
+    if (asked === undefined) return depth
+    // Never below one piece: a piece only verifies (and gets paid for) once all of it has arrived.
+    const limit = Math.max(asked, this.meta.pieceLength)
     return Math.min(depth, Math.max(0, Math.floor((limit - peer.unverifiedBytes) / BLOCK_LENGTH)))
   }
 

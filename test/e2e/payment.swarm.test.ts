@@ -68,6 +68,28 @@ describe('payments on the swarm engine', function () {
     expect(refused).to.deep.equal([])
   })
 
+  it('a payer still completes pieces larger than half the credit it was granted (no self-inflicted stall)', async () => {
+    fx = await makeFixture({ data: 4 * 1024 * 1024 }, 1024 * 1024)
+    const CREDIT = 3n * MIB / 2n // half of it, 768 KiB, is less than one 1 MiB piece
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    agents.push(payee, payer)
+    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
+    connectSwarm(payee.agent, seed)
+    engines.push(seed)
+    await seed.start()
+    const out = join(fx.root, 'leech')
+    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
+    connectSwarm(payer.agent, leech)
+    engines.push(leech)
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
+    await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= BigInt(fx!.meta.length))
+  })
+
   it('a swarm leecher that never pays gets at most the credit from a charging seed, and is choked', async () => {
     fx = await makeFixture({ data: 4 * 1024 * 1024 }, 64 * 1024)
     const CREDIT = MIB
