@@ -7,13 +7,13 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { freePort, stopAllProcesses, startJsTracker, type BitTorrentClient, type JsTracker } from '../../../test/helpers/clients/index.ts'
 import { LibtorrentClient } from '../../../test/helpers/clients/libtorrent.ts'
-import type { PairResult } from './types.ts'
+import type { PairResult, SwarmPair } from './types.ts'
 
 /** A slow Transmission seeder moves 256 MiB in about a minute; give every pair five. */
 export const PAIR_TIMEOUT_MS = 300_000
@@ -87,5 +87,35 @@ export async function withPair<T> (needTracker: boolean, clients: Array<{ stop: 
     await stopAllProcesses()
     await tracker?.close()
     await rm(outDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * A pair of Debian clients: the seeder starts on SEED_HOST and completes its check, then the leecher finds it
+ * through an in-process tracker (`via: 'tracker'`; aria2c can only do that) or dials it directly.
+ */
+export function debianPair (
+  name: string,
+  makeSeeder: () => BitTorrentClient,
+  makeLeecher: () => BitTorrentClient,
+  via: 'tracker' | 'direct'
+): SwarmPair {
+  return {
+    name,
+    async run (torrentPath, dataPath) {
+      const length = (await stat(dataPath)).size
+      const seeder = makeSeeder()
+      const leecher = makeLeecher()
+      return await withPair(via === 'tracker', [seeder, leecher], async ({ outDir, tracker }) => {
+        const { seed, leech } = await addresses()
+        const found = via === 'tracker' ? { trackers: [tracker?.httpUrl ?? ''] } : { peers: [seed] }
+        await seeder.start(torrentPath, dirname(dataPath), { ...seed, ...(via === 'tracker' ? found : {}) })
+        await seeder.waitForComplete({ timeoutMs: 120_000 })
+        await leecher.start(torrentPath, outDir, { ...leech, ...found, seed: false })
+        const r = await timeLeecher(leecher, Date.now(), length)
+        await checkCopy(dataPath, join(outDir, basename(dataPath)))
+        return r
+      })
+    }
   }
 }
