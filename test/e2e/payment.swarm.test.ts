@@ -8,6 +8,7 @@ import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
 import { amountFor, MIB, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { swarmInit, connectSwarm } from '../../agent/payment/index.ts'
 import type { TorrentEngine } from '../../agent/swarm/index.ts'
+import type { ChannelKey } from '../../agent/ledger/index.ts'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from '../agent/swarm/fixtures.ts'
 import { makeAgent, type TestAgent } from './payment-agents.ts'
 import { until } from './payment-peers.ts'
@@ -26,20 +27,32 @@ describe('payments on the swarm engine', function () {
     await fx?.cleanup()
   })
 
-  it('a paying leecher downloads from a charging seed, which is never owed more than its credit and never chokes it', async () => {
-    fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
-    const CREDIT = MIB
-    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
+  /**
+   * A seed charging PRICE with `credit`, started, and a leecher (not started) that speaks seedpay. With
+   * `leecherPays: false` its verified bytes are never counted, so it never pays.
+   */
+  async function chargingPair (fixture: Fixture, credit: bigint, opts: { leecherPays: boolean }): Promise<{
+    payee: TestAgent, payer: TestAgent, seed: TorrentEngine, leech: TorrentEngine, out: string, key: ChannelKey
+  }> {
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit })
     const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
     agents.push(payee, payer)
-    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
+    const seed = engine(fixture.meta, fixture.seedDir, swarmInit(payee.agent))
     connectSwarm(payee.agent, seed)
     engines.push(seed)
     await seed.start()
-    const out = join(fx.root, 'leech')
-    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
-    connectSwarm(payer.agent, leech)
+    const out = join(fixture.root, opts.leecherPays ? 'leech' : 'freeloader')
+    const leech = engine(fixture.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
+    if (opts.leecherPays) connectSwarm(payer.agent, leech)
     engines.push(leech)
+    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
+    return { payee, payer, seed, leech, out, key }
+  }
+
+  it('a paying leecher downloads from a charging seed, which is never owed more than its credit and never chokes it', async () => {
+    fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
+    const CREDIT = MIB
+    const { payee, payer, seed, leech, out, key } = await chargingPair(fx, CREDIT, { leecherPays: true })
     const refused: string[] = []
     payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
     // the payer keeps what it owes within half the credit granted, so the seller never has to choke it
@@ -54,7 +67,6 @@ describe('payments on the swarm engine', function () {
     await leech.start()
     await done
     expect(await sameFiles(fx, out)).to.equal(true)
-    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
     const total = BigInt(fx.meta.length)
     // the payer signed and stored a receipt for every verified byte
     expect(payer.ledger.newest(key)?.bytes).to.equal(total)
@@ -71,42 +83,22 @@ describe('payments on the swarm engine', function () {
   it('a payer still completes pieces larger than half the credit it was granted (no self-inflicted stall)', async () => {
     fx = await makeFixture({ data: 4 * 1024 * 1024 }, 1024 * 1024)
     const CREDIT = 3n * MIB / 2n // half of it, 768 KiB, is less than one 1 MiB piece
-    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
-    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
-    agents.push(payee, payer)
-    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
-    connectSwarm(payee.agent, seed)
-    engines.push(seed)
-    await seed.start()
-    const out = join(fx.root, 'leech')
-    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
-    connectSwarm(payer.agent, leech)
-    engines.push(leech)
+    const { payee, leech, out, key } = await chargingPair(fx, CREDIT, { leecherPays: true })
     const done = waitFor(leech, 'done')
     await leech.start()
     await done
     expect(await sameFiles(fx, out)).to.equal(true)
-    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
     await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= BigInt(fx!.meta.length))
   })
 
   it('a swarm leecher that never pays gets at most the credit from a charging seed, and is choked', async () => {
     fx = await makeFixture({ data: 4 * 1024 * 1024 }, 64 * 1024)
     const CREDIT = MIB
-    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
-    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
-    agents.push(payee, payer)
-    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
-    connectSwarm(payee.agent, seed)
-    engines.push(seed)
-    await seed.start()
+    const { payee, seed, leech } = await chargingPair(fx, CREDIT, { leecherPays: false })
     let served = 0
     seed.on('block:uploaded', ({ length }) => { served += length })
     const unpaid: string[] = []
     payee.agent.on('peer:unpaid', ({ peerId }) => { if (peerId !== null) unpaid.push(peerId) })
-    // the leecher speaks seedpay but never counts verified bytes, so it never pays
-    const leech = engine(fx.meta, join(fx.root, 'freeloader'), { peers: [seed.address], ...swarmInit(payer.agent) })
-    engines.push(leech)
     await leech.start()
     await until(() => unpaid.length === 1)
     await new Promise(resolve => setTimeout(resolve, 500))
