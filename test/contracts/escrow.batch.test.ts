@@ -1,15 +1,14 @@
 import { expect } from 'chai'
 import { solidityPacked, type Wallet } from 'ethers'
 import {
-  useEscrowFixture, escrowAs, send, deposit, signReceipt, expectRevert, transfersIn, escrowEvents, batchEntry,
+  useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, transfersIn, escrowEvents, batchEntry,
   packBatch, E18
 } from './fixture.ts'
 import type { Receipt } from '../../agent/pay/receipt.ts'
 
 describe('BandwidthEscrow.settleBatch', () => {
   const fx = useEscrowFixture()
-  const receipt = (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt =>
-    ({ payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount })
+  const receipt = receiptOf
   const entryFor = async (signer: Wallet, r: Receipt): Promise<string> => batchEntry(r, await signReceipt(fx, signer, r))
 
   it('pays exactly the valid entries of a batch mixing valid, stale, forged and unfunded ones, in one transfer', async () => {

@@ -1,5 +1,7 @@
 import { expect } from 'chai'
-import { useEscrowFixture, escrowAs, send, expectRevert, escrowEvents, deploy, contractAt, E18 } from './fixture.ts'
+import {
+  useEscrowFixture, escrowAs, escrowWithToken, send, expectRevert, escrowEvents, deploy, contractAt, increaseTime, DELAY, E18
+} from './fixture.ts'
 
 describe('BandwidthEscrow.deposit', () => {
   const fx = useEscrowFixture()
@@ -49,51 +51,39 @@ describe('BandwidthEscrow with unusual tokens', () => {
 
   it('credits only what a fee-on-transfer token delivered', async () => {
     const payer = fx.payers[0]!
-    const fee = await deploy('FeeOnTransferToken', fx.deployer, [100n]) // 1 %
-    const escrow = await deploy('BandwidthEscrow', fx.deployer, [await fee.getAddress(), 3600n])
-    await send(fee.connect(payer) as typeof fee, 'mint', payer.address, 1000n)
-    await send(fee.connect(payer) as typeof fee, 'approve', await escrow.getAddress(), 1000n)
-    await send(escrow.connect(payer) as typeof escrow, 'deposit', 1000n)
+    const { token: fee, escrow } = await escrowWithToken(fx, 'FeeOnTransferToken', [100n], payer, 1000n) // 1 %
+    await send(escrow, 'deposit', 1000n)
     expect(await escrow.getFunction('balanceOf')(payer.address)).to.equal(990n)
     expect(await fee.getFunction('balanceOf')(await escrow.getAddress())).to.equal(990n)
   })
 
   it('reverts with NothingReceived when a token delivers nothing', async () => {
     const payer = fx.payers[0]!
-    const fee = await deploy('FeeOnTransferToken', fx.deployer, [10_000n]) // 100 %
-    const escrow = await deploy('BandwidthEscrow', fx.deployer, [await fee.getAddress(), 3600n])
-    await send(fee.connect(payer) as typeof fee, 'mint', payer.address, 1000n)
-    await send(fee.connect(payer) as typeof fee, 'approve', await escrow.getAddress(), 1000n)
-    await expectRevert(escrow.connect(payer).getFunction('deposit')(1000n), escrow.interface, 'NothingReceived', [1000n])
+    const { escrow } = await escrowWithToken(fx, 'FeeOnTransferToken', [10_000n], payer, 1000n) // 100 %
+    await expectRevert(escrow.getFunction('deposit')(1000n), escrow.interface, 'NothingReceived', [1000n])
   })
 
   it('works with a token whose transfers return no data', async () => {
     const [payer, payee] = [fx.payers[0]!, fx.payees[0]!]
-    const token = await deploy('NoReturnToken', fx.deployer)
-    const escrow = await deploy('BandwidthEscrow', fx.deployer, [await token.getAddress(), 3600n])
-    await send(token.connect(payer) as typeof token, 'mint', payer.address, 1000n)
-    await send(token.connect(payer) as typeof token, 'approve', await escrow.getAddress(), 1000n)
-    await send(escrow.connect(payer) as typeof escrow, 'deposit', 1000n)
-    await send(escrow.connect(payer) as typeof escrow, 'requestWithdrawal', 400n)
-    await fx.provider.send('evm_increaseTime', [3600])
-    await send(escrow.connect(payer) as typeof escrow, 'withdraw')
+    const { token, escrow } = await escrowWithToken(fx, 'NoReturnToken', [], payer, 1000n)
+    await send(escrow, 'deposit', 1000n)
+    await send(escrow, 'requestWithdrawal', 400n)
+    await increaseTime(fx, DELAY)
+    await send(escrow, 'withdraw')
     expect(await token.getFunction('balanceOf')(payer.address)).to.equal(400n)
     expect(await token.getFunction('balanceOf')(payee.address)).to.equal(0n)
   })
 
   it('reverts with SafeERC20FailedOperation when a token returns false', async () => {
     const payer = fx.payers[0]!
-    const token = await deploy('FalseReturnToken', fx.deployer)
-    const escrow = await deploy('BandwidthEscrow', fx.deployer, [await token.getAddress(), 3600n])
-    await send(token.connect(payer) as typeof token, 'mint', payer.address, 1000n)
-    await send(token.connect(payer) as typeof token, 'approve', await escrow.getAddress(), 1000n)
-    await send(escrow.connect(payer) as typeof escrow, 'deposit', 1000n)
-    await send(escrow.connect(payer) as typeof escrow, 'requestWithdrawal', 1000n)
-    await fx.provider.send('evm_increaseTime', [3600])
+    const { token, escrow } = await escrowWithToken(fx, 'FalseReturnToken', [], payer, 1000n)
+    await send(escrow, 'deposit', 1000n)
+    await send(escrow, 'requestWithdrawal', 1000n)
+    await increaseTime(fx, DELAY)
     await send(token.connect(payer) as typeof token, 'setFailing', true)
     const safeErc20 = contractAt('SafeERC20', await token.getAddress(), payer).interface
-    await expectRevert(escrow.connect(payer).getFunction('withdraw')(), safeErc20, 'SafeERC20FailedOperation', [await token.getAddress()])
-    await expectRevert(escrow.connect(payer).getFunction('deposit')(1n), safeErc20, 'SafeERC20FailedOperation')
+    await expectRevert(escrow.getFunction('withdraw')(), safeErc20, 'SafeERC20FailedOperation', [await token.getAddress()])
+    await expectRevert(escrow.getFunction('deposit')(1n), safeErc20, 'SafeERC20FailedOperation')
     expect(await escrow.getFunction('balanceOf')(payer.address)).to.equal(1000n)
   })
 })

@@ -1,14 +1,13 @@
 import { expect } from 'chai'
-import { Signature, Wallet, toBeHex } from 'ethers'
+import { Signature, toBeHex } from 'ethers'
 import {
-  useEscrowFixture, escrowAs, send, deposit, signReceipt, compact, expectRevert, transfersIn, escrowEvents, deploy, E18
+  useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, compact, expectRevert, transfersIn, escrowEvents, deploy, E18
 } from './fixture.ts'
-import { RECEIPT_TYPEHASH, receiptDigest, receiptDomainSeparator, type Receipt } from '../../agent/pay/receipt.ts'
+import { RECEIPT_TYPEHASH, receiptDigest, receiptDomainSeparator } from '../../agent/pay/receipt.ts'
 
 describe('BandwidthEscrow.settle', () => {
   const fx = useEscrowFixture()
-  const receipt = (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt =>
-    ({ payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount })
+  const receipt = receiptOf
 
   it('has the RECEIPT_TYPEHASH, domain separator and digest of agent/pay/receipt.ts', async () => {
     expect(await fx.escrow.getFunction('RECEIPT_TYPEHASH')()).to.equal(RECEIPT_TYPEHASH)

@@ -1,14 +1,11 @@
 import { expect } from 'chai'
-import type { Wallet } from 'ethers'
 import {
-  useEscrowFixture, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, DELAY, E18
+  useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, DELAY, E18
 } from './fixture.ts'
-import type { Receipt } from '../../agent/pay/receipt.ts'
 
 describe('BandwidthEscrow signers', () => {
   const fx = useEscrowFixture()
-  const receipt = (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt =>
-    ({ payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount })
+  const receipt = receiptOf
   const zero = '0x' + '00'.repeat(20)
 
   it('settles receipts signed by the named signer and still by the payer itself', async () => {

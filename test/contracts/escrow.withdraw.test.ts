@@ -1,14 +1,11 @@
 import { expect } from 'chai'
-import type { Wallet } from 'ethers'
 import {
-  useEscrowFixture, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, transfersIn, DELAY, E18
+  useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, transfersIn, DELAY, E18
 } from './fixture.ts'
-import type { Receipt } from '../../agent/pay/receipt.ts'
 
 describe('BandwidthEscrow withdrawals', () => {
   const fx = useEscrowFixture()
-  const receipt = (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt =>
-    ({ payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount })
+  const receipt = receiptOf
 
   it('pays the request after the delay and not before', async () => {
     const payer = fx.payers[0]!

@@ -67,6 +67,23 @@ export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
   return fx
 }
 
+/** A receipt from `payer` to `payee` (wallets) for cumulative `bytes` and `amount`. */
+export function receiptOf (payer: Wallet, payee: Wallet, bytes: bigint, amount: bigint): Receipt {
+  return { payer: payer.address, payee: payee.address, cumulativeBytes: bytes, cumulativeAmount: amount }
+}
+
+/**
+ * An escrow over a freshly deployed test token `tokenName`, with `amount` minted to `payer` and approved:
+ * for the tests of unusual tokens.
+ */
+export async function escrowWithToken (fx: EscrowFixture, tokenName: string, tokenArgs: unknown[], payer: Wallet, amount: bigint): Promise<{ token: Contract, escrow: Contract }> {
+  const token = await deploy(tokenName, fx.deployer, tokenArgs)
+  const escrow = await deploy('BandwidthEscrow', fx.deployer, [await token.getAddress(), DELAY])
+  await send(token.connect(payer) as Contract, 'mint', payer.address, amount)
+  await send(token.connect(payer) as Contract, 'approve', await escrow.getAddress(), amount)
+  return { token, escrow: escrow.connect(payer) as Contract }
+}
+
 export function escrowAs (fx: EscrowFixture, wallet: Wallet): Contract {
   return fx.escrow.connect(wallet) as Contract
 }
