@@ -1,22 +1,14 @@
 /** `seedpay audit` as a separate process against anvil and a real ledger file: table, JSON, mismatch, bad input. */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { runSeedpay, type CliRun } from '../helpers/cli.ts'
 import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
 import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
 import { settleChannels } from '../../agent/payment/index.ts'
 import { payeeBooks, type PayeeBooks } from '../agent/settle/helpers.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/seedpay.js', import.meta.url))
 
-async function audit (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const p = spawn(process.execPath, [BIN, 'audit', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number>(resolve => p.once('exit', c => resolve(c ?? 1)))
-  return { code, stdout, stderr }
+async function audit (args: string[]): Promise<CliRun> {
+  return await runSeedpay(['audit', ...args])
 }
 
 describe('seedpay audit (CLI)', function () {

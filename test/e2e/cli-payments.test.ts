@@ -1,5 +1,4 @@
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,12 +9,12 @@ import { Ledger } from '../../agent/ledger/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { formatBtt } from '../../agent/cli/amounts.ts'
-import { SeedpayChild, SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { runSeedpay } from '../helpers/cli.ts'
 
 const E18 = 10n ** 18n
 const FILE_BYTES = 3 * 1024 * 1024
 
-interface Run { code: number, stdout: string, stderr: string }
 
 // The tests run in order on one chain: later ones use the deposit and the hot key the first ones make.
 describe('seedpay CLI: payments on the local chain', function () {
@@ -35,16 +34,7 @@ describe('seedpay CLI: payments on the local chain', function () {
   let torrent: string
   let data: string
 
-  /** `node bin/seedpay.js ...` to completion. */
-  async function runCli (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-    const p = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-    const code = await new Promise<number>(resolve => p.once('exit', c => { resolve(c ?? 1) }))
-    return { code, stdout, stderr }
-  }
+  const runCli = runSeedpay
 
   async function json (args: string[]): Promise<Record<string, unknown>> {
     const r = await runCli([...args, '--json'])

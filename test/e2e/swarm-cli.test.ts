@@ -1,20 +1,12 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { makeFixture, sameFiles, engine, type Fixture } from '../agent/swarm/fixtures.ts'
-import { SeedpayChild, SEEDPAY_BIN } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { runSeedpay } from '../helpers/cli.ts'
 import type { TorrentEngine, UploadPolicy } from '../../agent/swarm/index.ts'
 
-async function runCli (args: string[]): Promise<{ code: number, stdout: string, stderr: string }> {
-  const p = spawn(process.execPath, [SEEDPAY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number>(resolve => p.once('exit', c => resolve(c ?? 1)))
-  return { code, stdout, stderr }
-}
+const runCli = runSeedpay
 
 /** A seed that stops serving after `limit` blocks until `open()` is called: lets a download stall half way. */
 function gate (limit: number): { policy: UploadPolicy, count: () => void, open: () => void } {

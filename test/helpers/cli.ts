@@ -1,0 +1,16 @@
+/** Runs the real `seedpay` command (bin/seedpay.js, with the bin's node flags) as a child process. */
+import { spawn } from 'node:child_process'
+import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../scripts/bench/swarm-pairs/util.ts'
+
+export interface CliRun { code: number, stdout: string, stderr: string }
+
+/** `node bin/seedpay.js ...args` to completion, with its exit code and both outputs. */
+export async function runSeedpay (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+  const p = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  let stdout = ''
+  let stderr = ''
+  p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
+  p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
+  const code = await new Promise<number>(resolve => p.once('exit', c => { resolve(c ?? 1) }))
+  return { code, stdout, stderr }
+}
