@@ -2,6 +2,5 @@
 export { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents, type PaymentUploadPolicy } from './agent.ts'
 export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents } from './session.ts'
 export type { PaymentEvents, PeerRef } from './events.ts'
-export { settleChannel, settleChannels, type SettleOutcome } from './settle.ts'
 export { ChainSignerDirectory, type RefreshableSignerDirectory, type ChainSignerDirectoryInit } from './signer-directory.ts'
 export { swarmInit, connectSwarm } from './swarm.ts'

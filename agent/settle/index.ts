@@ -9,4 +9,5 @@ export {
   settlementCost, defaultMinAmount, DEFAULT_SETTLEMENT_ENERGY, DEFAULT_SUN_PER_ENERGY, DEFAULT_TOKEN_PER_SUN, DEFAULT_COST_RATIO,
   type SettlementCostInit
 } from './policy.ts'
+export { settleChannel, settleChannels, type SettleOutcome } from './executor.ts'
 export { SchedulerStateError, SchedulerConfigError } from './errors.ts'

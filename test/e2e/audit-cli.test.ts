@@ -3,7 +3,7 @@ import { expect } from 'chai'
 import { runSeedpay, type CliRun } from '../helpers/cli.ts'
 import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
 import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
-import { settleChannels } from '../../agent/payment/index.ts'
+import { settleChannels } from '../../agent/settle/index.ts'
 import { payeeBooks, type PayeeBooks } from '../agent/settle/helpers.ts'
 
 

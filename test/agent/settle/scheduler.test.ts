@@ -154,7 +154,7 @@ describe('SettlementScheduler', function () {
     const key = books.receive(A, 30n)
     const s = scheduler({ minAmount: 0n, watchtower: false })
     await s.start()
-    const { settleChannel } = await import('../../../agent/payment/index.ts')
+    const { settleChannel } = await import('../../../agent/settle/index.ts')
     await settleChannel({ ledger: books.ledger, chain: fx.clients[5]! }, key) // a relayer cashes it first
     expect((await s.settleDue()).txIds).to.deep.equal([])
     expect((await s.stop()).txIds).to.deep.equal([])

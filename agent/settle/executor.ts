@@ -4,7 +4,7 @@
  * make a retry harmless: the escrow pays only the difference to what it already paid the pair.
  */
 import { hexlify } from 'ethers'
-import type { EscrowClient } from '../chain/client.ts'
+import type { EscrowClient } from '../chain/index.ts'
 import type { ChannelKey, Ledger } from '../ledger/index.ts'
 import type { Address } from '../pay/index.ts'
 
