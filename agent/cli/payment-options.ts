@@ -106,7 +106,11 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     })
   })
   scheduler.on('settle:failed', e => { reporter.event('settle:failed', { reason: e.reason, payers: e.entries.map(x => x.payer), error: e.error.message, retryInMs: e.retryInMs }) })
-  scheduler.on('watchtower:withdrawal', e => { reporter.event('watchtower:withdrawal', { payer: e.payer, amount: formatBtt(e.amount), unsettled: formatBtt(e.unsettled), txId: e.txId }) })
+  scheduler.on('watchtower:withdrawal', e => { reporter.event('watchtower:withdrawal', { payer: e.payer, amount: formatBtt(e.amount), unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
+  scheduler.on('watchtower:release', e => { reporter.event('watchtower:release', { payer: e.payer, amount: formatBtt(e.amount), unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
+  scheduler.on('watchtower:signer', e => { reporter.event('watchtower:signer', { payer: e.payer, previous: e.previous, unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
+  // every payer we serve is watched from its hello on, before it has a channel (a withdrawal it requests then still counts)
+  agent.on('peer:ready', e => { scheduler.watch(e.hello.account) })
   agent.on('receipt:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.reason }) })
   agent.on('peer:ready', e => { reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account }) })
   try {

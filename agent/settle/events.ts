@@ -1,8 +1,13 @@
 /** Typed events of the settlement scheduler and its watchtower. */
 import type { Address } from '../pay/index.ts'
 
-/** Why a settlement was sent. */
-export type SettleReason = 'threshold' | 'shutdown' | 'watchtower' | 'retry' | 'manual'
+/**
+ * Why a settlement was sent. `threshold`: worth the energy; `watchtower`: the payer requested a withdrawal;
+ * `release`: it asked to release its lane for us; `signer`: the key that signed our newest receipt was replaced
+ * (its receipts die at `previousValidUntil`); `risk`: the payee's coverage view asked (`settleNow`); `retry`: an
+ * earlier attempt failed; `shutdown`: `stop()`; `manual`: `settleAll`.
+ */
+export type SettleReason = 'threshold' | 'shutdown' | 'watchtower' | 'release' | 'signer' | 'risk' | 'retry' | 'manual'
 
 export interface SettleEntry {
   payer: Address
@@ -13,6 +18,18 @@ export interface SettleEntry {
   paidBefore: bigint
 }
 
+/** What the watchtower weighed on an event: our unsettled amount, the part the event uncovered, and whether it acts. */
+export interface RiskAssessment {
+  /** Our newest receipt on the pair minus what the escrow paid it (0 when we hold no receipt yet). */
+  unsettled: bigint
+  /** The part of `unsettled` that was backed before the event and is not after it. */
+  atRisk: bigint
+  /** `atRisk` ≥ the cost of one settlement: the pair is settled at once. Otherwise it waits for its threshold. */
+  urgent: boolean
+}
+
+interface Logged { txId: string, blockNumber: number }
+
 export interface SettlementEvents {
   /** A settlement transaction is about to be sent (one `settle`, or one `settleBatch` for several payers). */
   'settle:sent': { reason: SettleReason, payee: Address, batch: boolean, entries: SettleEntry[] }
@@ -20,6 +37,10 @@ export interface SettlementEvents {
   'settle:confirmed': { reason: SettleReason, payee: Address, batch: boolean, txId: string, entries: SettleEntry[], paid: Map<Address, bigint>, total: bigint }
   /** It failed (recorded in the ledger as failed); it is retried after `retryInMs` (null: no retry scheduled). */
   'settle:failed': { reason: SettleReason, payee: Address, batch: boolean, entries: SettleEntry[], error: Error, retryInMs: number | null }
-  /** One of our payers announced a withdrawal: its channels are settled at once, before `unlockAt`. */
-  'watchtower:withdrawal': { payer: Address, amount: bigint, unlockAt: bigint, txId: string, blockNumber: number, unsettled: bigint }
+  /** A watched payer requested a withdrawal of `amount` from its free balance. */
+  'watchtower:withdrawal': Logged & RiskAssessment & { payer: Address, amount: bigint, unlockAt: bigint }
+  /** A watched payer asked to release `amount` of its lane for us. */
+  'watchtower:release': Logged & RiskAssessment & { payer: Address, amount: bigint, unlockAt: bigint }
+  /** A watched payer replaced the key that signed our newest receipt; that key's receipts die at `previousValidUntil`. */
+  'watchtower:signer': Logged & RiskAssessment & { payer: Address, previous: Address, previousValidUntil: bigint }
 }

@@ -96,6 +96,8 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
   private readonly urgent = new Map<Address, { reason: SettleReason, failures: number }>()
   /** What the escrow has paid each pair, as last read; a pair whose newest receipt is within it needs no read. */
   private readonly paidOut = new Map<Address, bigint>()
+  /** Payers served or being served, channel or not. */
+  private readonly watched = new Set<Address>()
   private state: State = 'idle'
   private timer: NodeJS.Timeout | null = null
   private retryTimer: NodeJS.Timeout | null = null
@@ -189,6 +191,11 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
     return await this.settle(c => only === null || only.has(c.payer), 'manual', options)
   }
 
+  /** Watches `payer` from now on, whether or not it has a channel yet (called at a verified hello). */
+  watch (payer: string): void {
+    this.watched.add(toAddress(payer))
+  }
+
   /** The watchtower's next block, for tests and status output. */
   get watchedFrom (): number | undefined { return this.watchtower?.cursor }
 
@@ -217,7 +224,7 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
       .then(paid => {
         const unsettled = channel.amount > paid ? channel.amount - paid : 0n
         this.log.info({ payer, amount: e.amount, unlockAt: e.unlockAt, unsettled }, 'payer requested a withdrawal; settling now')
-        this.emit('watchtower:withdrawal', { payer, amount: e.amount, unlockAt: e.unlockAt, txId: e.txId, blockNumber: e.blockNumber, unsettled })
+        this.emit('watchtower:withdrawal', { payer, amount: e.amount, unlockAt: e.unlockAt, txId: e.txId, blockNumber: e.blockNumber, unsettled, atRisk: unsettled, urgent: true })
       })
       .catch(err => { this.log.warn({ err, payer }, 'reading paidOut after a withdrawal request failed') })
       .finally(() => { this.kick('watchtower') })
