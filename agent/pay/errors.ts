@@ -83,7 +83,7 @@ export class ReceiptOutOfRangeError extends InvalidReceiptError {
 
 /** The payee's terms are unacceptable to the payer. */
 export class TermsRefusedError extends Error {
-  constructor (readonly reason: 'price' | 'chain' | 'escrow' | 'self', message: string) {
+  constructor (readonly reason: 'price' | 'chain' | 'escrow' | 'self' | 'payee-address', message: string) {
     super(message)
     this.name = 'TermsRefusedError'
   }
@@ -94,5 +94,17 @@ export class ForeignResyncReceiptError extends Error {
   constructor (readonly recovered: string, readonly expected: readonly string[]) {
     super(`resync receipt recovers to ${recovered}, not one of our keys ${expected.join(', ')}`)
     this.name = 'ForeignResyncReceiptError'
+  }
+}
+
+/**
+ * A hello's proof does not show that its sender speaks for `hello.acct`: malformed (high `s`, no key
+ * recovers) or signed by a key that is neither the account nor its registered signer, or for other peer ids,
+ * another torrent, chain or escrow (which all recover to some other key). `recovered` is null if none.
+ */
+export class InvalidHelloProofError extends Error {
+  constructor (readonly account: string, readonly recovered: string | null, readonly reason: string) {
+    super(`hello proof for account ${account} ${reason}`)
+    this.name = 'InvalidHelloProofError'
   }
 }

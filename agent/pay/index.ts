@@ -5,8 +5,12 @@ export * from './bytes.ts'
 export { MIB, MAX_RECEIPT_BYTES, MAX_RECEIPT_AMOUNT, MAX_PRICE, amountFor } from './price.ts'
 export { ReceiptHasher } from './digest.ts'
 export { HotKeySigner, type ReceiptSigner } from './signer.ts'
-export { ReceiptVerifier, SIGNATURE_LENGTH, type SignerDirectory, type ReceiptVerifierInit, type ReceiptVerifierComponents } from './verifier.ts'
+export { ReceiptVerifier, recoverDigest, SIGNATURE_LENGTH, type SignerDirectory, type ReceiptVerifierInit, type ReceiptVerifierComponents } from './verifier.ts'
 export { CreditPolicy, DEFAULT_CREDIT, type CreditPolicyInit } from './credit.ts'
 export { checkTerms, type PeerTerms } from './terms.ts'
 export { PayeeChannel, DEFAULT_MIN_RECEIPT_STEP, type SignedReceipt, type PayeeChannelInit, type PayeeChannelComponents } from './payee-channel.ts'
 export { PayerChannel, type PayerChannelInit, type PayerChannelComponents } from './payer-channel.ts'
+export {
+  HelloProver, HELLO_TYPE_STRING, HELLO_TYPEHASH, HELLO_TYPES, helloProofDigest, helloProofMessage, signHelloProof,
+  recoverHelloProof, verifyHelloProof, type HelloProofFields, type HelloProverComponents, type HelloProverInit
+} from './hello-proof.ts'

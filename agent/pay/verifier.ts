@@ -31,6 +31,38 @@ export interface ReceiptVerifierInit {
   domain: EscrowDomain
 }
 
+/**
+ * Recovers the uncompressed public key that made `sig` over `digest` into `pubkey` (65 bytes), with the
+ * contract's rules: 64-byte EIP-2098 signature, low `s`. `s` is scratch space (32 bytes), reused by callers on
+ * the hot path. Throws InvalidSignatureError.
+ */
+function recoverInto (secp: Secp256k1, digest: Uint8Array, sig: Uint8Array, s: Buffer, pubkey: Uint8Array): void {
+  if (sig.length !== SIGNATURE_LENGTH) throw new InvalidSignatureError(`length ${sig.length}, expected 64`)
+  const recid = sig[32]! >> 7
+  s.set(sig.subarray(32, 64))
+  s[0]! &= 0x7f
+  if (s.compare(HALF_N) > 0) throw new InvalidSignatureError('s in the upper half of the curve order')
+  const rs = new Uint8Array(64)
+  rs.set(sig.subarray(0, 32), 0)
+  rs.set(s, 32)
+  try {
+    secp.ecdsaRecover(rs, recid, digest, false, pubkey)
+  } catch (err) {
+    throw new InvalidSignatureError(err instanceof Error ? err.message : String(err))
+  }
+}
+
+/**
+ * The address that signed a 32-byte digest with a 64-byte EIP-2098 signature (low `s` required, native
+ * libsecp256k1), for one-off checks such as a hello proof; receipts use ReceiptVerifier's cached path.
+ * Throws InvalidSignatureError.
+ */
+export function recoverDigest (digest: Uint8Array, sig: Uint8Array): Address {
+  const pubkey = new Uint8Array(65)
+  recoverInto(nativeSecp256k1(), digest, sig, Buffer.alloc(32), pubkey)
+  return bytesToAddress(keccak256(pubkey.subarray(1)).subarray(12))
+}
+
 export class ReceiptVerifier {
   readonly hasher: ReceiptHasher
   private readonly secp: Secp256k1
@@ -47,20 +79,7 @@ export class ReceiptVerifier {
 
   /** The address that signed this receipt content; throws InvalidSignatureError if none. */
   recover (payer: Uint8Array, payee: Uint8Array, bytes: bigint, amount: bigint, sig: Uint8Array): Address {
-    if (sig.length !== SIGNATURE_LENGTH) throw new InvalidSignatureError(`length ${sig.length}, expected 64`)
-    const recid = sig[32]! >> 7
-    this.s.set(sig.subarray(32, 64))
-    this.s[0]! &= 0x7f
-    if (this.s.compare(HALF_N) > 0) throw new InvalidSignatureError('s in the upper half of the curve order')
-    const rs = new Uint8Array(64)
-    rs.set(sig.subarray(0, 32), 0)
-    rs.set(this.s, 32)
-    const digest = this.hasher.digest(payer, payee, bytes, amount)
-    try {
-      this.secp.ecdsaRecover(rs, recid, digest, false, this.pubkey)
-    } catch (err) {
-      throw new InvalidSignatureError(err instanceof Error ? err.message : String(err))
-    }
+    recoverInto(this.secp, this.hasher.digest(payer, payee, bytes, amount), sig, this.s, this.pubkey)
     return this.addressOf(this.pubkey)
   }
 

@@ -7,6 +7,7 @@
  * State machine (docs/protocol.md):
  *   idle ──peer's extended handshake has m.seedpay──▶ awaiting-hello (the initiator sends its hello here)
  *   awaiting-hello ──peer's hello──▶ ready (the responder answers with its hello, carrying `last`)
+ *   (ready means the hellos were exchanged; whether the peer's `proof` holds is its user's to check)
  *   ready ──rcpt──▶ ready;   any state ──err / violation / refusal──▶ closing ──▶ closed
  */
 import type Wire from 'bittorrent-protocol'
@@ -25,9 +26,19 @@ const ERR_LINGER_MS = 100
 
 export type SeedpayState = 'idle' | 'awaiting-hello' | 'ready' | 'closing' | 'closed'
 
+/** What a hello proof binds besides the account: both BitTorrent peer ids and the info hash, 40 hex digits each. */
+export interface HelloIds {
+  /** Our peer id, as we sent it in our BEP 3 handshake. */
+  local: string
+  /** The peer's id from its BEP 3 handshake. */
+  remote: string
+  /** The info hash from the peer's BEP 3 handshake (the torrent of this connection). */
+  infoHash: string
+}
+
 export interface SeedpayEvents {
-  /** Hello exchange done: `hello` is the peer's. Check its terms now. */
-  'peer:hello': { hello: HelloMessage }
+  /** Hello exchange done: `hello` is the peer's. Check its terms and its proof (signed over `ids`, seen from the peer) now. */
+  'peer:hello': { hello: HelloMessage, ids: HelloIds }
   /** The peer sent a well-formed receipt (not yet verified). */
   'receipt:received': { receipt: WireReceipt }
   /** The peer broke the protocol; it is being closed. */
@@ -46,8 +57,16 @@ export interface SeedpayExtensionComponents {
 export interface SeedpayExtensionInit {
   /** We opened the TCP connection, so we say hello first; the responder answers with `last`. */
   initiator: boolean
-  /** Our hello, built when it is due; a responder gets the peer's hello to pick `last` for it. */
-  hello: (peer: HelloMessage | null) => Omit<HelloMessage, 't'>
+  /**
+   * Our hello, built when it is due; a responder gets the peer's hello to pick `last` for it. `ids` are what
+   * its `proof` must be signed over (sender = `ids.local`, receiver = `ids.remote`).
+   */
+  hello: (peer: HelloMessage | null, ids: HelloIds) => Omit<HelloMessage, 't'>
+  /**
+   * Our BitTorrent peer id (hex), read when our hello is due: the extension is mounted before the wire sends
+   * its BEP 3 handshake, and bittorrent-protocol does not remember the id it sent.
+   */
+  localPeerId: () => string | null
   /** @default 30000 */
   helloTimeoutMs?: number
   /** How to close this peer. @default the wire's destroy() */
@@ -57,9 +76,11 @@ export interface SeedpayExtensionInit {
 export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements WireExtension {
   readonly name = EXTENSION_NAME
   private currentState: SeedpayState = 'idle'
-  private helloSent = false
   private peer: HelloMessage | null = null
   private remotePeerId: string | null = null
+  private remoteInfoHash: string | null = null
+  /** The ids our hello's proof was signed over (null until we said hello); the peer's proof uses the same, seen from its side. */
+  private helloIds: HelloIds | null = null
   private support: 'unknown' | 'yes' | 'no' = 'unknown'
   private timer: NodeJS.Timeout | null = null
   private readonly log: Logger
@@ -84,14 +105,23 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   /** The remote BitTorrent peer id (hex) once the BEP 3 handshake arrived. */
   get peerId (): string | null { return this.remotePeerId }
 
+  /** Both peer ids and the info hash, once the peer's BEP 3 handshake arrived and ours was sent; else null. */
+  get ids (): HelloIds | null {
+    if (this.helloIds !== null) return this.helloIds
+    const local = this.init.localPeerId()
+    if (local === null || this.remotePeerId === null || this.remoteInfoHash === null) return null
+    return { local: local.toLowerCase(), remote: this.remotePeerId, infoHash: this.remoteInfoHash }
+  }
+
   /**
    * Whether the peer speaks seedpay: 'unknown' until its BEP 10 handshake (or its BEP 3 handshake without
    * the extension bit) arrived. An ordinary peer ('no') is never asked to pay.
    */
   get peerSupport (): 'unknown' | 'yes' | 'no' { return this.support }
 
-  onHandshake (_infoHash: string, peerId: string, extensions: Record<string, boolean>): void {
+  onHandshake (infoHash: string, peerId: string, extensions: Record<string, boolean>): void {
     this.remotePeerId = peerId
+    this.remoteInfoHash = infoHash.toLowerCase()
     if (extensions.extended !== true) this.support = 'no'
   }
 
@@ -117,10 +147,10 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
         case 'hello':
           if (this.currentState !== 'awaiting-hello') throw new ProtocolViolationError('unexpected', `hello in state ${this.currentState}`)
           this.peer = message
-          if (!this.helloSent) this.sendHello(message)
+          if (this.helloIds === null) this.sendHello(message)
           this.clearTimer()
           this.currentState = 'ready'
-          this.emit('peer:hello', { hello: message })
+          this.emit('peer:hello', { hello: message, ids: this.helloIds! })
           return
         case 'rcpt':
           if (this.currentState !== 'ready') throw new ProtocolViolationError('unexpected', `rcpt in state ${this.currentState}`)
@@ -150,8 +180,11 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   }
 
   private sendHello (peer: HelloMessage | null): void {
-    this.send(encodeMessage({ t: 'hello', ...this.init.hello(peer) }))
-    this.helloSent = true
+    const ids = this.ids
+    // bittorrent-protocol delivers the extended handshake only after both BEP 3 handshakes: our bug if not
+    if (ids === null) throw new WireStateError(this.currentState, 'say hello before both peer ids are known')
+    this.send(encodeMessage({ t: 'hello', ...this.init.hello(peer, ids) }))
+    this.helloIds = ids
   }
 
   private send (payload: Uint8Array): void {

@@ -2,14 +2,16 @@
  * The `seedpay` BEP 10 extension. Mount on every wire before the handshake:
  *
  * ```ts
- * wire.use(seedpayExtension({ logger }, { initiator: wire.direction === 'out', hello: peer => ourHello(peer) }, ext => {
- *   ext.on('peer:hello', ({ hello }) => ...)        // check terms
+ * wire.use(seedpayExtension({ logger }, {
+ *   initiator: wire.direction === 'out', localPeerId: () => ourPeerId, hello: (peer, ids) => ourHello(peer, ids)
+ * }, ext => {
+ *   ext.on('peer:hello', ({ hello }) => ...)        // check terms, then hello.proof against ext.ids
  *   ext.on('receipt:received', ({ receipt }) => ...) // verify, store, credit
  * }))
  * ```
  * Pure: knows nothing of sockets, SQLite or chains (agent/payment glues it to the ledger and swarm).
  */
-export { SeedpayExtension, seedpayExtension, EXTENSION_NAME, type SeedpayEvents, type SeedpayState, type SeedpayExtensionInit, type SeedpayExtensionComponents } from './extension.ts'
-export { encodeMessage, decodeMessage, ERROR_CODES, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, BEP10_FRAMING_BYTES, type SeedpayMessage, type HelloMessage, type ReceiptMessage, type ErrorMessage, type WireReceipt, type ErrorName } from './messages.ts'
+export { SeedpayExtension, seedpayExtension, EXTENSION_NAME, type SeedpayEvents, type SeedpayState, type SeedpayExtensionInit, type SeedpayExtensionComponents, type HelloIds } from './extension.ts'
+export { encodeMessage, decodeMessage, ERROR_CODES, MESSAGE_FIELDS, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, BEP10_FRAMING_BYTES, type SeedpayMessage, type HelloMessage, type ReceiptMessage, type ErrorMessage, type WireReceipt, type ErrorName } from './messages.ts'
 export { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
 export { TypedEmitter } from '../util/typed-emitter.ts'

@@ -6,10 +6,10 @@ import { decodeStrict, encode, type BDict, type BValue } from './bencode.ts'
 import { ProtocolViolationError } from './errors.ts'
 import { bytesToAddress, addressToBytes, bytesToUint, uintToBytes, type Address } from '../pay/bytes.ts'
 
-/** DESIGN.md: every seedpay message is at most 1 KiB (a hello with `last` is ~250 bytes). */
+/** DESIGN.md: every seedpay message is at most 1 KiB (the largest possible hello is 376 bytes). */
 export const MAX_MESSAGE_BYTES = 1024
-/** Protocol version in `hello.v`; a peer speaking another version is closed. */
-export const PROTOCOL_VERSION = 1
+/** Protocol version in `hello.v`; a peer speaking another version is closed. v2: hellos carry `proof` (and `lane`). */
+export const PROTOCOL_VERSION = 2
 /** BEP 10 framing around a payload: length prefix (4) + message id 20 (1) + extended id (1). */
 export const BEP10_FRAMING_BYTES = 6
 /** Chain ids are uint256 (EIP-155); TRON's fit in 4 bytes. */
@@ -20,6 +20,8 @@ const MAX_AMOUNT_LENGTH = 16
 /** A price above uint128 per MiB could only produce unsettleable amounts; credits are byte counts (uint64). */
 const MAX_PRICE_LENGTH = 16
 const MAX_CREDIT_LENGTH = 8
+/** A lane is a token amount the payer reserves for one payee: uint128 like a receipt's amount. */
+const MAX_LANE_LENGTH = 16
 /** EIP-2098 compact signature `r ‖ vs`: 64 bytes instead of 65 keeps a receipt ≤ 128 bytes on the wire. */
 const SIG_LENGTH = 64
 /** Error codes are small integers; messages are short UTF-8 for logs. */
@@ -35,6 +37,13 @@ export interface HelloMessage {
   account: Address
   pricePerMiB: bigint
   credit: bigint
+  /**
+   * Signature by `account` or its registered signer over both peers' peer ids, the info hash, chain and escrow
+   * (agent/pay/hello-proof.ts): proves the sender speaks for `account`. 64 bytes, EIP-2098.
+   */
+  proof: Uint8Array
+  /** Token base units the sender, as payee, asks the payer to reserve for it to serve at full speed; absent = none. */
+  lane?: bigint
   /** From a payee: the newest receipt it holds from the peer as payer. */
   last?: WireReceipt
 }
@@ -53,6 +62,7 @@ export const ERROR_CODES = {
   escrow: 11,
   price: 12,
   self: 13,
+  'payee-address': 14,
   'bad-signature': 20,
   'unauthorised-signer': 21,
   stale: 22,
@@ -60,6 +70,7 @@ export const ERROR_CODES = {
   'out-of-range': 24,
   'foreign-resync': 25,
   dust: 26,
+  'bad-proof': 27,
   internal: 99
 } as const
 export type ErrorName = keyof typeof ERROR_CODES
@@ -92,8 +103,10 @@ export function encodeMessage (m: SeedpayMessage): Uint8Array {
       dict = new Map<string, BValue>([
         ['t', te.encode('hello')], ['v', PROTOCOL_VERSION], ['chain', uintToBytes(m.chainId)],
         ['escrow', addressToBytes(m.escrow)], ['acct', addressToBytes(m.account)],
-        ['price', uintToBytes(m.pricePerMiB)], ['credit', uintToBytes(m.credit)]
+        ['price', uintToBytes(m.pricePerMiB)], ['credit', uintToBytes(m.credit)], ['proof', m.proof]
       ])
+      // zero means no lane, and has one encoding: the field is left out
+      if (m.lane !== undefined && m.lane !== 0n) dict.set('lane', uintToBytes(m.lane))
       if (m.last !== undefined) dict.set('last', receiptDict(m.last))
       break
     case 'rcpt':
@@ -109,11 +122,13 @@ export function encodeMessage (m: SeedpayMessage): Uint8Array {
   return out
 }
 
-const FIELDS: Record<string, { required: readonly string[], optional: readonly string[] }> = {
-  hello: { required: ['chain', 'credit', 'acct', 'escrow', 'price', 't', 'v'], optional: ['last'] },
+/** Every message's fields on the wire; docs/protocol.md §3 lists exactly these (protocol-doc.test.ts). */
+export const MESSAGE_FIELDS: Readonly<Record<SeedpayMessage['t'], { required: readonly string[], optional: readonly string[] }>> = {
+  hello: { required: ['acct', 'chain', 'credit', 'escrow', 'price', 'proof', 't', 'v'], optional: ['lane', 'last'] },
   rcpt: { required: ['a', 'b', 's', 't'], optional: [] },
   err: { required: ['code', 'msg', 't'], optional: [] }
 }
+const FIELDS: Record<string, { required: readonly string[], optional: readonly string[] } | undefined> = MESSAGE_FIELDS
 
 function checkFields (dict: BDict, required: readonly string[], optional: readonly string[], what: string): void {
   for (const k of required) if (!dict.has(k)) throw new ProtocolViolationError('bad-fields', `${what} lacks '${k}'`)
@@ -158,18 +173,26 @@ export function decodeMessage (buf: Uint8Array): SeedpayMessage {
   const type = t instanceof Uint8Array ? Buffer.from(t).toString('latin1') : null
   const spec = type !== null ? FIELDS[type] : undefined
   if (type === null || spec === undefined) throw new ProtocolViolationError('unknown-type', `type ${type === null ? '(none)' : JSON.stringify(type)}`)
+  // The version first: another version's hello has other fields, and the peer deserves to hear why it is closed.
+  if (type === 'hello' && value.has('v') && value.get('v') !== PROTOCOL_VERSION) {
+    throw new ProtocolViolationError('bad-version', `version ${String(value.get('v'))}, we speak ${PROTOCOL_VERSION}`)
+  }
   checkFields(value, spec.required, spec.optional, type)
   let message: SeedpayMessage
   if (type === 'hello') {
-    const v = value.get('v')
-    if (v !== PROTOCOL_VERSION) throw new ProtocolViolationError('bad-version', `version ${String(v)}, we speak ${PROTOCOL_VERSION}`)
     message = {
       t: 'hello',
       chainId: uintField(value, 'chain', MAX_CHAIN_BYTES),
       escrow: bytesToAddress(bytesField(value, 'escrow', 20, 20)),
       account: bytesToAddress(bytesField(value, 'acct', 20, 20)),
       pricePerMiB: uintField(value, 'price', MAX_PRICE_LENGTH),
-      credit: uintField(value, 'credit', MAX_CREDIT_LENGTH)
+      credit: uintField(value, 'credit', MAX_CREDIT_LENGTH),
+      proof: Uint8Array.from(bytesField(value, 'proof', SIG_LENGTH, SIG_LENGTH))
+    }
+    if (value.has('lane')) {
+      const lane = uintField(value, 'lane', MAX_LANE_LENGTH)
+      if (lane === 0n) throw new ProtocolViolationError('non-canonical', "'lane' is zero: no lane is written as no field")
+      message.lane = lane
     }
     const last = value.get('last')
     if (last !== undefined) {

@@ -21,4 +21,10 @@ describe('checkTerms', () => {
   it('refuses a peer announcing our own account', () => {
     expect(() => checkTerms(self, { ...terms, account: payer }, 100n)).to.throw(TermsRefusedError).with.property('reason', 'self')
   })
+  it('refuses a peer whose account can never be paid: the zero address or the escrow', () => {
+    expect(() => checkTerms(self, { ...terms, account: toAddress('0x' + '00'.repeat(20)) }, 100n)).to.throw(TermsRefusedError, /zero address/)
+      .with.property('reason', 'payee-address')
+    expect(() => checkTerms(self, { ...terms, account: toAddress(DOMAIN.escrow) }, 100n)).to.throw(TermsRefusedError, /the escrow/)
+      .with.property('reason', 'payee-address')
+  })
 })

@@ -1,15 +1,18 @@
 /**
  * Fuzzes the seedpay extension through bittorrent-protocol's real parser: ≥ 10,000 random and mutated
- * messages (fixed seed), each to a fresh wire. Nothing may throw out of the handler, a bad message closes
- * that wire only, a good one keeps it open, and a bystander connection keeps working throughout.
+ * messages (fixed seed), each to a fresh wire, among them hellos broken field by field (proof, lane, version).
+ * Nothing may throw out of the handler, a bad message closes that wire only with a logged reason, a good one
+ * keeps it open, and a bystander connection keeps working throughout.
  */
 import { expect } from 'chai'
 import fc from 'fast-check'
 import Wire from 'bittorrent-protocol'
+import pino from 'pino'
+import { Writable } from 'node:stream'
 import { seedpayExtension, type SeedpayExtension } from '../../../agent/wire/extension.ts'
 import { decodeMessage, encodeMessage, type SeedpayMessage } from '../../../agent/wire/messages.ts'
-import { encode } from '../../../agent/wire/bencode.ts'
-import { helloFields, silent, wirePair, until, INFO_HASH } from './pair.ts'
+import { encode, decodeStrict, type BDict, type BValue } from '../../../agent/wire/bencode.ts'
+import { helloFields, wirePair, until, INFO_HASH } from './pair.ts'
 
 const SEED = 0x5eed
 const RUNS = 12_000
@@ -31,17 +34,21 @@ const BT_HANDSHAKE = (() => {
 const EXT_HANDSHAKE = frame(0, encode(new Map([['m', new Map([['seedpay', 3]])]])))
 const PEER_HELLO = frame(OUR_EXT_ID, encodeMessage({ t: 'hello', ...helloFields('0x' + 'cc'.repeat(20) as `0x${string}`) }))
 
-interface Probe { wire: Wire, ext: SeedpayExtension, errors: string[], receipts: number }
+interface Probe { wire: Wire, ext: SeedpayExtension, errors: string[], receipts: number, logs: Array<{ msg: string, code?: string | number }> }
 
 const tick = async (): Promise<void> => { await new Promise(resolve => setImmediate(resolve)) }
 
 async function freshWire (ready: boolean): Promise<Probe> {
   const wire = new Wire()
   let ext: SeedpayExtension | null = null
-  wire.use(seedpayExtension({ logger: silent }, { initiator: false, hello: () => helloFields('0x' + 'dd'.repeat(20) as `0x${string}`) }, e => { ext = e }))
+  const logs: Probe['logs'] = []
+  const logger = pino({ level: 'warn' }, new Writable({ write (chunk: Buffer, _enc, cb) { logs.push(JSON.parse(chunk.toString())); cb() } }))
+  wire.use(seedpayExtension({ logger }, {
+    initiator: false, localPeerId: () => '0d'.repeat(20), hello: () => helloFields('0x' + 'dd'.repeat(20) as `0x${string}`)
+  }, e => { ext = e }))
   wire.on('data', () => {})
   wire.handshake(INFO_HASH, '0d'.repeat(20))
-  const probe: Probe = { wire, ext: ext!, errors: [], receipts: 0 }
+  const probe: Probe = { wire, ext: ext!, errors: [], receipts: 0, logs }
   probe.ext.on('peer:protocol-error', ({ code }) => probe.errors.push(code))
   probe.ext.on('receipt:received', () => { probe.receipts++ })
   wire.write(Buffer.concat([BT_HANDSHAKE, EXT_HANDSHAKE, ...(ready ? [PEER_HELLO] : [])]))
@@ -55,8 +62,10 @@ const sig = fc.uint8Array({ minLength: 64, maxLength: 64 })
 const receipt = fc.record({ bytes: u((1n << 64n) - 1n), amount: u((1n << 128n) - 1n), sig })
 const valid: fc.Arbitrary<SeedpayMessage> = fc.oneof(
   receipt.map(r => ({ t: 'rcpt' as const, ...r })),
-  fc.record({ chainId: u((1n << 256n) - 1n), escrow: addr, account: addr, pricePerMiB: u((1n << 128n) - 1n), credit: u((1n << 64n) - 1n), last: fc.option(receipt, { nil: undefined }) })
-    .map(h => { const { last, ...rest } = h; return last === undefined ? { t: 'hello' as const, ...rest } : { t: 'hello' as const, ...rest, last } }),
+  fc.record({
+    chainId: u((1n << 256n) - 1n), escrow: addr, account: addr, pricePerMiB: u((1n << 128n) - 1n), credit: u((1n << 64n) - 1n),
+    proof: sig, lane: fc.option(fc.bigInt(1n, (1n << 128n) - 1n), { nil: undefined }), last: fc.option(receipt, { nil: undefined })
+  }).map(({ last, lane, ...rest }) => ({ t: 'hello' as const, ...rest, ...(lane !== undefined ? { lane } : {}), ...(last !== undefined ? { last } : {}) })),
   fc.record({ code: fc.integer({ min: 0, max: 999 }), msg: fc.string({ maxLength: 60 }) }).map(e => ({ t: 'err' as const, ...e }))
 )
 type Mutation = { kind: 'flip' | 'set' | 'insert' | 'delete' | 'truncate', at: number, byte: number }
@@ -77,6 +86,22 @@ function mutate (buf: Uint8Array, ms: Mutation[]): Uint8Array {
   }
   return b
 }
+/** A valid hello with one field made wrong, re-encoded canonically: only field-level checks can catch it. */
+const badHelloField: fc.Arbitrary<(d: Map<string, BValue>) => void> = fc.oneof(
+  fc.constant((d: Map<string, BValue>) => { d.delete('proof') }),
+  fc.integer({ min: 0, max: 200 }).filter(n => n !== 64).map(n => (d: Map<string, BValue>) => { d.set('proof', new Uint8Array(n)) }),
+  fc.integer().map(n => (d: Map<string, BValue>) => { d.set('proof', n) }),
+  fc.uint8Array({ minLength: 1, maxLength: 20 }).map(b => (d: Map<string, BValue>) => { d.set('lane', Uint8Array.from([0, ...b])) }),
+  fc.constant((d: Map<string, BValue>) => { d.set('lane', new Uint8Array(0)) }),
+  fc.uint8Array({ minLength: 17, maxLength: 40 }).map(b => (d: Map<string, BValue>) => { b[0] = 1; d.set('lane', b) }),
+  fc.integer({ min: 0, max: 9 }).filter(v => v !== 2).map(v => (d: Map<string, BValue>) => { d.set('v', v) }),
+  fc.constant((d: Map<string, BValue>) => { d.set('prooff', new Uint8Array(64)) })
+)
+const brokenHello = fc.tuple(valid.filter(m => m.t === 'hello'), badHelloField).map(([m, edit]) => {
+  const d = decodeStrict(encodeMessage(m)) as BDict
+  edit(d)
+  return encode(d)
+})
 const bencodeish = fc.stringMatching(/^[dile0-9:a-z\-]{0,80}$/).map(s => Buffer.from(s, 'latin1'))
 const input = fc.record({
   ready: fc.boolean(),
@@ -84,7 +109,8 @@ const input = fc.record({
     { weight: 2, arbitrary: fc.uint8Array({ maxLength: 1100 }) },
     { weight: 2, arbitrary: bencodeish },
     { weight: 5, arbitrary: fc.tuple(valid, fc.array(mutation, { minLength: 1, maxLength: 4 })).map(([m, ms]) => mutate(encodeMessage(m), ms)) },
-    { weight: 1, arbitrary: valid.map(encodeMessage) }
+    { weight: 2, arbitrary: brokenHello },
+    { weight: 2, arbitrary: valid.map(encodeMessage) }
   )
 })
 
@@ -119,9 +145,16 @@ describe('SeedpayExtension fuzzing (fixed seed)', function () {
         expect(isClosed ? 'closed' : 'open').to.equal(outcome)
         if (isClosed) closed++
         else opened++
-        let decodes = true
-        try { decodeMessage(payload) } catch { decodes = false }
-        if (!decodes) expect(probe.errors).to.have.length(1)
+        let decoded: SeedpayMessage | null = null
+        try { decoded = decodeMessage(payload) } catch { /* a violation */ }
+        if (decoded === null) expect(probe.errors).to.have.length(1)
+        // a closed peer is closed for a reason someone can read: one warning naming it
+        if (isClosed) {
+          expect(probe.logs.map(l => l.msg)).to.deep.equal([decoded?.t === 'err' ? 'seedpay peer reported an error' : 'seedpay protocol violation; closing peer'])
+          if (decoded === null) expect(probe.logs[0]!.code).to.equal(probe.errors[0])
+        } else {
+          expect(probe.logs).to.deep.equal([])
+        }
         if (isClosed && sample.length < 50) sample.push(probe)
         else probe.wire.destroy()
       }), { seed: SEED, numRuns: RUNS })

@@ -1,7 +1,8 @@
 import { expect } from 'chai'
-import { wirePair, until } from './pair.ts'
+import { wirePair, until, DUMMY_PROOF, INFO_HASH, PEER_A, PEER_B } from './pair.ts'
 import { encodeMessage, BEP10_FRAMING_BYTES } from '../../../agent/wire/messages.ts'
 import type { WireReceipt } from '../../../agent/wire/messages.ts'
+import type { HelloIds } from '../../../agent/wire/extension.ts'
 
 const sig = new Uint8Array(64).fill(7)
 
@@ -14,6 +15,29 @@ describe('SeedpayExtension', () => {
     expect(seen).to.deep.equal(['0x' + 'aa'.repeat(20)])
     expect(a.ext.peerHello?.last).to.deep.equal(last)
     expect(b.ext.peerHello?.account).to.equal('0x' + 'aa'.repeat(20))
+  })
+
+  it('hands each side both peer ids and the info hash to sign its proof over, and the same ids with peer:hello', async () => {
+    const given: Record<string, HelloIds> = {}
+    const heard: Record<string, HelloIds> = {}
+    const { a, b } = wirePair(
+      { hello: (_peer, ids) => { given.a = ids; return baseHello('aa') } },
+      { hello: (_peer, ids) => { given.b = ids; return baseHello('bb') } })
+    a.ext.on('peer:hello', ({ ids }) => { heard.a = ids })
+    b.ext.on('peer:hello', ({ ids }) => { heard.b = ids })
+    await until(() => a.ext.ready && b.ext.ready)
+    expect(given.a).to.deep.equal({ local: PEER_A, remote: PEER_B, infoHash: INFO_HASH })
+    expect(given.b).to.deep.equal({ local: PEER_B, remote: PEER_A, infoHash: INFO_HASH })
+    expect(heard).to.deep.equal(given)
+    expect(a.ext.ids).to.deep.equal(given.a)
+  })
+
+  it('refuses with internal, instead of saying hello unsigned, if our peer id is unknown', async () => {
+    const { a, b } = wirePair({ localPeerId: () => null })
+    const errors: number[] = []
+    b.ext.on('peer:error-received', ({ code }) => errors.push(code))
+    await until(() => a.wire.destroyed)
+    expect(errors).to.deep.equal([99])
   })
 
   it('delivers receipts in order as receipt:received', async () => {
@@ -76,6 +100,7 @@ function baseHello (byte: string) {
     escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' as const,
     account: ('0x' + byte.repeat(20)) as `0x${string}`,
     pricePerMiB: 1000n,
-    credit: 4n << 20n
+    credit: 4n << 20n,
+    proof: DUMMY_PROOF
   }
 }

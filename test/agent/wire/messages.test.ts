@@ -1,11 +1,13 @@
 import { expect } from 'chai'
 import bencode from 'bencode'
-import { decodeMessage, encodeMessage, BEP10_FRAMING_BYTES, type HelloMessage, type ReceiptMessage } from '../../../agent/wire/messages.ts'
+import { decodeMessage, encodeMessage, BEP10_FRAMING_BYTES, MAX_MESSAGE_BYTES, type HelloMessage, type ReceiptMessage } from '../../../agent/wire/messages.ts'
+import { encode, decodeStrict, type BDict, type BValue } from '../../../agent/wire/bencode.ts'
 import { ProtocolViolationError } from '../../../agent/wire/errors.ts'
 import { NILE_CHAIN_ID } from '../../../agent/pay/receipt.ts'
 import { MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from '../../../agent/pay/price.ts'
 
 const sig = new Uint8Array(64).fill(0xab)
+const proof = new Uint8Array(64).fill(0xcd)
 const hello: HelloMessage = {
   t: 'hello',
   chainId: NILE_CHAIN_ID,
@@ -13,6 +15,8 @@ const hello: HelloMessage = {
   account: '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266',
   pricePerMiB: 10n ** 15n,
   credit: 4n << 20n,
+  proof,
+  lane: 10n ** 18n,
   last: { bytes: 123456789n, amount: 10n ** 20n, sig }
 }
 const rcpt: ReceiptMessage = { t: 'rcpt', bytes: 1n << 30n, amount: 10n ** 18n, sig }
@@ -21,11 +25,19 @@ const raw = (s: string): Uint8Array => Buffer.from(s, 'latin1')
 function expectViolation (buf: Uint8Array, code: string): void {
   expect(() => decodeMessage(buf)).to.throw(ProtocolViolationError).with.property('code', code)
 }
+/** `hello` re-encoded canonically after `edit` changed its dict: field-level faults, not bencode ones. */
+function helloWith (edit: (d: Map<string, BValue>) => void): Uint8Array {
+  const d = decodeStrict(encodeMessage(hello)) as BDict
+  edit(d)
+  return encode(d)
+}
+/** docs/protocol.md §8: the largest hello, with framing. */
+const LARGEST_HELLO_FRAME = 382
 
 describe('seedpay messages', () => {
   it('round-trip hello, rcpt and err', () => {
     expect(decodeMessage(encodeMessage(hello))).to.deep.equal(hello)
-    const { last: _last, ...bare } = hello
+    const { last: _last, lane: _lane, ...bare } = hello
     expect(decodeMessage(encodeMessage(bare))).to.deep.equal(bare)
     expect(decodeMessage(encodeMessage(rcpt))).to.deep.equal(rcpt)
     expect(decodeMessage(encodeMessage({ t: 'err', code: 22, msg: 'stale receipt ✓' }))).to.deep.equal({ t: 'err', code: 22, msg: 'stale receipt ✓' })
@@ -82,9 +94,44 @@ describe('seedpay messages', () => {
     expectViolation(raw('d1:a0:1:bi5e1:s64:' + 'x'.repeat(64) + '1:t4:rcpte'), 'bad-field')
   })
 
-  it('refuses another protocol version', () => {
-    const text = Buffer.from(encodeMessage(hello)).toString('latin1').replace('1:vi1e', '1:vi2e')
+  it('refuses another protocol version, a v1 hello (which has no proof) included', () => {
+    const text = Buffer.from(encodeMessage(hello)).toString('latin1').replace('1:vi2e', '1:vi3e')
     expectViolation(raw(text), 'bad-version')
+    const v1 = helloWith(d => { d.delete('proof'); d.delete('lane'); d.set('v', 1) })
+    expectViolation(v1, 'bad-version')
+    expect(() => decodeMessage(v1)).to.throw(/version 1, we speak 2/)
+    expectViolation(helloWith(d => { d.delete('v') }), 'bad-fields')
+  })
+
+  it('requires a 64-byte proof in every hello', () => {
+    expectViolation(helloWith(d => { d.delete('proof') }), 'bad-fields')
+    expectViolation(helloWith(d => { d.set('proof', new Uint8Array(63)) }), 'bad-field')
+    expectViolation(helloWith(d => { d.set('proof', new Uint8Array(65)) }), 'bad-field')
+    expectViolation(helloWith(d => { d.set('proof', new Uint8Array(0)) }), 'bad-field')
+    expectViolation(helloWith(d => { d.set('proof', 7) }), 'bad-field')
+  })
+
+  it('reads lane as a canonical uint of at most 16 bytes, and writes no lane as no field', () => {
+    expect(decodeMessage(helloWith(d => { d.set('lane', Uint8Array.of(0xff)) }))).to.have.property('lane', 255n)
+    expect(decodeMessage(helloWith(d => { d.set('lane', new Uint8Array(16).fill(0xff)) }))).to.have.property('lane', (1n << 128n) - 1n)
+    expectViolation(helloWith(d => { d.set('lane', Uint8Array.of(0, 0xff)) }), 'non-canonical')
+    expectViolation(helloWith(d => { d.set('lane', new Uint8Array(0)) }), 'non-canonical')
+    expectViolation(helloWith(d => { d.set('lane', new Uint8Array(17).fill(1)) }), 'bad-field')
+    expectViolation(helloWith(d => { d.set('lane', 5) }), 'bad-field')
+    const noLane = decodeStrict(encodeMessage({ ...hello, lane: 0n })) as BDict
+    expect(noLane.has('lane')).to.equal(false)
+    expect(decodeMessage(encodeMessage({ ...hello, lane: 0n }))).not.to.have.property('lane')
+  })
+
+  it('keeps the largest possible hello well within 1 KiB', () => {
+    const max: HelloMessage = {
+      ...hello, chainId: (1n << 256n) - 1n, pricePerMiB: (1n << 128n) - 1n, credit: (1n << 64n) - 1n, lane: (1n << 128n) - 1n,
+      last: { bytes: MAX_RECEIPT_BYTES, amount: MAX_RECEIPT_AMOUNT, sig }
+    }
+    const bytes = encodeMessage(max)
+    expect(decodeMessage(bytes)).to.deep.equal(max)
+    expect(bytes.length + BEP10_FRAMING_BYTES).to.equal(LARGEST_HELLO_FRAME)
+    expect(bytes.length).to.be.below(MAX_MESSAGE_BYTES / 2)
   })
 
   it('refuses an err whose msg is not UTF-8', () => {
