@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino'
 import type { WireExtensionCtor } from 'bittorrent-protocol'
-import { CreditPolicy, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
+import { CreditPolicy, HelloProver, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
 import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import type { DownloadPolicy } from '../swarm/index.ts'
@@ -70,6 +70,8 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
    */
   private readonly sessions = new Map<string, Set<PaymentSession>>()
   private readonly channels: ChannelRegistry
+  /** Our hello proofs and the check of every peer's (one signature and one recovery per connection). */
+  private readonly prover: HelloProver
   /** Aborts background work (signer lookups) on stop(). */
   private readonly abort = new AbortController()
   private readonly pending = new Set<PaymentSession>()
@@ -82,6 +84,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.init = init
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
     this.policy = new CreditPolicy({ ...(init.credit !== undefined ? { credit: init.credit } : {}), ...(init.resumeAt !== undefined ? { resumeAt: init.resumeAt } : {}) })
+    this.prover = new HelloProver({ signer: components.signer, ...(components.signers !== undefined ? { signers: components.signers } : {}) }, { domain: init.domain })
     this.channels = new ChannelRegistry({ ledger: components.ledger, verifier: this.verifier, signer: components.signer, policy: this.policy }, {
       domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? DEFAULT_BLOCK_LENGTH
     })
@@ -90,15 +93,18 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   /**
    * A seedpay extension class for one wire (`wire.use(...)` before the handshake).
    * @param wire.initiator we dialled this peer (we say hello first)
+   * @param wire.localPeerId our BitTorrent peer id (hex) on this wire, read when our hello is due; our hello
+   *   proof is signed over it
    * @param wire.close how to close the peer @default the raw wire's destroy()
    */
-  extension (wire: { initiator: boolean, close?: (reason: string) => void }): WireExtensionCtor {
+  extension (wire: { initiator: boolean, localPeerId: () => string | null, close?: (reason: string) => void }): WireExtensionCtor {
     let session: PaymentSession | null = null
     return seedpayExtension({ logger: this.components.logger }, {
       initiator: wire.initiator,
-      hello: peer => {
+      localPeerId: wire.localPeerId,
+      hello: (peer, ids) => {
         if (session === null) throw new Error('seedpay extension used before it was mounted')
-        return session.helloFor(peer)
+        return session.helloFor(peer, ids)
       },
       ...(this.init.helloTimeoutMs !== undefined ? { helloTimeoutMs: this.init.helloTimeoutMs } : {}),
       ...(wire.close !== undefined ? { close: wire.close } : {})
@@ -180,7 +186,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     const { logger, ledger } = this.components
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
-      logger, ledger, channels: this.channels, policy: this.policy,
+      logger, ledger, channels: this.channels, policy: this.policy, prover: this.prover,
       ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer, { signal: this.abort.signal }) } } : {}),
       emit: (name, event) => { this.emit(name, event) }
     }, {

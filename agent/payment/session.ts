@@ -8,10 +8,10 @@
  */
 import type { Logger } from 'pino'
 import {
-  checkTerms, CreditPolicy, InvalidReceiptError, TermsRefusedError, ForeignResyncReceiptError,
-  type Address, type EscrowDomain, type PayeeChannel, type PayerChannel, type SignedReceipt
+  checkTerms, CreditPolicy, InvalidReceiptError, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
+  type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
-import type { SeedpayExtension, HelloMessage, WireReceipt } from '../wire/index.ts'
+import type { SeedpayExtension, HelloMessage, HelloIds, WireReceipt } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
 import type { ChannelRegistry, Shared } from './channels.ts'
@@ -25,8 +25,10 @@ export interface PaymentSessionComponents {
   ledger: Ledger
   channels: ChannelRegistry
   policy: CreditPolicy
-  /** Re-reads a payer's registered signers before its receipts are checked. @default none */
+  /** Re-reads a payer's registered signers before its hello proof and receipts are checked. @default none */
   refreshSigners?: (payer: Address) => Promise<void>
+  /** Signs our hello proof and checks the peer's (hello-proof.ts). */
+  prover: HelloProver
   emit: <K extends keyof PaymentEvents & string>(name: K, event: PaymentEvents[K]) => void
 }
 
@@ -76,14 +78,19 @@ export class PaymentSession {
   /** Bytes the peer serves us ahead of our receipts, from its hello; null until then or if it is free. */
   get creditGranted (): bigint | null { return this.grantedCredit }
 
-  /** The hello we send: `last` (the peer's newest receipt to us) only once we know who the peer is. */
-  helloFor (peer: HelloMessage | null): Omit<HelloMessage, 't'> {
+  /**
+   * The hello we send, with the proof that we speak for our account on this connection; `last` (the peer's
+   * newest receipt to us) only once we know who the peer claims to be. That is before its proof is checked,
+   * which is harmless: the receipt is the peer account's own signature, and settling it would publish it.
+   */
+  helloFor (peer: HelloMessage | null, ids: HelloIds): Omit<HelloMessage, 't'> {
     const hello: Omit<HelloMessage, 't'> = {
       chainId: this.init.domain.chainId,
       escrow: this.init.domain.escrow.toLowerCase() as Address,
       account: this.init.account,
       pricePerMiB: this.init.pricePerMiB,
-      credit: this.c.policy.credit
+      credit: this.c.policy.credit,
+      proof: this.c.prover.prove({ account: this.init.account, sender: ids.local, receiver: ids.remote, infoHash: ids.infoHash })
     }
     if (peer !== null && peer.account !== this.init.account) {
       const last = this.c.ledger.newest(this.c.channels.keyFor(peer.account, this.init.account))
@@ -145,15 +152,16 @@ export class PaymentSession {
       if (err instanceof TermsRefusedError) { this.ext.refuse(err.reason, err.message); return }
       throw err
     }
+    // what the peer grants us only bounds our own requests (downloadPolicy), so it may apply before the proof
     if (hello.pricePerMiB > 0n) this.grantedCredit = hello.credit
-    this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
-    this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
-    if (hello.last !== undefined && !this.resync(hello.last)) return
     if (this.c.refreshSigners !== undefined) this.refreshThenReady(this.c.refreshSigners, hello)
-    else this.c.emit('peer:ready', { peerId: this.peerId, hello })
+    else this.admit(hello)
   }
 
-  /** Holds receipts until the payer's signers are known; a failed lookup leaves the payer's own key. */
+  /**
+   * Holds receipts until the peer account's signers are known and its proof checked; a failed lookup leaves
+   * the account's own key.
+   */
   private refreshThenReady (refresh: (payer: Address) => Promise<void>, hello: HelloMessage): void {
     this.queued = []
     refresh(hello.account)
@@ -162,10 +170,36 @@ export class PaymentSession {
         const queued = this.queued ?? []
         this.queued = null
         if (this.ext.state !== 'ready') return
-        this.c.emit('peer:ready', { peerId: this.peerId, hello })
+        if (!this.admit(hello)) return
         for (const r of queued) this.onReceipt(r)
       })
-      .catch((err: unknown) => { this.c.logger.error({ err }, 'processing queued receipts failed') })
+      .catch((err: unknown) => {
+        this.c.logger.error({ err, peerId: this.peerId }, 'admitting the peer failed')
+        this.ext.refuse('internal', 'internal error')
+      })
+  }
+
+  /**
+   * Checks the peer's hello proof, and only then opens the channels both ways (credit, ledger rows), adopts
+   * its `last` and reports `peer:ready`: a peer merely claiming an account gets nothing on its credit.
+   * @returns whether the peer was admitted
+   */
+  private admit (hello: HelloMessage): boolean {
+    const ids = this.ext.ids
+    if (ids === null) throw new Error('hello received before both peer ids were known')
+    try {
+      this.c.prover.verify({ account: hello.account, sender: ids.remote, receiver: ids.local, infoHash: ids.infoHash }, hello.proof)
+    } catch (err) {
+      if (!(err instanceof InvalidHelloProofError)) throw err
+      this.c.logger.warn({ peerId: this.peerId, account: hello.account, recovered: err.recovered, reason: err.reason }, 'hello proof refused')
+      this.ext.refuse('bad-proof', err.message)
+      return false
+    }
+    this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
+    this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
+    if (hello.last !== undefined && !this.resync(hello.last)) return false
+    this.c.emit('peer:ready', { peerId: this.peerId, hello })
+    return true
   }
 
   private resync (last: WireReceipt): boolean {

@@ -8,7 +8,7 @@ import type { PaymentAgent } from './agent.ts'
 /** The engine init fields that mount seedpay on every wire and let payments steer the choker and the requests. */
 export function swarmInit (agent: PaymentAgent): Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'> {
   return {
-    extensions: [wire => agent.extension({ initiator: wire.direction === 'out', close: reason => { wire.destroy(reason) } })],
+    extensions: [wire => agent.extension({ initiator: wire.direction === 'out', localPeerId: () => wire.localPeerId, close: reason => { wire.destroy(reason) } })],
     uploadPolicy: agent.uploadPolicy,
     downloadPolicy: agent.downloadPolicy
   }

@@ -66,6 +66,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   private idleTimer: NodeJS.Timeout | null = null
   private handshakeTimer: NodeJS.Timeout | null = null
   peerId: string | null = null
+  private sentPeerId: string | null = null
 
   constructor (components: PeerWireComponents, init: PeerWireInit) {
     super()
@@ -118,7 +119,11 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   /** Mount a BEP 10 extension; must happen before `handshake`. */
   use (ext: WireExtensionCtor): void { this.raw.use(ext) }
 
+  /** Our peer id as sent in `handshake` (hex), for extensions that sign over it (seedpay's hello proof). */
+  get localPeerId (): string | null { return this.sentPeerId }
+
   handshake (infoHash: string, peerId: string, extendedHandshake: Record<string, unknown>): void {
+    this.sentPeerId = peerId
     Object.assign(this.raw.extendedHandshake, extendedHandshake)
     this.raw.handshake(infoHash, peerId, { dht: false, fast: false })
     this.raw.setKeepAlive(true)

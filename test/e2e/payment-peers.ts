@@ -46,7 +46,7 @@ export async function startSeeder (agent: PaymentAgent, content: Content, peerId
     const wire = new Wire('tcpIncoming')
     wires.add(wire)
     pipe(socket, wire)
-    wire.use(agent.extension({ initiator: false }))
+    wire.use(agent.extension({ initiator: false, localPeerId: () => peerId }))
     let remote = ''
     wire.on('handshake', (infoHash: string, id: string) => {
       remote = id
@@ -99,7 +99,7 @@ export function leech (agent: PaymentAgent, port: number, content: Content, init
   const socket = connect(port, '127.0.0.1')
   const wire = new Wire('tcpOutgoing')
   pipe(socket, wire)
-  wire.use(agent.extension({ initiator: true }))
+  wire.use(agent.extension({ initiator: true, localPeerId: () => peerId }))
   wire.handshake(content.infoHash, peerId)
   const remotePeerId = new Promise<string>(resolve => wire.once('handshake', (_ih: string, id: string) => resolve(id)))
   const done = (async () => {
