@@ -8,13 +8,9 @@ import type Database from 'better-sqlite3'
 import { openDatabase, type Synchronous } from './database.ts'
 import { ChannelRoleMismatchError, NonMonotonicReceiptError, UnknownSettlementError } from './errors.ts'
 import type { Address } from '../pay/bytes.ts'
+import type { ChannelKey } from '../pay/channel-key.ts'
 
-export interface ChannelKey {
-  chainId: bigint
-  escrow: Address
-  payer: Address
-  payee: Address
-}
+export type { ChannelKey }
 
 export type Role = 'payer' | 'payee'
 

@@ -2,7 +2,7 @@
  * A payer's view of one channel during a session: verified bytes received from the payee and the receipts
  * signed for them. Pure state: the caller writes each new receipt to the ledger before sending it.
  */
-import { amountFor, MAX_RECEIPT_BYTES } from './price.ts'
+import { amountFor, MAX_RECEIPT_BYTES, MIB } from './price.ts'
 import { addressToBytes, type Address } from './bytes.ts'
 import { ForeignResyncReceiptError, ReceiptOutOfRangeError } from './errors.ts'
 import type { ReceiptSigner } from './signer.ts'
@@ -80,14 +80,32 @@ export class PayerChannel {
     this.receivedBytes += BigInt(length)
   }
 
-  /** Signs the receipt covering all verified bytes; null if nothing new is owed. Call `commit` once stored. */
-  next (): SignedReceipt | null {
+  /**
+   * Signs the receipt covering all verified bytes, or as many as `maxStep` more token units pay for (the payer's
+   * budget headroom: an honest payer never signs what it cannot pay); null if nothing new can be signed.
+   * Call `commit` once stored.
+   */
+  next (maxStep?: bigint): SignedReceipt | null {
     if (this.owed <= 0n) return null
-    const bytes = this.receivedBytes
+    const bytes = this.affordableBytes(maxStep)
+    if (bytes <= (this.newestReceipt?.bytes ?? this.baseBytes)) return null
     if (bytes > MAX_RECEIPT_BYTES) throw new ReceiptOutOfRangeError('bytes', bytes)
     const amount = this.baseAmount + amountFor(bytes - this.baseBytes, this.pricePerMiB)
     const digest = this.verifier.hasher.digest(this.payerBytes, this.payeeBytes, bytes, amount)
     return { bytes, amount, sig: this.signer.signDigest(digest) }
+  }
+
+  /**
+   * The cumulative bytes a receipt may cover: all received, or fewer when `maxStep` does not pay for them all.
+   * amountFor rounds up, so the largest x with amountFor(x) ≤ A is floor(A · MiB / price).
+   */
+  private affordableBytes (maxStep: bigint | undefined): bigint {
+    const all = this.receivedBytes
+    if (maxStep === undefined || this.pricePerMiB === 0n) return all
+    const newestAmount = this.newestReceipt?.amount ?? this.baseAmount
+    const limit = newestAmount - this.baseAmount + (maxStep > 0n ? maxStep : 0n)
+    const bytes = this.baseBytes + limit * MIB / this.pricePerMiB
+    return bytes < all ? bytes : all
   }
 
   /** Makes a signed (and durably stored) receipt the newest. */

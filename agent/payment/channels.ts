@@ -3,7 +3,7 @@
  * torrents, or a reconnect overlapping the old connection). Cumulative receipts are only safe if one counter
  * signs them, and a payer's credit is per account, not per connection.
  */
-import { PayeeChannel, PayerChannel, type Address, type CreditPolicy, type EscrowDomain, type ReceiptSigner, type ReceiptVerifier } from '../pay/index.ts'
+import { PayeeChannel, PayerChannel, channelKey, type Address, type CreditPolicy, type EscrowDomain, type ReceiptSigner, type ReceiptVerifier } from '../pay/index.ts'
 import type { ChannelKey, Ledger } from '../ledger/index.ts'
 
 /** A channel and the sessions using it, oldest first (the oldest open one carries our receipts). */
@@ -39,7 +39,7 @@ export class ChannelRegistry {
   }
 
   keyFor (payer: Address, payee: Address): ChannelKey {
-    return { chainId: this.init.domain.chainId, escrow: this.init.domain.escrow.toLowerCase() as Address, payer, payee }
+    return channelKey(this.init.domain, payer, payee)
   }
 
   /** The channel in which `payer` pays us, opened from the ledger on first use. */

@@ -39,7 +39,10 @@ export interface DownloaderHooks {
  * verified) within the credit it granted, so the seller never has to choke us.
  */
 export interface DownloadPolicy {
-  /** Most bytes to have requested from, or received and not yet verified from, this peer; undefined: no limit. */
+  /**
+   * Most bytes to have requested from, or received and not yet verified from, this peer; undefined: no limit;
+   * 0: request nothing from it now (otherwise the limit is never below one piece, which verifies only whole).
+   */
   maxOutstandingBytes(peerId: string): number | undefined
 }
 
@@ -146,6 +149,11 @@ export class Downloader {
     wire.requestMany(blocks)
   }
 
+  /** Asks every peer for more, e.g. when the download policy's answer changed. */
+  refillAll (): void {
+    for (const peer of this.peers.values()) this.fill(peer)
+  }
+
   /** Periodic: snub peers that sit on requests, and give their blocks to others. */
   checkTimeouts (): void {
     const now = Date.now()
@@ -226,6 +234,8 @@ export class Downloader {
   private limitedDepth (peer: Peer, depth: number): number {
     const asked = this.policy?.maxOutstandingBytes(peer.id)
     if (asked === undefined) return depth
+    // 0: the policy asks us not to request from this peer at all (a payer whose budget is spent).
+    if (asked <= 0) return 0
     // Never below one piece: a piece only verifies (and gets paid for) once all of it has arrived.
     const limit = Math.max(asked, this.meta.pieceLength)
     return Math.min(depth, Math.max(0, Math.floor((limit - peer.unverifiedBytes) / BLOCK_LENGTH)))

@@ -110,6 +110,9 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   /** Re-run the choker now, e.g. when the upload policy's answer for a peer changed. */
   rechoke (): void { this.uploader?.rechoke() }
 
+  /** Request more from every peer now, e.g. when the download policy's answer for a peer grew. */
+  refill (): void { this.downloader?.refillAll() }
+
   stats (): EngineStats {
     let down = 0
     let up = 0

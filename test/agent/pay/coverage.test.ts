@@ -1,0 +1,52 @@
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { coverageOf, covers, settlingHelps, NO_EXIT, type PairBacking } from '../../../agent/pay/coverage.ts'
+import { MIB } from '../../../agent/pay/price.ts'
+
+const NOW = 1_000_000n
+const limits = { exposureLimit: 10n, withdrawalWindow: 3600n, nowSeconds: NOW }
+const backing = (b: Partial<PairBacking>): PairBacking => ({ free: 0n, lane: 0n, paidOut: 0n, withdrawal: NO_EXIT, release: NO_EXIT, ...b })
+
+describe('coverage', () => {
+  it('trusts the lane fully and the free balance up to the exposure limit', () => {
+    expect(coverageOf(backing({ free: 100n, lane: 40n }), limits)).to.deep.equal({ lane: 40n, free: 10n, total: 50n })
+    expect(coverageOf(backing({ free: 3n, lane: 0n }), limits)).to.deep.equal({ lane: 0n, free: 3n, total: 3n })
+  })
+
+  it('does not count money announced to leave: a pending withdrawal or lane release', () => {
+    const b = backing({ free: 15n, lane: 40n, withdrawal: { amount: 10n, unlockAt: NOW + 60n }, release: { amount: 30n, unlockAt: NOW + 60n } })
+    expect(coverageOf(b, limits)).to.deep.equal({ lane: 10n, free: 5n, total: 15n })
+  })
+
+  it('counts an expired request (past its window) as gone: it can no longer be executed', () => {
+    const b = backing({ free: 15n, withdrawal: { amount: 10n, unlockAt: NOW - 3600n } })
+    expect(coverageOf(b, limits).free).to.equal(10n)
+  })
+
+  it('trusts no free balance when the view is stale', () => {
+    expect(coverageOf(backing({ free: 100n, lane: 5n }), { ...limits, stale: true })).to.deep.equal({ lane: 5n, free: 0n, total: 5n })
+  })
+
+  it('serves a block only if unsettled receipts plus everything served ahead of them stay covered', () => {
+    const b = backing({ lane: 100n, paidOut: 20n })
+    const c = coverageOf(b, { ...limits, exposureLimit: 0n })
+    // unsettled 80 + price of (unpaid + block) at 10 per MiB
+    expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: MIB, pricePerMiB: 10n }, MIB)).to.equal(true) // 80 + 20
+    expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: MIB, pricePerMiB: 10n }, MIB + 1n)).to.equal(false)
+  })
+
+  it('settles only when the free balance carries part of what is owed', () => {
+    const b = backing({ lane: 50n, free: 100n })
+    const c = coverageOf(b, limits)
+    expect(settlingHelps(c, b, { receiptAmount: 50n })).to.equal(false)
+    expect(settlingHelps(c, b, { receiptAmount: 55n })).to.equal(true)
+  })
+
+  it('never covers more than the lane plus the exposure limit (property)', () => {
+    fc.assert(fc.property(fc.bigInt(0n, 10n ** 20n), fc.bigInt(0n, 10n ** 20n), fc.bigInt(0n, 10n ** 20n), fc.bigInt(0n, 10n ** 20n), (free, lane, w, exposureLimit) => {
+      const c = coverageOf(backing({ free, lane, withdrawal: { amount: w, unlockAt: NOW } }), { ...limits, exposureLimit })
+      expect(c.total <= lane + exposureLimit).to.equal(true)
+      expect(c.free <= free).to.equal(true)
+    }), { seed: 3, numRuns: 300 })
+  })
+})
