@@ -10,7 +10,10 @@ export { CreditPolicy, DEFAULT_CREDIT, type CreditPolicyInit } from './credit.ts
 export { checkTerms, type PeerTerms } from './terms.ts'
 export { PayeeChannel, DEFAULT_MIN_RECEIPT_STEP, type SignedReceipt, type PayeeChannelInit, type PayeeChannelComponents } from './payee-channel.ts'
 export { PayerChannel, type PayerChannelInit, type PayerChannelComponents } from './payer-channel.ts'
+export { coverageOf, covers, settlingHelps, unsettledOf, NO_EXIT, type Coverage, type CoverageLimits, type PairBacking, type PairExposure, type PendingExit } from './coverage.ts'
+export { PayerBudget, type PayeeFunds, type PayerBudgetInit } from './budget.ts'
 export {
   HelloProver, HELLO_TYPE_STRING, HELLO_TYPEHASH, HELLO_TYPES, helloProofDigest, helloProofMessage, signHelloProof,
   recoverHelloProof, verifyHelloProof, type HelloProofFields, type HelloProverComponents, type HelloProverInit
 } from './hello-proof.ts'
+export { channelKey, inDomain, type ChannelKey } from './channel-key.ts'
