@@ -1,4 +1,4 @@
-/** Errors of the settlement scheduler. */
+/** Errors of the settlement scheduler, its event feed and its fee reading. */
 
 /** `start` was called twice, or after `stop`. */
 export class SchedulerStateError extends Error {
@@ -13,5 +13,13 @@ export class SchedulerConfigError extends Error {
   constructor (message: string) {
     super(message)
     this.name = 'SchedulerConfigError'
+  }
+}
+
+/** The event feed was configured with a value it cannot work with (negative confirmations, zero poll interval). */
+export class FeedConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'FeedConfigError'
   }
 }

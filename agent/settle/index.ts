@@ -10,4 +10,5 @@ export {
   type SettlementCostInit
 } from './policy.ts'
 export { settleChannel, settleChannels, type SettleOutcome } from './executor.ts'
-export { SchedulerStateError, SchedulerConfigError } from './errors.ts'
+export { EscrowEventFeed, type EscrowEventFeedComponents, type EscrowEventFeedInit, type EscrowEventFeedEvents } from './event-feed.ts'
+export { SchedulerStateError, SchedulerConfigError, FeedConfigError } from './errors.ts'
