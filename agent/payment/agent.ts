@@ -11,13 +11,15 @@
  */
 import type { Logger } from 'pino'
 import type { WireExtensionCtor } from 'bittorrent-protocol'
-import { CreditPolicy, HelloProver, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
+import { amountFor, CreditPolicy, HelloProver, MIB, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
 import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import type { DownloadPolicy } from '../swarm/index.ts'
 import { PaymentSession } from './session.ts'
 import { ChannelRegistry } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
+import type { PayeeCoverage } from './payee-coverage.ts'
+import type { PayerFunds } from './payer-funds.ts'
 
 /** BEP 3 / common practice: 16 KiB blocks; swarm's MAX_BLOCK_LENGTH (128 KiB) is the worst case we allow. */
 const DEFAULT_BLOCK_LENGTH = 16 * 1024
@@ -33,6 +35,10 @@ export interface PaymentAgentComponents {
    * @default payers sign themselves
    */
   signers?: SignerDirectory & { refresh?: (payer: Address, options?: { signal?: AbortSignal }) => Promise<void> }
+  /** Payee side: what backs each payer (lane, trusted free balance); charged blocks are served only within it. */
+  coverage?: PayeeCoverage
+  /** Payer side: the budget receipts are signed within, and the lanes payees ask for. */
+  funds?: PayerFunds
 }
 
 export interface PaymentAgentInit {
@@ -53,6 +59,8 @@ export interface PaymentAgentInit {
   blockLength?: number
   /** @default 30000 */
   helloTimeoutMs?: number
+  /** The lane our hello asks each payer to reserve for us, token base units. @default 0 (none) */
+  wantLane?: bigint
 }
 
 /** Structurally the swarm's `UploadPolicy` (agent/swarm/choker.ts), without depending on the swarm. */
@@ -85,6 +93,18 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
     this.policy = new CreditPolicy({ ...(init.credit !== undefined ? { credit: init.credit } : {}), ...(init.resumeAt !== undefined ? { resumeAt: init.resumeAt } : {}) })
     this.prover = new HelloProver({ signer: components.signer, ...(components.signers !== undefined ? { signers: components.signers } : {}) }, { domain: init.domain })
+    components.coverage?.on('coverage:changed', ({ payer }) => {
+      for (const s of this.allSessions()) if (s.account === payer) s.onBackingChanged()
+    })
+    const funds = components.funds
+    if (funds !== undefined) {
+      funds.on('funds:changed', e => {
+        for (const s of this.allSessions()) if (s.account === e.payee) s.payOwed()
+        this.emit('funds:changed', e)
+      })
+      funds.on('budget:exhausted', e => { this.emit('budget:exhausted', e) })
+      funds.on('lane:reserved', e => { this.emit('lane:reserved', e) })
+    }
     this.channels = new ChannelRegistry({ ledger: components.ledger, verifier: this.verifier, signer: components.signer, policy: this.policy }, {
       domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? DEFAULT_BLOCK_LENGTH
     })
@@ -143,8 +163,33 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       maxOutstandingBytes: peerId => {
         const credit = this.session(peerId)?.creditGranted
         return credit === null || credit === undefined ? undefined : Number(credit / 2n)
-      }
+      },
+      affordableBytes: peerId => this.affordableBytes(peerId)
     }
+  }
+
+  /**
+   * What our budget pays for from a charging peer beyond what we already owe it: its lane headroom plus an even
+   * share of the free headroom among the charging peers we know (so three seeders at once cannot together
+   * draw more than is free). Undefined without a budget or for a free peer; 0 before its lane is known.
+   */
+  private affordableBytes (peerId: string): number | undefined {
+    const funds = this.components.funds
+    const session = this.session(peerId)
+    if (funds === undefined || session === undefined || !session.charges) return undefined
+    const ch = session.asPayer
+    if (ch === null || ch.pricePerMiB === 0n) return 0
+    const charging = new Set<Address>()
+    for (const s of this.allSessions()) if (s.charges && s.account !== null) charging.add(s.account)
+    const share = funds.share(ch.payee, charging.size)
+    const owed = amountFor(ch.owed, ch.pricePerMiB)
+    if (share <= owed) return 0
+    return Number((share - owed) * MIB / ch.pricePerMiB)
+  }
+
+  private * allSessions (): Generator<PaymentSession> {
+    this.adoptPending()
+    for (const set of this.sessions.values()) yield * set
   }
 
   /** Whether `length` more bytes may be served to the peer now (payee side). */
@@ -187,13 +232,16 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
       logger, ledger, channels: this.channels, policy: this.policy, prover: this.prover,
+      ...(this.components.coverage !== undefined ? { coverage: this.components.coverage } : {}),
+      ...(this.components.funds !== undefined ? { funds: this.components.funds } : {}),
       ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer, { signal: this.abort.signal }) } } : {}),
       emit: (name, event) => { this.emit(name, event) }
     }, {
       domain: this.init.domain,
       account: this.init.account,
       pricePerMiB: this.init.pricePerMiB,
-      maxPricePerMiB: this.init.maxPricePerMiB
+      maxPricePerMiB: this.init.maxPricePerMiB,
+      ...(this.init.wantLane !== undefined ? { wantLane: this.init.wantLane } : {})
     }, ext)
     this.pending.add(session)
     ext.on('peer:closed', () => {

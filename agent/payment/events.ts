@@ -1,6 +1,6 @@
 /** Typed events of the payment layer; every payload names the peer (BitTorrent peer id, hex, or null). */
 import type { ViolationCode, HelloMessage, ErrorName } from '../wire/index.ts'
-import type { SignedReceipt } from '../pay/index.ts'
+import type { Address, SignedReceipt } from '../pay/index.ts'
 
 export interface PeerRef { peerId: string | null }
 
@@ -23,4 +23,15 @@ export interface PaymentEvents {
   /** We refused the peer (terms, receipt, resync) and are closing it. */
   'peer:refused': PeerRef & { code: ErrorName, msg: string }
   'peer:closed': PeerRef & { reason: string }
+  /**
+   * A payer's next block would leave our receipts uncovered: we settle now ('settle') or wait for it to
+   * reserve or deposit ('wait'). Reported once per change.
+   */
+  'peer:uncovered': PeerRef & { payer: Address, decision: 'settle' | 'wait', lane: bigint, free: bigint }
+  /** Our budget grew for a payee (lane reserved, payee learnt): ask charging peers for more. */
+  'funds:changed': { payee: Address }
+  /** Nothing more can be signed this run: charging peers are no longer asked (free peers go on). */
+  'budget:exhausted': { spent: bigint, cap: bigint | null, free: bigint }
+  /** We reserved lanes for payees that asked (one transaction). */
+  'lane:reserved': { txId: string, lanes: Array<{ payee: Address, amount: bigint }> }
 }

@@ -4,3 +4,6 @@ export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents 
 export type { PaymentEvents, PeerRef } from './events.ts'
 export { ChainSignerDirectory, type RefreshableSignerDirectory, type ChainSignerDirectoryInit } from './signer-directory.ts'
 export { swarmInit, connectSwarm } from './swarm.ts'
+export { PayeeCoverage, DEFAULT_MAX_STALENESS_MS, type PayeeCoverageComponents, type PayeeCoverageInit, type CoverageDecision, type EscrowEventSource } from './payee-coverage.ts'
+export { PayerFunds, type PayerFundsComponents, type PayerFundsInit } from './payer-funds.ts'
+export { CoverageBook } from './coverage-book.ts'

@@ -16,9 +16,13 @@ import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
 import type { ChannelRegistry, Shared } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
+import type { PayeeCoverage } from './payee-coverage.ts'
+import type { PayerFunds } from './payer-funds.ts'
 
 /** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
 const MAX_QUEUED_RECEIPTS = 64
+/** A payer's backing that could not be read is tried again this often while its session lasts. */
+const BACKING_RETRY_MS = 5_000
 
 export interface PaymentSessionComponents {
   logger: Logger
@@ -29,6 +33,10 @@ export interface PaymentSessionComponents {
   refreshSigners?: (payer: Address) => Promise<void>
   /** Signs our hello proof and checks the peer's (hello-proof.ts). */
   prover: HelloProver
+  /** Payee side: what backs each payer; without it a payer is served on credit alone. @default none */
+  coverage?: PayeeCoverage
+  /** Payer side: the budget we sign within; without it receipts are unbounded. @default none */
+  funds?: PayerFunds
   emit: <K extends keyof PaymentEvents & string>(name: K, event: PaymentEvents[K]) => void
 }
 
@@ -40,6 +48,8 @@ export interface PaymentSessionInit {
   pricePerMiB: bigint
   /** The most we pay per MiB; a peer asking more is refused. */
   maxPricePerMiB: bigint
+  /** The lane our hello asks a payer to reserve for us (0: none). @default 0 */
+  wantLane?: bigint
 }
 
 export class PaymentSession {
@@ -49,6 +59,10 @@ export class PaymentSession {
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
   private queued: WireReceipt[] | null = null
   private grantedCredit: bigint | null = null
+  /** Payee side: the payer's backing has been read (nothing charged is served before). */
+  private backed = false
+  /** Payee side: the last coverage decision that refused a block, reported once per change. */
+  private refusedFor: 'settle' | 'wait' | null = null
   private readonly c: PaymentSessionComponents
   private readonly init: PaymentSessionInit
 
@@ -77,6 +91,10 @@ export class PaymentSession {
   get asPayer (): PayerChannel | null { return this.payer }
   /** Bytes the peer serves us ahead of our receipts, from its hello; null until then or if it is free. */
   get creditGranted (): bigint | null { return this.grantedCredit }
+  /** The peer's account once its hello proof checked out. */
+  get account (): Address | null { return this.payeeShared?.channel.payer ?? null }
+  /** Whether the peer charges us (its hello asked a price). */
+  get charges (): boolean { return this.grantedCredit !== null }
 
   /**
    * The hello we send, with the proof that we speak for our account on this connection; `last` (the peer's
@@ -92,6 +110,7 @@ export class PaymentSession {
       credit: this.c.policy.credit,
       proof: this.c.prover.prove({ account: this.init.account, sender: ids.local, receiver: ids.remote, infoHash: ids.infoHash })
     }
+    if (this.init.pricePerMiB > 0n && (this.init.wantLane ?? 0n) > 0n) hello.lane = this.init.wantLane
     if (peer !== null && peer.account !== this.init.account) {
       const last = this.c.ledger.newest(this.c.channels.keyFor(peer.account, this.init.account))
       if (last !== null) hello.last = last
@@ -112,7 +131,29 @@ export class PaymentSession {
     if (support === 'unknown') return false
     if (this.ext.state === 'closing' || this.ext.state === 'closed') return false
     if (this.init.pricePerMiB === 0n) return true
-    return this.payee?.mayServe(length) ?? false
+    const ch = this.payee
+    if (ch === null || !ch.mayServe(length)) return false
+    const coverage = this.c.coverage
+    if (coverage === undefined) return true
+    if (!this.backed) return false
+    const decision = coverage.decide(ch.payer, { receiptAmount: ch.held?.amount ?? 0n, unpaidBytes: ch.unpaid, pricePerMiB: ch.pricePerMiB }, length)
+    if (decision === 'serve') { this.refusedFor = null; return true }
+    if (this.refusedFor !== decision) {
+      this.refusedFor = decision
+      const c = coverage.coverage(ch.payer)
+      this.c.logger.info({ peerId: this.peerId, payer: ch.payer, decision, lane: c?.lane, free: c?.free }, decision === 'settle'
+        ? 'payer\'s receipts would leave its lane and trusted free balance: settling before serving more'
+        : 'payer\'s receipts are not backed for more: waiting for it to reserve a lane or deposit')
+      this.c.emit('peer:uncovered', { peerId: this.peerId, payer: ch.payer, decision, lane: c?.lane ?? 0n, free: c?.free ?? 0n })
+    }
+    return false
+  }
+
+  /** Payee side: the payer's backing changed (read, settled, deposited, reserved); it may be served again. */
+  onBackingChanged (): void {
+    const shared = this.payeeShared
+    if (shared === null) return
+    for (const s of sessionsOf(shared)) this.c.emit('peer:paid-up', { peerId: s.peerId, unpaid: shared.channel.unpaid })
   }
 
   /** Counts bytes we served; emits `peer:unpaid` when that chokes the payer. */
@@ -134,10 +175,24 @@ export class PaymentSession {
     if (shared === null || !this.ext.ready) return null
     const ch = shared.channel
     ch.onVerified(length)
-    const receipt = ch.next()
+    return this.payOwed()
+  }
+
+  /**
+   * Signs, stores and sends a receipt for what we owe the peer, within our budget (all of it without one).
+   * Called per verified piece and again when the budget grows (a lane was reserved).
+   * @returns the receipt sent, or null if nothing could be signed
+   */
+  payOwed (): SignedReceipt | null {
+    const shared = this.payerShared
+    if (shared === null || !this.ext.ready) return null
+    const ch = shared.channel
+    const funds = this.c.funds !== undefined && ch.pricePerMiB > 0n ? this.c.funds : undefined
+    const receipt = ch.next(funds?.headroom(ch.payee))
     if (receipt === null) return null
     this.c.ledger.record(shared.key, 'payer', receipt, ch.pricePerMiB)
     ch.commit(receipt)
+    funds?.signed(ch.payee, receipt.amount)
     // one connection carries a channel's receipts, so they can never arrive out of order
     const carrier = sessionsOf(shared).find(u => u.ext.ready) ?? this
     carrier.ext.sendReceipt(receipt)
@@ -198,8 +253,35 @@ export class PaymentSession {
     this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
     this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
     if (hello.last !== undefined && !this.resync(hello.last)) return false
+    if (this.init.pricePerMiB > 0n && this.c.coverage !== undefined) this.readBacking(this.c.coverage, hello.account)
+    if (hello.pricePerMiB > 0n && this.c.funds !== undefined) this.readFunds(this.c.funds, hello)
     this.c.emit('peer:ready', { peerId: this.peerId, hello })
     return true
+  }
+
+  /** Payee side: read what backs the payer before serving it anything charged; retried while the session lasts. */
+  private readBacking (coverage: PayeeCoverage, payer: Address): void {
+    coverage.prepare(payer)
+      .then(() => {
+        this.backed = true
+        this.onBackingChanged()
+      })
+      .catch((err: unknown) => {
+        if (this.ext.state !== 'ready') return
+        this.c.logger.warn({ err, payer, peerId: this.peerId }, 'reading the payer\'s escrow balance and lane failed; not serving it yet')
+        setTimeout(() => { if (this.ext.state === 'ready') this.readBacking(coverage, payer) }, BACKING_RETRY_MS).unref()
+      })
+  }
+
+  /** Payer side: learn the payee's lane and paidOut (and reserve the lane it asks for) before paying it. */
+  private readFunds (funds: PayerFunds, hello: HelloMessage): void {
+    funds.prepare(hello.account, hello.lane ?? 0n)
+      .then(() => { this.payOwed() })
+      .catch((err: unknown) => {
+        if (this.ext.state !== 'ready') return
+        this.c.logger.warn({ err, payee: hello.account, peerId: this.peerId }, 'reading our lane for the payee failed; not paying it yet')
+        setTimeout(() => { if (this.ext.state === 'ready') this.readFunds(funds, hello) }, BACKING_RETRY_MS).unref()
+      })
   }
 
   private resync (last: WireReceipt): boolean {

@@ -23,16 +23,20 @@ export function connectSwarm (agent: PaymentAgent, engine: TorrentEngine): () =>
   const uploaded = ({ peerId, length }: { peerId: string, length: number }): void => { agent.onUploaded(peerId, length) }
   const verified = ({ bytesByPeer }: { bytesByPeer: Map<string, number> }): void => { agent.onVerified(bytesByPeer) }
   const rechoke = (): void => { engine.rechoke() }
+  // our budget grew for a payee (lane reserved, payee's lane learnt): ask the charging peers for more
+  const refill = (): void => { engine.refill() }
   engine.on('block:uploaded', uploaded)
   engine.on('piece:verified', verified)
   agent.on('peer:ready', rechoke)
   agent.on('peer:unpaid', rechoke)
   agent.on('peer:paid-up', rechoke)
+  agent.on('funds:changed', refill)
   return () => {
     engine.off('block:uploaded', uploaded)
     engine.off('piece:verified', verified)
     agent.off('peer:ready', rechoke)
     agent.off('peer:unpaid', rechoke)
     agent.off('peer:paid-up', rechoke)
+    agent.off('funds:changed', refill)
   }
 }

@@ -39,11 +39,13 @@ export interface DownloaderHooks {
  * verified) within the credit it granted, so the seller never has to choke us.
  */
 export interface DownloadPolicy {
-  /**
-   * Most bytes to have requested from, or received and not yet verified from, this peer; undefined: no limit;
-   * 0: request nothing from it now (otherwise the limit is never below one piece, which verifies only whole).
-   */
+  /** Most bytes to have requested from, or received and not yet verified from, this peer; undefined: no limit. */
   maxOutstandingBytes(peerId: string): number | undefined
+  /**
+   * A hard limit on the same bytes (what the payer's budget pays for); below one piece nothing is requested,
+   * since a piece is paid for only once all of it verified. undefined: no limit.
+   */
+  affordableBytes?(peerId: string): number | undefined
 }
 
 export interface DownloaderInit {
@@ -234,10 +236,13 @@ export class Downloader {
   private limitedDepth (peer: Peer, depth: number): number {
     const asked = this.policy?.maxOutstandingBytes(peer.id)
     if (asked === undefined) return depth
-    // 0: the policy asks us not to request from this peer at all (a payer whose budget is spent).
-    if (asked <= 0) return 0
     // Never below one piece: a piece only verifies (and gets paid for) once all of it has arrived.
-    const limit = Math.max(asked, this.meta.pieceLength)
+    let limit = Math.max(asked, this.meta.pieceLength)
+    const affordable = this.policy?.affordableBytes?.(peer.id)
+    if (affordable !== undefined) {
+      if (affordable < this.meta.pieceLength) return 0
+      limit = Math.min(limit, affordable)
+    }
     return Math.min(depth, Math.max(0, Math.floor((limit - peer.unverifiedBytes) / BLOCK_LENGTH)))
   }
 

@@ -1,0 +1,190 @@
+/**
+ * The one composition root of the payment side: from one options object it builds the PaymentAgent and,
+ * as the roles ask, the payee's coverage view, event feed and settlement scheduler (with its watchtower), and
+ * the payer's budget and lane reserver — wired to each other and, with `attach`, to a swarm engine. The CLI's
+ * `seed`/`get`, the demo and the e2e tests all build their payments here, so what is tested is what ships.
+ *
+ * ```ts
+ * const payments = await createPayments({ logger, ledger, chain, signer }, {
+ *   domain, account, payee: { pricePerMiB, exposureLimit, wantLane }, payer: { maxPricePerMiB, budget } })
+ * const engine = new TorrentEngine({ logger }, { torrent, dataDir, ...payments.engineInit })
+ * payments.attach(engine)
+ * ...
+ * const summary = await payments.stop()   // settles what is outstanding (payee)
+ * ```
+ */
+import type { Logger } from 'pino'
+import type { EscrowClient } from '../chain/index.ts'
+import type { Ledger } from '../ledger/index.ts'
+import { amountFor, MIB, toAddress, type Address, type EscrowDomain, type ReceiptSigner } from '../pay/index.ts'
+import { PaymentAgent, ChainSignerDirectory, PayeeCoverage, PayerFunds, swarmInit, connectSwarm } from '../payment/index.ts'
+import { EscrowEventFeed, SettlementScheduler, type SettlementSchedulerInit, type SettleSummary } from '../settle/index.ts'
+import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
+import { PaymentsConfigError } from './errors.ts'
+
+/** Without `exposureLimit`, a seeder trusts a payer's free balance for this many MiB at its price. */
+export const DEFAULT_EXPOSURE_MIB = 64n
+
+export interface PaymentsComponents {
+  logger: Logger
+  ledger: Ledger
+  /** The escrow on the chain receipts are cashed on; it sends settlements (payee) and reserves (payer). */
+  chain: EscrowClient
+  /** Signs our receipts and hello proofs: our account key, or the hot signer registered for it. */
+  signer: ReceiptSigner
+  /** @default Date.now */
+  clock?: () => number
+}
+
+export interface PayeeOptions {
+  /** What we charge per MiB uploaded, token base units (> 0). */
+  pricePerMiB: bigint
+  /** Bytes served beyond a payer's newest receipt. @default 4 MiB */
+  credit?: bigint
+  /** How much of a payer's free (unreserved) balance we trust. @default DEFAULT_EXPOSURE_MIB at our price */
+  exposureLimit?: bigint
+  /** The lane our hello asks payers to reserve for us. @default 0 */
+  wantLane?: bigint
+  /** A payer's free balance stops counting once our view is older than this. @default 30000 */
+  maxStalenessMs?: number
+  /** Serve ordinary BitTorrent peers in free slots. @default true */
+  serveOrdinaryPeers?: boolean
+  /** The scheduler's settings (threshold, interval, batch size, retries); `payee` is ours. */
+  settle?: Omit<SettlementSchedulerInit, 'payee'>
+  /** The event feed's settings. */
+  feed?: { pollMs?: number, confirmations?: number, rescanBlocks?: number, fromBlock?: number }
+}
+
+export interface PayerOptions {
+  /** The most we pay per MiB. */
+  maxPricePerMiB: bigint
+  /** Most this run signs (`get --budget`). @default our whole free balance and lanes */
+  budget?: bigint
+  /** Reserve the lanes payees ask for. @default true */
+  autoLane?: boolean
+  /** Most reserved for one payee, whatever it asks. @default no limit beyond the budget */
+  maxLane?: bigint
+}
+
+export interface PaymentsOptions {
+  domain: EscrowDomain
+  /** Our account on the escrow. */
+  account: string
+  /** Charge peers (the payee role). */
+  payee?: PayeeOptions
+  /** Pay peers that charge (the payer role). */
+  payer?: PayerOptions
+  /** @default 30000 */
+  helloTimeoutMs?: number
+}
+
+export interface Payments {
+  readonly agent: PaymentAgent
+  readonly scheduler: SettlementScheduler | null
+  readonly feed: EscrowEventFeed | null
+  readonly coverage: PayeeCoverage | null
+  readonly funds: PayerFunds | null
+  /** Spread into the TorrentEngine's init: the seedpay extension and the payment policies. */
+  readonly engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'>
+  /** Counts bytes and rechokes on payment changes. */
+  attach: (engine: TorrentEngine) => void
+  /** Stops everything; a payee settles what is outstanding first. */
+  stop: () => Promise<SettleSummary | null>
+}
+
+/** Builds and starts the payment side; rejects (nothing left running) if the chain cannot be read. */
+export async function createPayments (components: PaymentsComponents, options: PaymentsOptions): Promise<Payments> {
+  const { logger, ledger, chain, signer } = components
+  const account = toAddress(options.account)
+  const signal = new AbortController()
+  const payee = options.payee
+  const payer = options.payer
+  if (payee !== undefined && payee.pricePerMiB <= 0n) throw new PaymentsConfigError('payee.pricePerMiB must be > 0 (leave payee out to serve for free)')
+  if (payee !== undefined) checkPayeeAddress(account, options.domain, await chain.token({ signal: signal.signal }))
+
+  let feed: EscrowEventFeed | null = null
+  let scheduler: SettlementScheduler | null = null
+  let coverage: PayeeCoverage | null = null
+  let funds: PayerFunds | null = null
+  const unhooks: Array<() => void> = []
+  try {
+    if (payee !== undefined) {
+      feed = new EscrowEventFeed({ logger, chain, ...(components.clock !== undefined ? { clock: components.clock } : {}) }, payee.feed ?? {})
+      scheduler = new SettlementScheduler({ logger, ledger, chain, feed }, { ...payee.settle, payee: account })
+      const s = scheduler
+      coverage = new PayeeCoverage({
+        logger, chain, feed,
+        settle: async p => await s.settleNow([p], 'risk'),
+        ...(components.clock !== undefined ? { clock: components.clock } : {})
+      }, {
+        payee: account,
+        exposureLimit: payee.exposureLimit ?? amountFor(DEFAULT_EXPOSURE_MIB * MIB, payee.pricePerMiB),
+        withdrawalWindow: await chain.withdrawalWindow({ signal: signal.signal }),
+        ...(payee.maxStalenessMs !== undefined ? { maxStalenessMs: payee.maxStalenessMs } : {})
+      })
+    }
+    if (payer !== undefined) {
+      funds = new PayerFunds({ logger, chain, ledger }, {
+        payer: account, domain: options.domain,
+        ...(payer.budget !== undefined ? { cap: payer.budget } : {}),
+        ...(payer.autoLane !== undefined ? { autoLane: payer.autoLane } : {}),
+        ...(payer.maxLane !== undefined ? { maxLane: payer.maxLane } : {})
+      })
+      await funds.start({ signal: signal.signal })
+    }
+    const agent = new PaymentAgent({
+      logger, ledger, signer,
+      signers: new ChainSignerDirectory({ chain, ...(components.clock !== undefined ? { clock: components.clock } : {}) }),
+      ...(coverage !== null ? { coverage } : {}),
+      ...(funds !== null ? { funds } : {})
+    }, {
+      domain: options.domain,
+      account,
+      pricePerMiB: payee?.pricePerMiB ?? 0n,
+      maxPricePerMiB: payer?.maxPricePerMiB ?? 0n,
+      ...(payee?.credit !== undefined ? { credit: payee.credit } : {}),
+      ...(payee?.wantLane !== undefined ? { wantLane: payee.wantLane } : {}),
+      ...(payee?.serveOrdinaryPeers !== undefined ? { serveOrdinaryPeers: payee.serveOrdinaryPeers } : {}),
+      ...(options.helloTimeoutMs !== undefined ? { helloTimeoutMs: options.helloTimeoutMs } : {})
+    })
+    if (scheduler !== null) {
+      const s = scheduler
+      // every payer we serve is watched from its verified hello on, before it has a channel
+      const watch = ({ hello }: { hello: { account: Address } }): void => { s.watch(hello.account) }
+      agent.on('peer:ready', watch)
+      unhooks.push(() => agent.off('peer:ready', watch))
+      await scheduler.start()
+    }
+    let unhookSwarm = (): void => {}
+    return {
+      agent, scheduler, feed, coverage, funds,
+      engineInit: swarmInit(agent),
+      attach: engine => { unhookSwarm = connectSwarm(agent, engine) },
+      stop: async () => {
+        unhookSwarm()
+        for (const u of unhooks) u()
+        agent.stop()
+        coverage?.stop()
+        await funds?.stop()
+        const summary = scheduler === null ? null : await scheduler.stop()
+        await feed?.stop()
+        return summary
+      }
+    }
+  } catch (err) {
+    coverage?.stop()
+    await funds?.stop().catch(() => undefined)
+    await scheduler?.stop().catch(() => undefined)
+    await feed?.stop().catch(() => undefined)
+    signal.abort()
+    throw err
+  }
+}
+
+const ZERO = '0x0000000000000000000000000000000000000000'
+
+/** A payee that could never receive: the zero address, the escrow itself, or its token. */
+function checkPayeeAddress (account: Address, domain: EscrowDomain, token: string): void {
+  const never = [ZERO, toAddress(domain.escrow), toAddress(token)]
+  if (never.includes(account)) throw new PaymentsConfigError(`account ${account} can never receive payments (it is the zero address, the escrow or its token)`)
+}

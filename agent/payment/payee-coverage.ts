@@ -1,0 +1,175 @@
+/**
+ * The payee's side of "every byte served is backed": before a charging peer is served, its backing on the
+ * escrow is read once (`prepare`); from then on the escrow's event feed keeps it fresh, and `decide` answers
+ * per block from memory whether the next block stays covered — and, if not, whether settling now would help
+ * (the free balance carries part of what we are owed) or the payer must reserve or deposit first.
+ *
+ * ```ts
+ * const coverage = new PayeeCoverage({ logger, chain, feed: scheduler.feed, settle: p => scheduler.settleNow([p], 'risk') },
+ *   { payee, exposureLimit, maxStalenessMs: 30_000 })
+ * await coverage.prepare(payer)            // at a verified hello, before any credit
+ * coverage.decide(payer, exposure, 16384)  // 'serve' | 'settle' | 'wait'
+ * ```
+ */
+import type { Logger } from 'pino'
+import type { EscrowClient, EscrowEvent } from '../chain/index.ts'
+import { coverageOf, covers, settlingHelps, toAddress, type Address, type Coverage, type PairBacking, type PairExposure } from '../pay/index.ts'
+import { TypedEmitter } from '../util/typed-emitter.ts'
+import { CoverageBook } from './coverage-book.ts'
+
+/** A payer's free balance counts only while our view of it is at most this old. */
+export const DEFAULT_MAX_STALENESS_MS = 30_000
+/** A payer still dirty after a re-read (an event raced it, or the read failed) is read again this much later. */
+const REREAD_RETRY_MS = 1_000
+
+/** The escrow's events, as agent/settle's EscrowEventFeed delivers them (structural, to keep the layers apart). */
+export interface EscrowEventSource {
+  on: (name: 'events', fn: (page: { events: EscrowEvent[], toBlock: number }) => void) => unknown
+  off: (name: 'events', fn: (page: { events: EscrowEvent[], toBlock: number }) => void) => unknown
+  /** Clock time (ms) of the last poll that reached the chain; undefined before the first. */
+  readonly lastSyncedAt: number | undefined
+}
+
+export type BackingReader = Pick<EscrowClient, 'balanceOf' | 'laneOf' | 'pendingWithdrawal' | 'pendingRelease'>
+
+export interface PayeeCoverageComponents {
+  logger: Logger
+  chain: BackingReader
+  /** Keeps the book fresh; without one the view ages from `prepare` and the free balance soon stops counting. */
+  feed?: EscrowEventSource
+  /** Settles a payer's newest receipt now (risk-triggered); resolves once mined. */
+  settle?: (payer: Address) => Promise<unknown>
+  /** @default Date.now */
+  clock?: () => number
+}
+
+export interface PayeeCoverageInit {
+  payee: string
+  /** How much of a payer's free (unreserved) balance we trust, token base units. */
+  exposureLimit: bigint
+  /** The escrow's withdrawal window (seconds after unlock a request can still be executed). */
+  withdrawalWindow: bigint
+  /** @default 30000 */
+  maxStalenessMs?: number
+}
+
+export type CoverageDecision = 'serve' | 'settle' | 'wait'
+
+export interface PayeeCoverageEvents {
+  /** A payer's backing changed (deposit, reserve, settlement): a choked payer may be served again. */
+  'coverage:changed': { payer: Address }
+  /** We settle a payer now because its next block would leave our receipts uncovered. */
+  'coverage:settling': { payer: Address, unsettled: bigint, coverage: Coverage }
+}
+
+export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
+  readonly book: CoverageBook
+  private readonly c: PayeeCoverageComponents
+  private readonly init: PayeeCoverageInit
+  private readonly clock: () => number
+  private readonly readAt = new Map<Address, number>()
+  private readonly settling = new Set<Address>()
+  private readonly rereading = new Set<Address>()
+  private readonly abort = new AbortController()
+  private readonly onEvents = ({ events }: { events: EscrowEvent[] }): void => { this.apply(events) }
+
+  constructor (components: PayeeCoverageComponents, init: PayeeCoverageInit) {
+    super()
+    this.c = components
+    this.init = init
+    this.clock = components.clock ?? Date.now
+    this.book = new CoverageBook({ payee: init.payee })
+    components.feed?.on('events', this.onEvents)
+  }
+
+  /**
+   * Reads a payer's backing from the chain (once per payer; again with `force`). If an event arrived while
+   * reading, the read may predate it: the pessimistic overlay stays and the payer is read again.
+   */
+  async prepare (payer: Address, options: { signal?: AbortSignal, force?: boolean } = {}): Promise<PairBacking> {
+    const known = this.book.get(payer)
+    if (known !== undefined && options.force !== true) return known
+    const signal = options.signal ?? this.abort.signal
+    const startedAt = this.book.version(payer)
+    const [free, pair, withdrawal, release] = await Promise.all([
+      this.c.chain.balanceOf(payer, { signal }),
+      this.c.chain.laneOf(payer, this.book.payee, { signal }),
+      this.c.chain.pendingWithdrawal(payer, { signal }),
+      this.c.chain.pendingRelease(payer, this.book.payee, { signal })
+    ])
+    const clean = this.book.set(payer, { free, lane: pair.lane, paidOut: pair.paidOut, withdrawal, release }, startedAt)
+    this.readAt.set(payer, this.clock())
+    if (!clean) this.reread(payer)
+    this.emit('coverage:changed', { payer })
+    return this.book.get(payer)!
+  }
+
+  /** The payer's coverage now (undefined before `prepare`). */
+  coverage (payer: Address): Coverage | undefined {
+    const b = this.book.get(payer)
+    return b === undefined ? undefined : coverageOf(b, this.limits(payer))
+  }
+
+  /**
+   * Whether `length` more bytes may be served to `payer`: 'serve'; 'settle' (we are settling it now, serve again
+   * once that is mined); 'wait' (it must reserve or deposit). Reads memory only.
+   */
+  decide (payer: Address, exposure: PairExposure, length: number): CoverageDecision {
+    const b = this.book.get(payer)
+    if (b === undefined) return 'wait'
+    const coverage = coverageOf(b, this.limits(payer))
+    if (covers(coverage, b, exposure, BigInt(length))) return 'serve'
+    if (!settlingHelps(coverage, b, exposure) || this.c.settle === undefined) return 'wait'
+    this.settleNow(payer, exposure, coverage)
+    return 'settle'
+  }
+
+  stop (): void {
+    this.c.feed?.off('events', this.onEvents)
+    this.abort.abort()
+  }
+
+  private limits (payer: Address): { exposureLimit: bigint, stale: boolean, withdrawalWindow: bigint, nowSeconds: bigint } {
+    const now = this.clock()
+    const synced = Math.max(this.readAt.get(payer) ?? 0, this.c.feed?.lastSyncedAt ?? 0)
+    return {
+      exposureLimit: this.init.exposureLimit,
+      stale: now - synced > (this.init.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS),
+      withdrawalWindow: this.init.withdrawalWindow,
+      nowSeconds: BigInt(Math.floor(now / 1000))
+    }
+  }
+
+  private apply (events: readonly EscrowEvent[]): void {
+    for (const payer of this.book.note(events)) {
+      this.emit('coverage:changed', { payer })
+      this.reread(payer)
+    }
+  }
+
+  /** Events touched a payer: read its backing again (one read at a time per payer; a later event reads again). */
+  private reread (payer: Address): void {
+    if (this.rereading.has(payer)) return
+    this.rereading.add(payer)
+    this.prepare(payer, { force: true })
+      .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 're-reading a payer\'s backing failed') })
+      .finally(() => {
+        this.rereading.delete(payer)
+        if (this.book.isDirty(payer) && !this.abort.signal.aborted) setTimeout(() => { this.reread(payer) }, REREAD_RETRY_MS).unref()
+      })
+  }
+
+  private settleNow (payer: Address, exposure: PairExposure, coverage: Coverage): void {
+    const settle = this.c.settle
+    if (settle === undefined || this.settling.has(payer)) return
+    this.settling.add(payer)
+    const b = this.book.get(payer)!
+    const unsettled = exposure.receiptAmount - b.paidOut
+    this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, 'next block would leave receipts uncovered; settling now')
+    this.emit('coverage:settling', { payer, unsettled, coverage })
+    settle(payer)
+      .then(async () => await this.prepare(payer, { force: true }))
+      .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 'risk-triggered settlement failed') })
+      .finally(() => { this.settling.delete(payer) })
+  }
+}
