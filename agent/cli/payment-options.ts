@@ -1,18 +1,19 @@
 /**
  * Payments on `seedpay seed` and `seedpay get`. `addPaymentOptions(cmd, role)` adds the chain options plus
- * `--price/--credit/--free-slots` (payee) or `--max-price/--signer-key/--account` (payer); `withPayments` builds
- * what the engine needs when those flags are given (null otherwise: plain BitTorrent), and settles on the way out.
+ * `--price/--credit/--free-slots/--max-exposure/--want-lane` (payee) or `--max-price/--budget/--signer-key/
+ * --account/--no-auto-lane` (payer); `withPayments` builds what the engine needs when those flags are given (null
+ * otherwise: plain BitTorrent) with the one composition root (agent/compose), and settles on the way out.
  *
- * Payee: a PaymentAgent that charges, a SettlementScheduler (threshold, timer, watchtower, settlement on
- * shutdown) sending from the key's account. Payer: a PaymentAgent that signs receipts with the hot key.
+ * Payee: serves payers only within what backs them (docs/risk.md), settles on threshold, risk, watchtower and
+ * shutdown from the key's account. Payer: signs receipts with the hot key within its budget, reserves lanes.
  */
 import { Option, type Command } from 'commander'
 import pino, { type Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import { Ledger } from '../ledger/index.ts'
 import { HotKeySigner, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
-import { PaymentAgent, ChainSignerDirectory, swarmInit, connectSwarm } from '../payment/index.ts'
-import { SettlementScheduler } from '../settle/index.ts'
+import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
+import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
@@ -29,6 +30,11 @@ export interface PaymentFlags extends ChainFlags {
   settleThreshold?: string
   settleInterval?: string
   maxPrice?: string
+  maxExposure?: string
+  wantLane?: string
+  budget?: string
+  autoLane?: boolean
+  maxLane?: string
   signerKey?: string
   account?: string
   json: boolean
@@ -41,6 +47,8 @@ export interface CliPayments {
   engineInit: ReturnType<typeof swarmInit> & Pick<EngineInit, 'uploadSlots'>
   /** Counts bytes and rechokes on payment changes; call once the engine exists. */
   attach: (engine: TorrentEngine) => void
+  /** Payer: resolves once the budget is spent (what was signed this run, and the --budget cap). */
+  budgetSpent?: Promise<{ spent: bigint, cap: bigint | null }>
 }
 
 /** Adds the payment options for `role` (and the chain options) to `seed` or `get`. */
@@ -51,10 +59,15 @@ export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
       .option('--free-slots <n>', 'upload slots for ordinary BitTorrent peers, who never pay (0: serve only payers)', '4')
       .option('--settle-threshold <BTT>', 'settle a payer once it owes this much (default: worth the energy a settlement costs)')
       .option('--settle-interval <seconds>', 'how often thresholds are checked', '60')
+      .option('--max-exposure <BTT>', 'most of a payer\'s unreserved balance to serve against (default: 64 MiB at --price); see docs/risk.md')
+      .option('--want-lane <BTT>', 'ask each payer to reserve this much for you alone; with a lane you lose at most --credit (default 0: ask none)')
   } else {
     cmd.option('--max-price <BTT/MiB>', 'pay seeders that ask at most this much BTT per MiB (turns payments on)')
       .option('--signer-key <path>', 'hot key file that signs receipts (registered with `seedpay signer`); default: --key-file')
       .addOption(new Option('--account <address>', 'your account on the escrow, when only --signer-key is on this machine'))
+      .option('--budget <BTT>', 'sign at most this much in this run (default: what your escrow balance and lanes cover)')
+      .option('--no-auto-lane', 'do not reserve the lanes seeders ask for (reserving needs --key-file)')
+      .option('--max-lane <BTT>', 'reserve at most this much for one seeder, whatever it asks')
   }
   return addChainOptions(cmd)
 }
@@ -85,6 +98,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   if (credit !== undefined && credit < 16384n) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, 'give --credit of at least 0.015625 (one block); the default is 4', 2)
   const freeSlots = intFlag('--free-slots', o.freeSlots ?? '4', 0, 100)
   const threshold = o.settleThreshold === undefined ? undefined : parseBtt('--settle-threshold', o.settleThreshold, { allowZero: true })
+  const exposureLimit = o.maxExposure === undefined ? undefined : parseBtt('--max-exposure', o.maxExposure, { allowZero: true })
+  const wantLane = o.wantLane === undefined ? undefined : parseBtt('--want-lane', o.wantLane, { allowZero: true })
   const intervalS = intFlag('--settle-interval', o.settleInterval ?? '60', 1, 86400)
   const target = resolveChainFlags(o)
   const key = loadKey(target.keyFile)
@@ -93,12 +108,26 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const account = addressOf(key)
   const ledger = openLedger(session)
   const domain: EscrowDomain = { chainId: session.chainId, escrow: session.client.escrow }
-  const agent = new PaymentAgent({ logger, ledger, signer: new HotKeySigner(key), signers: new ChainSignerDirectory({ chain: session.client }) }, {
-    domain, account, pricePerMiB: price, maxPricePerMiB: 0n, serveOrdinaryPeers: freeSlots > 0, ...(credit !== undefined ? { credit } : {})
-  })
-  const scheduler = new SettlementScheduler({ logger, ledger, chain: session.client }, {
-    payee: account, intervalMs: intervalS * 1000, ...(threshold !== undefined ? { minAmount: threshold } : {})
-  })
+  let payments: Payments
+  try {
+    payments = await createPayments({ logger, ledger, chain: session.client, signer: new HotKeySigner(key) }, {
+      domain, account,
+      payee: {
+        pricePerMiB: price, serveOrdinaryPeers: freeSlots > 0,
+        ...(credit !== undefined ? { credit } : {}),
+        ...(exposureLimit !== undefined ? { exposureLimit } : {}),
+        ...(wantLane !== undefined ? { wantLane } : {}),
+        settle: { intervalMs: intervalS * 1000, ...(threshold !== undefined ? { minAmount: threshold } : {}) }
+      }
+    })
+  } catch (err) {
+    ledger.close()
+    session.close()
+    if (err instanceof PaymentsConfigError) throw new CliError(err.message, 'use your own account\'s key with --key-file', 2)
+    throw explainChainError(err)
+  }
+  const { agent, scheduler, coverage } = payments
+  if (scheduler === null || coverage === null) throw new Error('internal: a payee without a scheduler')
   scheduler.on('settle:confirmed', e => {
     reporter.event('settled', {
       reason: e.reason, txId: e.txId, method: e.batch ? 'settleBatch' : 'settle', total: formatBtt(e.total),
@@ -109,36 +138,34 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   scheduler.on('watchtower:withdrawal', e => { reporter.event('watchtower:withdrawal', { payer: e.payer, amount: formatBtt(e.amount), unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
   scheduler.on('watchtower:release', e => { reporter.event('watchtower:release', { payer: e.payer, amount: formatBtt(e.amount), unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
   scheduler.on('watchtower:signer', e => { reporter.event('watchtower:signer', { payer: e.payer, previous: e.previous, unsettled: formatBtt(e.unsettled), atRisk: formatBtt(e.atRisk), urgent: e.urgent, txId: e.txId }) })
-  // every payer we serve is watched from its hello on, before it has a channel (a withdrawal it requests then still counts)
-  agent.on('peer:ready', e => { scheduler.watch(e.hello.account) })
   agent.on('receipt:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.reason }) })
-  agent.on('peer:ready', e => { reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account }) })
-  try {
-    await scheduler.start()
-  } catch (err) {
-    ledger.close()
-    session.close()
-    throw explainChainError(err)
-  }
+  agent.on('peer:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.msg }) })
+  agent.on('peer:ready', e => {
+    reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account })
+  })
+  agent.on('peer:uncovered', e => {
+    reporter.event('payment:uncovered', {
+      peerId: e.peerId, payer: e.payer, lane: formatBtt(e.lane), trustedFree: formatBtt(e.free),
+      action: e.decision === 'settle' ? 'settling its receipts before serving more' : 'choked until it reserves a lane or deposits'
+    })
+  })
   reporter.event('payments', {
     role: 'payee', account, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
-    pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount), ledger: session.target.ledgerPath
+    pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount),
+    maxExposure: formatBtt(coverage.exposureLimit), wantLane: formatBtt(wantLane ?? 0n), ledger: session.target.ledgerPath
   })
-  let unhook = (): void => {}
   return {
     payments: {
-      engineInit: { ...swarmInit(agent), ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
-      attach: engine => { unhook = connectSwarm(agent, engine) }
+      engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
+      attach: engine => { payments.attach(engine) }
     },
     stop: async () => {
-      unhook()
-      agent.stop()
       try {
-        const summary = await scheduler.stop()
+        const summary = await payments.stop()
         let total = 0n
-        for (const v of summary.paid.values()) total += v
-        reporter.event('settlement', { txIds: summary.txIds, total: formatBtt(total), failed: summary.failed })
-        if (summary.failed.length > 0) {
+        for (const v of summary?.paid.values() ?? []) total += v
+        reporter.event('settlement', { txIds: summary?.txIds ?? [], total: formatBtt(total), failed: summary?.failed ?? [] })
+        if (summary !== null && summary.failed.length > 0) {
           process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle --ledger ${session.target.ledgerPath}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
           process.exitCode = 1
         }
@@ -152,6 +179,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
 
 async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
   const maxPrice = parseBtt('--max-price', o.maxPrice ?? '')
+  const budget = o.budget === undefined ? undefined : parseBtt('--budget', o.budget)
+  const maxLane = o.maxLane === undefined ? undefined : parseBtt('--max-lane', o.maxLane, { allowZero: true })
   const target = resolveChainFlags(o)
   const accountKey = loadKey(target.keyFile)
   const signingKey = o.signerKey !== undefined ? loadKey(o.signerKey, '--signer-key') : accountKey
@@ -163,7 +192,9 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   } else {
     account = addressOf(accountKey ?? signingKey)
   }
-  const session = await connect(target, undefined)
+  // Reserving lanes is a transaction from the account: it needs the account's key, not only a hot signer.
+  const autoLane = o.autoLane !== false && accountKey !== undefined
+  const session = await connect(target, accountKey)
   const signerAddress = addressOf(signingKey)
   try {
     const [balance, signers] = await Promise.all([session.client.balanceOf(account), session.client.signerOf(account)])
@@ -179,27 +210,47 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   }
   const ledger = openLedger(session)
   const domain: EscrowDomain = { chainId: session.chainId, escrow: session.client.escrow }
-  const agent = new PaymentAgent({ logger, ledger, signer: new HotKeySigner(signingKey) }, { domain, account, pricePerMiB: 0n, maxPricePerMiB: maxPrice })
-  agent.on('peer:ready', e => { reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account, pricePerMiB: formatBtt(e.hello.pricePerMiB) }) })
+  let payments: Payments
+  try {
+    payments = await createPayments({ logger, ledger, chain: session.client, signer: new HotKeySigner(signingKey) }, {
+      domain, account,
+      payer: { maxPricePerMiB: maxPrice, autoLane, ...(budget !== undefined ? { budget } : {}), ...(maxLane !== undefined ? { maxLane } : {}) }
+    })
+  } catch (err) {
+    ledger.close()
+    session.close()
+    throw explainChainError(err)
+  }
+  const { agent, funds } = payments
+  if (funds === null) throw new Error('internal: a payer without funds')
+  agent.on('peer:ready', e => { reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account, pricePerMiB: formatBtt(e.hello.pricePerMiB), wantsLane: formatBtt(e.hello.lane ?? 0n) }) })
   agent.on('peer:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.msg }) })
+  agent.on('lane:reserved', e => { reporter.event('lane:reserved', { txId: e.txId, lanes: e.lanes.map(l => `${l.payee}=${formatBtt(l.amount)}`).join(',') }) })
+  let exhausted: (() => void) | null = null
+  const budgetSpent = new Promise<void>(resolve => { exhausted = resolve })
+  agent.on('budget:exhausted', e => {
+    reporter.event('budget:spent', { spent: formatBtt(e.spent), budget: e.cap === null ? 'escrow balance' : formatBtt(e.cap), free: formatBtt(e.free), action: 'charging peers are no longer asked; free peers go on' })
+    exhausted?.()
+  })
+  reporter.paying(() => ({ spent: funds.budget.spent, cap: funds.budget.limit }))
   reporter.event('payments', {
     role: 'payer', account, signer: signerAddress, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
-    maxPricePerMiB: formatBtt(maxPrice), ledger: session.target.ledgerPath
+    maxPricePerMiB: formatBtt(maxPrice), budget: budget === undefined ? 'escrow balance' : formatBtt(budget), spendable: formatBtt(funds.budget.free),
+    autoLane, ledger: session.target.ledgerPath
   })
-  let unhook = (): void => {}
   return {
     payments: {
-      engineInit: swarmInit(agent),
-      attach: engine => { unhook = connectSwarm(agent, engine) }
+      engineInit: payments.engineInit,
+      attach: engine => { payments.attach(engine) },
+      budgetSpent: budgetSpent.then(() => ({ spent: funds.budget.spent, cap: funds.budget.limit }))
     },
     stop: async () => {
-      unhook()
-      agent.stop()
+      await payments.stop()
       const escrow = session.client.escrow.toLowerCase()
       const paid = ledger.channels()
         .filter(c => c.role === 'payer' && c.key.payer === account && c.key.escrow === escrow && c.key.chainId === session.chainId && c.newest !== null)
-        .map(c => ({ payee: c.key.payee, bytes: c.newest!.bytes.toString(), amount: formatBtt(c.newest!.amount) }))
-      reporter.event('paid', { account, channels: paid })
+        .map(c => `${c.key.payee}=${formatBtt(c.newest!.amount)}`)
+      reporter.event('paid', { account, spent: formatBtt(funds.budget.spent), channels: paid.join(',') })
       ledger.close()
       session.close()
     }

@@ -6,9 +6,14 @@ import {
   TorrentEngine, loadTorrent, createTorrentFile, magnetFor, parseAddress,
   type TorrentSource, type EngineInit
 } from '../swarm/index.ts'
+import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { makeReporter } from './output.ts'
 import { addPaymentOptions, withPayments, type CliPayments, type PaymentFlags } from './payment-options.ts'
+
+/** After the budget is spent, the run ends once nothing more verified for this long (free peers may still serve). */
+const BUDGET_STALL_MS = 5_000
+const BUDGET_POLL_MS = 500
 
 interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, maxPeers: string }
 
@@ -93,7 +98,20 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
   mode.payments?.attach(engine)
   const controller = new AbortController()
   let fatal: Error | null = null
-  const finished = new Promise<'done' | 'interrupted' | 'failed'>((resolveFinished) => {
+  const finished = new Promise<'done' | 'interrupted' | 'failed' | 'budget'>((resolveFinished) => {
+    // A spent budget stops only the charging peers: the run ends once free peers bring nothing more either.
+    mode.payments?.budgetSpent?.then(() => {
+      let last = -1
+      let still = 0
+      const timer = setInterval(() => {
+        const v = engine.stats().verifiedBytes
+        still = v === last ? still + 1 : 0
+        last = v
+        if (still * BUDGET_POLL_MS >= BUDGET_STALL_MS) { clearInterval(timer); resolveFinished('budget') }
+      }, BUDGET_POLL_MS)
+      timer.unref()
+      void finished.then(() => { clearInterval(timer) })
+    }).catch(() => undefined)
     // A disk error (full, removed, read-only) stops the run: waiting would never finish.
     engine.on('engine:error', ({ error }) => {
       fatal = error
@@ -152,6 +170,13 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
   reporter.close()
   if (how === 'failed' && fatal !== null) {
     throw new CliError(`stopped: ${(fatal as Error).message}`, 'check the disk under --out/--data (space, permissions), then run the same command again to resume')
+  }
+  if (how === 'budget' && !final.done) {
+    const spent = await mode.payments!.budgetSpent!
+    const mib = (n: number): string => (n / 1048576).toFixed(1)
+    throw new CliError(
+      `your budget is spent: signed ${formatBtt(spent.spent)} BTT this run${spent.cap !== null ? ` (--budget ${formatBtt(spent.cap)})` : ' (all your escrow balance and lanes cover)'}; ${mib(final.verifiedBytes)} of ${mib(final.length)} MiB verified`,
+      'raise --budget, or deposit more with `seedpay deposit`, then run the same command again: the download resumes', 3)
   }
   if (how === 'interrupted') {
     process.exitCode = final.done ? 0 : 130

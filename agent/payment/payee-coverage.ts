@@ -104,6 +104,9 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     return this.book.get(payer)!
   }
 
+  /** How much of a payer's free balance we trust. */
+  get exposureLimit (): bigint { return this.init.exposureLimit }
+
   /** The payer's coverage now (undefined before `prepare`). */
   coverage (payer: Address): Coverage | undefined {
     const b = this.book.get(payer)
