@@ -5,10 +5,12 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IBandwidthEscrow} from "./IBandwidthEscrow.sol";
 import {BatchEntryCodec} from "./libraries/BatchEntry.sol";
+import {ReserveEntryCodec} from "./libraries/ReserveEntry.sol";
 
 /// @title BandwidthEscrow
 /// @notice seedpay's escrow: payers deposit BTT, payees cash the payers' cumulative bandwidth receipts.
@@ -24,6 +26,8 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     uint256 public constant BATCH_ENTRY_SIZE = BatchEntryCodec.SIZE;
     /// @inheritdoc IBandwidthEscrow
     uint256 public constant MAX_BATCH_SIZE = 256;
+    /// @inheritdoc IBandwidthEscrow
+    uint256 public constant RESERVE_ENTRY_SIZE = ReserveEntryCodec.SIZE;
 
     /// @dev The balance's low 96 bits share a slot with the signer, so settling a receipt reads one slot for both.
     /// Balances above 2^96 - 1 spill into `_balanceOverflow` (full balance = low + overflow), read only when
@@ -33,9 +37,12 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         address signer;
     }
 
-    /// @dev A struct, not a bare uint256, so the hot path can hold a storage pointer and hash the key once.
+    /// @dev One slot per (payer, payee): settling a receipt its lane covers reads and writes only this slot, never
+    /// the payer's account. uint128 is wide enough: `settle` refuses cumulative amounts above 2^128 - 1 and a batch
+    /// entry cannot express them, so `paidOut <= 2^128 - 1`; `reserve` refuses to grow a lane past it.
     struct Pair {
-        uint256 paidOut;
+        uint128 paidOut;
+        uint128 lane;
     }
 
     struct PreviousSigner {
@@ -52,6 +59,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     mapping(address payer => PreviousSigner) private _previousSigners;
     mapping(address payer => Withdrawal) private _withdrawals;
     mapping(address payer => mapping(address payee => Pair)) private _pairs;
+    mapping(address payer => mapping(address payee => Withdrawal)) private _releases;
 
     /// @param token_ The TRC-20 token held (BTT on mainnet; TestBTT on Nile and locally).
     /// @param withdrawalDelay_ Seconds between a withdrawal request and its execution.
@@ -63,6 +71,12 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     }
 
     // ---------------------------------------------------------------- views
+
+    /// @inheritdoc IBandwidthEscrow
+    function withdrawalWindow() external view returns (uint64) {
+        // One knob: the window a request stays executable is as long as the delay before it may be executed.
+        return withdrawalDelay;
+    }
 
     /// @inheritdoc IBandwidthEscrow
     function token() external view returns (address) {
@@ -85,8 +99,19 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     }
 
     /// @inheritdoc IBandwidthEscrow
+    function laneOf(address payer, address payee) external view returns (uint256, uint256) {
+        Pair memory pair = _pairs[payer][payee];
+        return (pair.lane, pair.paidOut);
+    }
+
+    /// @inheritdoc IBandwidthEscrow
     function withdrawalOf(address payer) external view returns (Withdrawal memory) {
         return _withdrawals[payer];
+    }
+
+    /// @inheritdoc IBandwidthEscrow
+    function releaseOf(address payer, address payee) external view returns (Withdrawal memory) {
+        return _releases[payer][payee];
     }
 
     /// @inheritdoc IBandwidthEscrow
@@ -101,7 +126,9 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
 
     /// @inheritdoc IBandwidthEscrow
     function hashReceipt(Receipt calldata receipt) external view returns (bytes32) {
-        return _receiptDigest(receipt.payer, receipt.payee, receipt.cumulativeBytes, receipt.cumulativeAmount);
+        return _receiptDigest(
+            _domainSeparatorV4(), receipt.payer, receipt.payee, receipt.cumulativeBytes, receipt.cumulativeAmount
+        );
     }
 
     // ---------------------------------------------------------------- payer
@@ -140,6 +167,10 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         if (block.timestamp < request.unlockAt) {
             revert WithdrawalLocked(msg.sender, request.unlockAt, block.timestamp);
         }
+        // Subtracting, not adding, so no delay can overflow; on revert unlockAt + delay <= now fits uint64.
+        if (block.timestamp - request.unlockAt >= withdrawalDelay) {
+            revert WithdrawalExpired(msg.sender, request.unlockAt + withdrawalDelay, block.timestamp);
+        }
         delete _withdrawals[msg.sender];
         // Payees may have settled during the delay: the payer gets what is left of its request.
         Account storage account = _accounts[msg.sender];
@@ -166,6 +197,81 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         emit SignerChanged(msg.sender, signer, current, validUntil);
     }
 
+    /// @inheritdoc IBandwidthEscrow
+    function reserve(bytes calldata entries) external {
+        uint256 length = entries.length;
+        if (length == 0) revert EmptyBatch();
+        if (length % RESERVE_ENTRY_SIZE != 0) revert MalformedBatch(length);
+        uint256 count = length / RESERVE_ENTRY_SIZE;
+        if (count > MAX_BATCH_SIZE) revert BatchTooLarge(count, MAX_BATCH_SIZE);
+
+        uint256 total;
+        // unchecked: i is bounded by MAX_BATCH_SIZE, total by MAX_BATCH_SIZE * 2^128, lane + amount by 2^129.
+        unchecked {
+            for (uint256 i; i < count; ++i) {
+                (address payee, uint128 amount) = ReserveEntryCodec.decode(entries, i);
+                if (payee == address(0)) revert ZeroAddress();
+                if (payee == msg.sender) revert SelfPayment(msg.sender);
+                if (amount == 0) revert ZeroAmount();
+                Pair storage pair = _pairs[msg.sender][payee];
+                (uint128 paid, uint128 lane) = (pair.paidOut, pair.lane);
+                uint256 grown = uint256(lane) + amount;
+                if (grown > type(uint128).max) revert LaneOverflow(msg.sender, payee, lane, amount);
+                // Both fields written: one SSTORE of the whole slot.
+                pair.paidOut = paid;
+                pair.lane = uint128(grown);
+                total += amount;
+                emit LaneReserved(msg.sender, payee, amount, grown);
+            }
+        }
+        // Checked once, after the loop that sums the entries: a revert here undoes every lane written above.
+        uint256 available = balanceOf(msg.sender);
+        if (total > available) revert InsufficientBalance(msg.sender, available, total);
+        _setBalance(msg.sender, available - total);
+    }
+
+    /// @inheritdoc IBandwidthEscrow
+    function requestRelease(address payee, uint256 amount) external {
+        if (amount == 0) revert ZeroAmount();
+        uint256 lane = _pairs[msg.sender][payee].lane;
+        if (amount > lane) revert InsufficientLane(msg.sender, payee, lane, amount);
+        uint64 unlockAt = uint64(block.timestamp) + withdrawalDelay;
+        // amount <= lane < 2^128, so the cast cannot truncate.
+        _releases[msg.sender][payee] = Withdrawal(uint192(amount), unlockAt);
+        emit LaneReleaseRequested(msg.sender, payee, amount, unlockAt);
+    }
+
+    /// @inheritdoc IBandwidthEscrow
+    function cancelRelease(address payee) external {
+        if (_releases[msg.sender][payee].unlockAt == 0) revert NoReleasePending(msg.sender, payee);
+        delete _releases[msg.sender][payee];
+        emit LaneReleaseCancelled(msg.sender, payee);
+    }
+
+    /// @inheritdoc IBandwidthEscrow
+    function release(address payee) external {
+        Withdrawal memory request = _releases[msg.sender][payee];
+        if (request.unlockAt == 0) revert NoReleasePending(msg.sender, payee);
+        if (block.timestamp < request.unlockAt) {
+            revert ReleaseLocked(msg.sender, payee, request.unlockAt, block.timestamp);
+        }
+        if (block.timestamp - request.unlockAt >= withdrawalDelay) {
+            revert ReleaseExpired(msg.sender, payee, request.unlockAt + withdrawalDelay, block.timestamp);
+        }
+        delete _releases[msg.sender][payee];
+        // The payee may have settled against the lane during the delay: release what is left of the request.
+        Pair storage pair = _pairs[msg.sender][payee];
+        uint128 lane = pair.lane;
+        uint128 amount = request.amount < lane ? uint128(request.amount) : lane;
+        if (amount > 0) {
+            unchecked {
+                pair.lane = lane - amount;
+            }
+            _setBalance(msg.sender, balanceOf(msg.sender) + amount);
+        }
+        emit LaneReleased(msg.sender, payee, amount);
+    }
+
     // ---------------------------------------------------------------- payee or relayer
 
     /// @inheritdoc IBandwidthEscrow
@@ -174,24 +280,27 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         address payee = receipt.payee;
         if (payer == address(0) || payee == address(0)) revert ZeroAddress();
         if (payer == payee) revert SelfPayment(payer);
+        uint256 cumulativeAmount = receipt.cumulativeAmount;
+        if (cumulativeAmount > type(uint128).max) revert AmountTooLarge(cumulativeAmount);
 
-        bytes32 digest = _receiptDigest(payer, payee, receipt.cumulativeBytes, receipt.cumulativeAmount);
+        bytes32 digest = _receiptDigest(_domainSeparatorV4(), payer, payee, receipt.cumulativeBytes, cumulativeAmount);
         address recovered = _recoverStrict(digest, signature);
-        Account storage account = _accounts[payer];
-        (uint96 low, address signer) = (account.balance, account.signer);
-        if (!_isAuthorised(payer, signer, recovered)) revert InvalidSigner(payer, recovered);
-
         Pair storage pair = _pairs[payer][payee];
-        uint256 before = pair.paidOut;
-        if (receipt.cumulativeAmount <= before) {
-            revert NothingToSettle(payer, payee, receipt.cumulativeAmount, before);
-        }
-        uint256 owed = receipt.cumulativeAmount - before;
-        paid = _debit(payer, account, low, signer, owed);
-
+        (uint128 before, uint128 lane) = (pair.paidOut, pair.lane);
+        Account storage account = _accounts[payer];
+        // Compared with the payer first, so a self-signed receipt its lane covers never loads the account slot.
+        if (recovered != payer && !_isDelegate(payer, account.signer, recovered)) revert InvalidSigner(payer, recovered);
+        if (cumulativeAmount <= before) revert NothingToSettle(payer, payee, cumulativeAmount, before);
+        uint256 owed = cumulativeAmount - before;
+        uint256 fromLane = owed < lane ? owed : lane;
+        uint256 fromFree;
+        if (fromLane < owed) fromFree = _debit(payer, account, account.balance, account.signer, owed - fromLane);
+        paid = fromLane + fromFree;
         if (paid > 0) {
-            pair.paidOut = before + paid;
-            emit Settled(payer, payee, paid, receipt.cumulativeBytes, receipt.cumulativeAmount);
+            // Both fields written: one SSTORE of the whole slot. paid <= owed keeps paidOut <= cumulativeAmount.
+            pair.paidOut = before + uint128(paid);
+            pair.lane = lane - uint128(fromLane);
+            emit Settled(payer, payee, paid, receipt.cumulativeBytes, cumulativeAmount);
         }
         if (paid < owed) emit Bounced(payer, payee, owed - paid);
         if (paid > 0) _token.safeTransfer(payee, paid);
@@ -207,13 +316,14 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         if (count > MAX_BATCH_SIZE) revert BatchTooLarge(count, MAX_BATCH_SIZE);
 
         bytes memory records = BatchEntryCodec.newRecords(count);
+        bytes32 domain = _domainSeparatorV4();
         uint256 recorded;
         // unchecked: i and recorded are bounded by MAX_BATCH_SIZE; totalPaid by the token's supply.
         unchecked {
             for (uint256 i; i < count; ++i) {
                 (address payer, uint64 cumulativeBytes, uint128 cumulativeAmount, bytes32 r, bytes32 vs) =
                     BatchEntryCodec.decode(entries, i);
-                uint256 paid = _settleEntry(payer, payee, cumulativeBytes, cumulativeAmount, r, vs);
+                uint256 paid = _settleEntry(domain, payer, payee, cumulativeBytes, cumulativeAmount, r, vs);
                 if (paid == 0) {
                     ++skipped;
                     continue;
@@ -245,6 +355,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
     /// @dev Pays what one batch entry is worth, or zero when it is stale, wrongly signed, self-paying or unfunded
     /// (an unfunded but valid entry also emits `Bounced`, so the claim is visible to the audit).
     function _settleEntry(
+        bytes32 domain,
         address payer,
         address payee,
         uint64 cumulativeBytes,
@@ -255,33 +366,45 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         // A zero payer needs no check: no signature recovers to the zero address.
         if (payer == payee) return 0;
         Pair storage pair = _pairs[payer][payee];
-        uint256 before = pair.paidOut;
+        (uint128 before, uint128 lane) = (pair.paidOut, pair.lane);
         if (cumulativeAmount <= before) return 0;
 
-        bytes32 digest = _receiptDigest(payer, payee, cumulativeBytes, cumulativeAmount);
+        bytes32 digest = _receiptDigest(domain, payer, payee, cumulativeBytes, cumulativeAmount);
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, r, vs);
         if (err != ECDSA.RecoverError.NoError) return 0;
-        Account storage account = _accounts[payer];
-        (uint96 low, address signer) = (account.balance, account.signer);
-        if (!_isAuthorised(payer, signer, recovered)) return 0;
 
         // unchecked: cumulativeAmount > before, and paid <= owed, so nothing here can wrap.
         unchecked {
             uint256 owed = cumulativeAmount - before;
-            paid = _debit(payer, account, low, signer, owed);
+            if (owed <= lane) {
+                // Covered by the lane: the account slot is read only for a delegated signer, and never written.
+                if (recovered != payer && !_isDelegate(payer, _accounts[payer].signer, recovered)) return 0;
+                pair.paidOut = before + uint128(owed);
+                pair.lane = lane - uint128(owed);
+                return owed;
+            }
+            Account storage account = _accounts[payer];
+            (uint96 low, address signer) = (account.balance, account.signer);
+            if (recovered != payer && !_isDelegate(payer, signer, recovered)) return 0;
+            paid = lane + _debit(payer, account, low, signer, owed - lane);
             // A valid receipt the payer cannot cover is still a claim: say so, even when nothing was paid.
             if (paid < owed) emit Bounced(payer, payee, owed - paid);
             if (paid == 0) return 0;
-            pair.paidOut = before + paid;
+            pair.paidOut = before + uint128(paid);
+            pair.lane = 0;
         }
     }
 
-    function _receiptDigest(address payer, address payee, uint256 cumulativeBytes, uint256 cumulativeAmount)
-        private
-        view
-        returns (bytes32)
-    {
-        return _hashTypedDataV4(keccak256(abi.encode(RECEIPT_TYPEHASH, payer, payee, cumulativeBytes, cumulativeAmount)));
+    /// @dev `domain` is `_domainSeparatorV4()`, passed in so a batch checks the cached separator once, not per entry.
+    function _receiptDigest(
+        bytes32 domain,
+        address payer,
+        address payee,
+        uint256 cumulativeBytes,
+        uint256 cumulativeAmount
+    ) private pure returns (bytes32) {
+        bytes32 structHash = keccak256(abi.encode(RECEIPT_TYPEHASH, payer, payee, cumulativeBytes, cumulativeAmount));
+        return MessageHashUtils.toTypedDataHash(domain, structHash);
     }
 
     /// @dev Accepts 65-byte `r‖s‖v` and 64-byte EIP-2098 `r‖vs`; reverts with a specific error otherwise.
@@ -303,9 +426,12 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         return err == ECDSA.RecoverError.NoError ? recovered : address(0);
     }
 
-    function _isAuthorised(address payer, address signer, address recovered) private view returns (bool) {
+    /// @dev Whether `recovered` signs for `payer` as its signer or its still-valid previous signer. The caller has
+    /// already compared it with the payer itself, so a self-signed receipt never loads the account slot.
+    function _isDelegate(address payer, address signer, address recovered) private view returns (bool) {
+        // A bad signature recovers to zero, which must not match an unset signer.
         if (recovered == address(0)) return false;
-        if (recovered == payer || recovered == signer) return true;
+        if (recovered == signer) return true;
         PreviousSigner memory prev = _previousSigners[payer];
         return recovered == prev.signer && block.timestamp < prev.validUntil;
     }
