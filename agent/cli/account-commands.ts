@@ -8,18 +8,17 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Wallet } from 'ethers'
 import pino from 'pino'
-import { toEvmAddress, toTronAddress } from '../chain/index.ts'
+import { toTronAddress } from '../chain/index.ts'
 import { Ledger } from '../ledger/index.ts'
-import { toAddress, type Address } from '../pay/index.ts'
+import { toAddress } from '../pay/index.ts'
 import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
+import { checkAddress, cmd, iso, print, txLines, withChain, type Out } from './command-helpers.ts'
 
 const ZERO = '0x0000000000000000000000000000000000000000'
-
-interface Out { json: boolean }
 
 export function registerAccountCommands (program: Command): void {
   cmd(program.command('account')
@@ -214,42 +213,4 @@ async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<vo
   } finally {
     ledger.close()
   }
-}
-
-/** Validates the chain flags and key, connects, runs `fn`, turns chain errors into CliErrors, disconnects. */
-async function withChain (flags: ChainFlags, needKey: boolean, fn: (s: ChainSession) => Promise<void>): Promise<void> {
-  const target = resolveChainFlags(flags)
-  const key = loadKey(target.keyFile)
-  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key-file <path> (a file holding the hex private key) or set SEEDPAY_KEY', 2)
-  let session: ChainSession | undefined
-  try {
-    session = await openChain(target, key)
-    await fn(session)
-  } catch (err) {
-    throw explainChainError(err)
-  } finally {
-    session?.close()
-  }
-}
-
-function cmd (c: Command): Command {
-  return addChainOptions(c).option('--json', 'print the result as JSON', false)
-}
-
-function print (o: Out, result: Record<string, unknown>, text: string): void {
-  process.stdout.write(o.json ? JSON.stringify(result, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : text + '\n')
-}
-
-function checkAddress (what: string, text: string): Address {
-  try { return toAddress(toEvmAddress(text)) } catch {
-    throw new CliError(`${what} "${text}" is not an address`, 'write it as 0x followed by 40 hex digits, or as a T… base58 address', 2)
-  }
-}
-
-function iso (unix: bigint): string {
-  return new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z')
-}
-
-function txLines (txIds: Record<string, string>): string {
-  return Object.entries(txIds).map(([k, v]) => `${k} tx ${v}`).join(', ')
 }

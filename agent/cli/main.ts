@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander'
 import { registerSwarmCommands } from './swarm-commands.ts'
 import { registerAuditCommand } from './audit-command.ts'
 import { registerAccountCommands } from './account-commands.ts'
+import { registerLaneCommands } from './lane-commands.ts'
 import { CliError } from './errors.ts'
 import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/index.ts'
 
@@ -17,6 +18,7 @@ export function buildProgram (): Command {
   registerSwarmCommands(program)
   registerAuditCommand(program)
   registerAccountCommands(program)
+  registerLaneCommands(program)
   return program
 }
 

@@ -1,0 +1,47 @@
+/** What the money commands (account-commands.ts, lane-commands.ts) share: connect, print, validate. */
+import type { Command } from 'commander'
+import { toEvmAddress } from '../chain/index.ts'
+import { toAddress, type Address } from '../pay/index.ts'
+import { explainChainError } from './chain-errors.ts'
+import { addChainOptions, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import { CliError } from './errors.ts'
+
+export interface Out { json: boolean }
+
+/** Validates the chain flags and key, connects, runs `fn`, turns chain errors into CliErrors, disconnects. */
+export async function withChain (flags: ChainFlags, needKey: boolean, fn: (s: ChainSession) => Promise<void>): Promise<void> {
+  const target = resolveChainFlags(flags)
+  const key = loadKey(target.keyFile)
+  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key-file <path> (a file holding the hex private key) or set SEEDPAY_KEY', 2)
+  let session: ChainSession | undefined
+  try {
+    session = await openChain(target, key)
+    await fn(session)
+  } catch (err) {
+    throw explainChainError(err)
+  } finally {
+    session?.close()
+  }
+}
+
+export function cmd (c: Command): Command {
+  return addChainOptions(c).option('--json', 'print the result as JSON', false)
+}
+
+export function print (o: Out, result: Record<string, unknown>, text: string): void {
+  process.stdout.write(o.json ? JSON.stringify(result, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v) + '\n' : text + '\n')
+}
+
+export function checkAddress (what: string, text: string): Address {
+  try { return toAddress(toEvmAddress(text)) } catch {
+    throw new CliError(`${what} "${text}" is not an address`, 'write it as 0x followed by 40 hex digits, or as a T… base58 address', 2)
+  }
+}
+
+export function iso (unix: bigint): string {
+  return new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z')
+}
+
+export function txLines (txIds: Record<string, string>): string {
+  return Object.entries(txIds).map(([k, v]) => `${k} tx ${v}`).join(', ')
+}
