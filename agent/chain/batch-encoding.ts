@@ -6,9 +6,11 @@
  * where `vs` is the EIP-2098 compact form: yParity in the top bit, `s` below it.
  * Record (BatchSettled `records`, 60 bytes per settled entry, no padding):
  *   payer (20) ‖ cumulativeBytes uint64 (8) ‖ cumulativeAmount uint128 (16) ‖ paid uint128 (16)
+ * Reserve entry (`reserve(entries)`, RESERVE_ENTRY_SIZE = 36 bytes, no padding; contracts/libraries/ReserveEntry.sol):
+ *   payee (20) ‖ amount uint128 (16)
  */
 import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
-import type { SignedReceipt } from './client.ts'
+import type { ReserveEntry, SignedReceipt } from './client.ts'
 import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
 
 /** Bytes per packed entry; equals the contract's BATCH_ENTRY_SIZE (checked in test/agent/chain). */
@@ -141,6 +143,36 @@ export function encodeBatchRecords (records: readonly BatchRecord[]): string {
     zeroPadValue(toBeHex(checkUint('cumulativeAmount', r.cumulativeAmount, 128)), 16),
     zeroPadValue(toBeHex(checkUint('paid', r.paid, 128)), 16)
   ].map(h => h.slice(2)).join('')).join('')
+}
+
+/** Bytes per packed `reserve` entry; equals the contract's RESERVE_ENTRY_SIZE (checked in test/agent/chain). */
+export const RESERVE_ENTRY_SIZE = 36
+
+/**
+ * Packs `reserve(entries)`'s calldata: `payee (20) ‖ amount uint128 (16)` per entry, 1 to MAX_BATCH_SIZE entries.
+ * Payees are 0x-hex here (EscrowContractClient converts TRON forms first). Zero amounts and payees are left to
+ * the contract, which names them in its revert (ZeroAmount, ZeroAddress, SelfPayment).
+ */
+export function encodeReserveEntries (entries: readonly ReserveEntry[]): string {
+  if (entries.length === 0 || entries.length > MAX_BATCH_SIZE) throw new BatchSizeError(entries.length, MAX_BATCH_SIZE)
+  const out = new Uint8Array(entries.length * RESERVE_ENTRY_SIZE)
+  entries.forEach((e, i) => {
+    const o = i * RESERVE_ENTRY_SIZE
+    out.set(getBytes(getAddress(e.payee)), o)
+    out.set(getBytes(toBeHex(checkUint('amount', e.amount, 128), 16)), o + 20)
+  })
+  return hexlify(out)
+}
+
+/** Unpacks `reserve` calldata (the inverse of `encodeReserveEntries`); for tests and tooling. */
+export function decodeReserveEntries (entries: string): ReserveEntry[] {
+  const bytes = getBytes(entries)
+  if (bytes.length % RESERVE_ENTRY_SIZE !== 0) throw new RangeError(`reserve entries of ${bytes.length} bytes are not a multiple of ${RESERVE_ENTRY_SIZE}`)
+  const out: ReserveEntry[] = []
+  for (let o = 0; o < bytes.length; o += RESERVE_ENTRY_SIZE) {
+    out.push({ payee: getAddress(hexlify(bytes.subarray(o, o + 20))), amount: BigInt(hexlify(bytes.subarray(o + 20, o + 36))) })
+  }
+  return out
 }
 
 export { UINT64_MAX, UINT128_MAX }

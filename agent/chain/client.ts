@@ -30,10 +30,24 @@ export interface WriteResult {
   events: EscrowEvent[]
 }
 
+/** A pending withdrawal or lane release: executable from `unlockAt` until `unlockAt + withdrawalWindow` (exclusive). */
 export interface Withdrawal {
   amount: bigint
   /** Unix seconds; 0 when no withdrawal is pending. */
   unlockAt: bigint
+}
+
+/** A payer's reservation for one payee and the pair's cumulative payout. */
+export interface Lane {
+  /** What only this payee's receipts can take; leaves only through requestRelease → delay → release. */
+  lane: bigint
+  paidOut: bigint
+}
+
+/** One `reserve` entry: move `amount` from the payer's free balance into its lane for `payee`. */
+export interface ReserveEntry {
+  payee: string
+  amount: bigint
 }
 
 export interface SignerInfo {
@@ -68,6 +82,12 @@ export type EscrowEvent = EventMeta & (
   | { name: 'Bounced', payer: string, payee: string, unpaid: bigint }
   /** The batch summary; its records also appear as `Settled` events right after it. */
   | { name: 'BatchSettled', payee: string, totalPaid: bigint, skipped: bigint, settledCount: number }
+  /** `lane` is the lane's new total. */
+  | { name: 'LaneReserved', payer: string, payee: string, amount: bigint, lane: bigint }
+  | { name: 'LaneReleaseRequested', payer: string, payee: string, amount: bigint, unlockAt: bigint }
+  | { name: 'LaneReleaseCancelled', payer: string, payee: string }
+  /** `amount` went from the lane back to the payer's free balance (possibly 0). */
+  | { name: 'LaneReleased', payer: string, payee: string, amount: bigint }
 )
 
 export type EscrowEventName = EscrowEvent['name']
@@ -76,6 +96,14 @@ export type EscrowEventName = EscrowEvent['name']
 export interface EventPage {
   events: EscrowEvent[]
   toBlock: number
+}
+
+export interface EventsSinceOptions extends CallOptions {
+  /**
+   * The last block to read (inclusive), e.g. the newest block minus a confirmation depth. Capped at the newest
+   * block. @default the newest block
+   */
+  toBlock?: number
 }
 
 export interface EscrowClient {
@@ -101,6 +129,13 @@ export interface EscrowClient {
   cancelWithdrawal: (options?: CallOptions) => Promise<WriteResult>
   withdraw: (options?: CallOptions) => Promise<WriteResult>
   setSigner: (signer: string, options?: CallOptions) => Promise<WriteResult>
+  /** Moves money from the free balance into lanes, many payees in one transaction (at most MAX_BATCH_SIZE). */
+  reserve: (entries: ReadonlyArray<ReserveEntry>, options?: CallOptions) => Promise<WriteResult>
+  /** Announces taking `amount` out of the lane for `payee`; `release` after the delay, within the window. */
+  requestRelease: (payee: string, amount: bigint, options?: CallOptions) => Promise<WriteResult>
+  cancelRelease: (payee: string, options?: CallOptions) => Promise<WriteResult>
+  /** Moves min(requested, lane) from the lane for `payee` back to the free balance. */
+  release: (payee: string, options?: CallOptions) => Promise<WriteResult>
 
   // payee or relayer
   settle: (receipt: Receipt, signature: string, options?: CallOptions) => Promise<WriteResult>
@@ -109,14 +144,20 @@ export interface EscrowClient {
 
   // views
   withdrawalDelay: (options?: CallOptions) => Promise<bigint>
+  /** Seconds an unlocked withdrawal or release stays executable (equals withdrawalDelay). */
+  withdrawalWindow: (options?: CallOptions) => Promise<bigint>
+  /** The payer's free balance: backs receipts to every payee; excludes its lanes. */
   balanceOf: (payer: string, options?: CallOptions) => Promise<bigint>
   paidOut: (payer: string, payee: string, options?: CallOptions) => Promise<bigint>
+  laneOf: (payer: string, payee: string, options?: CallOptions) => Promise<Lane>
   pendingWithdrawal: (payer: string, options?: CallOptions) => Promise<Withdrawal>
+  /** The payer's pending release of its lane for `payee` (unlockAt 0 when none). */
+  pendingRelease: (payer: string, payee: string, options?: CallOptions) => Promise<Withdrawal>
   signerOf: (payer: string, options?: CallOptions) => Promise<SignerInfo>
   /** The contract's EIP-712 digest for `receipt` (equals `receiptDigest` from agent/pay/receipt). */
   hashReceipt: (receipt: Receipt, options?: CallOptions) => Promise<string>
   blockNumber: (options?: CallOptions) => Promise<number>
 
-  /** Escrow events from `fromBlock` up to the newest block, decoded and in chain order. */
-  eventsSince: (fromBlock: number, options?: CallOptions) => Promise<EventPage>
+  /** Escrow events from `fromBlock` up to `options.toBlock` (default the newest block), decoded and in chain order. */
+  eventsSince: (fromBlock: number, options?: EventsSinceOptions) => Promise<EventPage>
 }

@@ -11,6 +11,13 @@ export interface EscrowErrorArgs {
   InsufficientBalance: { payer: string, available: bigint, requested: bigint }
   NoWithdrawalPending: { payer: string }
   WithdrawalLocked: { payer: string, unlockAt: bigint, nowTimestamp: bigint }
+  WithdrawalExpired: { payer: string, expiredAt: bigint, nowTimestamp: bigint }
+  LaneOverflow: { payer: string, payee: string, lane: bigint, amount: bigint }
+  InsufficientLane: { payer: string, payee: string, lane: bigint, requested: bigint }
+  NoReleasePending: { payer: string, payee: string }
+  ReleaseLocked: { payer: string, payee: string, unlockAt: bigint, nowTimestamp: bigint }
+  ReleaseExpired: { payer: string, payee: string, expiredAt: bigint, nowTimestamp: bigint }
+  AmountTooLarge: { amount: bigint }
   SignerUnchanged: { signer: string }
   SignerRotationPending: { previous: string, previousValidUntil: bigint }
   InvalidSignatureLength: { length: bigint }

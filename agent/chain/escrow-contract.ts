@@ -5,7 +5,8 @@
  */
 import { getAddress, type Interface } from 'ethers'
 import { escrowInterface, tokenInterface } from './abi.ts'
-import type { CallOptions, EscrowClient, EventPage, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
+import { encodeReserveEntries } from './batch-encoding.ts'
+import type { CallOptions, EscrowClient, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
 import { toEvmAddress } from './tron-address.ts'
 import { batchArgs, evmReceipt } from './tron-call.ts'
 import type { Receipt } from '../pay/receipt.ts'
@@ -33,7 +34,7 @@ export abstract class EscrowContractClient implements EscrowClient {
   /** Sends `method` as a transaction from `account` and waits until it is mined. */
   protected abstract write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult>
   abstract blockNumber (options?: CallOptions): Promise<number>
-  abstract eventsSince (fromBlock: number, options?: CallOptions): Promise<EventPage>
+  abstract eventsSince (fromBlock: number, options?: EventsSinceOptions): Promise<EventPage>
 
   protected async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {
     return (await this.readAll(to, iface, method, args, options))[0] as T
@@ -89,6 +90,23 @@ export abstract class EscrowContractClient implements EscrowClient {
     return await this.write(this.escrow, this.escrowIface, 'setSigner', [toEvmAddress(signer)], options)
   }
 
+  async reserve (entries: readonly ReserveEntry[], options: CallOptions = {}): Promise<WriteResult> {
+    const packed = encodeReserveEntries(entries.map(e => ({ payee: toEvmAddress(e.payee), amount: e.amount })))
+    return await this.write(this.escrow, this.escrowIface, 'reserve', [packed], options)
+  }
+
+  async requestRelease (payee: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'requestRelease', [toEvmAddress(payee), amount], options)
+  }
+
+  async cancelRelease (payee: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'cancelRelease', [toEvmAddress(payee)], options)
+  }
+
+  async release (payee: string, options: CallOptions = {}): Promise<WriteResult> {
+    return await this.write(this.escrow, this.escrowIface, 'release', [toEvmAddress(payee)], options)
+  }
+
   // ---------------------------------------------------------------- payee or relayer
 
   async settle (receipt: Receipt, signature: string, options: CallOptions = {}): Promise<WriteResult> {
@@ -105,6 +123,10 @@ export abstract class EscrowContractClient implements EscrowClient {
     return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalDelay', [], options)
   }
 
+  async withdrawalWindow (options: CallOptions = {}): Promise<bigint> {
+    return await this.read<bigint>(this.escrow, this.escrowIface, 'withdrawalWindow', [], options)
+  }
+
   async balanceOf (payer: string, options: CallOptions = {}): Promise<bigint> {
     return await this.read<bigint>(this.escrow, this.escrowIface, 'balanceOf', [toEvmAddress(payer)], options)
   }
@@ -113,8 +135,18 @@ export abstract class EscrowContractClient implements EscrowClient {
     return await this.read<bigint>(this.escrow, this.escrowIface, 'paidOut', [toEvmAddress(payer), toEvmAddress(payee)], options)
   }
 
+  async laneOf (payer: string, payee: string, options: CallOptions = {}): Promise<Lane> {
+    const r = await this.readAll(this.escrow, this.escrowIface, 'laneOf', [toEvmAddress(payer), toEvmAddress(payee)], options)
+    return { lane: r[0] as bigint, paidOut: r[1] as bigint }
+  }
+
   async pendingWithdrawal (payer: string, options: CallOptions = {}): Promise<Withdrawal> {
     const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'withdrawalOf', [toEvmAddress(payer)], options)
+    return { amount: w.amount, unlockAt: w.unlockAt }
+  }
+
+  async pendingRelease (payer: string, payee: string, options: CallOptions = {}): Promise<Withdrawal> {
+    const w = await this.read<{ amount: bigint, unlockAt: bigint }>(this.escrow, this.escrowIface, 'releaseOf', [toEvmAddress(payer), toEvmAddress(payee)], options)
     return { amount: w.amount, unlockAt: w.unlockAt }
   }
 

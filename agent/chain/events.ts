@@ -1,7 +1,9 @@
 /**
  * Decodes the escrow's raw logs (topics + data, as both an EVM node and a TRON node return them) into typed
  * EscrowEvents. BatchSettled is followed by one `Settled` event per record, so the audit can rebuild every
- * pair's bytes and payouts the same way whether receipts were settled alone or in a batch.
+ * pair's bytes and payouts the same way whether receipts were settled alone or in a batch. Lanes are rebuilt the
+ * same way, replaying in order: LaneReserved sets the lane to its `lane`, LaneReleased takes `amount` out, and a
+ * Settled `paid` on the pair took min(paid, lane before) from the lane (the contract takes the lane first).
  */
 import { getAddress } from 'ethers'
 import { escrowInterface } from './abi.ts'
@@ -56,6 +58,14 @@ export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
       })
       return out
     }
+    case 'LaneReserved':
+      return [{ ...meta, name: 'LaneReserved', payer: addr(0), payee: addr(1), amount: big(2), lane: big(3) }]
+    case 'LaneReleaseRequested':
+      return [{ ...meta, name: 'LaneReleaseRequested', payer: addr(0), payee: addr(1), amount: big(2), unlockAt: big(3) }]
+    case 'LaneReleaseCancelled':
+      return [{ ...meta, name: 'LaneReleaseCancelled', payer: addr(0), payee: addr(1) }]
+    case 'LaneReleased':
+      return [{ ...meta, name: 'LaneReleased', payer: addr(0), payee: addr(1), amount: big(2) }]
     default:
       return []
   }

@@ -6,7 +6,7 @@ import { JsonRpcApiProvider, getAddress, type AbstractSigner, type Interface, ty
 import { abortable, SerialQueue, throwIfAborted } from './abort.ts'
 import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
-import type { CallOptions, EscrowEvent, EventPage, WriteResult } from './client.ts'
+import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
 import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
 
@@ -90,8 +90,9 @@ export class EvmChain extends EscrowContractClient {
     return await abortable(this.provider.getBlockNumber(), options.signal)
   }
 
-  async eventsSince (fromBlock: number, options: CallOptions = {}): Promise<EventPage> {
-    const toBlock = await this.blockNumber(options)
+  async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
+    const head = await this.blockNumber(options)
+    const toBlock = options.toBlock === undefined ? head : Math.min(options.toBlock, head)
     if (fromBlock > toBlock) return { events: [], toBlock: fromBlock - 1 }
     const logs = await abortable(this.provider.getLogs({ address: this.escrow, fromBlock, toBlock }), options.signal)
     return { events: this.decodeLogs(logs), toBlock }

@@ -3,7 +3,8 @@
  * EvmChain (ethers, local anvil) and TronChain (tronweb, Nile/mainnet).
  */
 export type {
-  CallOptions, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, SignedReceipt, SignerInfo, Withdrawal, WriteResult
+  CallOptions, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt,
+  SignerInfo, Withdrawal, WriteResult
 } from './client.ts'
 export { EvmChain, type EvmChainComponents, type EvmChainInit } from './evm-chain.ts'
 export { TronChain, type TronChainComponents, type TronChainInit, type TronConnectInit } from './tron-chain.ts'
@@ -15,8 +16,8 @@ export {
 export { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
 export { decodeEscrowLog, type RawLog } from './events.ts'
 export {
-  BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, encodeBatch, encodeBatchEntry, decodeBatch, decodeBatchRecords, encodeBatchRecords, toCompactSignature,
-  type BatchEntryFields, type BatchRecord, type CompactSignature
+  BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, RESERVE_ENTRY_SIZE, encodeBatch, encodeBatchEntry, decodeBatch, decodeBatchRecords, encodeBatchRecords,
+  encodeReserveEntries, decodeReserveEntries, toCompactSignature, type BatchEntryFields, type BatchRecord, type CompactSignature
 } from './batch-encoding.ts'
 export { toEvmAddress, toTronAddress, toTronHex, isTronAddress } from './tron-address.ts'
 export {

@@ -11,7 +11,7 @@ import { computeAddress, type Interface } from 'ethers'
 import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
 import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
-import type { CallOptions, EscrowEvent, EventPage, WriteResult } from './client.ts'
+import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
 import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
@@ -106,8 +106,10 @@ export class TronChain extends EscrowContractClient {
     return (await this.node.nowBlock(options.signal)).block_header.raw_data.number
   }
 
-  async eventsSince (fromBlock: number, options: CallOptions = {}): Promise<EventPage> {
-    const head = await this.blockNumber(options)
+  async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
+    const newest = await this.blockNumber(options)
+    // `head` is the last block this page covers: the newest block, or the caller's cap (confirmation depth).
+    const head = options.toBlock === undefined ? newest : Math.min(options.toBlock, newest)
     if (fromBlock > head) return { events: [], toBlock: fromBlock - 1 }
     const events: EscrowEvent[] = []
     if (this.init.eventSource === 'blocks') {
