@@ -1,11 +1,13 @@
 /**
  * npm run demo — seedpay end to end on this machine, with no arguments:
  * a local chain (anvil, chain id = Nile) with TestBTT + BandwidthEscrow; three payers funded with a hot signing
- * key each; a 32 MiB torrent; a seeder agent (payee) and three leecher agents (payers), each a TorrentEngine with
- * a PaymentAgent and its own SQLite ledger, over TCP on 127.0.0.1. The leechers pay per verified piece; a payer
- * asks for its money back and the seeder's watchtower cashes its receipts at once; the seeder shuts down and its
- * scheduler settles the rest in one settleBatch; the audit rebuilds every payout from events and matches it
- * with the seeder's ledger. Exits 0, or prints one line and exits 1.
+ * key each and a fourth with almost nothing; a 32 MiB torrent; a seeder agent (payee) and four leecher agents
+ * (payers), each a TorrentEngine whose payments createPayments builds (as `seedpay seed`/`get` do), with its own
+ * SQLite ledger, over TCP on 127.0.0.1. Two payers reserve the lane the seeder asks for; one pays from its free
+ * balance and is settled whenever what it owes reaches what the seeder trusts; the under-funded one is served only
+ * what its deposit backs and refused the rest. A payer asks for its money back and the watchtower cashes its
+ * receipts at once; the seeder shuts down and settles the rest in one settleBatch; the audit rebuilds every payout
+ * and lane from events and matches it with the ledgers and the chain. Exits 0, or prints one line and exits 1.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
@@ -14,9 +16,9 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { JsonRpcProvider, Wallet, getAddress } from 'ethers'
 import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil } from '../agent/chain/index.ts'
-import { DEFAULT_CREDIT, type Address } from '../agent/pay/index.ts'
+import { channelKey, DEFAULT_CREDIT, type ChannelKey } from '../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../agent/swarm/index.ts'
-import { SettlementScheduler, defaultMinAmount, type SettlementEvents } from '../agent/settle/index.ts'
+import { defaultMinAmount, type SettlementScheduler, type SettlementEvents } from '../agent/settle/index.ts'
 import { auditPayee, auditTable, reconcile } from '../agent/audit/index.ts'
 import { table, btt, short, mib } from './demo/table.ts'
 import { makePeer, type DemoPeer } from './demo/peers.ts'
@@ -27,6 +29,12 @@ const PRICE = E18 / 100n
 const FILE_BYTES = 32 * 1024 * 1024
 const PIECE_LENGTH = 256 * 1024
 const DEPOSIT = 100n * E18
+/** Payer D deposits only 0.05 BTT: 5 MiB at the seeder's price. */
+const D_DEPOSIT = E18 / 20n
+/** The lane the seeder asks each payer for: more than the file costs (0.32 BTT), so a lane covers it all. */
+const WANT_LANE = E18 / 2n
+/** How much of a payer's unreserved balance the seeder trusts: 10 MiB at its price. */
+const EXPOSURE = E18 / 10n
 /**
  * Bytes the seeder serves ahead of payment: the 4 MiB default. Paying leechers keep what they owe within half
  * of it (their download policy), so the seeder never has to choke them.
@@ -66,7 +74,6 @@ async function main (): Promise<void> {
   const cleanup = async (): Promise<void> => {
     cleaned ??= (async () => {
       clearTimeout(deadline)
-      await scheduler?.stop().catch(() => undefined)
       for (const p of peers) { await p.stop().catch(() => undefined); p.close() }
       provider?.destroy()
       await anvil?.stop()
@@ -101,8 +108,10 @@ async function main (): Promise<void> {
       await c.deposit(DEPOSIT)
       await c.setSigner(hotWallets[i]!.address)
     }))
-    const names = ['A', 'B', 'C'] as const
-    const nameOf = (a: string): string => names[payerChains.findIndex(pc => pc.account!.toLowerCase() === a.toLowerCase())] ?? short(a)
+    const names = ['A', 'B', 'C', 'D'] as const
+    const dWallet = wallets[8]!
+    const everyPayer = [...payerWallets, dWallet]
+    const nameOf = (a: string): string => names[everyPayer.findIndex(w => w.address.toLowerCase() === a.toLowerCase())] ?? short(a)
     say(table(['payer', 'account', 'in escrow', 'hot signer'], payerChains.map((c, i) => [names[i]!, short(c.account!), btt(DEPOSIT), short(hotWallets[i]!.address)])))
 
     step(`A torrent of a random ${FILE_BYTES / 1048576} MiB file`)
@@ -111,56 +120,77 @@ async function main (): Promise<void> {
     const torrent = await parseTorrentBuffer(await createTorrentFile(join(seedDir, 'seedpay-demo.bin'), { pieceLength: PIECE_LENGTH }))
     say(`  ${torrent.name}: ${torrent.pieceCount} pieces of ${PIECE_LENGTH / 1024} KiB, info hash ${torrent.infoHash}`)
 
-    step('The seeder (payee) charges 0.01 BTT/MiB and serves up to 4 MiB ahead of payment; its scheduler settles on a threshold, on shutdown, and when its watchtower sees a withdrawal')
-    const seeder = makePeer({ logger, chain: seederChain }, {
-      name: 'seeder', dir: join(dir, 'seeder'), domain, torrent, account: seederWallet.address, signingKey: seederWallet.privateKey,
-      pricePerMiB: PRICE, maxPricePerMiB: PRICE, credit: CREDIT, dataDir: seedDir
+    step('The seeder (payee) charges 0.01 BTT/MiB, serves up to 4 MiB ahead of payment, asks each payer for a 0.5 BTT lane, and trusts at most 0.1 BTT of a payer\'s unreserved balance')
+    const seeder = await makePeer({ logger, chain: seederChain }, {
+      name: 'seeder', dir: join(dir, 'seeder'), domain, torrent, account: seederWallet.address, signingKey: seederWallet.privateKey, dataDir: seedDir,
+      payee: {
+        pricePerMiB: PRICE, credit: CREDIT, wantLane: WANT_LANE, exposureLimit: EXPOSURE,
+        settle: { minAmount: MIN_AMOUNT, intervalMs: 250 },
+        feed: { pollMs: 100, fromBlock: deployment.escrowBlock }
+      }
     })
     peers.push(seeder)
-    await seeder.engine.start()
-    scheduler = new SettlementScheduler({ logger, ledger: seeder.ledger, chain: seederChain }, {
-      payee: seeder.account, minAmount: MIN_AMOUNT, intervalMs: 250, pollMs: 100, fromBlock: deployment.escrowBlock
-    })
+    scheduler = seeder.composed!.scheduler!
     const events = recordEvents(scheduler)
-    await scheduler.start()
+    await seeder.engine.start()
     say(`  listening on ${seeder.engine.address}; account ${getAddress(seeder.account)}`)
-    say(`  threshold ${btt(MIN_AMOUNT)} per pair (the energy-derived default, 57,000 energy × 210 sun × 0.3 BTT/sun × 10, is ${btt(defaultMinAmount())})`)
+    say(`  with a lane the seeder can lose at most its credit (${btt(CREDIT * PRICE / 1048576n)}); without one, credit + ${btt(EXPOSURE)} (docs/risk.md)`)
+    say(`  threshold ${btt(MIN_AMOUNT)} per pair (on TRON mainnet the default, worth ten settlements' energy at today's fee, is ${btt(defaultMinAmount())})`)
 
-    step('Three leechers (payers) download over TCP, each paying a receipt per verified piece')
-    const leechers = payerWallets.map((w, i) => makePeer({ logger, chain: seederChain }, {
-      name: `leecher ${names[i]!}`, dir: join(dir, `leecher-${names[i]!}`), domain, torrent, account: w.address, signingKey: hotWallets[i]!.privateKey,
-      pricePerMiB: PRICE, maxPricePerMiB: PRICE, dataDir: join(dir, `leecher-${names[i]!}`, 'data'), peers: [seeder.engine.address]
-    }))
+    step('Four leechers download over TCP, each paying a receipt per verified piece: A and B reserve the lane the seeder asks for, C pays from its free balance, and D deposited only 0.05 BTT and signs whatever it receives')
+    const dChain = await connect(dWallet)
+    await dChain.mintTestBTT(dChain.account!, D_DEPOSIT)
+    await dChain.approve(D_DEPOSIT)
+    await dChain.deposit(D_DEPOSIT)
+    const leecherChains = [...payerChains, dChain]
+    const leechers = await Promise.all(['A', 'B', 'C', 'D'].map(async (n, i) => await makePeer({ logger, chain: leecherChains[i]! }, {
+      name: `leecher ${n}`, dir: join(dir, `leecher-${n}`), domain, torrent, account: leecherChains[i]!.account!,
+      signingKey: i < 3 ? hotWallets[i]!.privateKey : dWallet.privateKey, dataDir: join(dir, `leecher-${n}`, 'data'), peers: [seeder.engine.address],
+      ...(n === 'D' ? { unbounded: { maxPricePerMiB: PRICE } } : { payer: { maxPricePerMiB: PRICE, autoLane: n !== 'C' } })
+    })))
     peers.push(...leechers)
-    const progress = trackProgress(seeder, leechers)
+    const lanes: Array<{ payee: string, amount: bigint, txId: string, who: string }> = []
+    leechers.forEach((l, i) => { l.payments.on('lane:reserved', e => { for (const x of e.lanes) lanes.push({ ...x, txId: e.txId, who: names[i]! }) }) })
+    const uncovered: Array<{ payer: string, decision: string }> = []
+    seeder.payments.on('peer:uncovered', e => { uncovered.push({ payer: e.payer, decision: e.decision }) })
+    const paying = leechers.slice(0, 3)
+    const progress = trackProgress(seeder, paying)
     const t0 = Date.now()
-    const done = leechers.map(async l => await new Promise<void>(resolve => l.engine.once('done', () => resolve())))
+    const done = paying.map(async l => await new Promise<void>(resolve => l.engine.once('done', () => resolve())))
     await Promise.all(leechers.map(async l => { await l.engine.start() }))
     await within(Number(process.env['SEEDPAY_DEMO_DOWNLOAD_MS'] ?? 45_000), 'the downloads', Promise.all(done))
     await new Promise(resolve => setTimeout(resolve, 200)) // let the last receipts land
     progress.stop()
     const took = Date.now() - t0
-    say(`  ${mib(BigInt(FILE_BYTES * 3))} verified in ${seconds(took)} (${(FILE_BYTES * 3 / 1048576 / (took / 1000)).toFixed(0)} MiB/s); every byte checked against its piece's SHA-1 before it was paid for`)
+    say(`  A, B and C: ${mib(BigInt(FILE_BYTES * 3))} verified in ${seconds(took)} (${(FILE_BYTES * 3 / 1048576 / (took / 1000)).toFixed(0)} MiB/s); every byte checked against its piece's SHA-1 before it was paid for`)
+    for (const l of lanes) say(`  ${l.who} reserved a ${btt(l.amount)} lane for the seeder (reserve ${short(l.txId)}): only the seeder's receipts can take it`)
+    const keyOf = (l: DemoPeer): ChannelKey => channelKey(domain, l.account, seeder.account)
     const paidRows = leechers.map((l, i) => {
-      const key = { chainId: domain.chainId, escrow: domain.escrow.toLowerCase() as Address, payer: l.account, payee: seeder.account }
-      const signed = l.ledger.newest(key)
-      const held = seeder.ledger.newest(key)
-      return [names[i]!, mib(signed?.bytes ?? 0n), btt(signed?.amount ?? 0n), String(seeder.ledger.history(key).length), mib(held?.bytes ?? 0n), btt(held?.amount ?? 0n)]
+      const signed = l.ledger.newest(keyOf(l))
+      const held = seeder.ledger.newest(keyOf(l))
+      return [names[i]!, mib(signed?.bytes ?? 0n), btt(signed?.amount ?? 0n), String(seeder.ledger.history(keyOf(l)).length), mib(held?.bytes ?? 0n), btt(held?.amount ?? 0n)]
     })
     say(table(['payer', 'signed for', 'signed amount', 'receipts held', 'seeder holds', 'held amount'], paidRows))
-    if (paidRows.some(r => r[1] !== r[4])) {
-      say('  (the seeder holds less than a leecher signed: a receipt was still in flight when the connection closed;\n   the seeder\'s exposure is bounded by the credit it granted)')
+    for (const e of events.confirmed.filter(e => e.reason === 'risk')) {
+      say(`  risk: ${e.entries.map(x => nameOf(x.payer)).join(', ')}'s receipts reached what its unreserved balance is trusted for → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)} paid ${btt(e.total)}`)
     }
-    for (const e of events.confirmed.filter(e => e.reason === 'threshold')) {
-      say(`  threshold reached during the download → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)}: ${e.entries.map(x => `${nameOf(x.payer)} ${btt(e.paid.get(x.payer) ?? 0n)}`).join(', ')}`)
-    }
+
+    step('Payer D: the seeder served only what D\'s 0.05 BTT backs, cashed it, and refused the rest')
+    const d = leechers[3]!
+    const dServed = seeder.ledger.newest(keyOf(d))
+    const dPaid = await seederChain.paidOut(d.account, seeder.account)
+    const refusedD = uncovered.some(u => u.payer === d.account && u.decision === 'wait')
+    say(`  D verified ${mib(BigInt(d.engine.stats().verifiedBytes))} of ${mib(BigInt(FILE_BYTES))}, signed ${btt(d.ledger.newest(keyOf(d))?.amount ?? 0n)}; the seeder holds receipts for ${mib(dServed?.bytes ?? 0n)} and was paid ${btt(dPaid)} of D's ${btt(D_DEPOSIT)}`)
+    say(`  seeder: ${refusedD ? 'D refused: its receipts are not backed for more (it must reserve a lane or deposit)' : 'D was never refused'}`)
+    if (!refusedD) throw new DemoError('the seeder did not refuse the under-funded payer D')
+    await d.stop()
 
     step('Payer C asks for its money back (requestWithdrawal): the watchtower cashes C\'s receipts at once, a day before C could withdraw')
     const c = payerChains[2]!
     const watched = nextEvent(scheduler, 'settle:confirmed', e => e.reason === 'watchtower')
     const seenP = nextEvent(scheduler, 'watchtower:withdrawal')
     const requested = Date.now()
-    const request = await c.requestWithdrawal(DEPOSIT)
+    const request = await c.requestWithdrawal(await c.balanceOf(c.account!))
     const seen = await within(10_000, 'the watchtower\'s reaction', seenP)
     const unlockAt = new Date(Number(seen.unlockAt) * 1000)
     say(`  block ${request.blockNumber}: WithdrawalRequested(C, ${btt(seen.amount)}, unlocks ${unlockAt.toISOString().slice(0, 16).replace('T', ' ')} UTC)`)
@@ -171,12 +201,11 @@ async function main (): Promise<void> {
       say('  watchtower: C owes nothing unsettled; nothing to do')
     }
 
-    step('Everyone stops; the seeder\'s scheduler settles what is left in one settleBatch (settlement on shutdown)')
-    for (const l of leechers) await l.stop()
-    await seeder.stop()
-    const flush = await within(20_000, 'the shutdown settlement', scheduler.stop())
+    step('Everyone stops; the seeder\'s scheduler settles what is left in one settleBatch (settlement on shutdown), A\'s and B\'s from their lanes')
+    for (const l of paying) await l.stop()
+    const flush = await within(20_000, 'the shutdown settlement', seeder.stop())
     scheduler = undefined
-    if (flush.failed.length > 0) throw new DemoError(`settlement on shutdown failed for ${flush.failed.length} payer(s): ${events.failed.at(-1)?.error.message ?? ''}`)
+    if (flush === null || flush.failed.length > 0) throw new DemoError(`settlement on shutdown failed: ${events.failed.at(-1)?.error.message ?? ''}`)
     const batch = events.confirmed.find(e => e.reason === 'shutdown')
     if (batch === undefined) throw new DemoError('the scheduler settled nothing on shutdown')
     const mined = await provider.getTransactionReceipt(batch.txId)
@@ -185,19 +214,25 @@ async function main (): Promise<void> {
       nameOf(e.payer), `${mib(e.bytes)} / ${btt(e.amount)}`, btt(e.paidBefore), btt(batch.paid.get(e.payer) ?? 0n)
     ])))
 
-    step('Audit: every pair rebuilt from the escrow\'s events alone (Settled, batch records, Bounced) and matched with the seeder\'s ledger')
+    step('Audit: every pair and every lane rebuilt from the escrow\'s events alone (Settled, batch records, Bounced, lanes) and matched with the seeder\'s ledger and the chain')
     const report = await auditPayee({ chain: seederChain, ledger: seeder.ledger }, seeder.account, { fromBlock: deployment.escrowBlock })
     say(auditTable(report).split('\n').map(l => '  ' + l).join('\n'))
     const payerAudits = await Promise.all(leechers.map(async l => await reconcile({ chain: seederChain, ledger: l.ledger }, { payer: l.account }, { fromBlock: deployment.escrowBlock })))
     say(`  each payer's own ledger against the chain: ${payerAudits.map((a, i) => `${names[i]!} ${a.ok ? '✓' : '✗'}`).join('  ')}`)
+    const laneRows = await Promise.all(leechers.map(async (l, i) => {
+      const { lane, paidOut } = await seederChain.laneOf(l.account, seeder.account)
+      return [names[i]!, btt(lane), btt(paidOut)]
+    }))
+    say(table(['payer', 'lane left for the seeder', 'paid to the seeder'], laneRows).split('\n').map(l => '  ' + l).join('\n'))
     if (!report.ok || payerAudits.some(a => !a.ok)) throw new DemoError(`the audit found ${report.mismatches.length + payerAudits.reduce((n, a) => n + a.mismatches.length, 0)} mismatch(es)`)
     say('  audit: matched ✓')
 
     step('Balances')
     const rows = [['seeder', seeder.account, await seederChain.tokenBalanceOf(seeder.account), 0n, 0n] as const]
-    const balances = await Promise.all(payerChains.map(async (pc, i) => [`payer ${names[i]!}`, pc.account!, await pc.tokenBalanceOf(pc.account!), await pc.balanceOf(pc.account!), (await pc.pendingWithdrawal(pc.account!)).amount] as const))
+    const balances = await Promise.all([...payerChains, await connect(dWallet)].map(async (pc, i) => [`payer ${names[i]!}`, pc.account!, await pc.tokenBalanceOf(pc.account!), await pc.balanceOf(pc.account!), (await pc.pendingWithdrawal(pc.account!)).amount] as const))
     say(table(['who', 'account', 'wallet', 'in escrow', 'withdrawing'], [...rows, ...balances].map(([who, a, wallet, escrow, out]) => [who, short(a), btt(wallet), who === 'seeder' ? '' : btt(escrow), who === 'seeder' ? '' : btt(out)])))
-    say(`  escrow holds ${btt(await seederChain.tokenBalanceOf(deployment.escrow.hex))} = Σ payer balances ${btt(balances.reduce((s, b) => s + b[3], 0n))}`)
+    const laneTotal = (await Promise.all(everyPayer.map(async w => (await seederChain.laneOf(w.address, seeder.account)).lane))).reduce((s, l) => s + l, 0n)
+    say(`  escrow holds ${btt(await seederChain.tokenBalanceOf(deployment.escrow.hex))} = Σ free balances ${btt(balances.reduce((s, b) => s + b[3], 0n))} + Σ lanes ${btt(laneTotal)}`)
 
     say(`\n✔ Demo complete in ${seconds(Date.now() - started)}: ${btt(report.totals.paid)} paid for ${mib(report.totals.bytes)} of verified bandwidth; audit matched ✓`)
   } finally {

@@ -47,6 +47,8 @@ export interface PayeeOptions {
   wantLane?: bigint
   /** A payer's free balance stops counting once our view is older than this. @default 30000 */
   maxStalenessMs?: number
+  /** Settle for risk only when this much rests on the free balance. @default exposureLimit / 4 */
+  minRiskSettle?: bigint
   /** Serve ordinary BitTorrent peers in free slots. @default true */
   serveOrdinaryPeers?: boolean
   /** The scheduler's settings (threshold, interval, batch size, retries); `payee` is ours. */
@@ -120,7 +122,8 @@ export async function createPayments (components: PaymentsComponents, options: P
         payee: account,
         exposureLimit: payee.exposureLimit ?? amountFor(DEFAULT_EXPOSURE_MIB * MIB, payee.pricePerMiB),
         withdrawalWindow: await chain.withdrawalWindow({ signal: signal.signal }),
-        ...(payee.maxStalenessMs !== undefined ? { maxStalenessMs: payee.maxStalenessMs } : {})
+        ...(payee.maxStalenessMs !== undefined ? { maxStalenessMs: payee.maxStalenessMs } : {}),
+        ...(payee.minRiskSettle !== undefined ? { minRiskSettle: payee.minRiskSettle } : {})
       })
     }
     if (payer !== undefined) {

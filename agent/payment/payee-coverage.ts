@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { EscrowClient, EscrowEvent } from '../chain/index.ts'
-import { coverageOf, covers, settlingHelps, toAddress, type Address, type Coverage, type PairBacking, type PairExposure } from '../pay/index.ts'
+import { coverageOf, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type PairBacking, type PairExposure } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { CoverageBook } from './coverage-book.ts'
 
@@ -51,6 +51,12 @@ export interface PayeeCoverageInit {
   withdrawalWindow: bigint
   /** @default 30000 */
   maxStalenessMs?: number
+  /**
+   * Settle for risk only when at least this much of what we are owed rests on the free balance; below it the
+   * payer waits (reserve or deposit) instead. Without it a nearly empty payer would be settled in ever smaller
+   * crumbs, each costing a transaction. @default exposureLimit / 4
+   */
+  minRiskSettle?: bigint
 }
 
 export type CoverageDecision = 'serve' | 'settle' | 'wait'
@@ -123,6 +129,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     const coverage = coverageOf(b, this.limits(payer))
     if (covers(coverage, b, exposure, BigInt(length))) return 'serve'
     if (!settlingHelps(coverage, b, exposure) || this.c.settle === undefined) return 'wait'
+    const onFree = unsettledOf(b, exposure) - coverage.lane
+    if (onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return 'wait'
     this.settleNow(payer, exposure, coverage)
     return 'settle'
   }

@@ -55,6 +55,8 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   private readonly c: PayerFundsComponents
   private readonly init: PayerFundsInit
   private readonly pending = new Map<Address, bigint>()
+  /** The lane each payee asked for in its hello; topped up as receipts use it. */
+  private readonly wanted = new Map<Address, bigint>()
   private readonly preparing = new Map<Address, Promise<void>>()
   private timer: NodeJS.Timeout | null = null
   private sending: Promise<void> | null = null
@@ -94,6 +96,7 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
       p.catch(() => { this.preparing.delete(payee) })
     }
     await p
+    if (wantedLane > 0n) this.wanted.set(payee, wantedLane)
     this.askLane(payee, wantedLane)
   }
 
@@ -105,6 +108,7 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   /** Records a receipt we signed (cumulative `amount`), and reports when nothing is left to sign. */
   signed (payee: Address, amount: bigint): void {
     this.budget.sign(payee, amount)
+    this.askLane(payee, this.wanted.get(payee) ?? 0n)
     this.checkExhausted()
   }
 
