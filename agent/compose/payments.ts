@@ -129,6 +129,8 @@ export async function createPayments (components: PaymentsComponents, options: P
     if (payer !== undefined) {
       funds = new PayerFunds({ logger, chain, ledger }, {
         payer: account, domain: options.domain,
+        // room that cannot pay for one MiB at the most we pay buys nothing useful: report the budget as spent
+        dust: amountFor(MIB, payer.maxPricePerMiB),
         ...(payer.budget !== undefined ? { cap: payer.budget } : {}),
         ...(payer.autoLane !== undefined ? { autoLane: payer.autoLane } : {}),
         ...(payer.maxLane !== undefined ? { maxLane: payer.maxLane } : {})

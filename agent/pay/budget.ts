@@ -81,11 +81,14 @@ export class PayerBudget {
     return this.cap === null ? room : min(room, sub(this.cap, this.spentThisRun))
   }
 
-  /** Whether nothing more can be signed to anyone: the run's cap is spent, or no payee has room. */
-  get exhausted (): boolean {
-    if (this.cap !== null && this.spentThisRun >= this.cap) return true
-    if (this.freeHeadroom > 0n) return false
-    for (const p of this.payees.keys()) if (this.laneHeadroom(p) > 0n) return false
+  /**
+   * Whether nothing worth signing is left for anyone: the run's cap is spent, or no payee has more than `dust`
+   * of room (an amount too small to pay for a piece is as good as none).
+   */
+  exhausted (dust = 0n): boolean {
+    if (this.cap !== null && this.cap - this.spentThisRun <= dust) return true
+    if (this.freeHeadroom > dust) return false
+    for (const p of this.payees.keys()) if (this.laneHeadroom(p) > dust) return false
     return true
   }
 

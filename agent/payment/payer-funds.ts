@@ -38,6 +38,8 @@ export interface PayerFundsInit {
   maxLane?: bigint
   /** @default 250 */
   reserveBatchMs?: number
+  /** Room below this pays for nothing useful (e.g. one MiB at the most we pay): the budget counts as spent. @default 0 */
+  dust?: bigint
 }
 
 export interface PayerFundsEvents {
@@ -135,6 +137,7 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
     const newest = this.c.ledger.newest(channelKey(this.init.domain, this.init.payer, payee))
     this.budget.setPayee(payee, { lane, paidOut, signed: newest?.amount ?? 0n })
     this.emit('funds:changed', { payee })
+    this.checkExhausted()
   }
 
   private askLane (payee: Address, wanted: bigint): void {
@@ -182,7 +185,7 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
 
   private checkExhausted (): void {
     const b = this.budget
-    if (this.wasExhausted || !b.exhausted) return
+    if (this.wasExhausted || !b.exhausted(this.init.dust ?? 0n)) return
     this.wasExhausted = true
     this.emit('budget:exhausted', { spent: b.spent, cap: b.limit, free: b.free })
   }

@@ -37,7 +37,14 @@ describe('PayerBudget', () => {
     b.sign(A, 70n)
     expect(b.spent).to.equal(60n)
     expect(b.headroom(A)).to.equal(0n)
-    expect(b.exhausted).to.equal(true)
+    expect(b.exhausted()).to.equal(true)
+  })
+
+  it('counts room too small to pay for anything (dust) as spent', () => {
+    const b = new PayerBudget({ free: 5n })
+    b.setPayee(A, { lane: 0n, paidOut: 0n, signed: 0n })
+    expect(b.exhausted()).to.equal(false)
+    expect(b.exhausted(5n)).to.equal(true)
   })
 
   it('refuses a step past the headroom (a bug guard)', () => {
