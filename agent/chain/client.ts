@@ -157,6 +157,11 @@ export interface EscrowClient {
   /** The contract's EIP-712 digest for `receipt` (equals `receiptDigest` from agent/pay/receipt). */
   hashReceipt: (receipt: Receipt, options?: CallOptions) => Promise<string>
   blockNumber: (options?: CallOptions) => Promise<number>
+  /**
+   * The network's current fee price: on TRON sun per unit of energy (`wallet/getenergyprices`, the newest entry),
+   * on an EVM chain wei per gas (`eth_gasPrice`). Settlement thresholds are priced with it.
+   */
+  feePrice: (options?: CallOptions) => Promise<bigint>
 
   /** Escrow events from `fromBlock` up to `options.toBlock` (default the newest block), decoded and in chain order. */
   eventsSince: (fromBlock: number, options?: EventsSinceOptions) => Promise<EventPage>

@@ -34,6 +34,7 @@ export abstract class EscrowContractClient implements EscrowClient {
   /** Sends `method` as a transaction from `account` and waits until it is mined. */
   protected abstract write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult>
   abstract blockNumber (options?: CallOptions): Promise<number>
+  abstract feePrice (options?: CallOptions): Promise<bigint>
   abstract eventsSince (fromBlock: number, options?: EventsSinceOptions): Promise<EventPage>
 
   protected async read<T> (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<T> {

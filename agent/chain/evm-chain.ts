@@ -90,6 +90,11 @@ export class EvmChain extends EscrowContractClient {
     return await abortable(this.provider.getBlockNumber(), options.signal)
   }
 
+  async feePrice (options: CallOptions = {}): Promise<bigint> {
+    // eth_gasPrice, not getFeeData: one call, and what a legacy or EIP-1559 sender pays per gas at the moment
+    return BigInt(await abortable(this.provider.send('eth_gasPrice', []) as Promise<string>, options.signal))
+  }
+
   async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
     const head = await this.blockNumber(options)
     const toBlock = options.toBlock === undefined ? head : Math.min(options.toBlock, head)

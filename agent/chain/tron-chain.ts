@@ -60,6 +60,17 @@ function logAddress (address: string): string {
   return hex.length === 42 && hex.startsWith('41') ? hex.slice(2) : hex
 }
 
+/**
+ * The price in force from `wallet/getenergyprices`: its `prices` is the history `time:price,time:price,...`
+ * (ms since the epoch : sun per energy), oldest first, so the last entry is today's (100 since 2025-08-29).
+ */
+export function lastEnergyPrice (prices: string): bigint {
+  const last = prices.trim().split(',').at(-1) ?? ''
+  const m = /^\s*\d+\s*:\s*(\d+)\s*$/.exec(last)
+  if (m === null) throw new ChainRequestError(`wallet/getenergyprices: no price in ${JSON.stringify(prices.slice(0, 100))}`)
+  return BigInt(m[1]!)
+}
+
 export class TronChain extends EscrowContractClient {
   readonly chainId: bigint
   readonly escrow: string
@@ -104,6 +115,17 @@ export class TronChain extends EscrowContractClient {
 
   async blockNumber (options: CallOptions = {}): Promise<number> {
     return (await this.node.nowBlock(options.signal)).block_header.raw_data.number
+  }
+
+  async feePrice (options: CallOptions = {}): Promise<bigint> {
+    let res: { prices?: string }
+    try {
+      res = await abortable(this.tronWeb.fullNode.request<{ prices?: string }>('wallet/getenergyprices', {}, 'post'), options.signal)
+    } catch (err) {
+      if (options.signal?.aborted === true) throw err
+      throw new ChainRequestError(`wallet/getenergyprices: ${(err as Error).message ?? String(err)}`, err)
+    }
+    return lastEnergyPrice(res.prices ?? '')
   }
 
   async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
