@@ -11,6 +11,7 @@
  * coverage.decide(payer, exposure, 16384)  // 'serve' | 'settle' | 'wait'
  * ```
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { EscrowClient, EscrowEvent } from '../chain/index.ts'
 import { coverageOf, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type PairBacking, type PairExposure } from '../pay/index.ts'
@@ -21,6 +22,11 @@ import { CoverageBook } from './coverage-book.ts'
 export const DEFAULT_MAX_STALENESS_MS = 30_000
 /** A payer still dirty after a re-read (an event raced it, or the read failed) is read again this much later. */
 const REREAD_RETRY_MS = 1_000
+/**
+ * When coverage runs out on a view older than this, read it again before deciding: one read is far cheaper than
+ * a settlement, and the payer may just have reserved a lane or deposited (events lag by a poll).
+ */
+const REFRESH_BEFORE_SETTLE_MS = 1_000
 
 /** The escrow's events, as agent/settle's EscrowEventFeed delivers them (structural, to keep the layers apart). */
 export interface EscrowEventSource {
@@ -59,7 +65,11 @@ export interface PayeeCoverageInit {
   minRiskSettle?: bigint
 }
 
-export type CoverageDecision = 'serve' | 'settle' | 'wait'
+/**
+ * 'serve'; 'refresh': our view is being re-read (it was dirty or older than a second when coverage ran out) and
+ * the block is asked again after; 'settle': we are settling the payer now; 'wait': it must reserve or deposit.
+ */
+export type CoverageDecision = 'serve' | 'refresh' | 'settle' | 'wait'
 
 export interface PayeeCoverageEvents {
   /** A payer's backing changed (deposit, reserve, settlement): a choked payer may be served again. */
@@ -85,6 +95,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     this.init = init
     this.clock = components.clock ?? Date.now
     this.book = new CoverageBook({ payee: init.payee })
+    // every chain read of every payer listens on it
+    setMaxListeners(Infinity, this.abort.signal)
     components.feed?.on('events', this.onEvents)
   }
 
@@ -128,6 +140,11 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     if (b === undefined) return 'wait'
     const coverage = coverageOf(b, this.limits(payer))
     if (covers(coverage, b, exposure, BigInt(length))) return 'serve'
+    if (this.rereading.has(payer)) return 'refresh'
+    if (this.book.isDirty(payer) || this.clock() - (this.readAt.get(payer) ?? 0) > REFRESH_BEFORE_SETTLE_MS) {
+      this.reread(payer)
+      return 'refresh'
+    }
     if (!settlingHelps(coverage, b, exposure) || this.c.settle === undefined) return 'wait'
     const onFree = unsettledOf(b, exposure) - coverage.lane
     if (onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return 'wait'

@@ -10,6 +10,7 @@
  * funds.headroom(payee)                     // what the next receipt may add
  * ```
  */
+import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { EscrowClient } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
@@ -57,18 +58,26 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   private readonly c: PayerFundsComponents
   private readonly init: PayerFundsInit
   private readonly pending = new Map<Address, bigint>()
+  /** Lane amounts in a reserve transaction not mined yet. */
+  private readonly inflight = new Map<Address, bigint>()
+  /** Resolves when the reserve carrying a payee's lane request is mined or failed. */
+  private readonly reserving = new Map<Address, Promise<void>>()
   /** The lane each payee asked for in its hello; topped up as receipts use it. */
   private readonly wanted = new Map<Address, bigint>()
   private readonly preparing = new Map<Address, Promise<void>>()
   private timer: NodeJS.Timeout | null = null
   private sending: Promise<void> | null = null
   private wasExhausted = false
+  /** The next reserve batch (resolves when it is mined or failed). */
+  private batch: Promise<void> | null = null
+  private endBatch: (() => void) | null = null
   private readonly abort = new AbortController()
 
   constructor (components: PayerFundsComponents, init: PayerFundsInit) {
     super()
     this.c = components
     this.init = init
+    setMaxListeners(Infinity, this.abort.signal)
   }
 
   get budget (): PayerBudget {
@@ -100,6 +109,9 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
     await p
     if (wantedLane > 0n) this.wanted.set(payee, wantedLane)
     this.askLane(payee, wantedLane)
+    // A payee that asked for a lane is paid from it from the first byte: otherwise it would serve us against
+    // our free balance and settle for risk (a transaction) just before our lane shows up.
+    await this.reserving.get(payee)
   }
 
   /** What the next receipt to `payee` may add (0 until `prepare` resolved). */
@@ -128,7 +140,11 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   async stop (): Promise<void> {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timer = null
-    await this.flush()
+    // lanes asked for but not sent: a run that is ending does not need them
+    this.pending.clear()
+    this.endBatch?.()
+    this.endBatch = null
+    await this.sending
     this.abort.abort()
   }
 
@@ -143,14 +159,24 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   private askLane (payee: Address, wanted: bigint): void {
     if (this.init.autoLane === false || wanted <= 0n) return
     const capped = this.init.maxLane !== undefined && this.init.maxLane < wanted ? this.init.maxLane : wanted
-    const shortfall = this.budget.laneShortfall(payee, capped) - (this.pending.get(payee) ?? 0n)
-    // Not worth a transaction for crumbs: top up once a lane is down to half what was asked.
-    if (shortfall <= 0n || this.budget.laneHeadroom(payee) * 2n >= capped) return
+    const shortfall = this.budget.laneShortfall(payee, capped) - (this.pending.get(payee) ?? 0n) - (this.inflight.get(payee) ?? 0n)
+    // Not worth a transaction for crumbs: top up once a lane is down to a quarter of what was asked.
+    if (shortfall <= 0n || this.budget.laneHeadroom(payee) * 4n >= capped) return
     this.pending.set(payee, (this.pending.get(payee) ?? 0n) + shortfall)
-    this.timer ??= setTimeout(() => {
-      this.timer = null
-      this.flush().catch((err: unknown) => { this.c.logger.error({ err }, 'reserving lanes failed') })
-    }, this.init.reserveBatchMs ?? DEFAULT_RESERVE_BATCH_MS)
+    if (this.timer === null) {
+      const batch = new Promise<void>(resolve => {
+        this.endBatch = resolve
+        this.timer = setTimeout(() => {
+          this.timer = null
+          this.endBatch = null
+          this.flush().catch((err: unknown) => { this.c.logger.error({ err }, 'reserving lanes failed') }).finally(resolve)
+        }, this.init.reserveBatchMs ?? DEFAULT_RESERVE_BATCH_MS)
+      })
+      this.batch = batch
+    }
+    const batch = this.batch!
+    this.reserving.set(payee, batch)
+    void batch.then(() => { if (this.reserving.get(payee) === batch) this.reserving.delete(payee) })
   }
 
   /** Sends the pending lane requests as one `reserve` transaction (one at a time). */
@@ -159,6 +185,7 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
     if (this.pending.size === 0) return
     const lanes = [...this.pending].map(([payee, amount]) => ({ payee, amount }))
     this.pending.clear()
+    for (const l of lanes) this.inflight.set(l.payee, (this.inflight.get(l.payee) ?? 0n) + l.amount)
     this.sending = (async () => {
       try {
         // The budget may have shrunk since the requests were queued (receipts signed meanwhile).
@@ -177,6 +204,11 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
         this.c.logger.warn({ err: error, payees: lanes.map(l => l.payee) }, 'reserving lanes failed; paying from the free balance')
         this.emit('lane:failed', { payees: lanes.map(l => l.payee), error })
       } finally {
+        for (const l of lanes) {
+          const left = (this.inflight.get(l.payee) ?? 0n) - l.amount
+          if (left > 0n) this.inflight.set(l.payee, left)
+          else this.inflight.delete(l.payee)
+        }
         this.sending = null
       }
     })()

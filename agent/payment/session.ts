@@ -138,6 +138,7 @@ export class PaymentSession {
     if (!this.backed) return false
     const decision = coverage.decide(ch.payer, { receiptAmount: ch.held?.amount ?? 0n, unpaidBytes: ch.unpaid, pricePerMiB: ch.pricePerMiB }, length)
     if (decision === 'serve') { this.refusedFor = null; return true }
+    if (decision === 'refresh') return false
     if (this.refusedFor !== decision) {
       this.refusedFor = decision
       const c = coverage.coverage(ch.payer)
