@@ -1,5 +1,5 @@
 /** Renders an AuditReport: a plain-text table for people, plain JSON (big integers as strings) for scripts. */
-import type { AuditReport } from './reconcile.ts'
+import type { AuditReport, PairAudit } from './reconcile.ts'
 
 /** BTT has 18 decimals (TRC-20 BTT and TestBTT alike). */
 const DECIMALS = 18n
@@ -50,8 +50,51 @@ export function auditTable (report: AuditReport, options: { fullAddresses?: bool
   rows.push(['total', formatToken(t.paid), formatBytes(t.bytes), formatToken(t.unsettled), formatToken(t.bounced), '',
     report.ok ? '✓' : `✗ ${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'}`])
   const table = renderTable([byPayee ? 'payer' : 'payee', 'paid (chain)', 'bytes settled', 'unsettled', 'bounced', 'BTT/GiB', 'match'], rows)
-  const problems = report.mismatches.map(m => `  ✗ ${m.kind}${m.payer === null ? '' : ` ${addr(m.payer)}→${addr(m.payee ?? '')}`}: ${m.message}`)
-  return [table, ...problems].join('\n')
+  const problems = report.mismatches.map(m => `  ✗ ${m.kind}${m.payer === null ? '' : ` ${addr(m.payer)}${m.payee === null ? '' : `→${addr(m.payee)}`}`}: ${m.message}`)
+  return [table, '', lanesTable(report, addr), '', balancesTable(report, addr), ...problems].join('\n')
+}
+
+const LANE_KINDS = new Set(['lane', 'release'])
+
+/** The pairs with a lane (now or ever, or a pending release): the lane, how settlements split, the release. */
+function lanesTable (report: AuditReport, addr: (a: string) => string): string {
+  const byPayee = 'payee' in report.subject
+  const shown = report.pairs.filter(p => p.lane.reserved > 0n || p.lane.onChain > 0n || p.lane.pendingRelease !== null || p.mismatches.some(m => LANE_KINDS.has(m.kind)))
+  if (shown.length === 0) return 'lanes: none'
+  const rows = shown.map(p => {
+    const wrong = [...new Set(p.mismatches.filter(m => LANE_KINDS.has(m.kind)).map(m => m.kind))]
+    return [
+      addr(byPayee ? p.payer : p.payee),
+      formatToken(p.lane.onChain),
+      formatToken(p.lane.paidFromLane),
+      formatToken(p.lane.paidFromFree),
+      pendingText(p.lane.pendingRelease),
+      wrong.length === 0 ? '✓' : '✗ ' + wrong.join(', ')
+    ]
+  })
+  return 'lanes\n' + renderTable([byPayee ? 'payer' : 'payee', 'lane (chain)', 'paid from lane', 'paid from free', 'pending release', 'match'], rows)
+}
+
+/** Each payer's free balance on chain, with the events' parts that rebuild it. */
+function balancesTable (report: AuditReport, addr: (a: string) => string): string {
+  if (report.payers.length === 0) return 'free balances: none'
+  const rows = report.payers.map(p => [
+    addr(p.payer), formatToken(p.onChain), formatToken(p.deposited), formatToken(p.withdrawn), formatToken(p.reserved), formatToken(p.released),
+    formatToken(p.paidFromFree), p.mismatches.length === 0 ? '✓' : `✗ events say ${formatToken(p.free)}`
+  ])
+  return 'free balances\n' + renderTable(['payer', 'free (chain)', 'deposited', 'withdrawn', 'into lanes', 'out of lanes', 'paid from free', 'match'], rows)
+}
+
+function pendingText (w: PairAudit['lane']['pendingRelease']): string {
+  if (w === null) return '–'
+  const amount = formatToken(w.amount)
+  if (w.state === 'locked') return `${amount}, unlocks ${iso(w.unlockAt)}`
+  if (w.state === 'open') return `${amount}, executable since ${iso(w.unlockAt)}`
+  return `${amount}, expired (unlocked ${iso(w.unlockAt)})`
+}
+
+function iso (unix: bigint): string {
+  return new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z')
 }
 
 /** The report as JSON-safe data: big integers as decimal strings. */

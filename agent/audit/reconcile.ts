@@ -9,12 +9,19 @@
  * - `beyond-newest`: the escrow cashed more than the ledger's newest receipt for the pair.
  * - `unknown-pair`: the escrow paid on a pair the ledger has no channel for.
  * - `state`: the events' total differs from the escrow's `paidOut` (events missing: `fromBlock` too late?).
+ * - `lane`: the lane rebuilt from events (lanes.ts) differs from the escrow's `laneOf`.
+ * - `release`: the pending release rebuilt from events differs from the escrow's `releaseOf`.
+ * - `balance`: a payer's free balance rebuilt from events differs from the escrow's `balanceOf`.
  * - `ledger`: the ledger's own consistency check failed (newest receipt vs history, SQLite integrity).
+ *
+ * Lanes and free balances come from replaying every event of the escrow (a payer's free balance also pays its
+ * other payees), so they need events from the escrow's deployment block on.
  */
-import type { EscrowClient } from '../chain/index.ts'
+import type { EscrowClient, Withdrawal } from '../chain/index.ts'
 import type { ChannelState, Ledger, Role } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { chainTotals, pairId, type ChainPair } from './totals.ts'
+import { pendingState, replayLanes, type LanePair, type PayerFunds, type PendingState } from './lanes.ts'
 
 /** 2^30 bytes: prices are reported per GiB. */
 export const GIB = 1n << 30n
@@ -22,17 +29,19 @@ export const GIB = 1n << 30n
 export type AuditSubject = { payee: string } | { payer: string }
 
 export interface AuditComponents {
-  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'eventsSince' | 'paidOut'>
+  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'eventsSince' | 'laneOf' | 'balanceOf' | 'pendingRelease' | 'withdrawalWindow'>
   ledger: Ledger
 }
 
 export interface AuditOptions {
   /** First block to read events from (the escrow's deployment block is enough). @default 0 */
   fromBlock?: number
+  /** Unix seconds at which a pending release counts as expired; pass the chain's latest block time. @default the wall clock */
+  now?: bigint
   signal?: AbortSignal
 }
 
-export type MismatchKind = 'paid' | 'unknown-receipt' | 'beyond-newest' | 'unknown-pair' | 'state' | 'ledger'
+export type MismatchKind = 'paid' | 'unknown-receipt' | 'beyond-newest' | 'unknown-pair' | 'state' | 'lane' | 'release' | 'balance' | 'ledger'
 
 export interface Mismatch {
   kind: MismatchKind
@@ -56,11 +65,33 @@ export interface LedgerPair {
   receipts: number
 }
 
+/** A pair's lane: rebuilt from events, and the escrow's own figures. */
+export interface PairLane {
+  /** Rebuilt from events. */
+  lane: bigint
+  /** The escrow's `laneOf`. */
+  onChain: bigint
+  reserved: bigint
+  released: bigint
+  /** How the pair's settlements split between its lane and the payer's free balance (they add up to `chain.paid`). */
+  paidFromLane: bigint
+  paidFromFree: bigint
+  /** The escrow's pending release and where it stands at the report's `now`; null when none. */
+  pendingRelease: (Withdrawal & { state: PendingState }) | null
+}
+
+/** A payer's free balance: rebuilt from events (with its parts), and the escrow's `balanceOf`. */
+export interface PayerAudit extends PayerFunds {
+  onChain: bigint
+  mismatches: Mismatch[]
+}
+
 export interface PairAudit {
   payer: Address
   payee: Address
   /** From events; undefined fields never happen: a pair without events has zeros. */
   chain: ChainPair & { paidOut: bigint }
+  lane: PairLane
   ledger: LedgerPair | null
   /** What the ledger's newest receipt is worth beyond what the escrow paid (still claimable). */
   unsettledAmount: bigint
@@ -76,10 +107,15 @@ export interface AuditReport {
   subject: { payee: Address } | { payer: Address }
   fromBlock: number
   toBlock: number
+  /** The unix seconds pending releases were judged at, and how long an unlocked one stays executable. */
+  now: bigint
+  withdrawalWindow: bigint
   pairs: PairAudit[]
-  /** Every mismatch: the pairs' and the ledger-wide ones. */
+  /** The payers of `pairs` (or the audited payer): their free balances. */
+  payers: PayerAudit[]
+  /** Every mismatch: the pairs', the payers' and the ledger-wide ones. */
   mismatches: Mismatch[]
-  totals: { paid: bigint, bytes: bigint, unsettled: bigint, bounced: bigint }
+  totals: { paid: bigint, bytes: bigint, unsettled: bigint, bounced: bigint, lane: bigint, paidFromLane: bigint, paidFromFree: bigint }
   ok: boolean
 }
 
@@ -94,10 +130,14 @@ export async function reconcile (components: AuditComponents, subject: AuditSubj
   const ours = (payer: Address, payee: Address): boolean => ('payee' in who ? payee === who.payee : payer === who.payer)
   const role: Role = 'payee' in who ? 'payee' : 'payer'
   const fromBlock = options.fromBlock ?? 0
+  const now = options.now ?? BigInt(Math.floor(Date.now() / 1000))
   const call = options.signal !== undefined ? { signal: options.signal } : {}
 
   const page = await chain.eventsSince(fromBlock, call)
   const onChain = chainTotals(page.events, ours)
+  const replay = replayLanes(page.events)
+  const lanes = new Map([...replay.pairs].filter(([, p]) => ours(p.payer, p.payee)))
+  const window = await chain.withdrawalWindow(call)
   const escrow = chain.escrow.toLowerCase()
   const channels = new Map<string, ChannelState>()
   for (const ch of ledger.channels()) {
@@ -107,30 +147,74 @@ export async function reconcile (components: AuditComponents, subject: AuditSubj
   }
 
   const pairs: PairAudit[] = []
-  for (const id of new Set([...channels.keys(), ...onChain.keys()])) {
+  for (const id of new Set([...channels.keys(), ...onChain.keys(), ...lanes.keys()])) {
     const ch = channels.get(id)
     const c = onChain.get(id)
-    const payer = c?.payer ?? ch!.key.payer
-    const payee = c?.payee ?? ch!.key.payee
-    const paidOut = await chain.paidOut(payer, payee, call)
+    const l = lanes.get(id)
+    const payer = c?.payer ?? l?.payer ?? ch!.key.payer
+    const payee = c?.payee ?? l?.payee ?? ch!.key.payee
+    const [{ lane, paidOut }, release] = await Promise.all([chain.laneOf(payer, payee, call), chain.pendingRelease(payer, payee, call)])
     const totals: ChainPair = c ?? { payer, payee, paid: 0n, bytes: 0n, amount: 0n, bounced: 0n, settlements: 0, bounces: 0, txIds: [] }
-    pairs.push(auditPair({ ...totals, paidOut }, ch === undefined ? null : ch, ledger))
+    const rebuilt: LanePair = l ?? { payer, payee, lane: 0n, reserved: 0n, released: 0n, paidFromLane: 0n, paidFromFree: 0n, pendingRelease: null }
+    const onChainLane = { lane, release: release.unlockAt === 0n ? null : { ...release, state: pendingState(release, window, now) } }
+    pairs.push(auditPair({ ...totals, paidOut }, rebuilt, onChainLane, ch === undefined ? null : ch, ledger))
   }
   pairs.sort((a, b) => (a.payer + a.payee < b.payer + b.payee ? -1 : 1))
 
-  const mismatches = pairs.flatMap(p => p.mismatches)
+  const payerSet = new Set<Address>('payer' in who ? [who.payer] : pairs.map(p => p.payer))
+  const payers: PayerAudit[] = []
+  for (const payer of [...payerSet].sort()) {
+    const funds = replay.payers.get(payer) ?? { payer, free: 0n, deposited: 0n, withdrawn: 0n, reserved: 0n, released: 0n, paidFromFree: 0n }
+    payers.push(auditPayer(funds, await chain.balanceOf(payer, call)))
+  }
+
+  const mismatches = [...pairs.flatMap(p => p.mismatches), ...payers.flatMap(p => p.mismatches)]
   for (const problem of ledger.check()) mismatches.push({ kind: 'ledger', payer: null, payee: null, message: problem })
-  const totals = { paid: 0n, bytes: 0n, unsettled: 0n, bounced: 0n }
+  const totals = { paid: 0n, bytes: 0n, unsettled: 0n, bounced: 0n, lane: 0n, paidFromLane: 0n, paidFromFree: 0n }
   for (const p of pairs) {
     totals.paid += p.chain.paid
     totals.bytes += p.chain.bytes
     totals.unsettled += p.unsettledAmount
     totals.bounced += p.chain.bounced
+    totals.lane += p.lane.onChain
+    totals.paidFromLane += p.lane.paidFromLane
+    totals.paidFromFree += p.lane.paidFromFree
   }
-  return { chainId: chain.chainId, escrow: chain.escrow, subject: who, fromBlock, toBlock: page.toBlock, pairs, mismatches, totals, ok: mismatches.length === 0 }
+  return {
+    chainId: chain.chainId, escrow: chain.escrow, subject: who, fromBlock, toBlock: page.toBlock, now, withdrawalWindow: window,
+    pairs, payers, mismatches, totals, ok: mismatches.length === 0
+  }
 }
 
-function auditPair (chain: ChainPair & { paidOut: bigint }, ch: ChannelState | null, ledger: Ledger): PairAudit {
+function auditPayer (funds: PayerFunds, balance: bigint): PayerAudit {
+  const mismatches: Mismatch[] = []
+  if (funds.free !== balance) {
+    mismatches.push({
+      kind: 'balance', payer: funds.payer, payee: null, chain: funds.free, ledger: balance,
+      message: `events rebuild a free balance of ${funds.free} but the escrow's balanceOf is ${balance} (read events from the escrow's deployment block?)`
+    })
+  }
+  return { ...funds, onChain: balance, mismatches }
+}
+
+/** The rebuilt lane and pending release against the escrow's. */
+function laneMismatches (rebuilt: LanePair, lane: bigint, release: Withdrawal | null): Array<Omit<Mismatch, 'payer' | 'payee'>> {
+  const out: Array<Omit<Mismatch, 'payer' | 'payee'>> = []
+  if (rebuilt.lane !== lane) {
+    out.push({ kind: 'lane', chain: rebuilt.lane, ledger: lane, message: `events rebuild a lane of ${rebuilt.lane} but the escrow's laneOf is ${lane} (events missing?)` })
+  }
+  const r = rebuilt.pendingRelease
+  if ((r?.amount ?? 0n) !== (release?.amount ?? 0n) || (r?.unlockAt ?? 0n) !== (release?.unlockAt ?? 0n)) {
+    const say = (w: Withdrawal | null): string => (w === null ? 'none' : `${w.amount} unlocking at ${w.unlockAt}`)
+    out.push({ kind: 'release', message: `events rebuild a pending release of ${say(r)} but the escrow's releaseOf is ${say(release)}` })
+  }
+  return out
+}
+
+function auditPair (
+  chain: ChainPair & { paidOut: bigint }, rebuilt: LanePair, onChainLane: { lane: bigint, release: PairLane['pendingRelease'] },
+  ch: ChannelState | null, ledger: Ledger
+): PairAudit {
   const { payer, payee } = chain
   const mismatches: Mismatch[] = []
   const add = (kind: MismatchKind, message: string, figures: { chain?: bigint, ledger?: bigint } = {}): void => {
@@ -139,9 +223,11 @@ function auditPair (chain: ChainPair & { paidOut: bigint }, ch: ChannelState | n
   if (chain.paid !== chain.paidOut) {
     add('state', `events add up to ${chain.paid} paid but the escrow's paidOut is ${chain.paidOut} (read events from an earlier block?)`, { chain: chain.paid, ledger: chain.paidOut })
   }
+  for (const m of laneMismatches(rebuilt, onChainLane.lane, onChainLane.release)) mismatches.push({ ...m, payer, payee })
   let books: LedgerPair | null = null
   if (ch === null) {
-    add('unknown-pair', `the escrow paid ${chain.paid} on a pair the ledger has no channel for`, { chain: chain.paid })
+    // a lane alone on a pair the ledger never met is normal: a payer may reserve before its first session
+    if (chain.settlements + chain.bounces > 0) add('unknown-pair', `the escrow paid ${chain.paid} on a pair the ledger has no channel for`, { chain: chain.paid })
   } else {
     const attempts = ledger.settlements(ch.key)
     const history = ledger.history(ch.key)
@@ -172,6 +258,15 @@ function auditPair (chain: ChainPair & { paidOut: bigint }, ch: ChannelState | n
     payer,
     payee,
     chain,
+    lane: {
+      lane: rebuilt.lane,
+      onChain: onChainLane.lane,
+      reserved: rebuilt.reserved,
+      released: rebuilt.released,
+      paidFromLane: rebuilt.paidFromLane,
+      paidFromFree: rebuilt.paidFromFree,
+      pendingRelease: onChainLane.release
+    },
     ledger: books,
     unsettledAmount: newestAmount > chain.paid ? newestAmount - chain.paid : 0n,
     unsettledBytes: newestBytes > chain.bytes ? newestBytes - chain.bytes : 0n,
