@@ -225,7 +225,7 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   if (funds === null) throw new Error('internal: a payer without funds')
   agent.on('peer:ready', e => { reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account, pricePerMiB: formatBtt(e.hello.pricePerMiB), wantsLane: formatBtt(e.hello.lane ?? 0n) }) })
   agent.on('peer:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.msg }) })
-  agent.on('lane:reserved', e => { reporter.event('lane:reserved', { txId: e.txId, lanes: e.lanes.map(l => `${l.payee}=${formatBtt(l.amount)}`).join(',') }) })
+  agent.on('lane:reserved', e => { reporter.event('lane:reserved', { txId: e.txId, lanes: e.lanes.map(l => ({ payee: l.payee, amount: formatBtt(l.amount) })) }) })
   let exhausted: (() => void) | null = null
   const budgetSpent = new Promise<void>(resolve => { exhausted = resolve })
   agent.on('budget:exhausted', e => {
@@ -249,8 +249,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
       const escrow = session.client.escrow.toLowerCase()
       const paid = ledger.channels()
         .filter(c => c.role === 'payer' && c.key.payer === account && c.key.escrow === escrow && c.key.chainId === session.chainId && c.newest !== null)
-        .map(c => `${c.key.payee}=${formatBtt(c.newest!.amount)}`)
-      reporter.event('paid', { account, spent: formatBtt(funds.budget.spent), channels: paid.join(',') })
+        .map(c => ({ payee: c.key.payee, bytes: c.newest!.bytes.toString(), amount: formatBtt(c.newest!.amount) }))
+      reporter.event('paid', { account, spent: formatBtt(funds.budget.spent), channels: paid })
       ledger.close()
       session.close()
     }
