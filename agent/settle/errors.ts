@@ -23,3 +23,11 @@ export class FeedConfigError extends Error {
     this.name = 'FeedConfigError'
   }
 }
+
+/** A fee price or refresh interval that cannot be used (a price of 0 would make every pair worth settling). */
+export class FeeConfigError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'FeeConfigError'
+  }
+}

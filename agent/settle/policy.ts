@@ -1,37 +1,86 @@
 /**
- * When a pair is worth settling: when its unsettled amount is worth `ratio` times the energy a settlement costs.
- * The estimate is deliberately simple and every input is configurable: energy per settlement (measured as gas on
- * the local chain, docs/benchmarks.md), the price of energy in sun (TRON's `getEnergyFee`) and what one sun is
- * worth in token base units (a market rate the operator sets).
+ * What a settlement costs and when a pair is worth one. Cost = energy (or gas) × the network's fee price
+ * (TRON: sun per energy from `getenergyprices`; EVM: wei per gas from `eth_gasPrice`, read by FeeOracle) × what one
+ * fee unit is worth in token base units (a market rate the operator sets). A pair is worth settling once its
+ * unsettled amount is `ratio` times the cost of its share of the transaction. Pure: numbers in, numbers out.
  */
+import type { Thresholds } from './planner.ts'
 
-/** Energy of one receipt settled alone on a known pair (`settle`: 56,840 gas, docs/benchmarks.md), rounded up. */
-export const DEFAULT_SETTLEMENT_ENERGY = 57_000n
-/** Sun burnt per unit of energy when none is staked (`getEnergyFee`; 100–210 sun in 2024–2026). */
-export const DEFAULT_SUN_PER_ENERGY = 210n
+/** `settle` on a known pair: 56,840 gas (docs/benchmarks.md), rounded up. */
+export const LONE_SETTLE_ENERGY = 57_000n
+/** One receipt of a 50-receipt `settleBatch` on known pairs: 17,843 gas (docs/benchmarks.md). */
+export const BATCH_RECEIPT_ENERGY = 17_843n
 /**
- * Token base units one sun is worth. 1 TRX = 10^6 sun; at ~300,000 BTT per TRX one sun is 0.3 BTT = 3·10^17
- * base units (BTT has 18 decimals). A market rate: set it from a price feed in production.
+ * One receipt of a batch whose lane covers it: the pair's paidOut and lane share a slot and the account slot is
+ * not touched (DESIGN.md "Lanes"); ~14k gas, to be replaced by the measured figure in docs/benchmarks.md.
  */
-export const DEFAULT_TOKEN_PER_SUN = 3n * 10n ** 17n
+export const LANE_RECEIPT_ENERGY = 14_000n
+/** TRON's price of energy since 2025-08-29, used until the first `getenergyprices` read succeeds. */
+export const TRON_SUN_PER_ENERGY = 100n
+/** An EVM gas price used until the first `eth_gasPrice` read succeeds (1 gwei, anvil's order of magnitude). */
+export const EVM_WEI_PER_GAS = 10n ** 9n
+/**
+ * Token base units one sun is worth on TRON: 1 TRX (10^6 sun) ≈ 480,000 BTT after the 1:1000 redenomination, so one
+ * sun ≈ 0.48 BTT = 4.8·10^17 base units (18 decimals). A market rate: set it from a price feed in production.
+ */
+export const TRON_TOKEN_PER_SUN = 48n * 10n ** 16n
+/** On an EVM chain whose gas token is BTT (BTTC), one wei of gas is one base unit of BTT. */
+export const BTTC_TOKEN_PER_WEI = 1n
 /** Settle once the money is worth ten times the energy spent fetching it. */
 export const DEFAULT_COST_RATIO = 10n
 
+/** Energy per way of sending a receipt. */
+export interface SettlementEnergy {
+  lone: bigint
+  batched: bigint
+  lane: bigint
+}
+
+export const DEFAULT_ENERGY: SettlementEnergy = { lone: LONE_SETTLE_ENERGY, batched: BATCH_RECEIPT_ENERGY, lane: LANE_RECEIPT_ENERGY }
+
 export interface SettlementCostInit {
-  /** @default DEFAULT_SETTLEMENT_ENERGY (57,000) */
+  /** Energy of one settlement. @default LONE_SETTLE_ENERGY (57,000) */
   energy?: bigint
-  /** @default DEFAULT_SUN_PER_ENERGY (210) */
-  sunPerEnergy?: bigint
-  /** @default DEFAULT_TOKEN_PER_SUN (3·10^17) */
-  tokenPerSun?: bigint
+  /** Fee units per energy/gas: sun on TRON, wei on EVM. @default TRON_SUN_PER_ENERGY (100) */
+  feePrice?: bigint
+  /** Token base units per fee unit. @default TRON_TOKEN_PER_SUN (4.8·10^17) */
+  tokenPerFeeUnit?: bigint
 }
 
-/** What one settlement costs, in token base units. */
+/** What a settlement of `energy` costs, in token base units. */
 export function settlementCost (init: SettlementCostInit = {}): bigint {
-  return (init.energy ?? DEFAULT_SETTLEMENT_ENERGY) * (init.sunPerEnergy ?? DEFAULT_SUN_PER_ENERGY) * (init.tokenPerSun ?? DEFAULT_TOKEN_PER_SUN)
+  return (init.energy ?? LONE_SETTLE_ENERGY) * (init.feePrice ?? TRON_SUN_PER_ENERGY) * (init.tokenPerFeeUnit ?? TRON_TOKEN_PER_SUN)
 }
 
-/** The default threshold: a pair is settled once its unsettled amount reaches cost × ratio. */
-export function defaultMinAmount (init: SettlementCostInit & { ratio?: bigint } = {}): bigint {
-  return settlementCost(init) * (init.ratio ?? DEFAULT_COST_RATIO)
+export interface ThresholdInit {
+  feePrice: bigint
+  tokenPerFeeUnit: bigint
+  /** @default DEFAULT_COST_RATIO (10) */
+  ratio?: bigint
+  /** @default DEFAULT_ENERGY */
+  energy?: Partial<SettlementEnergy>
+}
+
+/** The least unsettled amount worth settling, per way of sending it: cost of that share × ratio. */
+export function thresholdsFor (init: ThresholdInit): Thresholds {
+  const energy = { ...DEFAULT_ENERGY, ...init.energy }
+  const ratio = init.ratio ?? DEFAULT_COST_RATIO
+  const at = (e: bigint): bigint => settlementCost({ energy: e, feePrice: init.feePrice, tokenPerFeeUnit: init.tokenPerFeeUnit }) * ratio
+  return { lone: at(energy.lone), batched: at(energy.batched), lane: at(energy.lane) }
+}
+
+/**
+ * The batch threshold at a given fee (TRON's defaults when omitted): the figure shown to operators.
+ * At 100 sun and 0.48 BTT per sun: 17,843 × 100 × 4.8·10^17 × 10 = 8,564,640 BTT.
+ */
+export function defaultMinAmount (init: Partial<ThresholdInit> = {}): bigint {
+  return thresholdsFor({ feePrice: TRON_SUN_PER_ENERGY, tokenPerFeeUnit: TRON_TOKEN_PER_SUN, ...init }).batched
+}
+
+/**
+ * The cost of the settlement an urgent event would trigger: one receipt sent alone. The watchtower acts only when
+ * an event puts at least this much at risk, so a payer cannot make us burn more than we recover.
+ */
+export function urgentSettlementCost (feePrice: bigint, tokenPerFeeUnit: bigint, energy: bigint = LONE_SETTLE_ENERGY): bigint {
+  return settlementCost({ energy, feePrice, tokenPerFeeUnit })
 }

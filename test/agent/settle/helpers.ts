@@ -15,8 +15,8 @@ export interface PayeeBooks {
   ledger: Ledger
   payee: Address
   dir: string
-  /** Signs with `payerKey` and records the receipt for `mib` MiB as the pair's newest. */
-  receive: (payerKey: string, mib: bigint) => ChannelKey
+  /** Signs with `signerKey` (the payer's own by default) and records the receipt for `mib` MiB as the pair's newest. */
+  receive: (payerKey: string, mib: bigint, signerKey?: string) => ChannelKey
   keyOf: (payerKey: string) => ChannelKey
   close: () => void
 }
@@ -29,12 +29,12 @@ export function payeeBooks (domain: EscrowDomain, payeeKey: string): PayeeBooks 
     ({ chainId: domain.chainId, escrow: toAddress(domain.escrow), payer: toAddress(new Wallet(payerKey).address), payee })
   return {
     ledger, payee, dir, keyOf,
-    receive: (payerKey, mib) => {
+    receive: (payerKey, mib, signerKey = payerKey) => {
       const key = keyOf(payerKey)
       const bytes = mib * MIB
       const amount = amountFor(bytes, PRICE)
       const digest = receiptDigest(domain, { payer: key.payer, payee, cumulativeBytes: bytes, cumulativeAmount: amount })
-      ledger.record(key, 'payee', { bytes, amount, sig: new HotKeySigner(payerKey).signDigest(getBytes(digest)) })
+      ledger.record(key, 'payee', { bytes, amount, sig: new HotKeySigner(signerKey).signDigest(getBytes(digest)) })
       return key
     },
     close: () => { ledger.close(); rmSync(dir, { recursive: true, force: true }) }

@@ -8,7 +8,7 @@ import { useChainFixture, fund, E18 } from '../chain/fixture.ts'
 import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'
 import { amountFor, MIB, type EscrowDomain } from '../../../agent/pay/index.ts'
-import { SettlementScheduler, defaultMinAmount, settlementCost, type SettlementEvents } from '../../../agent/settle/index.ts'
+import { SettlementScheduler, type SettlementEvents } from '../../../agent/settle/index.ts'
 import { payeeBooks, nextEvent, logger, PRICE, type PayeeBooks } from './helpers.ts'
 
 const PAYEE_KEY = ANVIL_KEYS[1]
@@ -68,11 +68,20 @@ describe('SettlementScheduler', function () {
     expect(await paidOut(A)).to.equal(owed(64n))
   })
 
-  it('the default threshold is the energy estimate times the ratio, and is configurable', () => {
-    expect(settlementCost({ energy: 57_000n, sunPerEnergy: 210n, tokenPerSun: 1n })).to.equal(57_000n * 210n)
-    expect(defaultMinAmount({ energy: 1000n, sunPerEnergy: 100n, tokenPerSun: 2n, ratio: 5n })).to.equal(1_000_000n)
-    const s = new SettlementScheduler({ logger, ledger: books.ledger, chain: fx.clients[1]! }, { payee: books.payee, cost: { tokenPerSun: 1n, ratio: 2n } })
-    expect(s.minAmount).to.equal(57_000n * 210n * 2n)
+  it('the default thresholds are the energy estimate × the fee read from the chain (eth_gasPrice) × the ratio', async () => {
+    const gasPrice = BigInt(await fx.provider.send('eth_gasPrice', []) as string)
+    expect(await fx.readOnly.feePrice()).to.equal(gasPrice)
+    const s = scheduler({ cost: { ratio: 2n }, watchtower: false })
+    await s.start()
+    expect(s.feePrice).to.equal(gasPrice)
+    // an EVM chain's gas token is taken as the escrow's token (BTTC): one wei of gas is one base unit
+    expect(s.thresholds).to.deep.equal({ lone: 57_000n * gasPrice * 2n, batched: 17_843n * gasPrice * 2n, lane: 14_000n * gasPrice * 2n })
+    expect(s.minAmount).to.equal(17_843n * gasPrice * 2n)
+    expect(s.urgentCost).to.equal(57_000n * gasPrice)
+    // a fixed fee price is never read; an explicit minAmount is one bar for every way of sending
+    const fixed = new SettlementScheduler({ logger, ledger: books.ledger, chain: fx.clients[1]! }, { payee: books.payee, cost: { feePrice: 100n, tokenPerFeeUnit: 3n, ratio: 1n } })
+    expect(fixed.minAmount).to.equal(17_843n * 300n)
+    expect(scheduler({ minAmount: 5n }).thresholds).to.deep.equal({ lone: 5n, batched: 5n, lane: 5n })
   })
 
   it('stop settles everything outstanding, below the threshold too, in one settleBatch', async () => {
@@ -104,11 +113,13 @@ describe('SettlementScheduler', function () {
     await s.start()
     const seen = nextEvent(s, 'watchtower:withdrawal')
     const confirmed = nextEvent(s, 'settle:confirmed')
-    const request = await fx.clients[2]!.requestWithdrawal(5n * E18)
+    const request = await fx.clients[2]!.requestWithdrawal(10n * E18) // everything: nothing would be left to back our receipts
     const w = await seen
     expect(w.payer).to.equal(books.keyOf(A).payer)
     expect(w.txId).to.equal(request.txId)
     expect(w.unsettled).to.equal(owed(40n))
+    expect(w.atRisk).to.equal(owed(40n))
+    expect(w.urgent).to.equal(true)
     const c = await confirmed
     expect(c.reason).to.equal('watchtower')
     expect([...c.paid]).to.deep.equal([[books.keyOf(A).payer, owed(40n)]])
@@ -121,7 +132,7 @@ describe('SettlementScheduler', function () {
 
   it('settles at start a payer whose withdrawal was requested while the scheduler was down', async () => {
     books.receive(B, 20n)
-    await fx.clients[3]!.requestWithdrawal(E18)
+    await fx.clients[3]!.requestWithdrawal(10n * E18)
     const s = scheduler({ minAmount: E18 * 1000n })
     const confirmed = nextEvent(s, 'settle:confirmed')
     await s.start()
