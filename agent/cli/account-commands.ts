@@ -8,9 +8,10 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Wallet } from 'ethers'
 import pino from 'pino'
-import { toTronAddress } from '../chain/index.ts'
+import { toTronAddress, type Withdrawal } from '../chain/index.ts'
+import { pendingState, type PendingState } from '../audit/index.ts'
 import { Ledger } from '../ledger/index.ts'
-import { toAddress } from '../pay/index.ts'
+import { toAddress, type Address } from '../pay/index.ts'
 import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
@@ -155,24 +156,69 @@ export function registerAccountCommands (program: Command): void {
 async function showAccount (s: ChainSession, o: Out & { address?: string }): Promise<void> {
   const account = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
   const c = s.client
-  const [token, wallet, escrowBalance, withdrawal, signer, delay] = await Promise.all([
-    c.token(), c.tokenBalanceOf(account), c.balanceOf(account), c.pendingWithdrawal(account), c.signerOf(account), c.withdrawalDelay()
+  // Withdrawals and releases expire by the chain's clock (a local anvil's may run ahead of ours); a TRON node's
+  // blocks carry wall-clock time, three seconds apart.
+  const chainNow = async (): Promise<bigint> => {
+    if (s.target.kind !== 'evm') return BigInt(Math.floor(Date.now() / 1000))
+    const res = await fetch(s.target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] }),
+      signal: AbortSignal.timeout(10_000)
+    })
+    const body = await res.json() as { result?: { timestamp?: unknown } }
+    const ts = body.result?.timestamp
+    return typeof ts === 'string' ? BigInt(ts) : BigInt(Math.floor(Date.now() / 1000))
+  }
+  // The payees this account pays on this escrow, from its ledger (if it has one: never create it here).
+  const payees: Address[] = []
+  if (existsSync(s.target.ledgerPath)) {
+    const ledger = new Ledger({}, { path: s.target.ledgerPath })
+    try {
+      const escrow = toAddress(c.escrow)
+      for (const ch of ledger.channels()) {
+        if (ch.role === 'payer' && ch.key.payer === account && ch.key.escrow === escrow && ch.key.chainId === s.chainId) payees.push(ch.key.payee)
+      }
+    } finally {
+      ledger.close()
+    }
+  }
+  const [token, wallet, escrowBalance, withdrawal, signer, delay, window, now, laneRows] = await Promise.all([
+    c.token(), c.tokenBalanceOf(account), c.balanceOf(account), c.pendingWithdrawal(account), c.signerOf(account), c.withdrawalDelay(),
+    c.withdrawalWindow(), chainNow(),
+    Promise.all(payees.map(async payee => {
+      const [{ lane, paidOut }, release] = await Promise.all([c.laneOf(account, payee), c.pendingRelease(account, payee)])
+      return { payee, lane, paidOut, release }
+    }))
   ])
-  const pending = withdrawal.unlockAt === 0n ? null : { amount: formatBtt(withdrawal.amount), unlockAt: iso(withdrawal.unlockAt) }
+  const pendingOf = (w: Withdrawal): { amount: string, unlockAt: string, expiresAt: string, state: Exclude<PendingState, 'none'> } | null => {
+    const state = pendingState(w, window, now)
+    return state === 'none' ? null : { amount: formatBtt(w.amount), unlockAt: iso(w.unlockAt), expiresAt: iso(w.unlockAt + window), state }
+  }
+  const pendingText = (p: NonNullable<ReturnType<typeof pendingOf>>, run: string): string => ({
+    locked: `${p.amount} BTT, unlocks at ${p.unlockAt} (then ${run} before ${p.expiresAt})`,
+    open: `${p.amount} BTT, unlocked: ${run} before ${p.expiresAt}`,
+    expired: `${p.amount} BTT, EXPIRED at ${p.expiresAt} (it can no longer be executed: request again, or cancel)`
+  })[p.state]
+  const pending = pendingOf(withdrawal)
+  const lanes = laneRows.map(r => ({ payee: r.payee, lane: formatBtt(r.lane), paidOut: formatBtt(r.paidOut), release: pendingOf(r.release) }))
   const hot = signer.signer.toLowerCase() === ZERO ? null : signer.signer
   const previous = signer.previous.toLowerCase() === ZERO ? null : { address: signer.previous, validUntil: iso(signer.previousValidUntil) }
   const result = {
     account, accountBase58: toTronAddress(account), network: s.target.network, chainId: s.chainId.toString(), escrow: s.client.escrow, token,
     tokenBalance: formatBtt(wallet), escrowBalance: formatBtt(escrowBalance), pendingWithdrawal: pending, signer: hot, previousSigner: previous,
-    withdrawalDelaySeconds: Number(delay)
+    withdrawalDelaySeconds: Number(delay), withdrawalWindowSeconds: Number(window), lanes
   }
   print(o, result, [
     `account      ${account} (${result.accountBase58})`,
     `network      ${s.target.network}, chain ${s.chainId}, escrow ${s.client.escrow}`,
     `wallet       ${formatBtt(wallet)} BTT (token ${token})`,
-    `in escrow    ${formatBtt(escrowBalance)} BTT`,
-    `withdrawing  ${pending === null ? 'nothing' : `${pending.amount} BTT, unlocks at ${pending.unlockAt}`}`,
-    `signer       ${hot ?? 'none: your own key signs receipts'}${previous === null ? '' : ` (previous ${previous.address} counts until ${previous.validUntil})`}`
+    `in escrow    ${formatBtt(escrowBalance)} BTT free (any seeder's receipts can take it)`,
+    `withdrawing  ${pending === null ? 'nothing' : pendingText(pending, '`seedpay withdraw execute`')}`,
+    `delays       withdrawals and lane releases unlock ${Number(delay)} s after the request and stay executable ${Number(window)} s`,
+    `signer       ${hot ?? 'none: your own key signs receipts'}${previous === null ? '' : ` (previous ${previous.address} counts until ${previous.validUntil})`}`,
+    `lanes        ${lanes.length === 0 ? 'none (no seeders in the ledger)' : `${lanes.length} seeder(s) in the ledger`}`,
+    ...lanes.map(l => `  ${l.payee}  lane ${l.lane} BTT  paid ${l.paidOut} BTT${l.release === null ? '' : `  releasing ${pendingText(l.release, `\`seedpay lane release execute ${l.payee}\``)}`}`)
   ].join('\n'))
 }
 
