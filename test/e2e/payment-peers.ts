@@ -101,7 +101,11 @@ export function leech (agent: PaymentAgent, port: number, content: Content, init
   pipe(socket, wire)
   wire.use(agent.extension({ initiator: true, localPeerId: () => peerId }))
   wire.handshake(content.infoHash, peerId)
-  const remotePeerId = new Promise<string>(resolve => wire.once('handshake', (_ih: string, id: string) => resolve(id)))
+  // a peer gone before its handshake (killed, refused) must end `done`, not leave it waiting forever
+  const remotePeerId = new Promise<string>((resolve, reject) => {
+    wire.once('handshake', (_ih: string, id: string) => resolve(id))
+    wire.once('close', () => reject(new Error('closed before handshake')))
+  })
   const done = (async () => {
     const remote = await remotePeerId
     await new Promise<void>((resolve, reject) => {

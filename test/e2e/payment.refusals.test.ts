@@ -1,13 +1,23 @@
 /**
  * What a payee refuses, over real TCP between two agents: a peer that does not pay gets at most the credit
  * and is choked; forged, cross-domain replayed, lower and underpriced receipts close that peer (logged,
- * typed event), leave the ledger untouched, and other peers keep being served. A payer refuses a payee
- * asking more than its maximum, and a payer that lost its ledger resumes from the payee's `hello.last`.
+ * typed event), leave the ledger untouched, and other peers keep being served. A hello whose proof does not
+ * show its sender speaks for its account (another payer's account, a proof made for another connection or
+ * torrent) and an account that can never be paid close that peer before anything is served or stored.
+ * A payer refuses a payee asking more than its maximum, and a payer that lost its ledger resumes from the
+ * payee's `hello.last`.
  */
+import { connect } from 'node:net'
+import { randomBytes } from 'node:crypto'
 import { expect } from 'chai'
-import { addressToBytes, HotKeySigner, ReceiptVerifier, MIB, amountFor, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
+import pino from 'pino'
+import Wire from 'bittorrent-protocol'
+import {
+  addressToBytes, HotKeySigner, ReceiptVerifier, MIB, amountFor, NILE_CHAIN_ID, signHelloProof, toAddress,
+  type Address, type EscrowDomain, type HelloProofFields
+} from '../../agent/pay/index.ts'
 import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
-import type { ErrorName } from '../../agent/wire/index.ts'
+import { seedpayExtension, type ErrorName, type HelloIds, type SeedpayExtension } from '../../agent/wire/index.ts'
 import { makeAgent, type TestAgent } from './payment-agents.ts'
 import { makeContent, startSeeder, leech, until, type Seeder } from './payment-peers.ts'
 
@@ -97,6 +107,99 @@ describe('payment refusals over TCP', function () {
     expect(payee.ledger.newest(key)?.bytes).to.equal(2n * MIB)
     payer.ledger.close()
   })
+
+  /** Everything the payee holds about `account`: ledger rows either way. */
+  const rowsOf = (account: Address) => payee.ledger.channels().filter(c => c.key.payer === account || c.key.payee === account)
+
+  it('refuses a peer announcing another payer\'s account with a proof by its own key (bad-proof): serves it nothing, stores nothing', async () => {
+    const victim = makeAgent(DOMAIN, PAYER_KEY)
+    const impostorKey = new HotKeySigner(ANVIL_KEYS[7])
+    const impostor = makeAgent(DOMAIN, ANVIL_KEYS[7], { account: victim.account }) // signs with key 7, claims key 2's account
+    const peerRefused: ErrorName[] = []
+    payee.agent.on('peer:refused', ({ code }) => peerRefused.push(code))
+    const l = leech(impostor.agent, seeder.port, content)
+    await l.done.catch(() => null)
+    await until(() => l.wire.destroyed)
+    expect(peerRefused).to.deep.equal(['bad-proof'])
+    expect(seeder.served.get(l.peerId) ?? 0).to.equal(0)
+    expect(rowsOf(victim.account)).to.deep.equal([])
+    // the payee says why, with who really signed; the impostor hears err 27
+    const log = payee.logs.map(line => JSON.parse(line) as Record<string, unknown>).find(e => e.msg === 'hello proof refused')
+    expect(log).to.include({ peerId: l.peerId, account: victim.account, recovered: impostorKey.address })
+    expect(impostor.logs.join('')).to.match(/"code":27.*seedpay peer reported an error/)
+    // the real payer is served on its own account as before
+    const result = await leech(victim.agent, seeder.port, content, { pieces: 2 }).done
+    expect(result.verified).to.equal(512 << 10)
+    expect(refused).to.deep.equal([])
+    impostor.ledger.close(); victim.ledger.close()
+  })
+
+  /** A hand-made seedpay peer whose hello carries the honest payer's account and key, signed over `fields(ids)`. */
+  async function helloWithProof (fields: (ids: HelloIds) => HelloProofFields): Promise<{ errors: number[], ext: SeedpayExtension }> {
+    const signer = new HotKeySigner(PAYER_KEY)
+    const peerId = randomBytes(20).toString('hex')
+    const socket = connect(seeder.port, '127.0.0.1')
+    const wire = new Wire('tcpOutgoing')
+    socket.pipe(wire as unknown as NodeJS.WritableStream); wire.pipe(socket)
+    socket.on('error', () => wire.destroy()); socket.on('close', () => wire.destroy()); wire.on('close', () => socket.destroy())
+    const errors: number[] = []
+    let ext: SeedpayExtension | null = null
+    wire.use(seedpayExtension({ logger: pino({ level: 'silent' }) }, {
+      initiator: true,
+      localPeerId: () => peerId,
+      hello: (_peer, ids) => ({
+        chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), account: signer.address, pricePerMiB: 0n, credit: MIB,
+        proof: signHelloProof(signer, DOMAIN, fields(ids))
+      })
+    }, e => { ext = e; e.on('peer:error-received', ({ code }) => errors.push(code)) }))
+    wire.handshake(content.infoHash, peerId)
+    await until(() => wire.destroyed)
+    return { errors, ext: ext! }
+  }
+
+  const misbound: Array<[string, (ids: HelloIds, account: Address) => HelloProofFields]> = [
+    ['another torrent', (ids, account) => ({ account, sender: ids.local, receiver: ids.remote, infoHash: 'ee'.repeat(20) })],
+    ['another of its own peer ids (a proof from another connection)', (ids, account) => ({ account, sender: 'ab'.repeat(20), receiver: ids.remote, infoHash: ids.infoHash })],
+    ['another payee\'s peer id', (ids, account) => ({ account, sender: ids.local, receiver: 'cd'.repeat(20), infoHash: ids.infoHash })],
+    ['the ids swapped (the payee\'s own view reflected)', (ids, account) => ({ account, sender: ids.remote, receiver: ids.local, infoHash: ids.infoHash })]
+  ]
+  for (const [name, bind] of misbound) {
+    it(`refuses with bad-proof a proof by the account's own key made for ${name}`, async () => {
+      const account = toAddress(new HotKeySigner(PAYER_KEY).address)
+      const peerRefused: ErrorName[] = []
+      payee.agent.on('peer:refused', ({ code }) => peerRefused.push(code))
+      const { errors } = await helloWithProof(ids => bind(ids, account))
+      expect(errors).to.deep.equal([27])
+      expect(peerRefused).to.deep.equal(['bad-proof'])
+      expect(rowsOf(account)).to.deep.equal([])
+      expect([...seeder.served.values()]).to.deep.equal([])
+    })
+  }
+
+  it('admits the same hand-made peer when its proof is bound to this connection (the cases above differ only there)', async () => {
+    const account = toAddress(new HotKeySigner(PAYER_KEY).address)
+    let ready = false
+    payee.agent.on('peer:ready', () => { ready = true })
+    const peer = helloWithProof(ids => ({ account, sender: ids.local, receiver: ids.remote, infoHash: ids.infoHash }))
+    await until(() => ready)
+    expect(rowsOf(account).map(c => c.role).sort()).to.deep.equal(['payee', 'payer'])
+    for (const w of seeder.wires) w.destroy()
+    expect((await peer).errors).to.deep.equal([])
+  })
+
+  for (const [name, account] of [['the zero address', '0x' + '00'.repeat(20)], ['the escrow', DOMAIN.escrow]] as const) {
+    it(`refuses a peer whose account is ${name} with payee-address (it could never be paid)`, async () => {
+      const odd = makeAgent(DOMAIN, PAYER_KEY, { account: toAddress(account) })
+      const peerRefused: ErrorName[] = []
+      payee.agent.on('peer:refused', ({ code }) => peerRefused.push(code))
+      const l = leech(odd.agent, seeder.port, content)
+      await l.done.catch(() => null)
+      await until(() => l.wire.destroyed)
+      expect(peerRefused).to.deep.equal(['payee-address'])
+      expect(payee.ledger.channels()).to.deep.equal([])
+      odd.ledger.close()
+    })
+  }
 
   it('makes a payer refuse a payee asking more than its maximum price', async () => {
     const payer = makeAgent(DOMAIN, PAYER_KEY, { maxPricePerMiB: PRICE - 1n })
