@@ -44,7 +44,7 @@ export interface Urgency {
 
 /** Least unsettled amount worth a settlement, per way of sending it (token base units). */
 export interface Thresholds {
-  /** Sent alone with `settle` (~57k energy). */
+  /** Sent alone with `settle` (~58k energy). */
   lone: bigint
   /** One receipt of a `settleBatch` (~17.8k energy at 50). */
   batched: bigint

@@ -6,15 +6,15 @@
  */
 import type { Thresholds } from './planner.ts'
 
-/** `settle` on a known pair: 56,840 gas (docs/benchmarks.md), rounded up. */
-export const LONE_SETTLE_ENERGY = 57_000n
+/** `settle` on a known pair: 56,840 gas before lanes (docs/benchmarks.md), 57,678 with them (measured on daf3062), rounded up. */
+export const LONE_SETTLE_ENERGY = 58_000n
 /** One receipt of a 50-receipt `settleBatch` on known pairs: 17,843 gas (docs/benchmarks.md). */
 export const BATCH_RECEIPT_ENERGY = 17_843n
 /**
- * One receipt of a batch whose lane covers it: the pair's paidOut and lane share a slot and the account slot is
- * not touched (DESIGN.md "Lanes"); ~14k gas, to be replaced by the measured figure in docs/benchmarks.md.
+ * One receipt of a 50-receipt batch whose lane covers it: the pair's paidOut and lane share a slot and the account
+ * slot is not touched (DESIGN.md "Lanes"): 12,559 gas measured on daf3062 (17,822 free-only, same run), rounded up.
  */
-export const LANE_RECEIPT_ENERGY = 14_000n
+export const LANE_RECEIPT_ENERGY = 12_600n
 /** TRON's price of energy since 2025-08-29, used until the first `getenergyprices` read succeeds. */
 export const TRON_SUN_PER_ENERGY = 100n
 /** An EVM gas price used until the first `eth_gasPrice` read succeeds (1 gwei, anvil's order of magnitude). */
@@ -39,7 +39,7 @@ export interface SettlementEnergy {
 export const DEFAULT_ENERGY: SettlementEnergy = { lone: LONE_SETTLE_ENERGY, batched: BATCH_RECEIPT_ENERGY, lane: LANE_RECEIPT_ENERGY }
 
 export interface SettlementCostInit {
-  /** Energy of one settlement. @default LONE_SETTLE_ENERGY (57,000) */
+  /** Energy of one settlement. @default LONE_SETTLE_ENERGY (58,000) */
   energy?: bigint
   /** Fee units per energy/gas: sun on TRON, wei on EVM. @default TRON_SUN_PER_ENERGY (100) */
   feePrice?: bigint

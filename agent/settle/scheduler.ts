@@ -61,7 +61,7 @@ export interface SettlementCostOptions {
   tokenPerFeeUnit?: bigint
   /** Settle once the money is worth this many times the energy. @default 10 */
   ratio?: bigint
-  /** Energy per way of sending a receipt. @default DEFAULT_ENERGY (57,000 lone, 17,843 batched, 14,000 lane-covered) */
+  /** Energy per way of sending a receipt. @default DEFAULT_ENERGY (58,000 lone, 17,843 batched, 12,600 lane-covered) */
   energy?: Partial<SettlementEnergy>
 }
 

@@ -75,9 +75,9 @@ describe('SettlementScheduler', function () {
     await s.start()
     expect(s.feePrice).to.equal(gasPrice)
     // an EVM chain's gas token is taken as the escrow's token (BTTC): one wei of gas is one base unit
-    expect(s.thresholds).to.deep.equal({ lone: 57_000n * gasPrice * 2n, batched: 17_843n * gasPrice * 2n, lane: 14_000n * gasPrice * 2n })
+    expect(s.thresholds).to.deep.equal({ lone: 58_000n * gasPrice * 2n, batched: 17_843n * gasPrice * 2n, lane: 12_600n * gasPrice * 2n })
     expect(s.minAmount).to.equal(17_843n * gasPrice * 2n)
-    expect(s.urgentCost).to.equal(57_000n * gasPrice)
+    expect(s.urgentCost).to.equal(58_000n * gasPrice)
     // a fixed fee price is never read; an explicit minAmount is one bar for every way of sending
     const fixed = new SettlementScheduler({ logger, ledger: books.ledger, chain: fx.clients[1]! }, { payee: books.payee, cost: { feePrice: 100n, tokenPerFeeUnit: 3n, ratio: 1n } })
     expect(fixed.minAmount).to.equal(17_843n * 300n)
