@@ -19,7 +19,7 @@ import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
 import { addChainOptions, addressOf, ensureLedgerDir, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import { CliError } from './errors.ts'
-import { makeReporter, type Reporter } from './output.ts'
+import { makeReporter, type Reporter, type SpendReader } from './output.ts'
 
 export type PaymentRole = 'payee' | 'payer'
 
@@ -47,8 +47,10 @@ export interface CliPayments {
   engineInit: ReturnType<typeof swarmInit> & Pick<EngineInit, 'uploadSlots'>
   /** Counts bytes and rechokes on payment changes; call once the engine exists. */
   attach: (engine: TorrentEngine) => void
-  /** Payer: resolves once the budget is spent (what was signed this run, and the --budget cap). */
-  budgetSpent?: Promise<{ spent: bigint, cap: bigint | null }>
+  /** Payer: resolves once the budget is spent. */
+  budgetSpent?: Promise<void>
+  /** Payer: what this run has signed, and its --budget cap. */
+  spend?: SpendReader
 }
 
 /** Adds the payment options for `role` (and the chain options) to `seed` or `get`. */
@@ -232,7 +234,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     reporter.event('budget:spent', { spent: formatBtt(e.spent), budget: e.cap === null ? 'escrow balance' : formatBtt(e.cap), free: formatBtt(e.free), action: 'charging peers are no longer asked; free peers go on' })
     exhausted?.()
   })
-  reporter.paying(() => ({ spent: funds.budget.spent, cap: funds.budget.limit }))
+  const spend: SpendReader = () => ({ spent: funds.budget.spent, cap: funds.budget.limit })
+  reporter.paying(spend)
   reporter.event('payments', {
     role: 'payer', account, signer: signerAddress, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
     maxPricePerMiB: formatBtt(maxPrice), budget: budget === undefined ? 'escrow balance' : formatBtt(budget), spendable: formatBtt(funds.budget.free),
@@ -242,7 +245,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     payments: {
       engineInit: payments.engineInit,
       attach: engine => { payments.attach(engine) },
-      budgetSpent: budgetSpent.then(() => ({ spent: funds.budget.spent, cap: funds.budget.limit }))
+      budgetSpent,
+      spend
     },
     stop: async () => {
       await payments.stop()

@@ -172,7 +172,7 @@ async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions,
     throw new CliError(`stopped: ${(fatal as Error).message}`, 'check the disk under --out/--data (space, permissions), then run the same command again to resume')
   }
   if (how === 'budget' && !final.done) {
-    const spent = await mode.payments!.budgetSpent!
+    const spent = mode.payments!.spend!()
     const mib = (n: number): string => (n / 1048576).toFixed(1)
     throw new CliError(
       `your budget is spent: signed ${formatBtt(spent.spent)} BTT this run${spent.cap !== null ? ` (--budget ${formatBtt(spent.cap)})` : ' (all your escrow balance and lanes cover)'}; ${mib(final.verifiedBytes)} of ${mib(final.length)} MiB verified`,

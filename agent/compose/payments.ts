@@ -24,6 +24,8 @@ import { PaymentsConfigError } from './errors.ts'
 
 /** Without `exposureLimit`, a seeder trusts a payer's free balance for this many MiB at its price. */
 export const DEFAULT_EXPOSURE_MIB = 64n
+/** A payer's room below the price of this many bytes counts as spent. */
+const DUST_BYTES = 256n * 1024n
 
 export interface PaymentsComponents {
   logger: Logger
@@ -129,8 +131,8 @@ export async function createPayments (components: PaymentsComponents, options: P
     if (payer !== undefined) {
       funds = new PayerFunds({ logger, chain, ledger }, {
         payer: account, domain: options.domain,
-        // room that cannot pay for one MiB at the most we pay buys nothing useful: report the budget as spent
-        dust: amountFor(MIB, payer.maxPricePerMiB),
+        // room that cannot pay for a typical piece (256 KiB) at the most we pay buys nothing: the budget is spent
+        dust: amountFor(DUST_BYTES, payer.maxPricePerMiB),
         ...(payer.budget !== undefined ? { cap: payer.budget } : {}),
         ...(payer.autoLane !== undefined ? { autoLane: payer.autoLane } : {}),
         ...(payer.maxLane !== undefined ? { maxLane: payer.maxLane } : {})

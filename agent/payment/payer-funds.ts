@@ -39,7 +39,7 @@ export interface PayerFundsInit {
   maxLane?: bigint
   /** @default 250 */
   reserveBatchMs?: number
-  /** Room below this pays for nothing useful (e.g. one MiB at the most we pay): the budget counts as spent. @default 0 */
+  /** Room below this pays for nothing useful (e.g. a piece at the most we pay): the budget counts as spent. @default 0 */
   dust?: bigint
 }
 
