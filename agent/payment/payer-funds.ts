@@ -126,10 +126,13 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
     this.checkExhausted()
   }
 
-  /** Free headroom shared among `n` charging payees plus this payee's own lane headroom. */
+  /**
+   * Free headroom shared among `n` charging payees plus this payee's own lane headroom; 0 until the payee is
+   * known and while the lane it asked for is being reserved (it would serve us against our free balance).
+   */
   share (payee: Address, n: number): bigint {
     const b = this.budgetState
-    if (b === null || !b.knows(payee)) return 0n
+    if (b === null || !b.knows(payee) || this.reserving.has(payee)) return 0n
     const lane = b.laneHeadroom(payee)
     const free = b.freeHeadroom / BigInt(Math.max(1, n))
     const room = lane + free
@@ -176,7 +179,12 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
     }
     const batch = this.batch!
     this.reserving.set(payee, batch)
-    void batch.then(() => { if (this.reserving.get(payee) === batch) this.reserving.delete(payee) })
+    void batch.then(() => {
+      if (this.reserving.get(payee) !== batch) return
+      this.reserving.delete(payee)
+      // requests to this payee were held while its lane was being reserved: ask again now
+      this.emit('funds:changed', { payee })
+    })
   }
 
   /** Sends the pending lane requests as one `reserve` transaction (one at a time). */
