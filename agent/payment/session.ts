@@ -59,6 +59,8 @@ export class PaymentSession {
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
   private queued: WireReceipt[] | null = null
   private grantedCredit: bigint | null = null
+  /** Payer side: bytes verified from the peer before its hello proof checked out (paid once it does). */
+  private verifiedBeforeAdmission = 0
   /** Payee side: the payer's backing has been read (nothing charged is served before). */
   private backed = false
   /** Payee side: the last coverage decision that refused a block, reported once per change. */
@@ -173,7 +175,12 @@ export class PaymentSession {
    */
   onVerified (length: number): SignedReceipt | null {
     const shared = this.payerShared
-    if (shared === null || !this.ext.ready) return null
+    if (shared === null) {
+      // The peer may serve us once it checked our proof, before we checked its: keep the count for admission.
+      if (this.ext.peerSupport === 'yes' && this.ext.state !== 'closed') this.verifiedBeforeAdmission += length
+      return null
+    }
+    if (!this.ext.ready) return null
     const ch = shared.channel
     ch.onVerified(length)
     return this.payOwed()
@@ -254,9 +261,15 @@ export class PaymentSession {
     this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
     this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
     if (hello.last !== undefined && !this.resync(hello.last)) return false
+    if (this.verifiedBeforeAdmission > 0) {
+      this.payerShared.channel.onVerified(this.verifiedBeforeAdmission)
+      this.verifiedBeforeAdmission = 0
+    }
     if (this.init.pricePerMiB > 0n && this.c.coverage !== undefined) this.readBacking(this.c.coverage, hello.account)
     if (hello.pricePerMiB > 0n && this.c.funds !== undefined) this.readFunds(this.c.funds, hello)
     this.c.emit('peer:ready', { peerId: this.peerId, hello })
+    // pay at once for what arrived before admission (with a budget, readFunds pays once the payee is known)
+    if (hello.pricePerMiB === 0n || this.c.funds === undefined) this.payOwed()
     return true
   }
 
