@@ -4,10 +4,13 @@ import { JsonRpcProvider } from 'ethers'
 import { useChainFixture } from '../chain/fixture.ts'
 import { startAnvil } from '../../../agent/chain/anvil.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'
-import { lastEnergyPrice } from '../../../agent/chain/tron-chain.ts'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { lastEnergyPrice, TronChain } from '../../../agent/chain/tron-chain.ts'
 import { ChainRequestError } from '../../../agent/chain/index.ts'
-import { FeeConfigError, FeeOracle } from '../../../agent/settle/index.ts'
-import { logger } from './helpers.ts'
+import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { defaultMinAmount, FeeConfigError, FeeOracle, SettlementScheduler, TRON_TOKEN_PER_SUN } from '../../../agent/settle/index.ts'
+import { logger, payeeBooks } from './helpers.ts'
 
 describe('fee price', function () {
   this.timeout(60_000)
@@ -60,6 +63,41 @@ describe('fee price', function () {
     expect(await fees.refresh({ force: true })).to.equal(100n)
     expect(fees.lastReadAt).to.equal(undefined)
     expect(() => new FeeOracle({ logger, chain: fx.readOnly }, { fallback: 0n })).to.throw(FeeConfigError)
+  })
+
+  it('TronChain asks the node\'s wallet/getenergyprices over HTTP and a scheduler on TRON prices with it', async () => {
+    // a stand-in node serving only that endpoint (java-tron's answer shape: one string of time:price pairs)
+    let asked = 0
+    let newest = 100
+    const node = createServer((req, res) => {
+      if (req.url?.replace(/^\/+/, '') !== 'wallet/getenergyprices') { res.writeHead(404).end(); return }
+      asked++
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ prices: `0:100,1729653300000:210,1756432800000:${newest}` }))
+    })
+    await new Promise<void>(resolve => node.listen(0, '127.0.0.1', resolve))
+    try {
+      const chain = TronChain.connect({ fullHost: `http://127.0.0.1:${(node.address() as AddressInfo).port}` }, { escrow: fx.deployment.escrow.hex, chainId: 3448148188n })
+      expect(await chain.feePrice()).to.equal(100n)
+      const fees = new FeeOracle({ logger, chain }, { fallback: 7n })
+      expect(await fees.refresh()).to.equal(100n)
+      expect(asked).to.equal(2)
+      // the committee votes 420: a scheduler on TRON reads it at start and prices in sun at 0.48 BTT per sun
+      newest = 420
+      const books = payeeBooks({ chainId: 3448148188n, escrow: fx.deployment.escrow.hex }, ANVIL_KEYS[1])
+      try {
+        const s = new SettlementScheduler({ logger, ledger: books.ledger, chain }, { payee: books.payee, watchtower: false })
+        expect(s.minAmount).to.equal(defaultMinAmount()) // before the read: 100 sun
+        await s.start()
+        expect(s.feePrice).to.equal(420n)
+        expect(s.minAmount).to.equal(17_843n * 420n * TRON_TOKEN_PER_SUN * 10n)
+        await s.stop()
+      } finally {
+        books.close()
+      }
+    } finally {
+      node.closeAllConnections()
+      await new Promise<void>(resolve => node.close(() => { resolve() }))
+    }
   })
 
   it('TRON: the newest entry of getenergyprices\' history, sun per energy', () => {
