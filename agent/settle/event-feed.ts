@@ -19,7 +19,7 @@
  * ```
  */
 import type { Logger } from 'pino'
-import type { CallOptions, EscrowClient, EscrowEvent } from '../chain/index.ts'
+import type { EscrowClient, EscrowEvent, EventsSinceOptions } from '../chain/index.ts'
 import { SerialQueue } from '../chain/abort.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { FeedConfigError } from './errors.ts'
@@ -58,9 +58,6 @@ export interface EscrowEventFeedEvents {
   /** New events in blocks up to `toBlock` (confirmed); sent after every poll that read a new block, maybe empty. */
   events: { events: EscrowEvent[], toBlock: number }
 }
-
-/** Options of an `eventsSince` that stops at `toBlock` (clients without it return more; the feed cuts). */
-type PageOptions = CallOptions & { toBlock?: number }
 
 const keyOf = (e: EscrowEvent): string => `${e.txId}:${e.logIndex}:${e.name === 'Settled' ? (e.batchIndex ?? -1) : -1}`
 
@@ -151,7 +148,7 @@ export class EscrowEventFeed extends TypedEmitter<EscrowEventFeedEvents> {
     const start = this.next ?? this.floor
     const from = Math.max(this.floor, start - this.rescanBlocks)
     if (safe < from) return false
-    const pageOptions: PageOptions = { ...options, toBlock: safe }
+    const pageOptions: EventsSinceOptions = { ...options, toBlock: safe }
     const page = await this.chain.eventsSince(from, pageOptions)
     const to = Math.min(page.toBlock, safe)
     if (to < from) return false
