@@ -9,18 +9,14 @@ import { openDatabase, type Synchronous } from './database.ts'
 import { ChannelRoleMismatchError, NonMonotonicReceiptError, UnknownSettlementError } from './errors.ts'
 import type { Address } from '../pay/bytes.ts'
 import type { ChannelKey } from '../pay/channel-key.ts'
+import type { SignedReceipt } from '../pay/receipt.ts'
 
 export type { ChannelKey }
 
 export type Role = 'payer' | 'payee'
 
-export interface LedgerReceipt {
-  bytes: bigint
-  amount: bigint
-  sig: Uint8Array
-}
 
-export interface HistoryEntry extends LedgerReceipt {
+export interface HistoryEntry extends SignedReceipt {
   pricePerMiB: bigint | null
   recordedAt: number
 }
@@ -28,7 +24,7 @@ export interface HistoryEntry extends LedgerReceipt {
 export interface ChannelState {
   key: ChannelKey
   role: Role
-  newest: LedgerReceipt | null
+  newest: SignedReceipt | null
 }
 
 export type SettlementStatus = 'pending' | 'sent' | 'confirmed' | 'failed'
@@ -104,7 +100,7 @@ export class Ledger {
     return this.toState(row)
   }
 
-  newest (key: ChannelKey): LedgerReceipt | null {
+  newest (key: ChannelKey): SignedReceipt | null {
     const row = this.stmts.find.get(key.chainId.toString(), key.escrow, key.payer, key.payee)
     return row === undefined ? null : this.toState(row).newest
   }
@@ -113,7 +109,7 @@ export class Ledger {
    * Durably records `receipt` as the channel's newest (and in its history), in one transaction.
    * Throws NonMonotonicReceiptError unless it advances the held receipt.
    */
-  record (key: ChannelKey, role: Role, receipt: LedgerReceipt, pricePerMiB: bigint | null = null): void {
+  record (key: ChannelKey, role: Role, receipt: SignedReceipt, pricePerMiB: bigint | null = null): void {
     this.db.transaction(() => {
       const row = this.row(key, role)
       const held = { bytes: BigInt(row.newest_bytes), amount: BigInt(row.newest_amount) }

@@ -8,8 +8,8 @@ import { CreditPolicy } from './credit.ts'
 import { DustReceiptError, ReceiptOutOfRangeError, StaleReceiptError, UnderpaidReceiptError } from './errors.ts'
 import type { ReceiptVerifier } from './verifier.ts'
 import type { Address } from './bytes.ts'
+import type { SignedReceipt } from './receipt.ts'
 
-/** A receipt as a channel holds it: cumulative values and the 64-byte compact signature. */
 /** BEP 3 blocks are 16 KiB, so an honest payer's receipt (one per verified piece) never advances by less. */
 export const DEFAULT_MIN_RECEIPT_STEP = 16n * 1024n
 /**
@@ -18,12 +18,6 @@ export const DEFAULT_MIN_RECEIPT_STEP = 16n * 1024n
  * few in a row cover several torrents finishing together while a flood of tiny receipts is still cut off.
  */
 export const MAX_SHORT_STEPS_IN_A_ROW = 4
-
-export interface SignedReceipt {
-  bytes: bigint
-  amount: bigint
-  sig: Uint8Array
-}
 
 export interface PayeeChannelComponents {
   verifier: ReceiptVerifier

@@ -7,7 +7,7 @@ import { addressToBytes, type Address } from './bytes.ts'
 import { ForeignResyncReceiptError, ReceiptOutOfRangeError } from './errors.ts'
 import type { ReceiptSigner } from './signer.ts'
 import type { ReceiptVerifier } from './verifier.ts'
-import type { SignedReceipt } from './payee-channel.ts'
+import type { SignedReceipt } from './receipt.ts'
 
 export interface PayerChannelComponents {
   signer: ReceiptSigner

@@ -39,6 +39,16 @@ export interface Receipt {
   cumulativeAmount: bigint
 }
 
+/**
+ * A signed receipt as every layer holds it (pay, wire, ledger, settle, audit): cumulative bytes and amount and the
+ * 64-byte EIP-2098 compact signature. Payer and payee are the channel's (`ChannelKey`), never repeated here.
+ */
+export interface SignedReceipt {
+  bytes: bigint
+  amount: bigint
+  sig: Uint8Array
+}
+
 export interface TypedDataDomain {
   name: string
   version: string

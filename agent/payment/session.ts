@@ -11,7 +11,7 @@ import {
   checkTerms, CreditPolicy, InvalidReceiptError, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
   type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
-import type { SeedpayExtension, HelloMessage, HelloIds, WireReceipt } from '../wire/index.ts'
+import type { SeedpayExtension, HelloMessage, HelloIds } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
 import type { ChannelRegistry, Shared } from './channels.ts'
@@ -57,7 +57,7 @@ export class PaymentSession {
   private payeeShared: Shared<PayeeChannel> | null = null
   private payerShared: Shared<PayerChannel> | null = null
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
-  private queued: WireReceipt[] | null = null
+  private queued: SignedReceipt[] | null = null
   private grantedCredit: bigint | null = null
   /** Payer side: bytes verified from the peer before its hello proof checked out (paid once it does). */
   private verifiedBeforeAdmission = 0
@@ -298,7 +298,7 @@ export class PaymentSession {
       })
   }
 
-  private resync (last: WireReceipt): boolean {
+  private resync (last: SignedReceipt): boolean {
     const ch = this.payer!
     try {
       if (!ch.resync(last)) return true
@@ -315,7 +315,7 @@ export class PaymentSession {
     return true
   }
 
-  private onReceipt (receipt: WireReceipt): void {
+  private onReceipt (receipt: SignedReceipt): void {
     if (this.queued !== null) {
       if (this.queued.length >= MAX_QUEUED_RECEIPTS) { this.ext.refuse('protocol', 'receipts flood before signer lookup'); return }
       this.queued.push(receipt)

@@ -20,8 +20,8 @@
 import type { Logger } from 'pino'
 import { TronChain, type EscrowClient } from '../chain/index.ts'
 import { SerialQueue } from '../chain/abort.ts'
-import type { ChannelKey, Ledger, LedgerReceipt } from '../ledger/index.ts'
-import { toAddress, type Address } from '../pay/index.ts'
+import type { ChannelKey, Ledger } from '../ledger/index.ts'
+import { toAddress, type Address, type SignedReceipt } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { SchedulerConfigError, SchedulerStateError } from './errors.ts'
 import { EscrowEventFeed } from './event-feed.ts'
@@ -104,7 +104,7 @@ export interface SettleSummary {
   failed: Address[]
 }
 
-interface Channel { key: ChannelKey, payer: Address, newest: LedgerReceipt }
+interface Channel { key: ChannelKey, payer: Address, newest: SignedReceipt }
 
 type State = 'idle' | 'running' | 'stopping' | 'stopped'
 

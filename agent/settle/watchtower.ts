@@ -9,8 +9,7 @@
 import type { Logger } from 'pino'
 import type { CallOptions, EscrowClient, EscrowEvent } from '../chain/index.ts'
 import { SerialQueue } from '../chain/abort.ts'
-import type { LedgerReceipt } from '../ledger/index.ts'
-import { addressToBytes, ReceiptVerifier, toAddress, type Address, type EscrowDomain } from '../pay/index.ts'
+import { addressToBytes, ReceiptVerifier, toAddress, type Address, type EscrowDomain, type SignedReceipt } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import type { EscrowEventFeed, EscrowEventFeedEvents } from './event-feed.ts'
 import type { RiskAssessment, SettlementEvents } from './events.ts'
@@ -37,7 +36,7 @@ export interface WatchtowerComponents {
   feed: Pick<EscrowEventFeed, 'on' | 'off'>
   chain: WatchtowerChain
   /** Our newest receipt from `payer`, or null (the ledger). */
-  newest: (payer: Address) => LedgerReceipt | null
+  newest: (payer: Address) => SignedReceipt | null
 }
 
 export interface WatchtowerInit {
@@ -132,7 +131,7 @@ export class Watchtower extends TypedEmitter<WatchtowerEvents> {
    * Weighs a pair whose lane, paidOut and free balance the caller already read (the scheduler's passes, so a
    * payer that had nothing unsettled when it asked to withdraw is settled once it has). Null: nothing pending.
    */
-  verdict (payer: Address, pair: Omit<PairState, 'signedBy'>, receipt: LedgerReceipt | null): { reason: WatchReason, assessment: RiskAssessment } | null {
+  verdict (payer: Address, pair: Omit<PairState, 'signedBy'>, receipt: SignedReceipt | null): { reason: WatchReason, assessment: RiskAssessment } | null {
     const alerts = this.alertsOf(payer)
     if (alerts === undefined) return null
     const signedBy = this.signerOf(payer, receipt)
@@ -228,7 +227,7 @@ export class Watchtower extends TypedEmitter<WatchtowerEvents> {
   }
 
   /** Who signed our newest receipt from `payer` (null: none, or not recoverable). */
-  private signerOf (payer: Address, receipt: LedgerReceipt | null): Address | null {
+  private signerOf (payer: Address, receipt: SignedReceipt | null): Address | null {
     if (receipt === null) return null
     try {
       return this.verifier.recover(addressToBytes(payer), addressToBytes(this.payee), receipt.bytes, receipt.amount, receipt.sig)

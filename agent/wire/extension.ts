@@ -15,7 +15,8 @@ import type { WireExtension, WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
-import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage, type WireReceipt } from './messages.ts'
+import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage } from './messages.ts'
+import type { SignedReceipt } from '../pay/receipt.ts'
 
 /** The extension name in the BEP 10 handshake's `m` dict. */
 export const EXTENSION_NAME = 'seedpay'
@@ -40,7 +41,7 @@ export interface SeedpayEvents {
   /** Hello exchange done: `hello` is the peer's. Check its terms and its proof (signed over `ids`, seen from the peer) now. */
   'peer:hello': { hello: HelloMessage, ids: HelloIds }
   /** The peer sent a well-formed receipt (not yet verified). */
-  'receipt:received': { receipt: WireReceipt }
+  'receipt:received': { receipt: SignedReceipt }
   /** The peer broke the protocol; it is being closed. */
   'peer:protocol-error': { code: ViolationCode, detail: string }
   /** The peer reported an error and is being closed. */
@@ -165,7 +166,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   }
 
   /** Sends a receipt (we are the payer). The caller has written it to its ledger first. */
-  sendReceipt (receipt: WireReceipt): void {
+  sendReceipt (receipt: SignedReceipt): void {
     if (this.currentState !== 'ready') throw new WireStateError(this.currentState, 'send a receipt')
     this.send(encodeMessage({ t: 'rcpt', ...receipt }))
   }

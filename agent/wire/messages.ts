@@ -5,6 +5,7 @@
 import { decodeStrict, encode, type BDict, type BValue } from './bencode.ts'
 import { ProtocolViolationError } from './errors.ts'
 import { bytesToAddress, addressToBytes, bytesToUint, uintToBytes, type Address } from '../pay/bytes.ts'
+import type { SignedReceipt } from '../pay/receipt.ts'
 
 /** DESIGN.md: every seedpay message is at most 1 KiB (the largest possible hello is 376 bytes). */
 export const MAX_MESSAGE_BYTES = 1024
@@ -28,7 +29,6 @@ const SIG_LENGTH = 64
 const MAX_ERROR_CODE = 999
 const MAX_ERROR_MSG = 256
 
-export interface WireReceipt { bytes: bigint, amount: bigint, sig: Uint8Array }
 
 export interface HelloMessage {
   t: 'hello'
@@ -45,10 +45,10 @@ export interface HelloMessage {
   /** Token base units the sender, as payee, asks the payer to reserve for it to serve at full speed; absent = none. */
   lane?: bigint
   /** From a payee: the newest receipt it holds from the peer as payer. */
-  last?: WireReceipt
+  last?: SignedReceipt
 }
 
-export interface ReceiptMessage extends WireReceipt { t: 'rcpt' }
+export interface ReceiptMessage extends SignedReceipt { t: 'rcpt' }
 
 export interface ErrorMessage { t: 'err', code: number, msg: string }
 
@@ -90,7 +90,7 @@ function utf8Prefix (text: string, max: number): Uint8Array {
   return out
 }
 
-function receiptDict (r: WireReceipt): BDict {
+function receiptDict (r: SignedReceipt): BDict {
   return new Map<string, BValue>([
     [key('a'), uintToBytes(r.amount)], [key('b'), uintToBytes(r.bytes)], [key('s'), r.sig]
   ])
@@ -156,7 +156,7 @@ function intField (dict: BDict, name: string, min: number, max: number): number 
   return v
 }
 
-function receiptFields (dict: BDict): WireReceipt {
+function receiptFields (dict: BDict): SignedReceipt {
   return {
     bytes: uintField(dict, 'b', MAX_RECEIPT_BYTES_LENGTH),
     amount: uintField(dict, 'a', MAX_AMOUNT_LENGTH),

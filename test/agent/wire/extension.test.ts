@@ -1,14 +1,14 @@
 import { expect } from 'chai'
 import { wirePair, until, DUMMY_PROOF, INFO_HASH, PEER_A, PEER_B } from './pair.ts'
 import { encodeMessage, BEP10_FRAMING_BYTES } from '../../../agent/wire/messages.ts'
-import type { WireReceipt } from '../../../agent/wire/messages.ts'
+import type { SignedReceipt } from '../../../agent/pay/receipt.ts'
 import type { HelloIds } from '../../../agent/wire/extension.ts'
 
 const sig = new Uint8Array(64).fill(7)
 
 describe('SeedpayExtension', () => {
   it('exchanges hellos: the initiator first, the responder answers with last for it', async () => {
-    const last: WireReceipt = { bytes: 5n, amount: 9n, sig }
+    const last: SignedReceipt = { bytes: 5n, amount: 9n, sig }
     const seen: Array<string | null> = []
     const { a, b } = wirePair({}, { hello: peer => { seen.push(peer?.account ?? null); return { ...baseHello('bb'), last } } })
     await until(() => a.ext.ready && b.ext.ready)
