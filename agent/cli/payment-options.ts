@@ -32,6 +32,7 @@ export interface PaymentFlags extends ChainFlags {
   maxPrice?: string
   maxExposure?: string
   wantLane?: string
+  maxStaleness?: string
   budget?: string
   autoLane?: boolean
   maxLane?: string
@@ -63,6 +64,7 @@ export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
       .option('--settle-interval <seconds>', 'how often thresholds are checked', '60')
       .option('--max-exposure <BTT>', 'most of a payer\'s unreserved balance to serve against (default: 64 MiB at --price); see docs/risk.md')
       .option('--want-lane <BTT>', 'ask each payer to reserve this much for you alone; with a lane you lose at most --credit (default 0: ask none)')
+      .option('--max-staleness <seconds>', 'stop trusting a payer\'s unreserved balance when the chain view is older than this', '30')
   } else {
     cmd.option('--max-price <BTT/MiB>', 'pay seeders that ask at most this much BTT per MiB (turns payments on)')
       .option('--signer-key <path>', 'hot key file that signs receipts (registered with `seedpay signer`); default: --key-file')
@@ -103,6 +105,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const exposureLimit = o.maxExposure === undefined ? undefined : parseBtt('--max-exposure', o.maxExposure, { allowZero: true })
   const wantLane = o.wantLane === undefined ? undefined : parseBtt('--want-lane', o.wantLane, { allowZero: true })
   const intervalS = intFlag('--settle-interval', o.settleInterval ?? '60', 1, 86400)
+  const stalenessS = intFlag('--max-staleness', o.maxStaleness ?? '30', 1, 86400)
   const target = resolveChainFlags(o)
   const key = loadKey(target.keyFile)
   if (key === undefined) throw new CliError('charging needs your account\'s key: it receives the payments and sends the settlements', 'pass --key-file <path> or set SEEDPAY_KEY', 2)
@@ -115,7 +118,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     payments = await createPayments({ logger, ledger, chain: session.client, signer: new HotKeySigner(key) }, {
       domain, account,
       payee: {
-        pricePerMiB: price, serveOrdinaryPeers: freeSlots > 0,
+        pricePerMiB: price, serveOrdinaryPeers: freeSlots > 0, maxStalenessMs: stalenessS * 1000,
         ...(credit !== undefined ? { credit } : {}),
         ...(exposureLimit !== undefined ? { exposureLimit } : {}),
         ...(wantLane !== undefined ? { wantLane } : {}),
