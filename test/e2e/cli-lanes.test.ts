@@ -12,7 +12,7 @@ import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil, type Deploym
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
-import { runSeedpay } from '../helpers/cli.ts'
+import { runSeedpay, seedpayJson } from '../helpers/cli.ts'
 
 const E18 = 10n ** 18n
 const FILE_BYTES = 4 * 1024 * 1024
@@ -34,11 +34,7 @@ describe('seedpay CLI: lanes and budgets', function () {
   let torrent: string
   let data: string
 
-  async function json (args: string[]): Promise<Record<string, unknown>> {
-    const r = await runSeedpay([...args, '--json'])
-    expect(r.code, r.stderr).to.equal(0)
-    return JSON.parse(r.stdout.trim()) as Record<string, unknown>
-  }
+  const json = seedpayJson
 
   before(async function () {
     this.timeout(60_000)
@@ -58,12 +54,7 @@ describe('seedpay CLI: lanes and budgets', function () {
     await json(['deposit', '10', ...chainArgs, '--key-file', keyFile('payer')])
   })
 
-  afterEach(async () => {
-    for (const c of children.splice(0)) {
-      if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL')
-      await c.exited
-    }
-  })
+  afterEach(async () => { await Promise.all(children.splice(0).map(async c => await c.kill())) })
 
   after(async () => {
     provider?.destroy()

@@ -10,7 +10,7 @@ import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { formatBtt } from '../../agent/cli/amounts.ts'
 import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
-import { runSeedpay } from '../helpers/cli.ts'
+import { runSeedpay, seedpayJson } from '../helpers/cli.ts'
 
 const E18 = 10n ** 18n
 const FILE_BYTES = 3 * 1024 * 1024
@@ -36,11 +36,7 @@ describe('seedpay CLI: payments on the local chain', function () {
 
   const runCli = runSeedpay
 
-  async function json (args: string[]): Promise<Record<string, unknown>> {
-    const r = await runCli([...args, '--json'])
-    expect(r.code, r.stderr).to.equal(0)
-    return JSON.parse(r.stdout.trim()) as Record<string, unknown>
-  }
+  const json = seedpayJson
 
   before(async function () {
     this.timeout(60_000)
@@ -90,12 +86,7 @@ describe('seedpay CLI: payments on the local chain', function () {
     }
   }
 
-  afterEach(async () => {
-    for (const c of children.splice(0)) {
-      if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL')
-      await c.exited
-    }
-  })
+  afterEach(async () => { await Promise.all(children.splice(0).map(async c => await c.kill())) })
 
   after(async () => {
     provider?.destroy()

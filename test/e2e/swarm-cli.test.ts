@@ -24,7 +24,7 @@ describe('seedpay CLI: create, seed, get', function () {
   const children: SeedpayChild[] = []
   const engines: TorrentEngine[] = []
   afterEach(async () => {
-    for (const c of children.splice(0)) { c.proc.kill('SIGKILL'); await c.exited }
+    await Promise.all(children.splice(0).map(async c => await c.kill()))
     await Promise.all(engines.splice(0).map(async e => await e.stop()))
     await fx?.cleanup()
   })

@@ -14,3 +14,10 @@ export async function runSeedpay (args: string[], env: NodeJS.ProcessEnv = {}): 
   const code = await new Promise<number>(resolve => p.once('exit', c => { resolve(c ?? 1) }))
   return { code, stdout, stderr }
 }
+
+/** Runs `seedpay ...args --json`, expects exit 0, and returns its one JSON object. */
+export async function seedpayJson (args: string[]): Promise<Record<string, unknown>> {
+  const r = await runSeedpay([...args, '--json'])
+  if (r.code !== 0) throw new Error(`seedpay ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
+  return JSON.parse(r.stdout.trim()) as Record<string, unknown>
+}

@@ -44,4 +44,10 @@ export class SeedpayChild {
     if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGINT')
     return await this.exited
   }
+
+  /** SIGKILL (tests' clean-up) and wait for exit. */
+  async kill (): Promise<number> {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL')
+    return await this.exited
+  }
 }
