@@ -1,0 +1,86 @@
+/**
+ * The attack matrix, part 1 (docs/risk.md): what a charging seeder serves a payer that has little or nothing in
+ * the escrow, when that payer would sign anything it is sent. Real anvil with the tronbox-built escrow, seeders
+ * built by createPayments on TorrentEngines over TCP, SQLite ledgers. Loss = value of the bytes served at the
+ * seeder's price − the pair's paidOut after the seeder's final settlement.
+ */
+import { expect } from 'chai'
+import { KIB, report, settles, sleep, until, useRiskWorld, value, type RiskPayer, type RiskSeeder } from './risk-helpers.ts'
+
+describe('risk: every byte a payee serves is backed (funding)', function () {
+  this.timeout(60_000)
+  const world = useRiskWorld()
+  const PIECE = 64n * KIB
+  const CREDIT = 256n * KIB
+
+  it('an unfunded payer that would sign anything is served no charged byte: loss 0', async () => {
+    const file = await world.file(2 << 20, Number(PIECE))
+    const seeder = await world.seeder(file, { key: 1, credit: CREDIT })
+    const payer = await world.dishonestPayer(file, 2, [seeder])
+    let ready = false
+    seeder.payments.agent.on('peer:ready', () => { ready = true })
+    await payer.engine.start()
+    // the seeder read the payer's backing (nothing) and refused its first block
+    await until(() => ready && seeder.uncovered.some(u => u.payer === payer.account && u.decision === 'wait'), 'the seeder to refuse the unfunded payer')
+    await sleep(1_000)
+    expect(seeder.servedTo(payer.account)).to.equal(0n)
+    expect(seeder.unattributed()).to.equal(0n)
+    expect(payer.signedTo(seeder.account)).to.equal(0n)
+    await payer.stop()
+    const summary = await seeder.stop()
+    expect(summary?.txIds ?? []).to.deep.equal([])
+    const loss = await world.lossOf(seeder, payer.account)
+    report('unfunded', { ...loss, bound: 0n })
+    expect(loss).to.deep.equal({ served: 0n, owed: 0n, paid: 0n, loss: 0n })
+  })
+
+  /** 100 pieces of 64 KiB and a payer (signing anything) whose deposit pays for exactly one of them. */
+  async function onePercent (exposureLimit?: bigint): Promise<{ seeder: RiskSeeder, payer: RiskPayer, DEPOSIT: bigint, fileValue: bigint }> {
+    const file = await world.file(100 * Number(PIECE), Number(PIECE))
+    const DEPOSIT = value(PIECE)
+    await world.fund(2, DEPOSIT)
+    const seeder = await world.seeder(file, { key: 1, credit: CREDIT, ...(exposureLimit !== undefined ? { exposureLimit } : {}) })
+    const payer = await world.dishonestPayer(file, 2, [seeder])
+    await payer.engine.start()
+    return { seeder, payer, DEPOSIT, fileValue: value(BigInt(file.meta.length)) }
+  }
+
+  it('a payer funded for 1 % of the file gets what its deposit pays for, and the seeder cashes all of it', async () => {
+    const { seeder, payer, DEPOSIT, fileValue } = await onePercent()
+    await until(() => seeder.heldFrom(payer.account) === DEPOSIT, 'the receipt for what the deposit pays for')
+    await until(() => seeder.uncovered.some(u => u.payer === payer.account), 'the seeder to refuse more than the deposit pays for')
+    const served = seeder.servedTo(payer.account)
+    await sleep(1_500)
+    // nothing more is backed: the payer gets nothing further however long it asks
+    expect(seeder.servedTo(payer.account)).to.equal(served)
+    await settles(() => seeder.heldFrom(payer.account) === payer.signedTo(seeder.account), 2_000)
+    await payer.stop()
+    await seeder.stop()
+    const loss = await world.lossOf(seeder, payer.account)
+    report('1% funded', { ...loss, deposit: DEPOSIT, bound: value(CREDIT), fileValue })
+    expect(loss.served).to.equal(PIECE)
+    expect(loss.paid).to.equal(DEPOSIT)
+    expect(loss.loss >= 0n && loss.loss <= value(CREDIT)).to.equal(true)
+    expect(seeder.unattributed()).to.equal(0n)
+    expect(await world.fx.readOnly.balanceOf(payer.account)).to.equal(0n)
+    // no receipt bounced: the seeder never asked the escrow for more than the deposit
+    expect((await world.events()).filter(e => e.name === 'Bounced')).to.deep.equal([])
+  })
+
+  // agent bug (reported): a payer refused for coverage ('wait') whose receipt then arrives is never asked again
+  // (a receipt rechokes only when it lifts the credit choke), and the 10 s rechoke tick gets 'refresh', whose
+  // re-read emits coverage:changed while the payer is still marked re-reading, so the rechoke it triggers gets
+  // 'refresh' again: the risk settlement never happens while the payer is connected (only at shutdown).
+  it.skip('a payer funded for 1 % of the file is settled for risk while connected (the deposit is cashed at once)', async () => {
+    // a risk settlement is sent only for ≥ exposureLimit / 4 on the free balance (no crumbs): 4 deposits
+    const { seeder, payer, DEPOSIT } = await onePercent(4n * value(PIECE))
+    await until(() => seeder.settlements.some(s => s.reason === 'risk'), 'a risk-triggered settlement', 12_000)
+    expect(seeder.settlements[0]!.paid.get(payer.account)).to.equal(DEPOSIT)
+    expect(await world.fx.readOnly.balanceOf(payer.account)).to.equal(0n)
+    await payer.stop()
+    await seeder.stop()
+    const loss = await world.lossOf(seeder, payer.account)
+    expect(loss.paid).to.equal(DEPOSIT)
+    expect(loss.loss >= 0n && loss.loss <= value(CREDIT)).to.equal(true)
+  })
+})
