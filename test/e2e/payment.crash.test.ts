@@ -51,7 +51,8 @@ const ge = (a: { bytes: bigint, amount: bigint } | null, b: { bytes: bigint, amo
   b === null || (a !== null && a.bytes >= b.bytes && a.amount >= b.amount)
 
 describe('payment crash safety (kill -9 at 50 random moments, fixed seed)', function () {
-  this.timeout(120_000)
+  // 50 child processes, each a tsx start: minutes on a loaded 2-core machine
+  this.timeout(300_000)
 
   it('never loses a sent or acknowledged receipt and never goes backwards', async () => {
     const random = mulberry32(SEED)
@@ -98,11 +99,14 @@ describe('payment crash safety (kill -9 at 50 random moments, fixed seed)', func
           let acked: SignedReceipt | null = null
           const onSigned = ({ receipt }: { receipt: SignedReceipt }): void => { signed.push(receipt) }
           parentPayer.agent.on('receipt:signed', onSigned)
+          // the kill lands once receipts can flow: after the hello exchange (both proofs checked), not before it
+          const admitted = new Promise<void>(resolve => { parentPayer.agent.once('peer:ready', () => { resolve() }) })
           const l = leech(parentPayer.agent, port, content, {
             stallMs: 1000,
             onBlock: index => { const r = signed[index - 1]; if (r !== undefined && (acked === null || r.bytes > acked.bytes)) acked = r }
           })
           const done = l.done.catch(() => null)
+          await Promise.race([admitted, done])
           await new Promise(resolve => setTimeout(resolve, delay))
           child.kill('SIGKILL')
           await exited
