@@ -183,6 +183,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
       .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 're-reading a payer\'s backing failed') })
       .finally(() => {
         this.rereading.delete(payer)
+        // decide() answered 'refresh' while this ran: ask again now that it is over
+        this.emit('coverage:changed', { payer })
         if (this.book.isDirty(payer) && !this.abort.signal.aborted) setTimeout(() => { this.reread(payer) }, REREAD_RETRY_MS).unref()
       })
   }
@@ -198,6 +200,10 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     settle(payer)
       .then(async () => await this.prepare(payer, { force: true }))
       .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 'risk-triggered settlement failed') })
-      .finally(() => { this.settling.delete(payer) })
+      .finally(() => {
+        this.settling.delete(payer)
+        // decide() answered 'settle' while this ran: ask again now that it is over
+        this.emit('coverage:changed', { payer })
+      })
   }
 }
