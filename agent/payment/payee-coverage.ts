@@ -22,11 +22,6 @@ import { CoverageBook } from './coverage-book.ts'
 export const DEFAULT_MAX_STALENESS_MS = 30_000
 /** A payer still dirty after a re-read (an event raced it, or the read failed) is read again this much later. */
 const REREAD_RETRY_MS = 1_000
-/**
- * When coverage runs out on a view older than this, read it again before deciding: one read is far cheaper than
- * a settlement, and the payer may just have reserved a lane or deposited (events lag by a poll).
- */
-const REFRESH_BEFORE_SETTLE_MS = 1_000
 
 /** The escrow's events, as agent/settle's EscrowEventFeed delivers them (structural, to keep the layers apart). */
 export interface EscrowEventSource {
@@ -84,6 +79,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   private readonly init: PayeeCoverageInit
   private readonly clock: () => number
   private readonly readAt = new Map<Address, number>()
+  /** When a payer's coverage last ran out (cleared once it is served again): its view is re-read after that. */
+  private readonly shortSince = new Map<Address, number>()
   private readonly settling = new Set<Address>()
   private readonly rereading = new Set<Address>()
   private readonly abort = new AbortController()
@@ -139,9 +136,16 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     const b = this.book.get(payer)
     if (b === undefined) return 'wait'
     const coverage = coverageOf(b, this.limits(payer))
-    if (covers(coverage, b, exposure, BigInt(length))) return 'serve'
+    if (covers(coverage, b, exposure, BigInt(length))) {
+      this.shortSince.delete(payer)
+      return 'serve'
+    }
+    // Coverage ran out: read the payer once more before deciding. One read is far cheaper than a settlement, and
+    // the payer may just have reserved a lane or deposited (the feed delivers events a poll late).
     if (this.rereading.has(payer)) return 'refresh'
-    if (this.book.isDirty(payer) || this.clock() - (this.readAt.get(payer) ?? 0) > REFRESH_BEFORE_SETTLE_MS) {
+    const since = this.shortSince.get(payer) ?? this.clock()
+    this.shortSince.set(payer, since)
+    if (this.book.isDirty(payer) || (this.readAt.get(payer) ?? 0) <= since) {
       this.reread(payer)
       return 'refresh'
     }

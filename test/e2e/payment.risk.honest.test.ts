@@ -132,7 +132,7 @@ describe('risk: every byte a payee serves is backed (honest payers)', function (
   // learns the lane only from its next feed poll; meanwhile the payer, whose reserve is mined, is served against
   // the small exposure and the seeder sends a risk settlement (from a view younger than REFRESH_BEFORE_SETTLE_MS,
   // so it is not re-read first): one transaction nobody needed.
-  it.skip('auto-lane: a payee that asked for a lane is paid from it from the first byte, without a risk settlement', async () => {
+  it('auto-lane: a payee that asked for a lane is paid from it from the first byte, without a risk settlement', async () => {
     const { seeder, payer, WANT } = await autoLane()
     const { lane, paidOut } = await world.fx.readOnly.laneOf(payer.account, seeder.account)
     expect(paidOut).to.equal(value(FILE))

@@ -71,7 +71,7 @@ describe('risk: every byte a payee serves is backed (funding)', function () {
   // (a receipt rechokes only when it lifts the credit choke), and the 10 s rechoke tick gets 'refresh', whose
   // re-read emits coverage:changed while the payer is still marked re-reading, so the rechoke it triggers gets
   // 'refresh' again: the risk settlement never happens while the payer is connected (only at shutdown).
-  it.skip('a payer funded for 1 % of the file is settled for risk while connected (the deposit is cashed at once)', async () => {
+  it('a payer funded for 1 % of the file is settled for risk while connected (the deposit is cashed at once)', async () => {
     // a risk settlement is sent only for ≥ exposureLimit / 4 on the free balance (no crumbs): 4 deposits
     const { seeder, payer, DEPOSIT } = await onePercent(4n * value(PIECE))
     await until(() => seeder.settlements.some(s => s.reason === 'risk'), 'a risk-triggered settlement', 12_000)
@@ -87,7 +87,7 @@ describe('risk: every byte a payee serves is backed (funding)', function () {
   // the same agent bug, mid-stream: a payer paying from its free balance alone must be settled for risk each time
   // its receipts reach the exposure limit; when that moment finds the seeder re-reading its view (our own
   // Settled event just polled, or a view older than a second) the payer is never asked again and stalls.
-  it.skip('a payer paying from its free balance alone is settled for risk each time it reaches the exposure, and finishes', async () => {
+  it('a payer paying from its free balance alone is settled for risk each time it reaches the exposure, and finishes', async () => {
     const FILE = 8n * 1024n * KIB
     const EXPOSURE = value(1024n * KIB)
     const file = await world.file(Number(FILE), Number(PIECE))
