@@ -28,12 +28,12 @@ const PRICE = E18 / 1000n // 0.001 BTT/MiB
 const logger = pino({ level: process.env['BENCH_LOG'] ?? 'silent' })
 
 type Mode = 'backed' | 'unbacked'
-interface Run { mode: Mode, seconds: number, mbps: number, receipts: number, callsBefore: number, callsSteady: number, feedPolls: number, steadyReadsPerReceipt: number, calls: Record<string, number> }
+interface Run { steady: Record<string, number>, mode: Mode, seconds: number, mbps: number, receipts: number, callsBefore: number, callsSteady: number, feedPolls: number, steadyReadsPerReceipt: number, calls: Record<string, number> }
 
 /** The event feed's own calls: one pair per poll interval, whatever the traffic (not per receipt). */
 const FEED_CALLS = new Set(['eventsSince', 'blockNumber'])
 
-interface Tally { steady: boolean, before: number, after: number, feed: number, byName: Record<string, number> }
+interface Tally { steady: boolean, before: number, after: number, feed: number, byName: Record<string, number>, steadyByName: Record<string, number> }
 
 /** Counts every EscrowClient method call; `phase()` switches the counter (hello → steady state). */
 function counted (client: EscrowClient, tally: Tally): EscrowClient {
@@ -43,7 +43,7 @@ function counted (client: EscrowClient, tally: Tally): EscrowClient {
       if (typeof v !== 'function' || typeof prop !== 'string') return v
       return (...args: unknown[]) => {
         if (FEED_CALLS.has(prop)) tally.feed++
-        else if (tally.steady) tally.after++
+        else if (tally.steady) { tally.after++; tally.steadyByName[prop] = (tally.steadyByName[prop] ?? 0) + 1 }
         else tally.before++
         tally.byName[prop] = (tally.byName[prop] ?? 0) + 1
         return (v as (...a: unknown[]) => unknown).apply(target, args)
@@ -81,7 +81,7 @@ async function main (): Promise<void> {
       await payer.deposit(cost)
       const r = await once(mode, { meta, data, root: join(root, `run-${i}`), domain, seeder, payer, seederKey: wallets[1]!.privateKey, payerKey: payerWallet.privateKey, mib })
       results.push(r)
-      console.log(`${mode.padEnd(9)} ${r.mbps.toFixed(1).padStart(7)} MB/s  ${r.seconds.toFixed(2)} s  receipts ${r.receipts}  chain calls before/steady ${r.callsBefore}/${r.callsSteady}  ${JSON.stringify(r.calls)}`)
+      console.log(`${mode.padEnd(9)} ${r.mbps.toFixed(1).padStart(7)} MB/s  ${r.seconds.toFixed(2)} s  receipts ${r.receipts}  chain calls before/steady ${r.callsBefore}/${r.callsSteady} (steady: ${JSON.stringify(r.steady)}, feed polls ${r.feedPolls / 2})`)
     }
     const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]! }
     const summary = (mode: Mode): Record<string, number> => {
@@ -102,7 +102,7 @@ interface OnceInit { meta: TorrentMeta, data: string, root: string, domain: Escr
 
 async function once (mode: Mode, init: OnceInit): Promise<Run> {
   await mkdir(init.root, { recursive: true })
-  const tally: Tally = { steady: false, before: 0, after: 0, feed: 0, byName: {} }
+  const tally: Tally = { steady: false, before: 0, after: 0, feed: 0, byName: {}, steadyByName: {} }
   const seederLedger = new Ledger({}, { path: join(init.root, 'seeder.db') })
   const payerLedger = new Ledger({}, { path: join(init.root, 'payer.db') })
   const stops: Array<() => Promise<unknown>> = []
@@ -142,13 +142,14 @@ async function once (mode: Mode, init: OnceInit): Promise<Run> {
   await done
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9
   const steadyCalls = tally.after
+  const steadyByName = { ...tally.steadyByName }
   await leech.stop()
   await seed.stop()
   for (const stop of stops) await stop()
   seederLedger.close()
   payerLedger.close()
   const bytes = init.mib * 1024 * 1024
-  return { mode, seconds, mbps: bytes / 1e6 / seconds, receipts, callsBefore: tally.before, callsSteady: steadyCalls, feedPolls: tally.feed, steadyReadsPerReceipt: receipts === 0 ? 0 : Math.round(steadyCalls / receipts * 1000) / 1000, calls: tally.byName }
+  return { mode, seconds, mbps: bytes / 1e6 / seconds, receipts, callsBefore: tally.before, callsSteady: steadyCalls, feedPolls: tally.feed, steadyReadsPerReceipt: receipts === 0 ? 0 : Math.round(steadyCalls / receipts * 1000) / 1000, calls: tally.byName, steady: steadyByName }
 }
 
 main().catch(err => {
