@@ -9,7 +9,7 @@ import { expect } from 'chai'
 import { DELAY, increaseTime } from '../agent/chain/fixture.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import type { TorrentEngine } from '../../agent/swarm/index.ts'
-import { accountOf, KIB, report, selfReceipt, settles, sleep, until, useRiskWorld, value, type RiskPayer, type RiskSeeder } from './risk-helpers.ts'
+import { accountOf, KIB, report, selfReceipt, settles, sleep, until, useRiskWorld, value, type RiskPayer, type RiskSeeder, type Settlement } from './risk-helpers.ts'
 
 const MIB = 1024n * KIB
 const FILE = 8 << 20
@@ -140,9 +140,9 @@ describe('risk: every byte a payee serves is backed (money leaving mid-download)
     expect(weighed[0]!.atRisk).to.equal(weighed[0]!.unsettled)
     // what it held then is settled at once: by the watchtower, or by the risk check when that gets there first
     // (the free balance it no longer trusts carried it); either way long before the unlock
-    await until(async () => (await world.fx.readOnly.laneOf(payer.account, seeder.account)).paidOut >= weighed[0]!.held, 'what the seeder held to be settled')
-    const urgent = seeder.settlements.filter(s => s.reason === 'watchtower' || s.reason === 'risk')
-    const last = urgent[urgent.length - 1]!
+    const urgent = (): Settlement[] => seeder.settlements.filter(s => s.reason === 'watchtower' || s.reason === 'risk')
+    await until(async () => urgent().length > 0 && (await world.fx.readOnly.laneOf(payer.account, seeder.account)).paidOut >= weighed[0]!.held, 'what the seeder held to be settled')
+    const last = urgent()[urgent().length - 1]!
     const mined = await world.fx.provider.getTransactionReceipt(last.txId)
     const block = await world.fx.provider.getBlock(mined!.blockNumber)
     expect(BigInt(block!.timestamp) < unlockAt, 'settled before the unlock').to.equal(true)

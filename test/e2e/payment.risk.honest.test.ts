@@ -128,10 +128,8 @@ describe('risk: every byte a payee serves is backed (honest payers)', function (
     expect(loss.loss).to.equal(0n)
   })
 
-  // agent issue (reported): the payer now requests nothing while its lane is being reserved, but the seeder's view
-  // learns the lane only from its next feed poll; meanwhile the payer, whose reserve is mined, is served against
-  // the small exposure and the seeder sends a risk settlement (from a view younger than REFRESH_BEFORE_SETTLE_MS,
-  // so it is not re-read first): one transaction nobody needed.
+  // the payer requests nothing while its lane is being reserved, and the seeder reads its view once more before any
+  // risk settlement: a lane reserved a poll ago costs no settlement, and all of the seeder's pay comes from it
   it('auto-lane: a payee that asked for a lane is paid from it from the first byte, without a risk settlement', async () => {
     const { seeder, payer, WANT } = await autoLane()
     const { lane, paidOut } = await world.fx.readOnly.laneOf(payer.account, seeder.account)

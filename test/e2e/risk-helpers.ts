@@ -103,8 +103,8 @@ export interface RiskWorld {
   file: (size: number, pieceLength: number) => Promise<Fixture>
   /** A charging seeder of `file` built with createPayments (payee role), started. */
   seeder: (file: Fixture, init: SeederInit) => Promise<RiskSeeder>
-  /** A payer without a budget: signs for every verified byte. Not started. */
-  dishonestPayer: (file: Fixture, key: number, seeders: readonly RiskSeeder[]) => Promise<RiskPayer>
+  /** A payer without a budget: signs for every verified byte (`receiptDelayMs` after verifying it). Not started. */
+  dishonestPayer: (file: Fixture, key: number, seeders: readonly RiskSeeder[], opts?: { receiptDelayMs?: number }) => Promise<RiskPayer>
   /** A payer built with createPayments (payer role). Not started. */
   honestPayer: (file: Fixture, key: number, seeders: readonly RiskSeeder[], payer?: Partial<PayerOptions>) => Promise<RiskPayer>
   /** Mints, approves and deposits `amount` for anvil's account `key`. */
@@ -215,12 +215,19 @@ export function useRiskWorld (): RiskWorld {
     return { eng, out }
   }
 
-  world.dishonestPayer = async (file, keyIndex, seeders) => {
+  world.dishonestPayer = async (file, keyIndex, seeders, opts = {}) => {
     const key = ANVIL_KEYS[keyIndex]!
     // pricePerMiB 0: it charges nobody, so the seeders (which pay nobody) accept its terms
     const t = makeAgent(world.domain, key, { pricePerMiB: 0n, maxPricePerMiB: PRICE })
     const { eng, out } = payerEngine(file, seeders, swarmInit(t.agent))
-    connectSwarm(t.agent, eng)
+    const delay = opts.receiptDelayMs ?? 0
+    if (delay === 0) {
+      connectSwarm(t.agent, eng)
+    } else {
+      // connectSwarm's wiring, with each verified piece paid for `delay` ms late
+      eng.on('piece:verified', ({ bytesByPeer }) => { setTimeout(() => { t.agent.onVerified(bytesByPeer) }, delay) })
+      for (const name of ['peer:ready', 'peer:unpaid', 'peer:paid-up'] as const) t.agent.on(name, () => { eng.rechoke() })
+    }
     let stopped: Promise<void> | null = null
     let signed: Map<Address, bigint> | null = null
     const stop = async (): Promise<void> => {
