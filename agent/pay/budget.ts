@@ -82,13 +82,14 @@ export class PayerBudget {
   }
 
   /**
-   * Whether nothing worth signing is left for anyone: the run's cap is spent, or no payee has more than `dust`
-   * of room (an amount too small to pay for a piece is as good as none).
+   * Whether nothing worth signing is left for anyone: the run's cap is spent, or no payee has `dust` of room
+   * (an amount too small to pay for a piece is as good as none).
    */
   exhausted (dust = 0n): boolean {
-    if (this.cap !== null && this.cap - this.spentThisRun <= dust) return true
-    if (this.freeHeadroom > dust) return false
-    for (const p of this.payees.keys()) if (this.laneHeadroom(p) > dust) return false
+    const useless = (room: bigint): boolean => room <= 0n || room < dust
+    if (this.cap !== null && useless(this.cap - this.spentThisRun)) return true
+    if (!useless(this.freeHeadroom)) return false
+    for (const p of this.payees.keys()) if (!useless(this.laneHeadroom(p))) return false
     return true
   }
 

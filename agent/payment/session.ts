@@ -339,7 +339,8 @@ export class PaymentSession {
     }
     const lifted = ch.commit(receipt)
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
-    if (lifted === 'unchoked') {
+    // a receipt also matters to a payer that coverage refused: what it owes may now be settled, ask again
+    if (lifted === 'unchoked' || sessionsOf(shared).some(x => x.refusedFor !== null)) {
       for (const s of sessionsOf(shared)) this.c.emit('peer:paid-up', { peerId: s.peerId, unpaid: ch.unpaid })
     }
   }

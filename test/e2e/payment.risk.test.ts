@@ -90,10 +90,9 @@ describe('risk: every byte a payee serves is backed (funding)', function () {
     await settledForRisk('1% funded, risk', 0)
   })
 
-  // agent bug (reported): a receipt rechokes a payer only when it lifts the credit choke (PaymentSession.onReceipt),
-  // so a payer refused for coverage ('wait': nothing to settle yet) whose receipt comes later is not asked again
-  // until the engine's next 10 s rechoke, however much the receipt made settling worth it.
-  it.skip('… also when that receipt comes a second after the seeder refused the payer more', async () => {
+  // a receipt that arrives after coverage refused the payer asks again at once (it used to wait for the engine's
+  // next 10 s rechoke: a receipt rechoked only when it lifted the credit choke)
+  it('… also when that receipt comes a second after the seeder refused the payer more', async () => {
     await settledForRisk('1% funded, late receipt, risk', 1_000)
   })
 

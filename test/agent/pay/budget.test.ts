@@ -44,7 +44,8 @@ describe('PayerBudget', () => {
     const b = new PayerBudget({ free: 5n })
     b.setPayee(A, { lane: 0n, paidOut: 0n, signed: 0n })
     expect(b.exhausted()).to.equal(false)
-    expect(b.exhausted(5n)).to.equal(true)
+    expect(b.exhausted(5n)).to.equal(false) // exactly one piece's worth still buys that piece
+    expect(b.exhausted(6n)).to.equal(true)
   })
 
   it('refuses a step past the headroom (a bug guard)', () => {
