@@ -285,23 +285,36 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
 
         bytes32 digest = _receiptDigest(_domainSeparatorV4(), payer, payee, receipt.cumulativeBytes, cumulativeAmount);
         address recovered = _recoverStrict(digest, signature);
+        // A bad signature recovers to zero, which must not match an unset signer.
+        if (recovered == address(0)) revert InvalidSigner(payer, recovered);
         Pair storage pair = _pairs[payer][payee];
         (uint128 before, uint128 lane) = (pair.paidOut, pair.lane);
         Account storage account = _accounts[payer];
         // Compared with the payer first, so a self-signed receipt its lane covers never loads the account slot.
-        if (recovered != payer && !_isDelegate(payer, account.signer, recovered)) revert InvalidSigner(payer, recovered);
-        if (cumulativeAmount <= before) revert NothingToSettle(payer, payee, cumulativeAmount, before);
-        uint256 owed = cumulativeAmount - before;
-        uint256 fromLane = owed < lane ? owed : lane;
-        uint256 fromFree;
-        if (fromLane < owed) fromFree = _debit(payer, account, account.balance, account.signer, owed - fromLane);
-        paid = fromLane + fromFree;
-        if (paid > 0) {
-            // Both fields written: one SSTORE of the whole slot. paid <= owed keeps paidOut <= cumulativeAmount.
-            pair.paidOut = before + uint128(paid);
-            pair.lane = lane - uint128(fromLane);
-            emit Settled(payer, payee, paid, receipt.cumulativeBytes, cumulativeAmount);
+        if (recovered != payer && recovered != account.signer && !_isPreviousSigner(payer, recovered)) {
+            revert InvalidSigner(payer, recovered);
         }
+        if (cumulativeAmount <= before) revert NothingToSettle(payer, payee, cumulativeAmount, before);
+
+        uint256 owed;
+        // unchecked: cumulativeAmount > before; paid <= owed keeps paidOut <= cumulativeAmount < 2^128.
+        unchecked {
+            owed = cumulativeAmount - before;
+            if (owed <= lane) {
+                // Covered by the lane: the free balance is not touched. Both fields written: one SSTORE.
+                paid = owed;
+                pair.paidOut = before + uint128(owed);
+                pair.lane = lane - uint128(owed);
+            } else {
+                (uint96 low, address signer) = (account.balance, account.signer);
+                paid = lane + _debit(payer, account, low, signer, owed - lane);
+                if (paid > 0) {
+                    pair.paidOut = before + uint128(paid);
+                    pair.lane = 0;
+                }
+            }
+        }
+        if (paid > 0) emit Settled(payer, payee, paid, receipt.cumulativeBytes, cumulativeAmount);
         if (paid < owed) emit Bounced(payer, payee, owed - paid);
         if (paid > 0) _token.safeTransfer(payee, paid);
     }
@@ -376,16 +389,20 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         // unchecked: cumulativeAmount > before, and paid <= owed, so nothing here can wrap.
         unchecked {
             uint256 owed = cumulativeAmount - before;
+            // `recovered` is never zero here (tryRecover reports that as an error), so it cannot match an unset
+            // signer; it is compared with the payer first, so a self-signed receipt needs no account slot for it.
             if (owed <= lane) {
                 // Covered by the lane: the account slot is read only for a delegated signer, and never written.
-                if (recovered != payer && !_isDelegate(payer, _accounts[payer].signer, recovered)) return 0;
+                if (recovered != payer && recovered != _accounts[payer].signer && !_isPreviousSigner(payer, recovered)) {
+                    return 0;
+                }
                 pair.paidOut = before + uint128(owed);
                 pair.lane = lane - uint128(owed);
                 return owed;
             }
             Account storage account = _accounts[payer];
             (uint96 low, address signer) = (account.balance, account.signer);
-            if (recovered != payer && !_isDelegate(payer, signer, recovered)) return 0;
+            if (recovered != payer && recovered != signer && !_isPreviousSigner(payer, recovered)) return 0;
             paid = lane + _debit(payer, account, low, signer, owed - lane);
             // A valid receipt the payer cannot cover is still a claim: say so, even when nothing was paid.
             if (paid < owed) emit Bounced(payer, payee, owed - paid);
@@ -426,12 +443,9 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         return err == ECDSA.RecoverError.NoError ? recovered : address(0);
     }
 
-    /// @dev Whether `recovered` signs for `payer` as its signer or its still-valid previous signer. The caller has
-    /// already compared it with the payer itself, so a self-signed receipt never loads the account slot.
-    function _isDelegate(address payer, address signer, address recovered) private view returns (bool) {
-        // A bad signature recovers to zero, which must not match an unset signer.
-        if (recovered == address(0)) return false;
-        if (recovered == signer) return true;
+    /// @dev Whether `recovered` (never zero: the callers rule that out) is the payer's replaced signer and still
+    /// within its grace period. Asked only after the payer and its current signer did not match.
+    function _isPreviousSigner(address payer, address recovered) private view returns (bool) {
         PreviousSigner memory prev = _previousSigners[payer];
         return recovered == prev.signer && block.timestamp < prev.validUntil;
     }

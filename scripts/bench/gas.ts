@@ -1,16 +1,19 @@
 /**
  * npm run bench:gas — gas used by the escrow on anvil (the TVM energy proxy), for the tronbox-built bytecode.
- * Prints a table and, as its last line, one JSON object.
+ * Prints a table and, as its last line, one JSON object. Settlement is measured twice: on unreserved pairs (paid
+ * from the free balance) and on lane-covered pairs (paid from the pair's lane, the account slot untouched).
  */
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, type TransactionReceipt } from 'ethers'
 import { startAnvil, ANVIL_KEYS } from '../../agent/chain/anvil.ts'
 import { loadArtifact } from '../../agent/chain/artifacts.ts'
-import { encodeBatch } from '../../agent/chain/batch-encoding.ts'
+import { encodeBatch, encodeReserveEntries } from '../../agent/chain/batch-encoding.ts'
 import { receiptDomain, receiptMessage, RECEIPT_TYPES, type Receipt } from '../../agent/pay/receipt.ts'
 
 const E18 = 10n ** 18n
 const BATCH_SIZES = [1, 10, 50, 100]
 const MAX_PAYERS = Math.max(...BATCH_SIZES)
+/** Payees per `reserve` call in the batched row. */
+const RESERVE_BATCH = 20
 
 interface Row { what: string, gas: number, perReceipt?: number }
 
@@ -19,7 +22,7 @@ async function main (): Promise<void> {
   const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
   try {
     const rows = await measure(provider, anvil.chainId)
-    console.log('| operation | gas | gas per receipt |')
+    console.log('| operation | gas | gas per receipt (per pair for reserve) |')
     console.log('| --- | ---: | ---: |')
     for (const r of rows) console.log(`| ${r.what} | ${r.gas.toLocaleString('en-US')} | ${r.perReceipt?.toLocaleString('en-US') ?? ''} |`)
     const json: Record<string, number> = {}
@@ -96,6 +99,26 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
     }
   }
 
+  // The same on lane-covered pairs: each payer reserves a lane for each batch's payee (one reserve call per payer),
+  // then every receipt is paid from its lane. The first receipt on a reserved pair rewrites an existing slot.
+  const lanePayee = (k: number): Wallet => payeeWallet(200 + k)
+  for (const [i, p] of payers.slice(1).entries()) {
+    const entries = BATCH_SIZES.flatMap((n, k) => i < n ? [{ payee: lanePayee(k).address, amount: 10n * E18 }] : [])
+    await (await as(p).getFunction('reserve')(encodeReserveEntries(entries))).wait()
+  }
+  for (const [k, n] of BATCH_SIZES.entries()) {
+    const payee = lanePayee(k)
+    for (const known of [false, true]) {
+      const entries = []
+      for (const p of payers.slice(1, n + 1)) {
+        const receipt: Receipt = { payer: p.address, payee: payee.address, cumulativeBytes: known ? 2n << 20n : 1n << 20n, cumulativeAmount: known ? 2000n * E18 / 1000n : E18 / 1000n }
+        entries.push({ receipt, signature: await sign(p, receipt) })
+      }
+      const gas = await gasOf(as(deployer).getFunction('settleBatch')(payee.address, encodeBatch(entries)))
+      rows.push({ what: `settleBatch ${n} (lane-covered, ${known ? 'known pairs' : 'first receipt'})`, gas, perReceipt: Math.round(gas / n) })
+    }
+  }
+
   // settleBatch with delegated signers: the signer shares the balance's slot, so this should cost the same.
   const hot = new Wallet(keccak256(toUtf8Bytes('seedpay bench hot key')), provider)
   for (const p of payers.slice(1, 51)) await (await as(p).getFunction('setSigner')(hot.address)).wait()
@@ -109,6 +132,38 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
     const gas = await gasOf(as(deployer).getFunction('settleBatch')(payeeHot.address, encodeBatch(entries)))
     if (round === 2n) rows.push({ what: 'settleBatch 50 (known pairs, delegated signer)', gas, perReceipt: Math.round(gas / 50) })
   }
+  // Lane-covered with a delegated signer: the account slot is read for the signer, never written.
+  for (const round of [3n, 4n]) {
+    const entries = []
+    for (const p of payers.slice(1, 51)) {
+      const receipt: Receipt = { payer: p.address, payee: lanePayee(2).address, cumulativeBytes: round << 20n, cumulativeAmount: round * E18 }
+      entries.push({ receipt, signature: await sign(hot, receipt) })
+    }
+    const gas = await gasOf(as(deployer).getFunction('settleBatch')(lanePayee(2).address, encodeBatch(entries)))
+    if (round === 4n) rows.push({ what: 'settleBatch 50 (lane-covered known pairs, delegated signer)', gas, perReceipt: Math.round(gas / 50) })
+  }
+
+  // settle alone on a lane-covered pair (payer 0 reserves for a fresh payee).
+  const payeeLane = payeeWallet(300)
+  await provider.send('anvil_setBalance', [payeeLane.address, '0x' + (10n ** 20n).toString(16)])
+  await (await as(payers[0]!).getFunction('reserve')(encodeReserveEntries([{ payee: payeeLane.address, amount: 100n * E18 }]))).wait()
+  r = nextReceipt(payers[0]!, payeeLane.address)
+  rows.push({ what: 'settle (lane-covered, first receipt)', gas: await gasOf(as(payeeLane).getFunction('settle')(r, await sign(payers[0]!, r))) })
+  r = nextReceipt(payers[0]!, payeeLane.address)
+  rows.push({ what: 'settle (lane-covered, known pair)', gas: await gasOf(as(payeeLane).getFunction('settle')(r, await sign(payers[0]!, r))) })
+
+  // Lanes: reserve for new pairs (one, and RESERVE_BATCH in one call), then the release cycle on one lane.
+  const fresh = (i: number): string => payeeWallet(1000 + i).address
+  rows.push({ what: 'reserve (1 new pair)', gas: await gasOf(as(payers[0]!).getFunction('reserve')(encodeReserveEntries([{ payee: fresh(0), amount: E18 }]))) })
+  rows.push({ what: 'reserve (1 existing lane)', gas: await gasOf(as(payers[0]!).getFunction('reserve')(encodeReserveEntries([{ payee: fresh(0), amount: E18 }]))) })
+  const many = Array.from({ length: RESERVE_BATCH }, (_, i) => ({ payee: fresh(1 + i), amount: E18 }))
+  const reserveGas = await gasOf(as(payers[0]!).getFunction('reserve')(encodeReserveEntries(many)))
+  rows.push({ what: `reserve ${RESERVE_BATCH} (new pairs)`, gas: reserveGas, perReceipt: Math.round(reserveGas / RESERVE_BATCH) })
+  rows.push({ what: 'requestRelease', gas: await gasOf(as(payers[0]!).getFunction('requestRelease')(fresh(0), E18)) })
+  rows.push({ what: 'cancelRelease', gas: await gasOf(as(payers[0]!).getFunction('cancelRelease')(fresh(0))) })
+  await (await as(payers[0]!).getFunction('requestRelease')(fresh(0), E18)).wait()
+  await provider.send('evm_increaseTime', [86_400])
+  rows.push({ what: 'release', gas: await gasOf(as(payers[0]!).getFunction('release')(fresh(0))) })
 
   rows.push({ what: 'setSigner', gas: await gasOf(as(payers[0]!).getFunction('setSigner')(hot.address)) })
   rows.push({ what: 'requestWithdrawal', gas: await gasOf(as(payers[0]!).getFunction('requestWithdrawal')(10n * E18)) })

@@ -71,6 +71,45 @@ describe('BandwidthEscrow withdrawals', () => {
     await expectRevert(escrowAs(fx, payer).getFunction('cancelWithdrawal')(), fx.escrow.interface, 'NoWithdrawalPending', [payer.address])
   })
 
+  it('reverts with WithdrawalExpired once the window after unlockAt has passed; a fresh request works', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    const req = await send(escrowAs(fx, payer), 'requestWithdrawal', 4n * E18)
+    const unlockAt = BigInt((await fx.provider.getBlock(req.blockNumber))!.timestamp) + DELAY
+    expect(await fx.escrow.getFunction('withdrawalWindow')()).to.equal(DELAY)
+    const expiredAt = unlockAt + DELAY
+    await fx.provider.send('evm_setNextBlockTimestamp', [Number(expiredAt)])
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'WithdrawalExpired',
+      [payer.address, expiredAt, expiredAt])
+    // The stale request stays stored but can never be executed; the payer must announce again (a new event).
+    const again = await send(escrowAs(fx, payer), 'requestWithdrawal', 4n * E18)
+    expect(escrowEvents(fx, again).map(e => e.name)).to.deep.equal(['WithdrawalRequested'])
+    await expectRevert(escrowAs(fx, payer).getFunction('withdraw')(), fx.escrow.interface, 'WithdrawalLocked')
+    await increaseTime(fx, DELAY)
+    const out = await send(escrowAs(fx, payer), 'withdraw')
+    expect(escrowEvents(fx, out)).to.deep.equal([{ name: 'Withdrawn', args: [payer.address, 4n * E18] }])
+    expect(await fx.escrow.getFunction('balanceOf')(payer.address)).to.equal(6n * E18)
+  })
+
+  it('still withdraws in the last second of the window', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    const req = await send(escrowAs(fx, payer), 'requestWithdrawal', 4n * E18)
+    const unlockAt = BigInt((await fx.provider.getBlock(req.blockNumber))!.timestamp) + DELAY
+    await fx.provider.send('evm_setNextBlockTimestamp', [Number(unlockAt + DELAY - 1n)])
+    const out = await send(escrowAs(fx, payer), 'withdraw')
+    expect(escrowEvents(fx, out)).to.deep.equal([{ name: 'Withdrawn', args: [payer.address, 4n * E18] }])
+  })
+
+  it('cancels an expired request', async () => {
+    const payer = fx.payers[0]!
+    await deposit(fx, payer, 10n * E18)
+    await send(escrowAs(fx, payer), 'requestWithdrawal', E18)
+    await increaseTime(fx, 3n * DELAY)
+    const tx = await send(escrowAs(fx, payer), 'cancelWithdrawal')
+    expect(escrowEvents(fx, tx)).to.deep.equal([{ name: 'WithdrawalCancelled', args: [payer.address] }])
+  })
+
   it('reverts with ZeroAmount and InsufficientBalance for requests it cannot honour', async () => {
     const payer = fx.payers[0]!
     await deposit(fx, payer, 10n * E18)

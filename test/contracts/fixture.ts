@@ -130,6 +130,29 @@ export function packBatch (entries: string[]): string {
   return '0x' + entries.map(e => e.slice(2)).join('')
 }
 
+/** Packs `reserve` calldata: payee ‖ uint128 amount per entry (36 bytes each). */
+export function reserveEntries (entries: Array<[payee: string, amount: bigint]>): string {
+  return packBatch(entries.map(([payee, amount]) => solidityPacked(['address', 'uint128'], [payee, amount])))
+}
+
+/** `(lane, paidOut)` of a pair, as `laneOf` returns them. */
+export async function laneOf (fx: EscrowFixture, payer: Wallet, payee: Wallet): Promise<[bigint, bigint]> {
+  const r = await fx.escrow.getFunction('laneOf')(payer.address, payee.address) as [bigint, bigint]
+  return [r[0], r[1]]
+}
+
+/**
+ * The escrow's storage slots a mined transaction touched, from anvil's prestateTracer: `read` every slot it
+ * accessed (read or written), `written` the slots whose value changed, with their new values.
+ */
+export async function escrowStorageTouched (fx: EscrowFixture, txHash: string): Promise<{ read: string[], written: Record<string, string> }> {
+  type State = Record<string, { storage?: Record<string, string> }>
+  const key = fx.escrowAddress.toLowerCase()
+  const pre = await fx.provider.send('debug_traceTransaction', [txHash, { tracer: 'prestateTracer' }]) as State
+  const diff = await fx.provider.send('debug_traceTransaction', [txHash, { tracer: 'prestateTracer', tracerConfig: { diffMode: true } }]) as { post: State }
+  return { read: Object.keys(pre[key]?.storage ?? {}), written: diff.post[key]?.storage ?? {} }
+}
+
 /** Asserts that `promise` reverts with the custom error `name` (and `args`, when given). */
 export async function expectRevert (promise: Promise<unknown>, iface: Interface, name: string, args?: unknown[]): Promise<void> {
   try {

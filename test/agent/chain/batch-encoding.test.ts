@@ -2,8 +2,8 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { Signature, Wallet, getAddress, hexlify, solidityPacked, toBeHex } from 'ethers'
 import {
-  BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, decodeBatch, decodeBatchRecords, encodeBatch, encodeBatchEntry, encodeBatchRecords,
-  toCompactSignature, UINT64_MAX, UINT128_MAX
+  BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, RESERVE_ENTRY_SIZE, decodeBatch, decodeBatchRecords, decodeReserveEntries, encodeBatch, encodeBatchEntry,
+  encodeBatchRecords, encodeReserveEntries, toCompactSignature, UINT64_MAX, UINT128_MAX
 } from '../../../agent/chain/batch-encoding.ts'
 import { BatchSizeError, InvalidSignatureError, ValueOutOfRangeError } from '../../../agent/chain/errors.ts'
 import type { SignedReceipt } from '../../../agent/chain/client.ts'
@@ -94,5 +94,28 @@ describe('batch encoding', () => {
     expect(packed.slice(0, 2 + 56)).to.equal(wallet.address.toLowerCase() + 'ff'.repeat(8))
     expect(decodeBatchRecords(packed)).to.deep.equal(records.map(r => ({ ...r, payer: getAddress(r.payer) })))
     expect(() => decodeBatchRecords('0x01')).to.throw(RangeError)
+  })
+
+  it('packs reserve entries exactly as solidityPacked(address, uint128), 36 bytes each, and round-trips them (fixed seed)', () => {
+    const arb = fc.record({
+      payee: fc.uint8Array({ minLength: 20, maxLength: 20 }).map(b => getAddress(hexlify(b))),
+      amount: fc.bigInt({ min: 0n, max: UINT128_MAX })
+    })
+    fc.assert(fc.property(fc.array(arb, { minLength: 1, maxLength: 8 }), entries => {
+      const packed = encodeReserveEntries(entries)
+      expect(packed).to.equal('0x' + entries.map(e => solidityPacked(['address', 'uint128'], [e.payee, e.amount]).slice(2)).join(''))
+      expect(packed.length).to.equal(2 + 2 * RESERVE_ENTRY_SIZE * entries.length)
+      expect(decodeReserveEntries(packed)).to.deep.equal(entries)
+    }), { seed: 4242, numRuns: 200 })
+    expect(() => decodeReserveEntries('0x' + '00'.repeat(35))).to.throw(RangeError)
+  })
+
+  it('refuses reserve batches that are empty, oversized, or hold an amount wider than uint128', () => {
+    const one = { payee: PAYEE, amount: 1n }
+    expect(() => encodeReserveEntries([])).to.throw(BatchSizeError)
+    expect(() => encodeReserveEntries(Array.from({ length: MAX_BATCH_SIZE + 1 }, () => one))).to.throw(BatchSizeError)
+    expect(encodeReserveEntries(Array.from({ length: MAX_BATCH_SIZE }, () => one))).to.have.length(2 + 2 * RESERVE_ENTRY_SIZE * MAX_BATCH_SIZE)
+    expect(() => encodeReserveEntries([{ payee: PAYEE, amount: UINT128_MAX + 1n }])).to.throw(ValueOutOfRangeError, /amount/)
+    expect(() => encodeReserveEntries([{ payee: PAYEE, amount: -1n }])).to.throw(ValueOutOfRangeError)
   })
 })

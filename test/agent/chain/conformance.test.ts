@@ -9,6 +9,7 @@ import { useChainFixture, signReceipt, increaseTime, DELAY, E18, type ChainFixtu
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
 import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { toTronAddress } from '../../../agent/chain/tron-address.ts'
 import { isEscrowRevert, type EscrowRevertError } from '../../../agent/chain/errors.ts'
 import type { EscrowClient, EscrowEvent } from '../../../agent/chain/client.ts'
 import type { EvmChain } from '../../../agent/chain/evm-chain.ts'
@@ -110,6 +111,82 @@ for (const [label, make] of CHAINS) {
       expect(names((await c(6).settle(r, await signReceipt(fx, hot, r))).events)).to.deep.equal(['Settled'])
       expect(await payer.withdrawalDelay()).to.equal(DELAY)
       expect(await payer.token()).to.equal(fx.deployment.token.hex)
+    })
+
+    it('lanes: reserve, laneOf, a lane-covered settle, requestRelease → pendingRelease → locked → cancel → again → release', async () => {
+      await fund(1, 10n * E18)
+      const payer = c(1)
+      const payee = c(5)
+      // TronChain takes base58 as well: the lane's payee goes in as T... there, as 0x-hex on EvmChain.
+      const payeeArg = label === 'TronChain' ? toTronAddress(payee.account!) : payee.account!
+      const reserved = await payer.reserve([{ payee: payeeArg, amount: 4n * E18 }, { payee: fx.wallets[6]!.address, amount: E18 }])
+      expect(reserved.events).to.deep.include({ ...reserved.events[0]!, name: 'LaneReserved', payer: payer.account!, payee: payee.account!, amount: 4n * E18, lane: 4n * E18 })
+      expect(names(reserved.events)).to.deep.equal(['LaneReserved', 'LaneReserved'])
+      expect(await payer.laneOf(payer.account!, payeeArg)).to.deep.equal({ lane: 4n * E18, paidOut: 0n })
+      expect(await payer.balanceOf(payer.account!)).to.equal(5n * E18)
+
+      const r = receipt(1, 5, 10n, 3n * E18)
+      expect(names((await payee.settle(r, await signReceipt(fx, fx.wallets[1]!, r))).events)).to.deep.equal(['Settled'])
+      expect(await payee.laneOf(payer.account!, payee.account!)).to.deep.equal({ lane: E18, paidOut: 3n * E18 })
+      expect(await payer.balanceOf(payer.account!)).to.equal(5n * E18)
+
+      const req = await payer.requestRelease(payeeArg, E18)
+      const [requested] = req.events
+      expect(requested).to.include({ name: 'LaneReleaseRequested', payer: payer.account, payee: payee.account, amount: E18 })
+      const unlockAt = (requested as Extract<EscrowEvent, { name: 'LaneReleaseRequested' }>).unlockAt
+      expect(await payer.pendingRelease(payer.account!, payeeArg)).to.deep.equal({ amount: E18, unlockAt })
+      const locked = await payer.release(payeeArg).catch((e: unknown) => e)
+      expect(isEscrowRevert(locked, 'ReleaseLocked')).to.equal(true)
+      expect((locked as EscrowRevertError<'ReleaseLocked'>).args).to.include({ payer: payer.account, payee: payee.account, unlockAt })
+      expect(names((await payer.cancelRelease(payeeArg)).events)).to.deep.equal(['LaneReleaseCancelled'])
+      const none = await payer.cancelRelease(payeeArg).catch((e: unknown) => e)
+      expect((none as EscrowRevertError<'NoReleasePending'>).args).to.deep.equal({ payer: payer.account, payee: payee.account })
+      const tooMuch = await payer.requestRelease(payeeArg, 2n * E18).catch((e: unknown) => e)
+      expect((tooMuch as EscrowRevertError<'InsufficientLane'>).args).to.deep.equal({ payer: payer.account, payee: payee.account, lane: E18, requested: 2n * E18 })
+
+      await payer.requestRelease(payeeArg, E18)
+      await increaseTime(fx, DELAY)
+      const out = await payer.release(payeeArg)
+      expect(out.events.map(e => e.name === 'LaneReleased' ? [e.payer, e.payee, e.amount] : e.name)).to.deep.equal([[payer.account, payee.account, E18]])
+      expect(await payer.laneOf(payer.account!, payee.account!)).to.deep.equal({ lane: 0n, paidOut: 3n * E18 })
+      expect(await payer.pendingRelease(payer.account!, payee.account!)).to.deep.equal({ amount: 0n, unlockAt: 0n })
+      expect(await payer.balanceOf(payer.account!)).to.equal(6n * E18)
+
+      const { events } = await payer.eventsSince(fx.deployment.escrowBlock!)
+      expect(names(events).filter(n => n.startsWith('Lane'))).to.deep.equal([
+        'LaneReserved', 'LaneReserved', 'LaneReleaseRequested', 'LaneReleaseCancelled', 'LaneReleaseRequested', 'LaneReleased'
+      ])
+    })
+
+    it('withdrawalWindow; a withdrawal past its window reverts with WithdrawalExpired, a fresh request works', async () => {
+      await fund(1, 2n * E18)
+      const payer = c(1)
+      expect(await payer.withdrawalWindow()).to.equal(DELAY)
+      const req = await payer.requestWithdrawal(E18)
+      const unlockAt = (req.events[0] as Extract<EscrowEvent, { name: 'WithdrawalRequested' }>).unlockAt
+      await increaseTime(fx, 2n * DELAY)
+      const err = await payer.withdraw().catch((e: unknown) => e)
+      expect(isEscrowRevert(err, 'WithdrawalExpired')).to.equal(true)
+      expect((err as EscrowRevertError<'WithdrawalExpired'>).args).to.include({ payer: payer.account, expiredAt: unlockAt + DELAY })
+      await payer.requestWithdrawal(E18)
+      await increaseTime(fx, DELAY)
+      expect(names((await payer.withdraw()).events)).to.deep.equal(['Withdrawn'])
+    })
+
+    it('eventsSince stops at toBlock (a confirmation depth), capped at the newest block', async () => {
+      const from = await c(1).blockNumber() + 1
+      await fund(1, 2n * E18)
+      const payer = c(1)
+      const deposited = await payer.blockNumber()
+      await payer.reserve([{ payee: fx.wallets[5]!.address, amount: E18 }])
+      const head = await payer.blockNumber()
+      const upToDeposit = await payer.eventsSince(from, { toBlock: deposited })
+      expect(upToDeposit.toBlock).to.equal(deposited)
+      expect(names(upToDeposit.events)).to.deep.equal(['Deposited'])
+      const rest = await payer.eventsSince(deposited + 1, { toBlock: head + 100 })
+      expect(rest.toBlock).to.equal(head)
+      expect(names(rest.events)).to.deep.equal(['LaneReserved'])
+      expect(await payer.eventsSince(head, { toBlock: head - 1 })).to.deep.equal({ events: [], toBlock: head - 1 })
     })
   })
 }

@@ -3,7 +3,7 @@ import { Contract, Signature } from 'ethers'
 import { escrowInterface } from '../../../agent/chain/abi.ts'
 import { useChainFixture, fund, signReceipt, E18 } from './fixture.ts'
 import { isEscrowRevert, BatchPayeeMismatchError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
-import { BATCH_ENTRY_SIZE, MAX_BATCH_SIZE } from '../../../agent/chain/batch-encoding.ts'
+import { BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, RESERVE_ENTRY_SIZE } from '../../../agent/chain/batch-encoding.ts'
 import { receiptDigest, type Receipt } from '../../../agent/pay/receipt.ts'
 import type { EscrowEvent, SignedReceipt } from '../../../agent/chain/client.ts'
 
@@ -36,6 +36,7 @@ describe('EvmChain: settlement', function () {
     const escrow = new Contract(fx.deployment.escrow.hex, escrowInterface(), fx.provider)
     expect(await escrow.getFunction('BATCH_ENTRY_SIZE')()).to.equal(BigInt(BATCH_ENTRY_SIZE))
     expect(await escrow.getFunction('MAX_BATCH_SIZE')()).to.equal(BigInt(MAX_BATCH_SIZE))
+    expect(await escrow.getFunction('RESERVE_ENTRY_SIZE')()).to.equal(BigInt(RESERVE_ENTRY_SIZE))
   })
 
   it('settles one receipt (any caller), pays the payee and logs Settled', async () => {

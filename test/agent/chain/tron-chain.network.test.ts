@@ -100,6 +100,22 @@ describe('TronChain over a TRON HTTP API (shim over anvil)', function () {
     expect(evmView.events.map(e => ({ ...e, txId: '' }))).to.deep.equal(viaBlocks.events.map(e => ({ ...e, txId: '' })))
   })
 
+  it('lane events and toBlock: both event sources stop at the cap and agree on the lane history', async () => {
+    await fundTron(payer, 5n * E18)
+    const from = await payee.blockNumber() + 1
+    const reserved = await payer.reserve([{ payee: payee.accountBase58!, amount: 2n * E18 }])
+    const requested = await payer.requestRelease(payee.accountBase58!, E18)
+    const viaBlocks = await payee.eventsSince(from, { toBlock: reserved.blockNumber })
+    const viaApi = await payer.eventsSince(from, { toBlock: reserved.blockNumber })
+    expect(viaBlocks.toBlock).to.equal(reserved.blockNumber)
+    expect(viaApi.toBlock).to.equal(reserved.blockNumber)
+    expect(viaBlocks.events.map(e => e.name)).to.deep.equal(['LaneReserved'])
+    expect(viaApi.events.map(e => ({ ...e }))).to.deep.equal(viaBlocks.events.map(e => ({ ...e })))
+    const rest = await payee.eventsSince(reserved.blockNumber + 1)
+    expect(rest.events).to.deep.equal(requested.events)
+    expect(rest.events[0]).to.include({ name: 'LaneReleaseRequested', payer: payer.account, payee: payee.account, amount: E18 })
+  })
+
   it('an aborted signal stops a write before anything is sent; an unreachable node is a ChainRequestError', async () => {
     const before = await fx.provider.getBlockNumber()
     const ac = new AbortController()

@@ -59,6 +59,9 @@ describe('TronChain offline: encoding, local transactions, signatures', () => {
       ['escrow', 'cancelWithdrawal', [], []],
       ['escrow', 'withdraw', [], []],
       ['escrow', 'setSigner', ['41' + payee.address.slice(2)], [payee.address]],
+      ['escrow', 'requestRelease', [toTronAddress(payee.address), 5n], [payee.address, 5n]],
+      ['escrow', 'cancelRelease', [toTronAddress(payee.address)], [payee.address]],
+      ['escrow', 'release', ['41' + payee.address.slice(2)], [payee.address]],
       ['escrow', 'settle', [[base58Receipt.payer, base58Receipt.payee, receipt.cumulativeBytes, receipt.cumulativeAmount], sig], [[receipt.payer, receipt.payee, receipt.cumulativeBytes, receipt.cumulativeAmount], sig]],
       ['escrow', 'settleBatch', batchArgs(toTronAddress(payee.address), [{ receipt: base58Receipt, signature: sig }]), batchArgs(payee.address, [{ receipt, signature: sig }])],
       ['token', 'approve', [ESCROW, 2n ** 255n], [toEvmAddress(ESCROW), 2n ** 255n]],
@@ -116,5 +119,19 @@ describe('TronChain offline: encoding, local transactions, signatures', () => {
     const tronLog = { topics: log.topics.map(t => t.slice(2)), data: log.data.slice(2) }
     const [ev] = decodeEscrowLog(tronLog, { blockNumber: 9, txId: 'ab'.repeat(32), logIndex: 0 })
     expect(ev).to.deep.equal({ blockNumber: 9, txId: 'ab'.repeat(32), logIndex: 0, name: 'Settled', payer: getAddress(payer.address), payee: getAddress(payee.address), paid: 5n, cumulativeBytes: 6n, cumulativeAmount: 7n })
+  })
+
+  it('decodes the lane events with checksummed addresses and bigints', () => {
+    const iface = escrowInterface()
+    const meta = { blockNumber: 3, txId: 'cd'.repeat(32), logIndex: 1 }
+    const decode = (name: string, args: unknown[]): unknown => {
+      const log = iface.encodeEventLog(name, args)
+      return decodeEscrowLog({ topics: log.topics.map(t => t.slice(2)), data: log.data.slice(2) }, meta)
+    }
+    const [a, b] = [getAddress(payer.address), getAddress(payee.address)]
+    expect(decode('LaneReserved', [payer.address, payee.address, 5n, 7n])).to.deep.equal([{ ...meta, name: 'LaneReserved', payer: a, payee: b, amount: 5n, lane: 7n }])
+    expect(decode('LaneReleaseRequested', [payer.address, payee.address, 2n, 99n])).to.deep.equal([{ ...meta, name: 'LaneReleaseRequested', payer: a, payee: b, amount: 2n, unlockAt: 99n }])
+    expect(decode('LaneReleaseCancelled', [payer.address, payee.address])).to.deep.equal([{ ...meta, name: 'LaneReleaseCancelled', payer: a, payee: b }])
+    expect(decode('LaneReleased', [payer.address, payee.address, 0n])).to.deep.equal([{ ...meta, name: 'LaneReleased', payer: a, payee: b, amount: 0n }])
   })
 })
