@@ -129,8 +129,9 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   }
 
   /**
-   * Whether `length` more bytes may be served to `payer`: 'serve'; 'settle' (we are settling it now, serve again
-   * once that is mined); 'wait' (it must reserve or deposit). Reads memory only.
+   * Whether `length` more bytes may be served to `payer`: 'serve'; 'refresh' (its view is being read once more);
+   * 'settle' (we are settling it now, serve again once that is mined); 'wait' (it must reserve or deposit). Reads
+   * memory only; 'coverage:changed' says when to ask again.
    */
   decide (payer: Address, exposure: PairExposure, length: number): CoverageDecision {
     const b = this.book.get(payer)
