@@ -5,11 +5,11 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IBandwidthEscrow} from "./IBandwidthEscrow.sol";
 import {BatchEntryCodec} from "./libraries/BatchEntry.sol";
+import {ReceiptHash} from "./libraries/ReceiptHash.sol";
 import {ReserveEntryCodec} from "./libraries/ReserveEntry.sol";
 
 /// @title BandwidthEscrow
@@ -420,8 +420,7 @@ contract BandwidthEscrow is IBandwidthEscrow, EIP712, ReentrancyGuard {
         uint256 cumulativeBytes,
         uint256 cumulativeAmount
     ) private pure returns (bytes32) {
-        bytes32 structHash = keccak256(abi.encode(RECEIPT_TYPEHASH, payer, payee, cumulativeBytes, cumulativeAmount));
-        return MessageHashUtils.toTypedDataHash(domain, structHash);
+        return ReceiptHash.digest(domain, RECEIPT_TYPEHASH, payer, payee, cumulativeBytes, cumulativeAmount);
     }
 
     /// @dev Accepts 65-byte `r‖s‖v` and 64-byte EIP-2098 `r‖vs`; reverts with a specific error otherwise.

@@ -15,9 +15,9 @@ struct BatchEntry {
 /// `payer (20) ‖ cumulativeBytes (uint64, 8) ‖ cumulativeAmount (uint128, 16) ‖ r (32) ‖ vs (32)`.
 /// @dev Packing saves ~1,100 gas of calldata per entry against ABI-encoded structs with 65-byte signatures,
 /// and packed records save ~500 gas per entry against a uint256[] in the event (docs/benchmarks.md).
-/// This library is the only assembly in the escrow; `decodeReference` is `decode` in plain Solidity, and
-/// differential tests (test/contracts/escrow.batch-entry.test.ts) check `decode` against it and the records
-/// against `abi.encodePacked`.
+/// This library and `ReceiptHash` are the only assembly in the escrow; `decodeReference` is `decode` in plain
+/// Solidity, and differential tests (test/contracts/escrow.batch-entry.test.ts) check `decode` against it and the
+/// records against `abi.encodePacked`.
 library BatchEntryCodec {
     uint256 internal constant SIZE = 108;
     uint256 internal constant RECORD_SIZE = 60;
