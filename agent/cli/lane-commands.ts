@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander'
 import { Ledger } from '../ledger/index.ts'
-import { toAddress, type Address } from '../pay/index.ts'
+import { inDomain, type Address } from '../pay/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
@@ -118,8 +118,8 @@ function ledgerPayees (s: ChainSession, payer: Address): Address[] {
   if (!existsSync(path)) return []
   const ledger = new Ledger({}, { path })
   try {
-    const escrow = toAddress(s.client.escrow)
-    return ledger.channels().filter(c => c.role === 'payer' && c.key.payer === payer && c.key.escrow === escrow && c.key.chainId === s.chainId).map(c => c.key.payee)
+    const domain = { chainId: s.chainId, escrow: s.client.escrow }
+    return ledger.channels().filter(c => c.role === 'payer' && c.key.payer === payer && inDomain(c.key, domain)).map(c => c.key.payee)
   } finally {
     ledger.close()
   }

@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander'
 import pino, { type Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import { Ledger } from '../ledger/index.ts'
-import { HotKeySigner, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
@@ -253,9 +253,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     },
     stop: async () => {
       await payments.stop()
-      const escrow = session.client.escrow.toLowerCase()
       const paid = ledger.channels()
-        .filter(c => c.role === 'payer' && c.key.payer === account && c.key.escrow === escrow && c.key.chainId === session.chainId && c.newest !== null)
+        .filter(c => c.role === 'payer' && c.key.payer === account && inDomain(c.key, domain) && c.newest !== null)
         .map(c => ({ payee: c.key.payee, bytes: c.newest!.bytes.toString(), amount: formatBtt(c.newest!.amount) }))
       reporter.event('paid', { account, spent: formatBtt(funds.budget.spent), channels: paid })
       ledger.close()

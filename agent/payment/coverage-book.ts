@@ -31,7 +31,6 @@ export class CoverageBook {
   }
 
   has (payer: Address): boolean { return this.pairs.has(payer) }
-  payers (): Address[] { return [...this.pairs.keys()] }
   /** Whether events arrived for this payer since its last read. */
   isDirty (payer: Address): boolean { return this.overlays.has(payer) }
 
@@ -78,12 +77,5 @@ export class CoverageBook {
       touched.add(payer)
     }
     return touched
-  }
-
-  /** Forgets a payer (no session serves it any more). */
-  delete (payer: Address): void {
-    this.pairs.delete(payer)
-    this.overlays.delete(payer)
-    this.versions.delete(payer)
   }
 }
