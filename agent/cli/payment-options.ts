@@ -19,6 +19,7 @@ import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
 import { addChainOptions, addressOf, ensureLedgerDir, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import { CliError } from './errors.ts'
+import { intOption } from './flags.ts'
 import { makeReporter, type Reporter, type SpendReader } from './output.ts'
 
 export type PaymentRole = 'payee' | 'payer'
@@ -100,12 +101,12 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const price = parseBtt('--price', o.price ?? '')
   const credit = o.credit === undefined ? undefined : parseMiB('--credit', o.credit)
   if (credit !== undefined && credit < 16384n) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, 'give --credit of at least 0.015625 (one block); the default is 4', 2)
-  const freeSlots = intFlag('--free-slots', o.freeSlots ?? '4', 0, 100)
+  const freeSlots = intOption('--free-slots', o.freeSlots ?? '4', 0, 100)
   const threshold = o.settleThreshold === undefined ? undefined : parseBtt('--settle-threshold', o.settleThreshold, { allowZero: true })
   const exposureLimit = o.maxExposure === undefined ? undefined : parseBtt('--max-exposure', o.maxExposure, { allowZero: true })
   const wantLane = o.wantLane === undefined ? undefined : parseBtt('--want-lane', o.wantLane, { allowZero: true })
-  const intervalS = intFlag('--settle-interval', o.settleInterval ?? '60', 1, 86400)
-  const stalenessS = intFlag('--max-staleness', o.maxStaleness ?? '30', 1, 86400)
+  const intervalS = intOption('--settle-interval', o.settleInterval ?? '60', 1, 86400)
+  const stalenessS = intOption('--max-staleness', o.maxStaleness ?? '30', 1, 86400)
   const target = resolveChainFlags(o)
   const key = loadKey(target.keyFile)
   if (key === undefined) throw new CliError('charging needs your account\'s key: it receives the payments and sends the settlements', 'pass --key-file <path> or set SEEDPAY_KEY', 2)
@@ -280,10 +281,4 @@ function openLedger (session: ChainSession): Ledger {
     session.close()
     throw new CliError(`cannot open the ledger ${path}: ${(err as Error).message}`, 'pass a writable file path with --ledger', 2)
   }
-}
-
-function intFlag (flag: string, v: string, min: number, max: number): number {
-  const n = Number(v)
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`${flag} must be an integer from ${min} to ${max}, got "${v}"`, `fix ${flag}`, 2)
-  return n
 }
