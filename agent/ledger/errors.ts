@@ -35,3 +35,14 @@ export class UnknownSettlementError extends Error {
     this.name = 'UnknownSettlementError'
   }
 }
+
+/**
+ * The ledger belongs to another local account than the one opening it (or holds channels of another). One
+ * ledger serves one account: its channels are that account's, as payer or as payee.
+ */
+export class LedgerOwnerMismatchError extends Error {
+  constructor (readonly path: string, readonly owner: string, readonly requested: string) {
+    super(`the ledger ${path} belongs to account ${owner}, not ${requested}`)
+    this.name = 'LedgerOwnerMismatchError'
+  }
+}

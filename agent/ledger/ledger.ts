@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3'
 import { openDatabase, type Synchronous } from './database.ts'
-import { ChannelRoleMismatchError, NonMonotonicReceiptError, UnknownSettlementError } from './errors.ts'
+import { ChannelRoleMismatchError, LedgerOwnerMismatchError, NonMonotonicReceiptError, UnknownSettlementError } from './errors.ts'
 import type { Address } from '../pay/bytes.ts'
 import type { ChannelKey } from '../pay/channel-key.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
@@ -49,6 +49,11 @@ export interface LedgerInit {
   path: string
   /** @default 'FULL' (see database.ts for why) */
   synchronous?: Synchronous
+  /**
+   * The local account this agent runs as. The first opener claims an unowned ledger (if every channel in it is
+   * this account's); any other account is refused with LedgerOwnerMismatchError. Omitted: no check (readers).
+   */
+  owner?: Address
 }
 
 interface ChannelRow {
@@ -67,11 +72,23 @@ export class Ledger {
   private readonly clock: () => number
   private readonly stmts
   private readonly ids = new Map<string, number>()
+  private readonly path: string
+  private readonly claimedBy: Address | undefined
 
   constructor (components: LedgerComponents, init: LedgerInit) {
     this.clock = components.clock ?? Date.now
     this.db = openDatabase(init.path, { synchronous: init.synchronous ?? 'FULL' })
     const db = this.db
+    this.path = init.path
+    this.claimedBy = init.owner
+    if (init.owner !== undefined) {
+      try {
+        claimOwner(db, init.path, init.owner, this.clock())
+      } catch (err) {
+        db.close()
+        throw err
+      }
+    }
     this.stmts = {
       find: db.prepare<[string, string, string, string], ChannelRow>(
         'SELECT * FROM channels WHERE chain_id = ? AND escrow = ? AND payer = ? AND payee = ?'),
@@ -188,11 +205,18 @@ export class Ledger {
     return problems
   }
 
+  /** The account the ledger belongs to, or null while no agent has claimed it. */
+  owner (): Address | null {
+    return readOwner(this.db)
+  }
+
   close (): void {
     this.db.close()
   }
 
   private row (key: ChannelKey, role: Role): ChannelRow {
+    const ours = role === 'payer' ? key.payer : key.payee
+    if (this.claimedBy !== undefined && ours !== this.claimedBy) throw new LedgerOwnerMismatchError(this.path, this.claimedBy, ours)
     const args = [key.chainId.toString(), key.escrow, key.payer, key.payee] as const
     let row = this.stmts.find.get(...args)
     if (row === undefined) {
@@ -227,4 +251,25 @@ export class Ledger {
       paid: r.paid === null ? null : BigInt(r.paid), error: r.error
     }
   }
+}
+
+function readOwner (db: Database.Database): Address | null {
+  const row = db.prepare<[], { account: string }>('SELECT account FROM owner WHERE id = 1').get()
+  return row === undefined ? null : row.account as Address
+}
+
+/** Records `owner` as the ledger's account, or throws if the ledger is another account's. */
+function claimOwner (db: Database.Database, path: string, owner: Address, now: number): void {
+  db.transaction(() => {
+    const stored = readOwner(db)
+    if (stored !== null) {
+      if (stored !== owner) throw new LedgerOwnerMismatchError(path, stored, owner)
+      return
+    }
+    // A ledger from before ownership: ours only if each channel has us on its own side.
+    const other = db.prepare<[string], { account: string }>(
+      "SELECT CASE role WHEN 'payer' THEN payer ELSE payee END AS account FROM channels WHERE account <> ? LIMIT 1").get(owner)
+    if (other !== undefined) throw new LedgerOwnerMismatchError(path, other.account, owner)
+    db.prepare<[string, number]>('INSERT INTO owner (id, account, claimed_at) VALUES (1, ?, ?)').run(owner, now)
+  }).immediate()
 }

@@ -46,5 +46,14 @@ export const MIGRATIONS: readonly string[] = [
     updated_at   INTEGER NOT NULL
   ) STRICT;
   CREATE INDEX settlements_by_channel ON settlements (channel_id, id);
+  `,
+  // 2: the local account this ledger belongs to. One ledger per (network, account): two accounts in one file
+  // would meet on one channel from both sides (ChannelRoleMismatchError) — refused at open instead.
+  `
+  CREATE TABLE owner (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    account     TEXT    NOT NULL,
+    claimed_at  INTEGER NOT NULL
+  ) STRICT;
   `
 ]

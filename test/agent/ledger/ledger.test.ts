@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Ledger, type ChannelKey } from '../../../agent/ledger/ledger.ts'
 import { MIGRATIONS } from '../../../agent/ledger/migrations.ts'
-import { LedgerSchemaTooNewError, NonMonotonicReceiptError, ChannelRoleMismatchError } from '../../../agent/ledger/errors.ts'
+import { LedgerSchemaTooNewError, NonMonotonicReceiptError, ChannelRoleMismatchError, LedgerOwnerMismatchError } from '../../../agent/ledger/errors.ts'
 
 const key: ChannelKey = {
   chainId: 3448148188n,
@@ -91,5 +91,49 @@ describe('Ledger', () => {
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`)
     db.close()
     expect(() => new Ledger({}, { path: join(dir, 'ledger.db') })).to.throw(LedgerSchemaTooNewError)
+  })
+
+  describe('ownership: one ledger per local account', () => {
+    const path = (): string => join(dir, 'ledger.db')
+
+    it('is claimed by the first account that opens it and refuses every other', () => {
+      ledger.close()
+      ledger = new Ledger({}, { path: path(), owner: key.payer })
+      expect(ledger.owner()).to.equal(key.payer)
+      ledger.record(key, 'payer', { bytes: 200n, amount: 2n, sig: sig(2) })
+      ledger.close()
+      expect(() => new Ledger({}, { path: path(), owner: key.payee })).to.throw(LedgerOwnerMismatchError, `belongs to account ${key.payer}, not ${key.payee}`)
+      ledger = new Ledger({}, { path: path(), owner: key.payer })
+      expect(ledger.newest(key)?.bytes).to.equal(200n)
+    })
+
+    it('lets its account be payer on some channels and payee on others', () => {
+      ledger.close()
+      ledger = new Ledger({}, { path: path(), owner: key.payee })
+      ledger.record(key, 'payee', { bytes: 1n, amount: 1n, sig: sig(1) })
+      const other = '0x' + '22'.repeat(20) as `0x${string}`
+      ledger.record({ ...key, payer: key.payee, payee: other }, 'payer', { bytes: 1n, amount: 1n, sig: sig(1) })
+      expect(ledger.channels().map(c => c.role)).to.deep.equal(['payee', 'payer'])
+    })
+
+    it('never opens a channel with another account on its side', () => {
+      ledger.close()
+      ledger = new Ledger({}, { path: path(), owner: key.payee })
+      // the payer's side of this pair is not ours: the row must not even be created
+      expect(() => ledger.open(key, 'payer')).to.throw(LedgerOwnerMismatchError)
+      expect(ledger.channels()).to.have.length(0)
+    })
+
+    it('claims a ledger from before ownership only if each channel is that account\'s', () => {
+      // the shared-file accident: one account paid, another earned, on the same pair
+      ledger.record(key, 'payer', { bytes: 1n, amount: 1n, sig: sig(1) })
+      ledger.close()
+      expect(() => new Ledger({}, { path: path(), owner: key.payee })).to.throw(LedgerOwnerMismatchError, `belongs to account ${key.payer}`)
+      ledger = new Ledger({}, { path: path() })
+      expect(ledger.owner()).to.equal(null) // a refused claim writes nothing
+      ledger.close()
+      ledger = new Ledger({}, { path: path(), owner: key.payer })
+      expect(ledger.owner()).to.equal(key.payer)
+    })
   })
 })
