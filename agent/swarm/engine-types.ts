@@ -28,6 +28,8 @@ export interface EngineEvents {
   'metadata': { meta: TorrentMeta }
   'peer:connect': PeerEvent & { direction: 'in' | 'out' }
   'peer:close': { peerId: string | null, address: string, reason: string }
+  /** Dialling `address` failed before a connection existed (`error`: ECONNREFUSED, connect timeout, …). */
+  'peer:dial-failed': { address: string, error: string }
   'peer:banned': PeerEvent & { reason: string }
   /** A piece passed SHA-1 and is on disk; bytes attributed per block to the peer that sent it. */
   'piece:verified': { index: number, bytesByPeer: Map<string, number> }

@@ -62,7 +62,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       ...(init.port !== undefined ? { port: init.port } : {}),
       ...(init.maxPeers !== undefined ? { maxPeers: init.maxPeers } : {}),
       ...(init.connectTimeoutMs !== undefined ? { connectTimeoutMs: init.connectTimeoutMs } : {}),
-      onSocket: (socket, address, direction, reader) => this.onSocket(socket, address, direction, reader)
+      onSocket: (socket, address, direction, reader) => this.onSocket(socket, address, direction, reader),
+      onDialFailed: (address, error) => this.emit('peer:dial-failed', { address, error })
     })
   }
 

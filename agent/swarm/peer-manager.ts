@@ -24,6 +24,8 @@ export interface PeerManagerInit {
   connectTimeoutMs?: number
   /** Called for every accepted or dialled socket; the engine wraps it in a PeerWire. */
   onSocket: (socket: Socket, address: string, direction: 'in' | 'out', reader?: ReaderHook) => void
+  /** An outgoing connect failed before any socket reached the engine (`error`: an errno code or a message). */
+  onDialFailed?: (address: string, error: string) => void
 }
 
 interface Known { failures: number, nextDialAt: number }
@@ -44,6 +46,7 @@ export class PeerManager {
   private readonly maxPeers: number
   private readonly connectTimeoutMs: number
   private readonly onSocket: PeerManagerInit['onSocket']
+  private readonly onDialFailed: NonNullable<PeerManagerInit['onDialFailed']>
   private server: Server | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly known = new Map<string, Known>()
@@ -62,6 +65,7 @@ export class PeerManager {
     this.maxPeers = init.maxPeers ?? 50
     this.connectTimeoutMs = init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
     this.onSocket = init.onSocket
+    this.onDialFailed = init.onDialFailed ?? (() => {})
   }
 
   get port (): number { return this.listenPort }
@@ -167,6 +171,7 @@ export class PeerManager {
       clearTimeout(timer)
       if (!socket.connecting) return
       this.log.debug({ address, err: err.message }, 'dial failed')
+      this.onDialFailed(address, (err as NodeJS.ErrnoException).code ?? err.message)
     })
     socket.once('close', () => {
       clearTimeout(timer)
