@@ -1,16 +1,10 @@
 /** Renders an AuditReport: a plain-text table for people, plain JSON (big integers as strings) for scripts. */
+import { formatBtt } from '../pay/index.ts'
 import type { AuditReport, PairAudit } from './reconcile.ts'
 
-/** BTT has 18 decimals (TRC-20 BTT and TestBTT alike). */
-const DECIMALS = 18n
-
-/** Token base units as a decimal with up to `digits` fraction digits and a unit: `1.5 BTT`. */
+/** Token base units with up to `digits` fraction digits (cut, not rounded), grouped, and a unit: `8,564,640.5 BTT`. */
 export function formatToken (amount: bigint, unit = 'BTT', digits = 6): string {
-  const sign = amount < 0n ? '-' : ''
-  const abs = amount < 0n ? -amount : amount
-  const scale = 10n ** DECIMALS
-  const frac = (abs % scale).toString().padStart(Number(DECIMALS), '0').slice(0, digits).replace(/0+$/, '')
-  return `${sign}${(abs / scale).toLocaleString('en-US')}${frac === '' ? '' : '.' + frac} ${unit}`
+  return `${formatBtt(amount, { maxDecimals: digits, grouped: true })} ${unit}`
 }
 
 export function formatBytes (bytes: bigint): string {

@@ -3,11 +3,11 @@
  * BTT's TRC-20 has) and printed back without rounding. Never through floating point: 0.1 BTT is exactly
  * 100000000000000000 base units.
  */
-import { MIB } from '../pay/index.ts'
+import { BTT_DECIMALS, MIB } from '../pay/index.ts'
 import { CliError } from './errors.ts'
 
-/** BTT (TRC-20, mainnet TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4) and TestBTT both have 18 decimals. */
-export const BTT_DECIMALS = 18
+// The formatter lives in agent/pay (refusal reasons below the CLI need it too); re-exported for the CLI.
+export { BTT_DECIMALS, formatBtt, bttText, priceText } from '../pay/index.ts'
 const UNIT = 10n ** BigInt(BTT_DECIMALS)
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?$/
 
@@ -29,15 +29,6 @@ export function parseBtt (what: string, text: string, { allowZero = false } = {}
   const units = BigInt(whole) * UNIT + BigInt(frac.padEnd(BTT_DECIMALS, '0') || '0')
   if (units === 0n && !allowZero) throw new CliError(`${what} "${text}" is zero`, `give ${what} greater than 0`, 2)
   return units
-}
-
-/** Base units as a BTT decimal string without trailing zeros: 1500000000000000000n → "1.5". */
-export function formatBtt (units: bigint): string {
-  const sign = units < 0n ? '-' : ''
-  const abs = units < 0n ? -units : units
-  const whole = abs / UNIT
-  const frac = (abs % UNIT).toString().padStart(BTT_DECIMALS, '0').replace(/0+$/, '')
-  return `${sign}${whole}${frac === '' ? '' : '.' + frac}`
 }
 
 /** "4" or "0.5" MiB into bytes (rounded up to a whole byte). */

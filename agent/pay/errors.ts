@@ -1,4 +1,5 @@
 /** Errors of the payment core. Each carries the values that explain it. */
+import { bttText, priceText } from './btt.ts'
 
 /** The native secp256k1 binding could not be loaded; verification would be ~30x slower, so we refuse. */
 export class NativeSecp256k1UnavailableError extends Error {
@@ -49,7 +50,7 @@ export class StaleReceiptError extends InvalidReceiptError {
     readonly held: { bytes: bigint, amount: bigint },
     readonly got: { bytes: bigint, amount: bigint }
   ) {
-    super('stale', `receipt (${got.bytes} B, ${got.amount}) does not advance the held one (${held.bytes} B, ${held.amount})`)
+    super('stale', `receipt (${got.bytes} B, ${bttText(got.amount)}) does not advance the held one (${held.bytes} B, ${bttText(held.amount)})`)
     this.name = 'StaleReceiptError'
   }
 }
@@ -57,7 +58,7 @@ export class StaleReceiptError extends InvalidReceiptError {
 /** The receipt's amount is below price × bytes at the agreed price. */
 export class UnderpaidReceiptError extends InvalidReceiptError {
   constructor (readonly bytes: bigint, readonly amount: bigint, readonly owed: bigint, readonly pricePerMiB: bigint) {
-    super('underpaid', `receipt pays ${amount} for ${bytes} B, owed ${owed} at ${pricePerMiB}/MiB`)
+    super('underpaid', `receipt pays ${bttText(amount)} for ${bytes} B, owed ${bttText(owed)} at ${priceText(pricePerMiB)}`)
     this.name = 'UnderpaidReceiptError'
   }
 }

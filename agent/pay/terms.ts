@@ -4,6 +4,7 @@
  * maximum. Whether the peer speaks for that account is the hello proof's question (hello-proof.ts).
  */
 import { TermsRefusedError } from './errors.ts'
+import { priceText } from './btt.ts'
 import type { Address } from './bytes.ts'
 import type { EscrowDomain } from './receipt.ts'
 
@@ -31,6 +32,6 @@ export function checkTerms (self: { domain: EscrowDomain, account: Address }, pe
     throw new TermsRefusedError('payee-address', `peer announces ${peer.account === ZERO_ADDRESS ? 'the zero address' : 'the escrow'} as its account`)
   }
   if (peer.pricePerMiB > maxPricePerMiB) {
-    throw new TermsRefusedError('price', `peer asks ${peer.pricePerMiB}/MiB, we pay at most ${maxPricePerMiB}/MiB`)
+    throw new TermsRefusedError('price', `peer asks ${priceText(peer.pricePerMiB)}, we pay at most ${priceText(maxPricePerMiB)}`)
   }
 }

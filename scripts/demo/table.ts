@@ -1,17 +1,15 @@
 /** Plain-text tables for the demo's terminal output. */
+import { formatToken } from '../../agent/audit/index.ts'
+
 export function table (headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map(r => (r[i] ?? '').length)))
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')
   return [line(headers), widths.map(w => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
 
-/** Formats token base units (18 decimals) as BTT with up to 6 decimals. */
+/** Token base units as BTT with up to 6 decimals, grouped: the audit's formatter (one for every layer). */
 export function btt (amount: bigint): string {
-  const sign = amount < 0n ? '-' : ''
-  const abs = amount < 0n ? -amount : amount
-  const whole = abs / 10n ** 18n
-  const frac = (abs % 10n ** 18n).toString().padStart(18, '0').slice(0, 6).replace(/0+$/, '')
-  return `${sign}${whole.toLocaleString('en-US')}${frac === '' ? '' : '.' + frac} BTT`
+  return formatToken(amount)
 }
 
 export function short (address: string): string {

@@ -1,0 +1,46 @@
+/**
+ * BTT amounts as text, the one formatter for every layer (CLI fields and messages, refusal reasons sent to peers,
+ * the audit table, the demo). Exact by default: base units are bigints and are never passed through floating point.
+ */
+
+/** BTT (TRC-20, mainnet TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4) and TestBTT both have 18 decimals. */
+export const BTT_DECIMALS = 18
+const UNIT = 10n ** BigInt(BTT_DECIMALS)
+
+export interface BttFormat {
+  /** Keep at most this many fraction digits, cutting (not rounding) the rest. @default 18: exact */
+  maxDecimals?: number
+  /** Group the whole part in thousands: 8,564,640. @default false (machine-readable) */
+  grouped?: boolean
+}
+
+/**
+ * Base units as a BTT decimal without trailing zeros and without a unit: 1500000000000000000n → "1.5". The
+ * default (exact, ungrouped) is what `parseBtt` reads back, so JSON fields use it.
+ */
+export function formatBtt (units: bigint, format: BttFormat = {}): string {
+  const sign = units < 0n ? '-' : ''
+  const abs = units < 0n ? -units : units
+  const whole = abs / UNIT
+  const digits = Math.max(0, Math.min(BTT_DECIMALS, format.maxDecimals ?? BTT_DECIMALS))
+  const frac = (abs % UNIT).toString().padStart(BTT_DECIMALS, '0').slice(0, digits).replace(/0+$/, '')
+  const wholeText = format.grouped === true ? groupThousands(whole.toString()) : whole.toString()
+  return `${sign}${wholeText}${frac === '' ? '' : '.' + frac}`
+}
+
+/** For people: "8,564,640 BTT", "0.000001 BTT" (exact, grouped, with the unit). */
+export function bttText (units: bigint): string {
+  return `${formatBtt(units, { grouped: true })} BTT`
+}
+
+/** A price for people: "0.01 BTT/MiB". */
+export function priceText (perMiB: bigint): string {
+  return `${formatBtt(perMiB, { grouped: true })} BTT/MiB`
+}
+
+/** "8564640" → "8,564,640"; a decimal's fraction is left alone ("1234.5678" → "1,234.5678"). */
+export function groupThousands (decimal: string): string {
+  const m = /^(-?)([0-9]+)(\.[0-9]+)?$/.exec(decimal)
+  if (m === null) return decimal
+  return `${m[1] ?? ''}${(m[2] ?? '').replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`
+}
