@@ -10,13 +10,15 @@ import { Wallet } from 'ethers'
 import pino from 'pino'
 import { toTronAddress, type Withdrawal } from '../chain/index.ts'
 import { pendingState, type PendingState } from '../audit/index.ts'
-import { Ledger } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
+import { ledgerPathFor, openOwnLedger, readLedger } from './ledger-file.ts'
+import { asCliError } from './key-commands.ts'
+import { encryptKeystore, getPassphrase } from '../keys/index.ts'
 import { checkAddress, cmd, iso, print, txLines, withChain, type Out } from './command-helpers.ts'
 
 const ZERO = '0x0000000000000000000000000000000000000000'
@@ -118,14 +120,16 @@ export function registerAccountCommands (program: Command): void {
     })
   cmd(signer.command('new')
     .description('generate a hot key, save it to a file (mode 600) and register it as your signer')
-    .requiredOption('--out <file>', 'where to write the new hot key (must not exist)'))
-    .action(async (o: ChainFlags & Out & { out: string }) => {
+    .requiredOption('--out <file>', 'where to write the new hot key (must not exist)')
+    .option('--keystore', 'write it as an encrypted keystore JSON instead of hex (new passphrase: --passphrase-file, SEEDPAY_PASSPHRASE or a prompt)', false))
+    .action(async (o: ChainFlags & Out & { out: string, keystore: boolean }) => {
       const out = resolve(o.out)
       if (existsSync(out)) throw new CliError(`${out} already exists`, 'pick a new --out path; seedpay never overwrites a key file', 2)
       await withChain(o, true, async s => {
         const hot = Wallet.createRandom()
+        const content = o.keystore ? await newKeystore(hot.privateKey, out, o) : hot.privateKey + '\n'
         try {
-          writeFileSync(out, hot.privateKey + '\n', { mode: 0o600, flag: 'wx' })
+          writeFileSync(out, content, { mode: 0o600, flag: 'wx' })
         } catch (err) {
           throw new CliError(`cannot write ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the directory exists and is writable', 2)
         }
@@ -153,6 +157,16 @@ export function registerAccountCommands (program: Command): void {
     })
 }
 
+/** `signer new --keystore`: the hot key encrypted with a new passphrase (asked twice on a terminal). */
+async function newKeystore (privateKey: string, out: string, o: ChainFlags): Promise<string> {
+  try {
+    const passphrase = await getPassphrase(out, true, o.passphraseFile !== undefined ? { passphraseFile: o.passphraseFile } : {})
+    return await encryptKeystore(privateKey, passphrase) + '\n'
+  } catch (err) {
+    throw asCliError(err)
+  }
+}
+
 async function showAccount (s: ChainSession, o: Out & { address?: string }): Promise<void> {
   const account = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
   const c = s.client
@@ -172,8 +186,8 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
   }
   // The payees this account pays on this escrow, from its ledger (if it has one: never create it here).
   const payees: Address[] = []
-  if (existsSync(s.target.ledgerPath)) {
-    const ledger = new Ledger({}, { path: s.target.ledgerPath })
+  const ledger = readLedger(ledgerPathFor(s.target, account))
+  if (ledger !== null) {
     try {
       const escrow = toAddress(c.escrow)
       for (const ch of ledger.channels()) {
@@ -224,14 +238,9 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
 
 async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<void> {
   const payee = s.account!
-  const path = s.target.ledgerPath
+  const path = ledgerPathFor(s.target, payee)
   if (!existsSync(path)) throw new CliError(`no ledger at ${path}`, 'pass the ledger your seeder wrote with --ledger', 2)
-  let ledger: Ledger
-  try {
-    ledger = new Ledger({}, { path })
-  } catch (err) {
-    throw new CliError(`cannot open the ledger ${path}: ${(err as Error).message}`, 'pass the agent\'s SQLite ledger with --ledger', 2)
-  }
+  const ledger = openOwnLedger(path, payee)
   try {
     const logger = pino({ level: 'warn' }, pino.destination(2))
     const scheduler = new SettlementScheduler({ logger, ledger, chain: s.client }, { payee, watchtower: false, maxBatch })

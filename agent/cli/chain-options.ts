@@ -4,14 +4,13 @@
  * key, which ledger. Validated with zod; every bad input becomes a CliError saying what was wrong and what to
  * do (exit 2). `openChain` turns them into an EscrowClient.
  */
-import { readFileSync, mkdirSync } from 'node:fs'
-import { homedir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
 import { z } from 'zod'
 import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, DeploymentError, type Deployment } from '../chain/index.ts'
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
+import { KeyError, findKey, keyFromText, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { CliError } from './errors.ts'
 
 /** A node that does not answer eth_chainId within this is reported as unreachable. */
@@ -36,6 +35,8 @@ export interface ChainFlags {
   tronApiKey?: string
   escrow?: string
   keyFile?: string
+  key?: string
+  passphraseFile?: string
   ledger?: string
 }
 
@@ -47,8 +48,10 @@ export function addChainOptions (cmd: Command): Command {
     .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
     .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRONGRID_API_KEY'))
     .option('--escrow <address>', 'the BandwidthEscrow, 0x… or T… (default: from the deployments file)')
-    .option('--key-file <path>', 'file holding your account\'s hex private key (or set SEEDPAY_KEY to the key)')
-    .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>.sqlite)')
+    .option('--key-file <path>', 'file (mode 600) holding your account\'s key: hex, or a keystore JSON (or set SEEDPAY_KEY to the hex key)')
+    .option('--key <name|address>', 'your account\'s key from the key store (`seedpay key list`)')
+    .option('--passphrase-file <path>', 'the keystore passphrase, in a file (mode 600); else SEEDPAY_PASSPHRASE, else a prompt')
+    .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>-<account>.sqlite, one per account)')
 }
 
 const hints: Record<string, string> = {
@@ -56,7 +59,9 @@ const hints: Record<string, string> = {
   rpc: 'write it like http://127.0.0.1:8545',
   tron: 'write it like https://nile.trongrid.io',
   escrow: 'pass the escrow as 0x followed by 40 hex digits, or as a T… base58 address',
-  keyFile: 'pass the path of a file holding a hex private key',
+  keyFile: 'pass the path of a file holding a hex private key or a keystore',
+  key: 'pass a key name or address from `seedpay key list`, or --key-file',
+  passphraseFile: 'pass the path of a file holding the passphrase',
   ledger: 'pass a file path for the SQLite ledger'
 }
 
@@ -76,8 +81,11 @@ const FlagsSchema = z.object({
     }
   }).optional(),
   keyFile: z.string().min(1, { error: '--key-file is empty' }).optional(),
+  key: z.string().min(1, { error: '--key is empty' }).optional(),
+  passphraseFile: z.string().min(1, { error: '--passphrase-file is empty' }).optional(),
   ledger: z.string().min(1, { error: '--ledger is empty' }).optional()
 }).refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] })
+  .refine(f => f.key === undefined || f.keyFile === undefined, { error: 'pass --key or --key-file, not both', path: ['key'] })
 
 export interface ChainTarget {
   network: NetworkName
@@ -89,8 +97,12 @@ export interface ChainTarget {
   chainId?: bigint
   /** The block that created the escrow (where event scans may start). */
   escrowBlock?: number
-  ledgerPath: string
+  /** `--ledger`, resolved; absent: the account's default (ledger-file.ts `ledgerPathFor`). */
+  ledger?: string
   keyFile?: string
+  /** `--key`: a key store entry's name or address (used when there is no --key-file). */
+  key?: string
+  passphraseFile?: string
 }
 
 /** Validates the flags and resolves the defaults (deployments file, node, ledger path). Reads no chain. */
@@ -129,37 +141,52 @@ export function resolveChainFlags (flags: ChainFlags): ChainTarget {
     escrow,
     ...(chainId !== undefined ? { chainId } : {}),
     ...(escrowBlock !== undefined ? { escrowBlock } : {}),
-    ledgerPath: resolve(f.ledger ?? join(homedir(), '.seedpay', `ledger-${f.network}.sqlite`)),
-    ...(f.keyFile !== undefined ? { keyFile: f.keyFile } : {})
+    ...(f.ledger !== undefined ? { ledger: resolve(f.ledger) } : {}),
+    ...(f.keyFile !== undefined ? { keyFile: f.keyFile } : {}),
+    ...(f.key !== undefined ? { key: f.key } : {}),
+    ...(f.passphraseFile !== undefined ? { passphraseFile: f.passphraseFile } : {})
   }
 }
 
+/** Where else `loadKey` may find the key, and the keystore passphrase: ChainTarget fits. */
+export interface KeySources extends PassphraseOptions {
+  /** `--key`: a key store entry, used when `keyFile` is undefined. */
+  key?: string
+}
+
 /**
- * The account's private key: from --key-file, else env SEEDPAY_KEY; undefined when neither is given.
- * @throws CliError (exit 2) for a missing or unreadable file, or one that does not hold a 32-byte hex key
+ * The account's private key: from `keyFile` (hex or keystore JSON, mode 600), else `--key` (the key store),
+ * else env SEEDPAY_KEY (hex); undefined when none is given. A keystore's passphrase comes from
+ * --passphrase-file, SEEDPAY_PASSPHRASE or a prompt on the terminal (agent/keys/passphrase.ts).
+ * @throws CliError (exit 2) for a missing, unreadable or group/world-readable file, one that holds no key, a
+ *   wrong passphrase, or no passphrase to be had
  */
-export function loadKey (keyFile: string | undefined, what = '--key-file'): string | undefined {
-  let text: string
-  let source: string
-  if (keyFile !== undefined) {
-    source = keyFile
-    try {
-      text = readFileSync(keyFile, 'utf8')
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT') throw new CliError(`${what} ${keyFile} does not exist`, 'pass the file holding your hex private key, or make a hot key with `seedpay signer new --out <file>`', 2)
-      throw new CliError(`cannot read ${what} ${keyFile}: ${code ?? (err as Error).message}`, 'check the path and its permissions', 2)
+export async function loadKey (keyFile: string | undefined, what = '--key-file', sources: KeySources = {}): Promise<string | undefined> {
+  const passphrase = sources.passphraseFile !== undefined ? { passphraseFile: sources.passphraseFile } : {}
+  try {
+    if (keyFile !== undefined) {
+      let text: string
+      try {
+        text = readSecretFile(keyFile, what)
+      } catch (err) {
+        if (err instanceof KeyError && err.message === `${what} ${keyFile} does not exist`) {
+          throw new CliError(err.message, 'pass the file holding your key, or make one with `seedpay key new` (then use --key <name>)', 2)
+        }
+        throw err
+      }
+      return await keyFromText(text, keyFile, passphrase)
     }
-  } else {
+    if (sources.key !== undefined) {
+      const stored = findKey(sources.key)
+      return await keyFromText(readSecretFile(stored.path, '--key'), `--key ${sources.key} (${stored.path})`, passphrase)
+    }
     const env = process.env['SEEDPAY_KEY']
     if (env === undefined || env.trim() === '') return undefined
-    source = 'SEEDPAY_KEY'
-    text = env
+    return await keyFromText(env, 'SEEDPAY_KEY')
+  } catch (err) {
+    if (err instanceof KeyError) throw new CliError(err.message, err.hint, err.kind === 'input' ? 2 : 1)
+    throw err
   }
-  const key = text.trim().replace(/^0x/i, '')
-  if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new CliError(`${source} does not hold a private key (64 hex digits)`, 'put the hex private key alone in the file, e.g. 0x4c08…', 2)
-  if (/^0+$/.test(key)) throw new CliError(`${source} holds the zero key`, 'use a real private key', 2)
-  return '0x' + key
 }
 
 /** The address of a hex private key (0x-hex, lowercase). */
@@ -202,11 +229,6 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
     provider.destroy()
     throw err
   }
-}
-
-/** Makes the ledger's directory (the default lives in ~/.seedpay). */
-export function ensureLedgerDir (path: string): void {
-  mkdirSync(dirname(path), { recursive: true })
 }
 
 /** Asks a JSON-RPC endpoint for its chain id; a clear CliError when it cannot be reached or is no EVM node. */

@@ -5,13 +5,12 @@
  * seeders ask for by itself (`--auto-lane`); these commands show and manage them.
  */
 import type { Command } from 'commander'
-import { Ledger } from '../ledger/index.ts'
 import { inDomain, type Address } from '../pay/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
+import { ledgerPathFor, readLedger } from './ledger-file.ts'
 import { checkAddress, cmd, iso, print, withChain, type Out } from './command-helpers.ts'
-import { existsSync } from 'node:fs'
 
 interface LaneRow { payee: Address, lane: bigint, paidOut: bigint, release: { amount: bigint, unlockAt: bigint } }
 
@@ -114,9 +113,8 @@ async function laneRow (s: ChainSession, payer: Address, payee: Address): Promis
 
 /** The seeders this payer has paid on this escrow, from its ledger (if there is one). */
 function ledgerPayees (s: ChainSession, payer: Address): Address[] {
-  const path = s.target.ledgerPath
-  if (!existsSync(path)) return []
-  const ledger = new Ledger({}, { path })
+  const ledger = readLedger(ledgerPathFor(s.target, payer))
+  if (ledger === null) return []
   try {
     const domain = { chainId: s.chainId, escrow: s.client.escrow }
     return ledger.channels().filter(c => c.role === 'payer' && c.key.payer === payer && inDomain(c.key, domain)).map(c => c.key.payee)

@@ -10,16 +10,18 @@
 import { Option, type Command } from 'commander'
 import pino, { type Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
-import { Ledger } from '../ledger/index.ts'
+import type { Ledger } from '../ledger/index.ts'
 import { HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, addressOf, ensureLedgerDir, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
+import { addChainOptions, addressOf, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import { CliError } from './errors.ts'
+import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
 import { intOption } from './flags.ts'
+import type { PaymentEventSource } from './stall-watch.ts'
 import { makeReporter, type Reporter, type SpendReader } from './output.ts'
 
 export type PaymentRole = 'payee' | 'payer'
@@ -53,6 +55,10 @@ export interface CliPayments {
   budgetSpent?: Promise<void>
   /** Payer: what this run has signed, and its --budget cap. */
   spend?: SpendReader
+  /** The payment agent's events (refusals, hellos), for the stall explainer. */
+  events?: PaymentEventSource
+  /** Payer: --max-price in base units per MiB. */
+  maxPricePerMiB?: bigint
 }
 
 /** Adds the payment options for `role` (and the chain options) to `seed` or `get`. */
@@ -68,7 +74,7 @@ export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
       .option('--max-staleness <seconds>', 'stop trusting a payer\'s unreserved balance when the chain view is older than this', '30')
   } else {
     cmd.option('--max-price <BTT/MiB>', 'pay seeders that ask at most this much BTT per MiB (turns payments on)')
-      .option('--signer-key <path>', 'hot key file that signs receipts (registered with `seedpay signer`); default: --key-file')
+      .option('--signer-key <path>', 'hot key file (hex or keystore) that signs receipts (registered with `seedpay signer`); default: the account key')
       .addOption(new Option('--account <address>', 'your account on the escrow, when only --signer-key is on this machine'))
       .option('--budget <BTT>', 'sign at most this much in this run (default: what your escrow balance and lanes cover)')
       .option('--no-auto-lane', 'do not reserve the lanes seeders ask for (reserving needs --key-file)')
@@ -108,11 +114,12 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const intervalS = intOption('--settle-interval', o.settleInterval ?? '60', 1, 86400)
   const stalenessS = intOption('--max-staleness', o.maxStaleness ?? '30', 1, 86400)
   const target = resolveChainFlags(o)
-  const key = loadKey(target.keyFile)
+  const key = await loadKey(target.keyFile, '--key-file', target)
   if (key === undefined) throw new CliError('charging needs your account\'s key: it receives the payments and sends the settlements', 'pass --key-file <path> or set SEEDPAY_KEY', 2)
   const session = await connect(target, key)
   const account = addressOf(key)
-  const ledger = openLedger(session)
+  const ledgerPath = ledgerPathFor(target, account)
+  const ledger = openLedger(session, ledgerPath, account)
   const domain: EscrowDomain = { chainId: session.chainId, escrow: session.client.escrow }
   let payments: Payments
   try {
@@ -158,12 +165,13 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   reporter.event('payments', {
     role: 'payee', account, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
     pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount),
-    maxExposure: formatBtt(coverage.exposureLimit), wantLane: formatBtt(wantLane ?? 0n), ledger: session.target.ledgerPath
+    maxExposure: formatBtt(coverage.exposureLimit), wantLane: formatBtt(wantLane ?? 0n), ledger: ledgerPath
   })
   return {
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
-      attach: engine => { payments.attach(engine) }
+      attach: engine => { payments.attach(engine) },
+      events: agent
     },
     stop: async () => {
       try {
@@ -172,7 +180,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
         for (const v of summary?.paid.values() ?? []) total += v
         reporter.event('settlement', { txIds: summary?.txIds ?? [], total: formatBtt(total), failed: summary?.failed ?? [] })
         if (summary !== null && summary.failed.length > 0) {
-          process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle --ledger ${session.target.ledgerPath}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
+          process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle --ledger ${ledgerPath}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
           process.exitCode = 1
         }
       } finally {
@@ -188,8 +196,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const budget = o.budget === undefined ? undefined : parseBtt('--budget', o.budget)
   const maxLane = o.maxLane === undefined ? undefined : parseBtt('--max-lane', o.maxLane, { allowZero: true })
   const target = resolveChainFlags(o)
-  const accountKey = loadKey(target.keyFile)
-  const signingKey = o.signerKey !== undefined ? loadKey(o.signerKey, '--signer-key') : accountKey
+  const accountKey = await loadKey(target.keyFile, '--key-file', target)
+  const signingKey = o.signerKey !== undefined ? await loadKey(o.signerKey, '--signer-key', target) : accountKey
   if (signingKey === undefined) throw new CliError('paying needs a key to sign receipts', 'pass --signer-key <hot key file> with --account <address>, or --key-file <path>', 2)
   let account: Address
   if (o.account !== undefined) {
@@ -214,7 +222,8 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     session.close()
     throw explainChainError(err)
   }
-  const ledger = openLedger(session)
+  const ledgerPath = ledgerPathFor(target, account)
+  const ledger = openLedger(session, ledgerPath, account)
   const domain: EscrowDomain = { chainId: session.chainId, escrow: session.client.escrow }
   let payments: Payments
   try {
@@ -243,14 +252,16 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   reporter.event('payments', {
     role: 'payer', account, signer: signerAddress, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
     maxPricePerMiB: formatBtt(maxPrice), budget: budget === undefined ? 'escrow balance' : formatBtt(budget), spendable: formatBtt(funds.budget.free),
-    autoLane, ledger: session.target.ledgerPath
+    autoLane, ledger: ledgerPath
   })
   return {
     payments: {
       engineInit: payments.engineInit,
       attach: engine => { payments.attach(engine) },
       budgetSpent,
-      spend
+      spend,
+      events: agent,
+      maxPricePerMiB: maxPrice
     },
     stop: async () => {
       await payments.stop()
@@ -272,13 +283,11 @@ async function connect (target: ChainTarget, key: string | undefined): Promise<C
   }
 }
 
-function openLedger (session: ChainSession): Ledger {
-  const path = session.target.ledgerPath
+function openLedger (session: ChainSession, path: string, account: Address): Ledger {
   try {
-    ensureLedgerDir(path)
-    return new Ledger({}, { path })
+    return openOwnLedger(path, account)
   } catch (err) {
     session.close()
-    throw new CliError(`cannot open the ledger ${path}: ${(err as Error).message}`, 'pass a writable file path with --ledger', 2)
+    throw err
   }
 }
