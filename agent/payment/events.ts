@@ -20,8 +20,8 @@ export interface PaymentEvents {
   /** We adopted the payee's `hello.last` because our ledger was behind. */
   'peer:resynced': PeerRef & { receipt: SignedReceipt }
   'peer:protocol-error': PeerRef & { code: ViolationCode, detail: string }
-  /** We refused the peer (terms, receipt, resync) and are closing it. */
-  'peer:refused': PeerRef & { code: ErrorName, msg: string }
+  /** We refused the peer (terms, receipt, resync) and are closing it; `askedPricePerMiB` once its hello arrived. */
+  'peer:refused': PeerRef & { code: ErrorName, msg: string, askedPricePerMiB?: bigint }
   'peer:closed': PeerRef & { reason: string }
   /**
    * A payer's next block would leave our receipts uncovered: we settle now ('settle') or wait for it to

@@ -75,7 +75,11 @@ export class PaymentSession {
     ext.on('peer:hello', ({ hello }) => { this.onHello(hello) })
     ext.on('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
     ext.on('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
-    ext.on('peer:refused', e => { this.c.emit('peer:refused', { peerId: this.peerId, ...e }) })
+    ext.on('peer:refused', e => {
+      // the price the peer asked tells a person how far off their --max-price is
+      const hello = ext.peerHello
+      this.c.emit('peer:refused', { peerId: this.peerId, ...e, ...(hello !== null ? { askedPricePerMiB: hello.pricePerMiB } : {}) })
+    })
     ext.on('peer:closed', ({ reason }) => {
       this.c.channels.release(this)
       this.c.emit('peer:closed', { peerId: this.peerId, reason })

@@ -163,13 +163,16 @@ export class PeerManager {
     })
     this.track(socket)
     const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.connectTimeoutMs)
+    // `socket.connecting` is already false when a refused connect reports its error: remember it ourselves
+    let connected = false
     socket.once('connect', () => {
+      connected = true
       clearTimeout(timer)
       this.onSocket(socket, address, 'out', (fn) => { consume = fn })
     })
     socket.once('error', (err: Error) => {
       clearTimeout(timer)
-      if (!socket.connecting) return
+      if (connected) return
       this.log.debug({ address, err: err.message }, 'dial failed')
       this.onDialFailed(address, (err as NodeJS.ErrnoException).code ?? err.message)
     })
