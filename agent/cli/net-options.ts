@@ -1,17 +1,18 @@
 /** The swarm options `seed` and `get` share: where to listen, whom to dial, how to report. */
-import { Option, type Command } from 'commander'
+import type { Command } from 'commander'
 import { collect } from './flags.ts'
+import { addLogOptions } from './logging.ts'
 
-export interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, maxPeers: string }
+export interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string }
 
 export function netOptions (cmd: Command): Command {
-  return cmd
+  const c = cmd
     .option('--host <ip>', 'address to listen on', '127.0.0.1')
     .option('-p, --port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--peer <host:port>', 'peer to connect to (repeatable)', collect, [])
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
     .option('--max-peers <n>', 'most connections for this torrent', '50')
     .option('--json', 'print JSON event lines instead of a progress bar', false)
-    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['silent', 'error', 'warn', 'info', 'debug']).default('warn'))
+  return addLogOptions(c)
 }
 

@@ -8,7 +8,7 @@
  * shutdown from the key's account. Payer: signs receipts with the hot key within its budget, reserves lanes.
  */
 import { Option, type Command } from 'commander'
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
@@ -22,7 +22,9 @@ import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
 import { intOption } from './flags.ts'
 import type { PaymentEventSource } from './stall-watch.ts'
+import { cliLogger } from './logging.ts'
 import { makeReporter, type Reporter, type SpendReader } from './output.ts'
+import { settleWarning } from './settle-warning.ts'
 
 export type PaymentRole = 'payee' | 'payer'
 
@@ -43,6 +45,7 @@ export interface PaymentFlags extends ChainFlags {
   account?: string
   json: boolean
   logLevel: string
+  logFile?: string
 }
 
 /** What the CLI's engine runner needs from the payment side. */
@@ -90,7 +93,7 @@ export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
 export async function withPayments (o: PaymentFlags, role: PaymentRole, fn: (payments: CliPayments | null) => Promise<void>): Promise<void> {
   const wanted = role === 'payee' ? o.price !== undefined : o.maxPrice !== undefined
   if (!wanted) { await fn(null); return }
-  const logger = pino({ level: o.logLevel }, pino.destination(2))
+  const logger = cliLogger(o)
   const reporter = makeReporter(o.json)
   const side = role === 'payee' ? await payee(o, logger, reporter) : await payer(o, logger, reporter)
   try {
@@ -167,6 +170,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount),
     maxExposure: formatBtt(coverage.exposureLimit), wantLane: formatBtt(wantLane ?? 0n), ledger: ledgerPath
   })
+  const uneconomic = settleWarning({ pricePerMiB: price, threshold: scheduler.minAmount, fixed: threshold !== undefined, network: session.target.network })
+  if (uneconomic !== null) reporter.event('warning', { code: 'uneconomic-price', message: uneconomic })
   return {
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },

@@ -1,9 +1,10 @@
 /** Runs one torrent's engine for `seed` and `get` until it is done, interrupted or fails, and reports. */
-import pino, { type Logger } from 'pino'
+import type { Logger } from 'pino'
 import { TorrentEngine, parseAddress, type TorrentSource, type EngineInit } from '../swarm/index.ts'
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { checkUrl, intOption } from './flags.ts'
+import { cliLogger } from './logging.ts'
 import type { NetOptions } from './net-options.ts'
 import { makeReporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
@@ -21,7 +22,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881') }
   }
   for (const url of o.tracker) checkUrl(url)
-  const logger: Logger = pino({ level: o.logLevel }, pino.destination(2))
+  const logger: Logger = cliLogger(o)
   const reporter = makeReporter(o.json)
   const init: EngineInit = {
     torrent: source,
