@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { collect } from './flags.ts'
 import { addLogOptions } from './logging.ts'
 
-export interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string }
+export interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string }
 
 export function netOptions (cmd: Command): Command {
   const c = cmd
@@ -13,6 +13,8 @@ export function netOptions (cmd: Command): Command {
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
     .option('--max-peers <n>', 'most connections for this torrent', '50')
     .option('--json', 'print JSON event lines instead of a progress bar', false)
+  // Only a download can stall; `seed` has its data (see stall.ts for the reasons it explains).
+  if (cmd.name() === 'get') c.option('--stall-timeout <seconds>', 'give up (exit 4) after this long without a verified piece, with the reason (default: keep trying)')
   return addLogOptions(c)
 }
 

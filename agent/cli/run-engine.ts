@@ -6,8 +6,12 @@ import { CliError } from './errors.ts'
 import { checkUrl, intOption } from './flags.ts'
 import { cliLogger } from './logging.ts'
 import type { NetOptions } from './net-options.ts'
-import { makeReporter } from './output.ts'
+import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
+import { makeOutDir } from './out-dir.ts'
+import { handleStopSignals } from './shutdown.ts'
+import { DEFAULT_STALL_AFTER_MS, type StallReason } from './stall.ts'
+import { StallWatch } from './stall-watch.ts'
 
 /** After the budget is spent, the run ends once nothing more verified for this long (free peers may still serve). */
 const BUDGET_STALL_MS = 5_000
@@ -22,6 +26,9 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881') }
   }
   for (const url of o.tracker) checkUrl(url)
+  const stallTimeoutS = o.stallTimeout === undefined ? null : intOption('--stall-timeout', o.stallTimeout, 1, 86400 * 365)
+  // A download's directory, made here so a path that cannot be made fails at once (a seed's data exists).
+  await makeOutDir(mode.seed && mode.keepRunning ? '--data' : '--out', dataDir, source.kind === 'torrent' ? source.files.map(f => f.path) : [])
   const logger: Logger = cliLogger(o)
   const reporter = makeReporter(o.json)
   const init: EngineInit = {
@@ -40,7 +47,10 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   mode.payments?.attach(engine)
   const controller = new AbortController()
   let fatal: Error | null = null
-  const finished = new Promise<'done' | 'interrupted' | 'failed' | 'budget'>((resolveFinished) => {
+  let stallWatch: StallWatch | null = null
+  let resolveStalled: (() => void) | null = null
+  const finished = new Promise<'done' | 'interrupted' | 'failed' | 'budget' | 'stalled'>((resolveFinished) => {
+    resolveStalled = () => { resolveFinished('stalled') }
     // A spent budget stops only the charging peers: the run ends once free peers bring nothing more either.
     mode.payments?.budgetSpent?.then(() => {
       let last = -1
@@ -59,12 +69,17 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
       fatal = error
       resolveFinished('failed')
     })
-    const onSignal = (sig: string): void => {
-      reporter.event('stopping', { signal: sig })
-      resolveFinished('interrupted')
-    }
-    process.once('SIGINT', () => onSignal('SIGINT'))
-    process.once('SIGTERM', () => onSignal('SIGTERM'))
+    // A stop that hangs (a stuck disk, a chain node that does not answer the settlement) ends after a bound.
+    handleStopSignals({
+      onStop: sig => {
+        reporter.event('stopping', { signal: sig })
+        resolveFinished('interrupted')
+      },
+      exitCode: () => (mode.payments !== null && mode.seed && mode.keepRunning && engine.isDone ? 1 : engine.isDone ? 0 : 130),
+      hint: () => mode.payments !== null && mode.seed
+        ? 'receipts are cumulative, nothing is lost: run `seedpay settle` to cash what is outstanding'
+        : 'what was verified is on disk: run the same command again to resume'
+    })
     engine.on('done', (s) => {
       reporter.progress(s)
       reporter.event('done', { verifiedBytes: s.verifiedBytes, pieces: s.pieceCount })
@@ -92,6 +107,24 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     reporter.close()
     throw new CliError(`no verified data for "${source.name}" under ${dataDir}`, 'point --data at the file or directory the torrent was created from')
   }
+  if (!engine.isDone) {
+    const stallAfterMs = Math.min(DEFAULT_STALL_AFTER_MS, stallTimeoutS === null ? Infinity : stallTimeoutS * 1000)
+    const watch = new StallWatch({
+      engine,
+      payments: mode.payments?.events ?? null,
+      maxPricePerMiB: mode.payments?.maxPricePerMiB ?? null,
+      trackers: o.tracker.length > 0 ? o.tracker.length : source.announce.length,
+      directPeers: o.peer.length + (source.kind === 'magnet' ? source.peers.length : 0),
+      magnet: source.kind === 'magnet',
+      stallAfterMs,
+      onStall: reason => { reportStall(reason, o.json, reporter) }
+    })
+    stallWatch = watch
+    if (stallTimeoutS !== null) {
+      engine.on('progress', () => { if (watch.stalledForMs() >= stallTimeoutS * 1000) resolveStalled?.() })
+    }
+    engine.on('done', () => { watch.stop() })
+  }
   if (source.kind === 'magnet') {
     // A magnet nobody can resolve would otherwise wait forever: give up with MetadataTimeoutError.
     const gotMeta = engine.waitForMetadata({ signal: controller.signal })
@@ -104,6 +137,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   }
   const how = await finished
   const final = engine.stats()
+  const stalled: StallReason | null = how === 'stalled' ? (stallWatch as StallWatch | null)?.reason() ?? null : null
+  ;(stallWatch as StallWatch | null)?.stop()
   controller.abort()
   await engine.stop()
   const ru = process.resourceUsage()
@@ -120,10 +155,20 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
       `your budget is spent: signed ${formatBtt(spent.spent)} BTT this run${spent.cap !== null ? ` (--budget ${formatBtt(spent.cap)})` : ' (all your escrow balance and lanes cover)'}; ${mib(final.verifiedBytes)} of ${mib(final.length)} MiB verified`,
       'raise --budget, or deposit more with `seedpay deposit`, then run the same command again: the download resumes', 3)
   }
+  if (how === 'stalled' && !final.done) {
+    throw new CliError(`stalled: ${stalled?.message ?? `nothing verified for ${o.stallTimeout ?? '?'} s`} (--stall-timeout ${o.stallTimeout ?? '?'})`,
+      `${stalled?.hint ?? 'add peers with --peer'}; then run the same command again: the download resumes`, 4)
+  }
   if (how === 'interrupted') {
     process.exitCode = final.done ? 0 : 130
     return
   }
   process.exitCode = final.done ? 0 : 1
+}
+
+/** One line on stderr for a person (unless --json), a `stalled` event for machines (whenever JSON lines are printed). */
+function reportStall (reason: StallReason, json: boolean, reporter: Reporter): void {
+  if (!json) process.stderr.write(`${process.stderr.isTTY === true ? '\r\x1b[K' : ''}stalled: ${reason.message} — ${reason.hint}\n`)
+  if (json || process.stderr.isTTY !== true) reporter.event('stalled', { code: reason.code, reason: reason.message, hint: reason.hint, peers: reason.peers })
 }
 
