@@ -33,7 +33,7 @@ export function priceField (v: unknown): string {
 export function bytesText (v: unknown): string {
   const n = typeof v === 'number' ? v : Number(text(v))
   if (!Number.isFinite(n)) return text(v)
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB']
   let x = n
   let u = 0
   while (Math.abs(x) >= 1024 && u < units.length - 1) { x /= 1024; u++ }

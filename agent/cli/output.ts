@@ -52,8 +52,8 @@ class JsonReporter implements Reporter {
 
 class BarReporter implements Reporter {
   private readonly bar = new cliProgress.SingleBar({
-    // our own ETA: cli-progress prints "NULL"/"INF" (cut to "LLs"/"NFs") while nothing arrives
-    format: '{bar} {percentage}% | {value}/{total} MiB | down {down}/s up {up}/s | {peers} peers{paid} | {eta}',
+    // our own ETA ({eta} is the bar's, which prints "NULL"/"INF", cut to "LLs"/"NFs", while nothing arrives)
+    format: '{bar} {percentage}% | {value}/{total} MiB | down {down}/s up {up}/s | {peers} peers{paid} | {remaining}',
     hideCursor: true,
     stream: process.stderr
   }, cliProgress.Presets.shades_classic)
@@ -77,7 +77,7 @@ class BarReporter implements Reporter {
     const payload = {
       down: bytesText(s.downloadRate), up: bytesText(s.uploadRate), peers: s.peers,
       paid: paid === null ? '' : ` | ${paidText(paid.spent, paid.cap, s.downloaded)}`,
-      eta: etaText(s)
+      remaining: etaText(s)
     }
     if (!this.started) {
       this.bar.start(mib(s.length), mib(s.verifiedBytes), payload)
