@@ -11,8 +11,8 @@ export interface Out { json: boolean }
 /** Validates the chain flags and key, connects, runs `fn`, turns chain errors into CliErrors, disconnects. */
 export async function withChain (flags: ChainFlags, needKey: boolean, fn: (s: ChainSession) => Promise<void>): Promise<void> {
   const target = resolveChainFlags(flags)
-  const key = loadKey(target.keyFile)
-  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key-file <path> (a file holding the hex private key) or set SEEDPAY_KEY', 2)
+  const key = await loadKey(target.keyFile, '--key-file', target)
+  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key <name> (see `seedpay key list`), --key-file <path> (hex or keystore), or set SEEDPAY_KEY', 2)
   let session: ChainSession | undefined
   try {
     session = await openChain(target, key)

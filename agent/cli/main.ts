@@ -3,6 +3,7 @@ import { registerSwarmCommands } from './swarm-commands.ts'
 import { registerAuditCommand } from './audit-command.ts'
 import { registerAccountCommands } from './account-commands.ts'
 import { registerLaneCommands } from './lane-commands.ts'
+import { registerKeyCommands } from './key-commands.ts'
 import { CliError } from './errors.ts'
 import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/index.ts'
 
@@ -19,6 +20,7 @@ export function buildProgram (): Command {
   registerAuditCommand(program)
   registerAccountCommands(program)
   registerLaneCommands(program)
+  registerKeyCommands(program)
   return program
 }
 

@@ -44,7 +44,7 @@ describe('seedpay CLI: lanes and budgets', function () {
     admin = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
     await admin.mintTestBTT(payer, 100n * E18)
     dir = await mkdtemp(join(tmpdir(), 'seedpay-cli-lanes-'))
-    for (const [who, key] of Object.entries(keys)) await writeFile(join(dir, `${who}.key`), key + '\n')
+    for (const [who, key] of Object.entries(keys)) await writeFile(join(dir, `${who}.key`), key + '\n', { mode: 0o600 })
     chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
     data = join(dir, 'seed')
     await mkdir(data, { recursive: true })

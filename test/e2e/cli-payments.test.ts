@@ -48,8 +48,10 @@ describe('seedpay CLI: payments on the local chain', function () {
     dir = await mkdtemp(join(tmpdir(), 'seedpay-cli-pay-'))
     payerKeyFile = join(dir, 'payer.key')
     seederKeyFile = join(dir, 'seeder.key')
-    await writeFile(payerKeyFile, payerKey + '\n')
-    await writeFile(seederKeyFile, seederKey + '\n')
+    // mode 600: seedpay refuses key files others may read, as ssh does
+    await writeFile(payerKeyFile, payerKey + '\n', { mode: 0o600 })
+    await writeFile(seederKeyFile, seederKey + '\n', { mode: 0o600 })
+    await writeFile(join(dir, 'not-a-key.key'), 'no key in here\n', { mode: 0o600 })
     chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
     data = join(dir, 'seed')
     await mkdir(data, { recursive: true })
@@ -178,12 +180,12 @@ describe('seedpay CLI: payments on the local chain', function () {
 
   it('seedpay settle cashes what a killed seeder left: two payers in one settleBatch', async () => {
     const payer2Key = join(dir, 'payer2.key')
-    await writeFile(payer2Key, ANVIL_KEYS[4] + '\n')
+    await writeFile(payer2Key, ANVIL_KEYS[4] + '\n', { mode: 0o600 })
     const payer2 = toAddress(new Wallet(ANVIL_KEYS[4]).address)
     await json(['mint', '50', ...chainArgs, '--key-file', payer2Key])
     await json(['deposit', '10', ...chainArgs, '--key-file', payer2Key])
     const seeder2Key = join(dir, 'seeder2.key')
-    await writeFile(seeder2Key, ANVIL_KEYS[5] + '\n')
+    await writeFile(seeder2Key, ANVIL_KEYS[5] + '\n', { mode: 0o600 })
     const seeder2 = toAddress(new Wallet(ANVIL_KEYS[5]).address)
     const ledgerPath = join(dir, 'seeder2.sqlite')
     const { child, peer } = await startSeeder(seeder2Key, ledgerPath)
@@ -210,7 +212,7 @@ describe('seedpay CLI: payments on the local chain', function () {
     const payer2Key = join(dir, 'payer2.key')
     const payer2 = toAddress(new Wallet(ANVIL_KEYS[4]).address)
     const seeder3Key = join(dir, 'seeder3.key')
-    await writeFile(seeder3Key, ANVIL_KEYS[6] + '\n')
+    await writeFile(seeder3Key, ANVIL_KEYS[6] + '\n', { mode: 0o600 })
     const seeder3 = toAddress(new Wallet(ANVIL_KEYS[6]).address)
     const ledgerPath = join(dir, 'seeder3.sqlite')
     const { child, peer } = await startSeeder(seeder3Key, ledgerPath)
@@ -231,7 +233,7 @@ describe('seedpay CLI: payments on the local chain', function () {
       { name: 'more than 18 decimals', args: () => ['deposit', '0.0000000000000000001', ...chainArgs, '--key-file', payerKeyFile], code: 2, message: /has 19 decimals; BTT has 18/ },
       { name: 'a negative amount', args: () => ['deposit', '-1', ...chainArgs, '--key-file', payerKeyFile], code: 2, message: /amount "-1" is negative/ },
       { name: 'a missing key file', args: () => ['deposit', '1', ...chainArgs, '--key-file', join(dir, 'no-such.key')], code: 2, message: /--key-file .*no-such\.key does not exist/ },
-      { name: 'a key file without a key', args: () => ['account', ...chainArgs, '--key-file', join(dir, 'paid.torrent')], code: 2, message: /does not hold a private key/ },
+      { name: 'a key file without a key', args: () => ['account', ...chainArgs, '--key-file', join(dir, 'not-a-key.key')], code: 2, message: /does not hold a private key/ },
       { name: 'a bad --rpc', args: () => ['account', '--rpc', 'localhost:8545', '--escrow', dep.escrow.hex, '--key-file', payerKeyFile], code: 2, message: /--rpc "localhost:8545" is not an http\(s\):\/\/ URL/ },
       { name: 'no contract at --escrow', args: () => ['account', '--rpc', anvil.url, '--escrow', seeder, '--key-file', payerKeyFile], code: 2, message: /no contract at / },
       { name: 'a deposit larger than the wallet', args: () => ['deposit', '1000000', ...chainArgs, '--key-file', payerKeyFile], code: 1, message: /your wallet holds .* BTT, less than 1000000/ },

@@ -4,9 +4,11 @@ import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../scripts/bench/swarm-pairs
 
 export interface CliRun { code: number, stdout: string, stderr: string }
 
-/** `node bin/seedpay.js ...args` to completion, with its exit code and both outputs. */
-export async function runSeedpay (args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-  const p = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+/** `node bin/seedpay.js ...args` to completion, with its exit code and both outputs; `input` is piped to its stdin. */
+export async function runSeedpay (args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliRun> {
+  const p = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  p.stdin.on('error', () => {}) // a child that exits without reading its input
+  p.stdin.end(input ?? '')
   let stdout = ''
   let stderr = ''
   p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
