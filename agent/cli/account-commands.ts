@@ -15,6 +15,7 @@ import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
 import { formatBtt, parseBtt } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
+import { chainNow } from './chain-time.ts'
 import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger, readLedger } from './ledger-file.ts'
 import { asCliError } from './key-commands.ts'
@@ -170,20 +171,6 @@ async function newKeystore (privateKey: string, out: string, o: ChainFlags): Pro
 async function showAccount (s: ChainSession, o: Out & { address?: string }): Promise<void> {
   const account = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
   const c = s.client
-  // Withdrawals and releases expire by the chain's clock (a local anvil's may run ahead of ours); a TRON node's
-  // blocks carry wall-clock time, three seconds apart.
-  const chainNow = async (): Promise<bigint> => {
-    if (s.target.kind !== 'evm') return BigInt(Math.floor(Date.now() / 1000))
-    const res = await fetch(s.target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_getBlockByNumber', params: ['latest', false] }),
-      signal: AbortSignal.timeout(10_000)
-    })
-    const body = await res.json() as { result?: { timestamp?: unknown } }
-    const ts = body.result?.timestamp
-    return typeof ts === 'string' ? BigInt(ts) : BigInt(Math.floor(Date.now() / 1000))
-  }
   // The payees this account pays on this escrow, from its ledger (if it has one: never create it here).
   const payees: Address[] = []
   const ledger = readLedger(ledgerPathFor(s.target, account))
@@ -199,7 +186,7 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
   }
   const [token, wallet, escrowBalance, withdrawal, signer, delay, window, now, laneRows] = await Promise.all([
     c.token(), c.tokenBalanceOf(account), c.balanceOf(account), c.pendingWithdrawal(account), c.signerOf(account), c.withdrawalDelay(),
-    c.withdrawalWindow(), chainNow(),
+    c.withdrawalWindow(), chainNow(s.target),
     Promise.all(payees.map(async payee => {
       const [{ lane, paidOut }, release] = await Promise.all([c.laneOf(account, payee), c.pendingRelease(account, payee)])
       return { payee, lane, paidOut, release }

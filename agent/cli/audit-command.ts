@@ -1,60 +1,55 @@
 /**
  * `seedpay audit`: reconciles the escrow's events with a ledger and the escrow's views (paidOut, laneOf,
  * releaseOf, balanceOf) and prints tables (or JSON). Exits 1 on any mismatch, 2 on bad input. Thin: parse and
- * check options, connect, call agent/audit, print.
+ * check options, connect (the same chain options as every money command), call agent/audit, print.
+ *
+ * Whose books: `--payee`/`--payer`, else the key's account (as payee if its ledger holds receipts paid to it,
+ * else as payer); the ledger is `--ledger`, else that account's default — so a seeder audits with
+ * `seedpay audit --key seeder` alone.
  */
 import { existsSync, statSync } from 'node:fs'
-import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { JsonRpcProvider, Network, isAddress } from 'ethers'
-import { EvmChain } from '../chain/index.ts'
-import { Ledger } from '../ledger/index.ts'
+import type { Ledger } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { reconcile, auditTable, auditJson, type AuditSubject } from '../audit/index.ts'
+import { EvmChain } from '../chain/index.ts'
+import type { ChainFlags, ChainSession } from './chain-options.ts'
+import { chainNow } from './chain-time.ts'
+import { checkAddress, cmd, withChain } from './command-helpers.ts'
 import { CliError } from './errors.ts'
-import { rpcChainId } from './chain-options.ts'
+import { ledgerPathFor, readLedger } from './ledger-file.ts'
 
-interface AuditOptions { rpc: string, escrow: string, ledger: string, payee?: string, payer?: string, fromBlock: string, json: boolean, fullAddresses: boolean }
+interface AuditOptions extends ChainFlags { payee?: string, payer?: string, fromBlock?: string, json: boolean, fullAddresses: boolean }
 
 export function registerAuditCommand (program: Command): void {
-  program.command('audit')
+  cmd(program.command('audit')
     .description('rebuild every pair\'s payouts and lanes, and every payer\'s free balance, from the escrow\'s events and compare them with a ledger and the escrow; exits 1 on any mismatch')
-    .requiredOption('--rpc <url>', 'JSON-RPC endpoint of the chain (e.g. http://127.0.0.1:8545)')
-    .requiredOption('--escrow <address>', 'the BandwidthEscrow contract (0x…)')
-    .requiredOption('--ledger <path>', 'the agent\'s SQLite ledger file')
-    .option('--payee <address>', 'audit what this payee was paid (default: the ledger\'s only payee)')
+    .option('--payee <address>', 'audit what this payee was paid (default: your --key\'s account, or the ledger\'s only payee)')
     .option('--payer <address>', 'audit what this payer paid, against the receipts it signed')
-    .option('--from-block <n>', 'first block to read events from (the escrow\'s deployment block is enough)', '0')
-    .option('--full-addresses', 'print whole addresses in the table', false)
-    .option('--json', 'print the report as JSON', false)
-    .action(async (o: AuditOptions) => { await runAudit(o) })
+    .option('--from-block <n>', 'first block to read events from (default: the escrow\'s deployment block from the deployments file, else 0)')
+    .option('--full-addresses', 'print whole addresses in the table', false))
+    .action(async (o: AuditOptions) => {
+      if (o.payee !== undefined && o.payer !== undefined) throw new CliError('pass --payee or --payer, not both', 'audit one side at a time', 2)
+      const fromBlock = o.fromBlock === undefined ? undefined : Number(o.fromBlock)
+      if (fromBlock !== undefined && (!Number.isSafeInteger(fromBlock) || fromBlock < 0)) throw new CliError(`--from-block must be a block number ≥ 0, got "${o.fromBlock}"`, 'fix --from-block', 2)
+      const named: Named = o.payee !== undefined ? { payee: checkAddress('--payee', o.payee) } : o.payer !== undefined ? { payer: checkAddress('--payer', o.payer) } : null
+      await withChain(o, false, async s => { await runAudit(s, o, named, fromBlock) })
+    })
 }
 
-async function runAudit (o: AuditOptions): Promise<void> {
-  const rpc = checkRpc(o.rpc)
-  const escrow = checkAddress('--escrow', o.escrow)
-  const fromBlock = Number(o.fromBlock)
-  if (!Number.isSafeInteger(fromBlock) || fromBlock < 0) throw new CliError(`--from-block must be a block number ≥ 0, got "${o.fromBlock}"`, 'fix --from-block', 2)
-  if (o.payee !== undefined && o.payer !== undefined) throw new CliError('pass --payee or --payer, not both', 'audit one side at a time', 2)
-  const ledgerPath = resolve(o.ledger)
-  if (!existsSync(ledgerPath) || !statSync(ledgerPath).isFile()) throw new CliError(`no ledger file at ${ledgerPath}`, 'pass the agent\'s ledger with --ledger (a SQLite file)', 2)
+type Named = { payee: Address } | { payer: Address } | null
 
-  const chainId = await rpcChainId(rpc)
-  const provider = new JsonRpcProvider(rpc, Network.from(chainId), { staticNetwork: true })
-  let ledger: Ledger | undefined
+async function runAudit (s: ChainSession, o: AuditOptions, named: Named, fromBlock: number | undefined): Promise<void> {
+  if (!(s.client instanceof EvmChain)) throw new CliError('seedpay audit reads EVM JSON-RPC nodes only for now', 'pass --rpc <url> of an EVM node (a TRON audit is not built yet)', 2)
+  const account = named === null ? s.account : 'payee' in named ? named.payee : named.payer
+  if (s.target.ledger === undefined && account === undefined) throw new CliError('no ledger to audit', 'pass --key <name> (your default ledger), --payee/--payer <address>, or --ledger <file>', 2)
+  const ledgerPath = s.target.ledger ?? ledgerPathFor(s.target, account!)
+  if (!existsSync(ledgerPath) || !statSync(ledgerPath).isFile()) throw new CliError(`no ledger file at ${ledgerPath}`, 'pass the agent\'s ledger with --ledger (a SQLite file)', 2)
+  const ledger = readLedger(ledgerPath)!
   try {
-    if (await provider.getCode(escrow) === '0x') throw new CliError(`no contract at ${escrow} on ${rpc} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain', 2)
-    try {
-      ledger = new Ledger({}, { path: ledgerPath })
-    } catch (err) {
-      throw new CliError(`cannot open ledger ${ledgerPath}: ${(err as Error).message}`, 'pass the agent\'s SQLite ledger file', 2)
-    }
-    const chain = await EvmChain.create({ provider }, { escrow, chainId })
-    const subject = o.payer !== undefined ? { payer: checkAddress('--payer', o.payer) } : { payee: o.payee !== undefined ? checkAddress('--payee', o.payee) : onlyPayee(ledger, chainId, escrow) }
-    // pending releases expire by the chain's clock, which a test chain (or a stalled node) may not share with ours
-    const latest = await provider.getBlock('latest')
-    const now = latest === null ? undefined : BigInt(latest.timestamp)
-    const report = await reconcile({ chain, ledger }, subject satisfies AuditSubject, { fromBlock, ...(now !== undefined ? { now } : {}) })
+    const escrow = toAddress(s.client.escrow)
+    const subject: AuditSubject = named ?? (s.account !== undefined ? ownSide(ledger, s.chainId, escrow, s.account) : { payee: onlyPayee(ledger, s.chainId, escrow) })
+    const report = await reconcile({ chain: s.client, ledger }, subject, { fromBlock: fromBlock ?? s.target.escrowBlock ?? 0, now: await chainNow(s.target) })
     if (o.json) {
       process.stdout.write(JSON.stringify(auditJson(report), null, 2) + '\n')
     } else {
@@ -65,9 +60,14 @@ async function runAudit (o: AuditOptions): Promise<void> {
     }
     process.exitCode = report.ok ? 0 : 1
   } finally {
-    ledger?.close()
-    provider.destroy()
+    ledger.close()
   }
+}
+
+/** The key's account audits its earnings if its ledger holds any receipts paid to it, else its payments. */
+function ownSide (ledger: Ledger, chainId: bigint, escrow: Address, account: Address): AuditSubject {
+  const mine = ledger.channels().filter(c => c.key.chainId === chainId && c.key.escrow === escrow)
+  return mine.some(c => c.role === 'payee' && c.key.payee === account) ? { payee: account } : { payer: account }
 }
 
 /** The ledger's one payee on this escrow, when --payee is not given. */
@@ -80,17 +80,3 @@ function onlyPayee (ledger: Ledger, chainId: bigint, escrow: Address): Address {
   if (payees.size === 0) throw new CliError(`the ledger has no payee channels on escrow ${escrow} (chain ${chainId})`, 'pass --payee or --payer, or check --escrow and --ledger', 2)
   throw new CliError(`the ledger holds payee channels for ${payees.size} accounts`, `pass one with --payee (${[...payees].join(', ')})`, 2)
 }
-
-function checkAddress (flag: string, value: string): Address {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(value)) throw new CliError(`${flag} "${value}" is not a 0x address`, `write ${flag} as 0x followed by 40 hex digits`, 2)
-  if (!isAddress(value)) throw new CliError(`${flag} "${value}" fails its EIP-55 checksum (mixed case)`, 'copy the address again, or write it all lowercase', 2)
-  return toAddress(value)
-}
-
-function checkRpc (url: string): string {
-  let u: URL
-  try { u = new URL(url) } catch { throw new CliError(`--rpc "${url}" is not a URL`, 'write it like http://127.0.0.1:8545', 2) }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`--rpc "${url}" is not http(s)://`, 'write it like http://127.0.0.1:8545', 2)
-  return url
-}
-

@@ -75,8 +75,9 @@ const FlagsSchema = z.object({
   tron: httpUrl('--tron').optional(),
   tronApiKey: z.string().min(1).optional(),
   escrow: z.string().transform((v, ctx) => {
-    try { return toAddress(toEvmAddress(v)) } catch {
-      ctx.addIssue({ code: 'custom', message: `--escrow "${v}" is not an address` })
+    try { return toAddress(toEvmAddress(v)) } catch (err) {
+      const why = /: ([^:]+)$/.exec((err as Error).message)?.[1]
+      ctx.addIssue({ code: 'custom', message: `--escrow "${v}" is not an address${why !== undefined ? ` (${why})` : ''}` })
       return z.NEVER
     }
   }).optional(),

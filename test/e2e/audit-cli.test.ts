@@ -85,7 +85,7 @@ describe('seedpay audit (CLI)', function () {
 
   it('refuses bad input with a clear one-line error and exit 2, without a stack trace', async () => {
     for (const [bad, msg] of [
-      [['--rpc', fx.anvil.url, '--escrow', '0x1234', '--ledger', `${books.dir}/ledger.db`], '--escrow "0x1234" is not a 0x address'],
+      [['--rpc', fx.anvil.url, '--escrow', '0x1234', '--ledger', `${books.dir}/ledger.db`], '--escrow "0x1234" is not an address'],
       [['--rpc', fx.anvil.url, '--escrow', fx.deployment.escrow.hex, '--ledger', `${books.dir}/missing.db`], 'no ledger file at'],
       [['--rpc', fx.anvil.url, '--escrow', '0x' + '00'.repeat(19) + '42', '--ledger', `${books.dir}/ledger.db`], 'no contract at'],
       [[...args, '--from-block', '-3'], '--from-block must be'],
