@@ -17,7 +17,18 @@ import { StallWatch } from './stall-watch.ts'
 const BUDGET_STALL_MS = 5_000
 const BUDGET_POLL_MS = 500
 
-export interface RunMode { seed: boolean, keepRunning: boolean, resumeFile?: string, payments: CliPayments | null }
+export interface RunMode {
+  seed: boolean
+  keepRunning: boolean
+  resumeFile?: string
+  /** `seed` without --repair: never write into the data (EngineInit.readOnly). */
+  readOnly?: boolean
+  /** Hash the data even if the resume file says it is unchanged. */
+  recheck?: boolean
+  /** Runs once the engine listens; a throw (CliError) stops the run, e.g. `seed` with no verified data. */
+  afterStart?: (engine: TorrentEngine) => void
+  payments: CliPayments | null
+}
 
 export async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: RunMode): Promise<void> {
   const port = intOption('--port', o.port, 0, 65535)
@@ -28,7 +39,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   for (const url of o.tracker) checkUrl(url)
   const stallTimeoutS = o.stallTimeout === undefined ? null : intOption('--stall-timeout', o.stallTimeout, 1, 86400 * 365)
   // A download's directory, made here so a path that cannot be made fails at once (a seed's data exists).
-  await makeOutDir(mode.seed && mode.keepRunning ? '--data' : '--out', dataDir, source.kind === 'torrent' ? source.files.map(f => f.path) : [])
+  if (mode.readOnly !== true) await makeOutDir(mode.seed && mode.keepRunning ? '--data' : '--out', dataDir, source.kind === 'torrent' ? source.files.map(f => f.path) : [])
   const logger: Logger = cliLogger(o)
   const reporter = makeReporter(o.json)
   const init: EngineInit = {
@@ -40,6 +51,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     maxPeers,
     seed: mode.seed,
     ...(mode.resumeFile !== undefined ? { resumeFile: mode.resumeFile } : {}),
+    ...(mode.readOnly === true ? { readOnly: true } : {}),
+    ...(mode.recheck === true ? { recheck: true } : {}),
     ...(o.tracker.length > 0 ? { announce: o.tracker } : {}),
     ...mode.payments?.engineInit
   }
@@ -101,13 +114,16 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     throw err
   }
   const s = engine.stats()
-  reporter.event('listening', { host: o.host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length })
-  if (mode.seed && mode.keepRunning && source.kind === 'torrent' && s.piecesVerified === 0) {
+  reporter.event('listening', { host: o.host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}) })
+  try {
+    mode.afterStart?.(engine)
+  } catch (err) {
     await engine.stop()
     reporter.close()
-    throw new CliError(`no verified data for "${source.name}" under ${dataDir}`, 'point --data at the file or directory the torrent was created from')
+    throw err
   }
-  if (!engine.isDone) {
+  // A read-only seed never downloads: missing pieces are not a stalled download.
+  if (!engine.isDone && mode.readOnly !== true) {
     const stallAfterMs = Math.min(DEFAULT_STALL_AFTER_MS, stallTimeoutS === null ? Infinity : stallTimeoutS * 1000)
     const watch = new StallWatch({
       engine,
@@ -160,7 +176,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
       `${stalled?.hint ?? 'add peers with --peer'}; then run the same command again: the download resumes`, 4)
   }
   if (how === 'interrupted') {
-    process.exitCode = final.done ? 0 : 130
+    process.exitCode = final.done || mode.readOnly === true ? 0 : 130
     return
   }
   process.exitCode = final.done ? 0 : 1

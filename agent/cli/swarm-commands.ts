@@ -7,6 +7,8 @@ import { registerCreateCommand } from './create-command.ts'
 import { netOptions, type NetOptions } from './net-options.ts'
 import { addPaymentOptions, withPayments, type PaymentFlags } from './payment-options.ts'
 import { runEngine } from './run-engine.ts'
+import { fetchMagnetMetadata } from './magnet-metadata.ts'
+import { checkSeedData, seedResumeFile } from './seed-data.ts'
 
 /** `seedpay create | seed | get`. Thin: parse options, run the engine, report. */
 export function registerSwarmCommands (program: Command): void {
@@ -15,12 +17,25 @@ export function registerSwarmCommands (program: Command): void {
   addPaymentOptions(netOptions(program.command('seed')
     .description('serve a torrent whose data you already have; with --price, charge paying peers')
     .argument('<torrent>', '.torrent file or magnet link')
-    .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it')), 'payee')
-    .action(async (torrent: string, o: NetOptions & PaymentFlags & { data: string }) => {
-      const source = await loadTorrent(torrent)
-      if (source.kind !== 'torrent') throw new CliError('seeding needs the .torrent file, not a magnet link', 'pass the .torrent you created with `seedpay create`')
+    .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it')
+    .option('--repair', 'download the pieces that do not match into --data (without it --data is never written)', false)
+    .option('--recheck', 'hash the data even if the saved resume data says it is unchanged', false)), 'payee')
+    .action(async (torrent: string, o: NetOptions & PaymentFlags & { data: string, repair: boolean, recheck: boolean }) => {
+      const loaded = await loadTorrent(torrent)
+      // A magnet's name and piece hashes come from a peer; only then can --data be found and checked.
+      const source = loaded.kind === 'torrent' ? loaded : await fetchMagnetMetadata(loaded, o)
       const dataDir = await seedDataDir(o.data, source.name)
-      await withPayments(o, 'payee', async payments => { await runEngine(source, dataDir, o, { seed: true, keepRunning: true, payments }) })
+      await withPayments(o, 'payee', async payments => {
+        await runEngine(source, dataDir, o, {
+          seed: true,
+          keepRunning: true,
+          readOnly: !o.repair,
+          recheck: o.recheck,
+          resumeFile: seedResumeFile(source.infoHash),
+          afterStart: engine => { checkSeedData(engine, source, dataDir, o.repair, o.json) },
+          payments
+        })
+      })
     })
 
   addPaymentOptions(netOptions(program.command('get')

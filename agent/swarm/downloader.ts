@@ -65,6 +65,7 @@ export class Downloader {
   private readonly requestTimeoutMs: number
   private readonly maxStrikes: number
   private readonly policy: DownloadPolicy | undefined
+  private readonly fetch: boolean
   /** Pieces a peer has that we still lack, per peer id (drives interest in O(1)). */
   private readonly wanted = new Map<string, number>()
   private endgame = false
@@ -72,7 +73,8 @@ export class Downloader {
 
   constructor (
     components: { logger: Logger, picker: Picker, storage: Storage, peers: ReadonlyMap<string, Peer>, hooks: DownloaderHooks },
-    init: { meta: TorrentMeta } & DownloaderInit
+    /** `fetch: false`: never interested, never request (a seeder that must not write into its data). */
+    init: { meta: TorrentMeta, fetch?: boolean } & DownloaderInit
   ) {
     this.log = components.logger
     this.picker = components.picker
@@ -83,6 +85,7 @@ export class Downloader {
     this.requestTimeoutMs = init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.maxStrikes = init.maxStrikes ?? DEFAULT_MAX_STRIKES
     this.policy = init.downloadPolicy
+    this.fetch = init.fetch ?? true
   }
 
   onBitfield (peer: Peer, bits: Uint8Array): void {
@@ -138,7 +141,7 @@ export class Downloader {
   /** Top up a peer's request queue to its target depth. */
   fill (peer: Peer): void {
     const wire = peer.wire
-    if (wire.isClosed || wire.peerChoking || !wire.amInterested || this.writing > MAX_WRITE_BACKLOG) return
+    if (!this.fetch || wire.isClosed || wire.peerChoking || !wire.amInterested || this.writing > MAX_WRITE_BACKLOG) return
     const target = this.limitedDepth(peer, peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH))
     const free = target - peer.outstanding.size
     // Refill in batches: one picker call per eighth of the queue instead of one per block.
@@ -197,7 +200,7 @@ export class Downloader {
   }
 
   private updateInterest (peer: Peer): void {
-    if ((this.wanted.get(peer.id) ?? 0) > 0) {
+    if (this.fetch && (this.wanted.get(peer.id) ?? 0) > 0) {
       peer.wire.interested()
       this.fill(peer)
     } else {

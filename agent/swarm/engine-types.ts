@@ -79,6 +79,16 @@ export interface EngineInit extends DownloaderInit {
    * since (size and mtime). Without it, or if anything changed, existing data is re-hashed.
    */
   resumeFile?: string
+  /** Ignore the resume file and hash what is on disk (the result is saved again). @default false */
+  recheck?: boolean
+  /**
+   * Never write into `dataDir`: files are opened read-only (nothing created or truncated) and nothing is
+   * downloaded; only the pieces that verify are served. The resume file is saved once, right after hashing.
+   * @default false
+   */
+  readOnly?: boolean
+  /** Magnet only: fetch the metadata and stop there (no storage is opened; see `waitForMetadata`). @default false */
+  metadataOnly?: boolean
   /** Exchange peer addresses with ut_pex (BEP 11); never for private torrents. @default true */
   pex?: boolean
 }

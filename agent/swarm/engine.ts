@@ -11,7 +11,7 @@ import { Uploader, OUR_REQQ } from './uploader.ts'
 import { PeerManager, type ReaderHook } from './peer-manager.ts'
 import { mountMetadata } from './metadata-ext.ts'
 import { pexExtension } from './pex.ts'
-import { loadResume, saveResume } from './resume.ts'
+import { loadResume, saveResume, fileStamps } from './resume.ts'
 import { routePeerEvents } from './peer-session.ts'
 import type { TorrentMeta } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
@@ -49,6 +49,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private downloaded = 0
   private uploaded = 0
   private metadataWaiters: Array<(m: TorrentMeta) => void> = []
+  private resumed: 'saved' | 'hashed' | null = null
 
   constructor (components: EngineComponents, init: EngineInit) {
     super()
@@ -72,6 +73,17 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   get address (): string { return this.manager.address }
   get metadata (): TorrentMeta | null { return this.meta }
   get isDone (): boolean { return this.picker?.done ?? false }
+  /** How the pieces on disk were found at start: a trusted resume file, or hashing. Null before metadata. */
+  get resumeSource (): 'saved' | 'hashed' | null { return this.resumed }
+
+  /** Pieces not verified (missing or not matching their hash), ascending; empty before metadata. */
+  missingPieces (): number[] {
+    const out: number[] = []
+    const picker = this.picker
+    if (picker === null) return out
+    for (let i = 0; i < picker.pieceCount; i++) if (!picker.hasPiece(i)) out.push(i)
+    return out
+  }
 
   /** Open storage, re-check existing data, listen, dial peers, announce. Resolves once listening. */
   async start (options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -145,21 +157,31 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       this.manager.stop()
     ])
     await this.storage?.close()
-    if (this.init.resumeFile !== undefined && this.meta !== null && this.picker !== null) {
+    // Read-only: nothing changed on disk since the save after hashing, so there is nothing to save.
+    if (this.init.resumeFile !== undefined && this.init.readOnly !== true && this.meta !== null && this.picker !== null) {
       await saveResume(this.init.resumeFile, this.meta, this.init.dataDir, this.picker.bitfield())
         .catch((err: Error) => this.log.warn({ err: err.message }, 'could not save resume data'))
     }
   }
 
   private async openTorrent (meta: TorrentMeta): Promise<void> {
-    const storage = new Storage({ logger: this.log }, { meta, dataDir: this.init.dataDir })
+    const readOnly = this.init.readOnly === true
+    const storage = new Storage({ logger: this.log }, { meta, dataDir: this.init.dataDir, readOnly })
     await storage.open()
-    const saved = this.init.resumeFile !== undefined ? await loadResume(this.init.resumeFile, meta, this.init.dataDir) : null
+    const resumeFile = this.init.resumeFile
+    const saved = resumeFile !== undefined && this.init.recheck !== true ? await loadResume(resumeFile, meta, this.init.dataDir) : null
+    // Stamped before hashing: a file that changes while we hash gets a new mtime and is hashed again next time.
+    const before = resumeFile !== undefined && readOnly && saved === null ? await fileStamps(meta, this.init.dataDir) : null
     const have = saved ?? await storage.verifyExisting()
+    this.resumed = saved !== null ? 'saved' : 'hashed'
     this.log.info({ resume: saved !== null ? 'saved bitfield' : 'hashed data on disk' }, 'resume check')
     this.storage = storage
     const picker = new Picker({ pieceCount: meta.pieceCount, pieceLength: meta.pieceLength, lastPieceLength: meta.lastPieceLength, have })
     this.picker = picker
+    if (resumeFile !== undefined && before !== null) {
+      await saveResume(resumeFile, meta, this.init.dataDir, picker.bitfield(), before)
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'could not save resume data'))
+    }
     this.downloader = new Downloader({
       logger: this.log,
       picker,
@@ -175,7 +197,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
           this.emit('engine:error', { error })
         }
       }
-    }, { meta, ...pick(this.init, ['requestTimeoutMs', 'maxStrikes', 'downloadPolicy']) })
+    }, { meta, fetch: !readOnly, ...pick(this.init, ['requestTimeoutMs', 'maxStrikes', 'downloadPolicy']) })
     this.uploader = new Uploader({
       logger: this.log,
       storage,
@@ -296,6 +318,11 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private async onMetadata (meta: TorrentMeta): Promise<void> {
     if (this.meta !== null || this.state !== 'running') return
     this.meta = meta
+    if (this.init.metadataOnly === true) {
+      this.emit('metadata', { meta })
+      for (const w of this.metadataWaiters.splice(0)) w(meta)
+      return
+    }
     await this.openTorrent(meta)
     this.log.info({ name: meta.name, pieces: meta.pieceCount }, 'metadata received')
     for (const peer of this.peers.values()) {

@@ -1,12 +1,13 @@
 import { readFile, writeFile, mkdir, rename, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { TorrentMeta } from './torrent-file.ts'
 
 /** Bumped when the file's meaning changes; other versions are ignored (full re-check). */
 const RESUME_VERSION = 1
 
-interface FileStamp { path: string, size: number, mtimeMs: number }
-interface ResumeData { version: number, infoHash: string, pieces: string, files: FileStamp[] }
+export interface FileStamp { path: string, size: number, mtimeMs: number }
+/** `dataDir` (absolute) ties the file to one copy of the data; files written before it existed lack it. */
+interface ResumeData { version: number, infoHash: string, dataDir?: string, pieces: string, files: FileStamp[] }
 
 /**
  * Fast resume: the verified-piece bitfield saved on a clean stop, trusted on the next start only if every
@@ -21,7 +22,8 @@ export async function loadResume (file: string, meta: TorrentMeta, dataDir: stri
     return null
   }
   if (data.version !== RESUME_VERSION || data.infoHash !== meta.infoHash || !Array.isArray(data.files)) return null
-  const now = await stamps(meta, dataDir)
+  if (data.dataDir !== undefined && data.dataDir !== resolve(dataDir)) return null
+  const now = await fileStamps(meta, dataDir)
   if (now === null || now.length !== data.files.length) return null
   for (let i = 0; i < now.length; i++) {
     const a = now[i]!
@@ -35,18 +37,22 @@ export async function loadResume (file: string, meta: TorrentMeta, dataDir: stri
   return have
 }
 
-/** Save the bitfield with the files' current stamps; call after the files are closed. */
-export async function saveResume (file: string, meta: TorrentMeta, dataDir: string, bitfield: Uint8Array): Promise<void> {
-  const files = await stamps(meta, dataDir)
+/**
+ * Save the bitfield with the files' stamps: by default their current ones (call after the files are closed);
+ * a read-only seeder passes the stamps it took before hashing, so a change during the hash is never trusted.
+ */
+export async function saveResume (file: string, meta: TorrentMeta, dataDir: string, bitfield: Uint8Array, stamped?: FileStamp[] | null): Promise<void> {
+  const files = stamped !== undefined ? stamped : await fileStamps(meta, dataDir)
   if (files === null) return
-  const data: ResumeData = { version: RESUME_VERSION, infoHash: meta.infoHash, pieces: Buffer.from(bitfield).toString('base64'), files }
+  const data: ResumeData = { version: RESUME_VERSION, infoHash: meta.infoHash, dataDir: resolve(dataDir), pieces: Buffer.from(bitfield).toString('base64'), files }
   await mkdir(dirname(file), { recursive: true })
   const tmp = `${file}.tmp`
   await writeFile(tmp, JSON.stringify(data))
   await rename(tmp, file)
 }
 
-async function stamps (meta: TorrentMeta, dataDir: string): Promise<FileStamp[] | null> {
+/** Size and mtime of every file of the torrent; null if one is missing. */
+export async function fileStamps (meta: TorrentMeta, dataDir: string): Promise<FileStamp[] | null> {
   const out: FileStamp[] = []
   for (const f of meta.files) {
     try {

@@ -17,6 +17,11 @@ export interface StorageInit {
   meta: TorrentMeta
   /** Directory that holds the torrent's files (`<dataDir>/<file.path>`). */
   dataDir: string
+  /**
+   * Open existing files read-only: nothing is created, truncated or written (a seeder's own data).
+   * A missing file is left missing; its pieces are simply not present. @default false
+   */
+  readOnly?: boolean
 }
 
 interface Segment { fh: FileHandle, filePos: number, bufPos: number, length: number }
@@ -29,6 +34,7 @@ export class Storage {
   private readonly log: Logger
   private readonly meta: TorrentMeta
   private readonly dataDir: string
+  private readonly readOnly: boolean
   private handles: Array<FileHandle | null> = []
   private readonly cache = new Map<number, Promise<Buffer>>()
   private cacheBytes = 0
@@ -37,10 +43,12 @@ export class Storage {
     this.log = components.logger
     this.meta = init.meta
     this.dataDir = init.dataDir
+    this.readOnly = init.readOnly ?? false
   }
 
-  /** Open (creating if needed, never truncating) every file of the torrent. */
+  /** Open (creating if needed, never truncating) every file of the torrent; read-only: open what exists. */
   async open (): Promise<void> {
+    if (this.readOnly) { await this.openReadOnly(); return }
     for (const f of this.meta.files) {
       const path = join(this.dataDir, f.path)
       try {
@@ -63,6 +71,23 @@ export class Storage {
     }
   }
 
+  private async openReadOnly (): Promise<void> {
+    for (const f of this.meta.files) {
+      const path = join(this.dataDir, f.path)
+      try {
+        const fh = await open(path, 'r')
+        this.handles.push(fh)
+        const size = (await fh.stat()).size
+        if (size > f.length) throw new StorageError(path, `is ${size} bytes, torrent says ${f.length}; it is not the torrent's data`)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') { this.handles.push(null); continue }
+        await this.close()
+        if (err instanceof StorageError) throw err
+        throw new StorageError(path, `cannot open (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err })
+      }
+    }
+  }
+
   async close (): Promise<void> {
     const hs = this.handles
     this.handles = []
@@ -76,6 +101,7 @@ export class Storage {
   }
 
   async writePiece (index: number, data: Buffer): Promise<void> {
+    if (this.readOnly) throw new StorageError(this.dataDir, `piece ${index}: storage is read-only`)
     for (const s of this.segments(index * this.meta.pieceLength, data.length)) {
       let done = 0
       while (done < s.length) {
