@@ -1,16 +1,13 @@
 /**
- * Where seedpay keeps its files: `SEEDPAY_HOME`, else `~/.seedpay`. Only the key store reads it so far
- * (the ledger's default path is still `~/.seedpay/ledger-<network>.sqlite` in agent/cli/chain-options.ts).
+ * The key store's directory: `keys` under seedpay's home (`SEEDPAY_HOME`, else `~/.seedpay`; the one rule for
+ * it is agent/cli/home.ts, shared with the ledgers and logs).
  */
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { seedpayHome } from '../cli/home.ts'
 
-export function seedpayHome (env: NodeJS.ProcessEnv = process.env): string {
-  const home = env['SEEDPAY_HOME']
-  return home !== undefined && home.trim() !== '' ? resolve(home) : join(homedir(), '.seedpay')
-}
+export { seedpayHome }
 
 /** The key store: one keystore JSON file per key, `<name>.json`. */
-export function keyStoreDir (env: NodeJS.ProcessEnv = process.env): string {
-  return join(seedpayHome(env), 'keys')
+export function keyStoreDir (): string {
+  return join(seedpayHome(), 'keys')
 }
