@@ -16,9 +16,14 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { JsonRpcProvider, Wallet, getAddress } from 'ethers'
 import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil } from '../agent/chain/index.ts'
-import { channelKey, DEFAULT_CREDIT, type ChannelKey } from '../agent/pay/index.ts'
+import { channelKey, DEFAULT_CREDIT, priceText, type ChannelKey } from '../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../agent/swarm/index.ts'
-import { defaultMinAmount, type SettlementScheduler, type SettlementEvents } from '../agent/settle/index.ts'
+import {
+  defaultMinAmount, settlementCost, BATCH_RECEIPT_ENERGY, DEFAULT_COST_RATIO, TRON_SUN_PER_ENERGY, TRON_TOKEN_PER_SUN,
+  type SettlementScheduler, type SettlementEvents
+} from '../agent/settle/index.ts'
+import { settleWarning } from '../agent/cli/settle-warning.ts'
+import { bytesText } from '../agent/cli/event-text.ts'
 import { auditPayee, auditTable, reconcile } from '../agent/audit/index.ts'
 import { table, btt, short, mib } from './demo/table.ts'
 import { makePeer, type DemoPeer } from './demo/peers.ts'
@@ -135,7 +140,7 @@ async function main (): Promise<void> {
     await seeder.engine.start()
     say(`  listening on ${seeder.engine.address}; account ${getAddress(seeder.account)}`)
     say(`  with a lane the seeder can lose at most its credit (${btt(CREDIT * PRICE / 1048576n)}); without one, credit + ${btt(EXPOSURE)} (docs/risk.md)`)
-    say(`  threshold ${btt(MIN_AMOUNT)} per pair (on TRON mainnet the default, worth ten settlements' energy at today's fee, is ${btt(defaultMinAmount())})`)
+    for (const line of thresholdText()) say(line)
 
     step('Four leechers download over TCP, each paying a receipt per verified piece: A and B reserve the lane the seeder asks for, C pays from its free balance, and D deposited only 0.05 BTT and signs whatever it receives')
     const dChain = await connect(dWallet)
@@ -238,6 +243,26 @@ async function main (): Promise<void> {
   } finally {
     await cleanup()
   }
+}
+
+/**
+ * What the settle threshold is and why, here and on mainnet: the figure means nothing without the fee behind it and
+ * the transfer it takes a payer to reach it at the demo's price.
+ */
+function thresholdText (): string[] {
+  const mainnet = defaultMinAmount()
+  const fee = settlementCost({ energy: BATCH_RECEIPT_ENERGY })
+  const mibText = (amount: bigint): string => `${(amount / PRICE).toLocaleString('en-US')} MiB`
+  const warns = settleWarning({ pricePerMiB: PRICE, threshold: mainnet, fixed: false, network: 'mainnet' }) !== null
+  return [
+    `  settle threshold ${btt(MIN_AMOUNT)} per payer (the demo's choice): the seeder's timer cashes a payer's receipts once they are worth that ` +
+      `(${mibText(MIN_AMOUNT)} at ${btt(PRICE)}/MiB), so that a settlement's fee is a small part of what it collects; each 32 MiB download here stays ` +
+      'below it, so the watchtower and the shutdown do the settling',
+    `  on TRON mainnet the default is ${btt(mainnet)}: ${DEFAULT_COST_RATIO} times the fee of one receipt in a settleBatch ` +
+      `(${BATCH_RECEIPT_ENERGY.toLocaleString('en-US')} energy × ${TRON_SUN_PER_ENERGY} sun × ${btt(TRON_TOKEN_PER_SUN)}/sun = ${btt(fee)}); ` +
+      `at ${btt(PRICE)}/MiB a payer reaches it after ${mibText(mainnet)} (${bytesText(Number(mainnet / PRICE) * 1048576)})` +
+      (warns ? `, so \`seedpay seed\` warns at such a price (${priceText(mainnet / (10_240n))} settles every 10 GiB)` : '')
+  ]
 }
 
 async function writeFileIn (dir: string, name: string, data: Buffer): Promise<void> {
