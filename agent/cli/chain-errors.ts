@@ -5,6 +5,10 @@
 import { EscrowRevertError, ChainRequestError, ReadOnlyClientError, UnknownRevertError } from '../chain/index.ts'
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
+import { systemError } from './explain.ts'
+
+/** Errno codes that mean the node could not be reached (as opposed to a node that answered "no"). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN'])
 
 const when = (unix: bigint): string => new Date(Number(unix) * 1000).toISOString().replace('.000Z', 'Z')
 
@@ -41,6 +45,11 @@ export function explainChainError (err: unknown): unknown {
   if (err instanceof UnknownRevertError) return new CliError(err.message, 'check --escrow names a BandwidthEscrow on this chain', 1)
   if (err instanceof ChainRequestError) return new CliError(`the node refused or failed: ${err.message}`, 'check --rpc/--tron, your connection and the account\'s TRX for energy', 1)
   if (err instanceof ReadOnlyClientError) return new CliError(err.message, 'pass --key-file <path> (or set SEEDPAY_KEY)', 2)
+  const sys = systemError(err)
+  if (sys !== undefined && UNREACHABLE.has(sys.code)) {
+    const where = sys.address !== undefined ? ` at ${sys.address}${sys.port !== undefined ? `:${sys.port}` : ''}` : sys.hostname !== undefined ? ` at ${sys.hostname}` : ''
+    return new CliError(`the chain node${where} did not answer: ${sys.message}`, 'check --rpc/--tron and that the node is running', 1)
+  }
   const code = (err as { code?: unknown } | null)?.code
   if (code === 'ECONNREFUSED' || code === 'NETWORK_ERROR' || code === 'TIMEOUT') {
     return new CliError(`the chain node did not answer: ${(err as Error).message.split('\n')[0] ?? ''}`, 'check --rpc/--tron and that the node is running', 1)

@@ -34,7 +34,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const port = intOption('--port', o.port, 0, 65535)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
   for (const p of o.peer) {
-    try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881') }
+    try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
   }
   for (const url of o.tracker) checkUrl(url)
   const stallTimeoutS = o.stallTimeout === undefined ? null : intOption('--stall-timeout', o.stallTimeout, 1, 86400 * 365)

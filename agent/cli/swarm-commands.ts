@@ -55,7 +55,7 @@ async function seedDataDir (data: string, name: string): Promise<string> {
   const p = resolve(data)
   if (await exists(join(p, name))) return p
   if (basename(p) === name && await exists(p)) return dirname(p)
-  throw new CliError(`--data ${data} holds no "${name}"`, `pass the path of "${name}" or of the directory that contains it`)
+  throw new CliError(`--data ${data} holds no "${name}"`, `pass the path of "${name}" or of the directory that contains it`, 2)
 }
 
 async function exists (p: string): Promise<boolean> {
