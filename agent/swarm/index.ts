@@ -12,7 +12,9 @@
  *
  * Init (see EngineInit): `torrent`, `dataDir`, `host` ('127.0.0.1'), `port` (0 = random), `peers`,
  * `announce` (tracker URLs; default the torrent's), `maxPeers` (50), `seed` (true: keep serving after done),
- * `extensions`, `uploadPolicy`, `uploadSlots` (4), `optimisticSlots` (1), `resumeFile`, `pex` (true),
+ * `extensions`, `uploadPolicy`, `uploadSlots` (4), `optimisticSlots` (1), `resumeFile`, `recheck` (false: trust
+ * a matching resume file), `readOnly` (false; true: never write into dataDir, serve what verifies), `metadataOnly`
+ * (magnet: fetch the info dictionary only), `pex` (true),
  * `requestTimeoutMs` (30 s), `maxStrikes` (3), `connectTimeoutMs` (5 s), `metadataTimeoutMs` (120 s).
  *
  * Events (EngineEvents): 'wire:created' {wire} before the handshake; 'peer:connect' {peerId, address,
