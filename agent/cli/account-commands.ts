@@ -29,6 +29,7 @@ export function registerAccountCommands (program: Command): void {
     .description('show an account: wallet and escrow balance, pending withdrawal, hot signer')
     .option('--address <address>', 'show this account instead of the key\'s (needs no key)'))
     .action(async (o: ChainFlags & Out & { address?: string }) => {
+      if (o.address !== undefined) checkAddress('--address', o.address) // bad input fails before any connection
       await withChain(o, o.address === undefined, async s => { await showAccount(s, o) })
     })
 

@@ -22,6 +22,9 @@ export function registerLaneCommands (program: Command): void {
     .option('--payee <address>', 'also show this seeder (repeatable); default: the seeders in your ledger', collect, [])
     .option('--address <address>', 'list this payer\'s lanes instead of the key\'s (needs no key)'))
     .action(async (o: ChainFlags & Out & { payee: string[], address?: string }) => {
+      // Bad input fails before any connection.
+      if (o.address !== undefined) checkAddress('--address', o.address)
+      for (const p of o.payee) checkAddress('--payee', p)
       await withChain(o, o.address === undefined, async s => {
         const payer = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
         const payees = new Set<Address>(o.payee.map(p => checkAddress('--payee', p)))
