@@ -88,7 +88,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
         reporter.event('stopping', { signal: sig })
         resolveFinished('interrupted')
       },
-      exitCode: () => (mode.payments !== null && mode.seed && mode.keepRunning && engine.isDone ? 1 : engine.isDone ? 0 : 130),
+      // A read-only seed counts as seeding (it never downloads) even with pieces missing.
+      exitCode: () => (mode.payments !== null && mode.seed && mode.keepRunning && (engine.isDone || mode.readOnly === true) ? 1 : engine.isDone || mode.readOnly === true ? 0 : 130),
       hint: () => mode.payments !== null && mode.seed
         ? 'receipts are cumulative, nothing is lost: run `seedpay settle` to cash what is outstanding'
         : 'what was verified is on disk: run the same command again to resume'
