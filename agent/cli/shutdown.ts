@@ -24,8 +24,9 @@ export function handleStopSignals (o: StopSignals): void {
   const bound = o.boundMs ?? STOP_BOUND_MS
   let first: NodeJS.Signals | null = null
   const exitNow = (why: string): void => {
-    process.stderr.write(`error: ${why}; exiting now\n  ${o.hint()}\n`)
-    process.exit(o.exitCode())
+    const code = o.exitCode()
+    process.stderr.write(`${code === 0 ? 'warning' : 'error'}: ${why}; exiting now\n  ${o.hint()}\n`)
+    process.exit(code)
   }
   const onSignal = (signal: NodeJS.Signals): void => {
     if (first !== null) { exitNow(`${signal} again while stopping`); return }

@@ -40,6 +40,8 @@ export class StallWatch {
   private readonly addressOf = new Map<string, string>()
   private readonly plan = new StallReportPlan()
   private lastProgressAt: number
+  private lastReceivedAt: number | null = null
+  private downloaded = 0
   private verified: number
   private stopped = false
 
@@ -58,6 +60,7 @@ export class StallWatch {
     e.on('piece:verified', () => { this.progressed() })
     e.on('progress', (s) => {
       if (s.verifiedBytes > this.verified) { this.verified = s.verifiedBytes; this.progressed() }
+      if (s.downloaded > this.downloaded) { this.downloaded = s.downloaded; this.lastReceivedAt = this.now() }
       this.check()
     })
     e.on('done', () => { this.stopped = true })
@@ -86,6 +89,7 @@ export class StallWatch {
   snapshot (): StallSnapshot {
     return {
       lastProgressAt: this.lastProgressAt,
+      lastReceivedAt: this.lastReceivedAt,
       trackers: this.init.trackers,
       directPeers: this.init.directPeers,
       magnet: this.init.magnet,

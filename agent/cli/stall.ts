@@ -43,6 +43,8 @@ export interface PeerFacts {
 export interface StallSnapshot {
   /** When verified bytes last grew, or the run started (ms, same clock as `now`). */
   lastProgressAt: number
+  /** When piece data last arrived (it may not have verified yet: a large piece takes a while); null: never. */
+  lastReceivedAt: number | null
   /** Trackers announced to (0: the torrent has none and no --tracker). */
   trackers: number
   /** `--peer` addresses given, plus a magnet's own `x.pe` peers. */
@@ -79,7 +81,10 @@ export function explainStall (s: StallSnapshot, now: number, stallAfterMs = DEFA
   // the first code in this order that some peer has: the most specific, most actionable explanation wins
   for (const code of ORDER) {
     const ps = groups.get(code)
-    if (ps !== undefined) return describe(code, ps, s, now)
+    if (ps === undefined) continue
+    // data still arriving with nothing else wrong is a large piece on its way, not a stall
+    if (code === 'slow' && s.lastReceivedAt !== null && now - s.lastReceivedAt < stallAfterMs) return null
+    return describe(code, ps, s, now)
   }
   return null
 }

@@ -10,7 +10,7 @@ function peer (address: string, f: Partial<PeerFacts> = {}): PeerFacts {
 }
 
 function snap (peers: PeerFacts[], s: Partial<StallSnapshot> = {}): StallSnapshot {
-  return { lastProgressAt: T0, trackers: 0, directPeers: peers.length, magnet: false, maxPricePerMiB: null, peers, ...s }
+  return { lastProgressAt: T0, lastReceivedAt: null, trackers: 0, directPeers: peers.length, magnet: false, maxPricePerMiB: null, peers, ...s }
 }
 
 describe('explainStall', () => {
@@ -94,6 +94,8 @@ describe('explainStall', () => {
     const slow = explainStall(snap([peer('a:1', { handshakes: 1, connected: true, unchoked: true, everUnchoked: true, hasPieces: true })]), LATER + 5000)!
     expect(slow.code).to.equal('slow')
     expect(slow.message).to.equal('nothing verified for 15 s from a:1')
+    // ...unless piece data is still arriving (a large piece on its way)
+    expect(explainStall(snap([peer('a:1', { handshakes: 1, connected: true, unchoked: true, everUnchoked: true, hasPieces: true })], { lastReceivedAt: LATER }), LATER + 5000)).to.equal(null)
   })
 })
 
