@@ -12,8 +12,9 @@ export function stdinIsTerminal (): boolean {
 export async function promptHidden (question: string): Promise<string> {
   const stdin = process.stdin
   if (!stdin.isTTY) throw new KeyError('cannot prompt: stdin is not a terminal', 'set SEEDPAY_PASSPHRASE, or pass --passphrase-file <file>', 'input')
-  process.stderr.write(question)
+  // raw mode (no echo) before the prompt shows: what is typed as soon as it appears must not be echoed
   stdin.setRawMode(true)
+  process.stderr.write(question)
   stdin.resume()
   stdin.setEncoding('utf8')
   try {

@@ -4,7 +4,7 @@
  * anvil for `deposit` / `account` with `--key-file <keystore>` and `--key <name>`.
  */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -179,23 +179,47 @@ describe('seedpay CLI: keys', function () {
     expect((await list()).map(k => k.name)).to.deep.equal(['a'])
   })
 
-  it('on a terminal: asks for the passphrase twice without echoing it', async function () {
-    // util-linux `script` gives the CLI a real pseudo-terminal; we type only after each prompt appears
-    const cmd = [process.execPath, ...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, 'key', 'new', '--name', 'tty'].map(a => `'${a}'`).join(' ')
+  /**
+   * Runs `seedpay ...args` on a real pseudo-terminal (util-linux `script`), typing each answer once its prompt
+   * has appeared; returns the exit code, what the terminal showed, and the answers never asked for.
+   */
+  async function onTerminal (args: string[], answers: Array<[RegExp, string]>): Promise<{ code: number, seen: string, unasked: number }> {
+    const cmd = [process.execPath, ...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args].map(a => `'${a}'`).join(' ')
     const p = spawn('script', ['-qefc', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env, SEEDPAY_KEY: '', TERM: 'dumb' } })
     let seen = ''
-    const answers: Array<[RegExp, string]> = [[/new passphrase for key "tty": $/, 'sEcReT-typed\r'], [/the same passphrase again: $/, 'sEcReT-typed\r']]
     p.stdout.on('data', (d: Buffer) => {
       seen += d.toString()
       const next = answers[0]
       if (next !== undefined && next[0].test(seen.trimEnd() + ' ')) { answers.shift(); p.stdin.write(next[1]) }
     })
     const code = await new Promise<number>(resolve => p.once('exit', c => { resolve(c ?? 1) }))
-    expect(code, seen).to.equal(0)
-    expect(answers, seen).to.have.length(0)
-    expect(seen).to.include('new key "tty" saved')
-    expect(seen).to.not.include('sEcReT')
-    expect((await ok(['key', 'export', 'tty'], { SEEDPAY_PASSPHRASE: 'sEcReT-typed' }))['name']).to.equal('tty')
+    return { code, seen, unasked: answers.length }
+  }
+
+  describe('on a terminal', function () {
+    before(function () {
+      if (spawnSync('script', ['--version']).error !== undefined) this.skip() // util-linux `script` makes the terminal
+    })
+
+    it('key new asks for the passphrase twice without echoing it', async () => {
+      const r = await onTerminal(['key', 'new', '--name', 'tty'], [[/new passphrase for key "tty": $/, 'sEcReT-typed\r'], [/the same passphrase again: $/, 'sEcReT-typed\r']])
+      expect(r.code, r.seen).to.equal(0)
+      expect(r.unasked, r.seen).to.equal(0)
+      expect(r.seen).to.include('new key "tty" saved')
+      expect(r.seen).to.not.include('sEcReT')
+      expect((await ok(['key', 'export', 'tty'], { SEEDPAY_PASSPHRASE: 'sEcReT-typed' }))['name']).to.equal('tty')
+    })
+
+    it('key import asks for the hex key without echoing it; two different passphrases are refused', async () => {
+      const differ = await onTerminal(['key', 'import', '--name', 'tl'], [[/private key \(64 hex digits.*: $/, TRONLINK_KEY + '\r'], [/new passphrase for key "tl": $/, 'one\r'], [/again: $/, 'two\r']])
+      expect(differ.code, differ.seen).to.equal(2)
+      expect(differ.seen).to.include('the two passphrases differ')
+      expect(await list()).to.deep.equal([])
+      const r = await onTerminal(['key', 'import', '--name', 'tl'], [[/private key \(64 hex digits.*: $/, TRONLINK_KEY + '\r'], [/new passphrase for key "tl": $/, 'pw\r'], [/again: $/, 'pw\r']])
+      expect(r.code, r.seen).to.equal(0)
+      expect(r.seen).to.not.include(TRONLINK_KEY)
+      expect(r.seen).to.include(TronWeb.address.fromPrivateKey(TRONLINK_KEY))
+    })
   })
 
   describe('on a chain (anvil)', () => {
