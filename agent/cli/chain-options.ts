@@ -12,6 +12,7 @@ import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, Depl
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
 import { KeyError, findKey, keyFromText, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { CliError } from './errors.ts'
+import { asCliError } from './key-commands.ts'
 
 /** A node that does not answer eth_chainId within this is reported as unreachable. */
 const RPC_TIMEOUT_MS = 10_000
@@ -185,8 +186,7 @@ export async function loadKey (keyFile: string | undefined, what = '--key-file',
     if (env === undefined || env.trim() === '') return undefined
     return await keyFromText(env, 'SEEDPAY_KEY')
   } catch (err) {
-    if (err instanceof KeyError) throw new CliError(err.message, err.hint, err.kind === 'input' ? 2 : 1)
-    throw err
+    throw asCliError(err)
   }
 }
 
