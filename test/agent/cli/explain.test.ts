@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { explain, systemError } from '../../../agent/cli/explain.ts'
 import { CliError } from '../../../agent/cli/errors.ts'
+import { explainChainError } from '../../../agent/cli/chain-errors.ts'
 import { InvalidTorrentError, loadTorrent } from '../../../agent/swarm/index.ts'
 
 async function caught (p: Promise<unknown>): Promise<unknown> {
@@ -84,6 +85,15 @@ describe('cli explain()', () => {
     const e = explain(err)
     expect(e.code).to.equal(2)
     expect(e.hint).to.contain(missing)
+  })
+
+  it('a chain node that cannot be reached is a failed operation (1) naming the node, under a wrapper too', async () => {
+    const wrapped = Object.assign(new Error('Network Error', { cause: await refusedConnection() }), { code: 'ERR_NETWORK' })
+    const e = explainChainError(wrapped)
+    expect(e).to.be.instanceOf(CliError)
+    expect((e as CliError).exitCode).to.equal(1)
+    expect((e as CliError).message).to.match(/^the chain node at 127\.0\.0\.1:1 did not answer: connect ECONNREFUSED/)
+    expect((e as CliError).hint).to.match(/--rpc\/--tron/)
   })
 
   it('passes CliErrors through and never hints at files for an unknown error', () => {
