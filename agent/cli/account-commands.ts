@@ -7,7 +7,6 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Wallet } from 'ethers'
-import pino from 'pino'
 import { toTronAddress, type Withdrawal } from '../chain/index.ts'
 import { pendingState, type PendingState } from '../audit/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
@@ -17,6 +16,7 @@ import { explainChainError } from './chain-errors.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { chainNow } from './chain-time.ts'
 import { CliError } from './errors.ts'
+import { cliLogger, defaultLogFile } from './logging.ts'
 import { ledgerPathFor, openOwnLedger, readLedger } from './ledger-file.ts'
 import { asCliError } from './key-commands.ts'
 import { encryptKeystore, getPassphrase } from '../keys/index.ts'
@@ -230,7 +230,7 @@ async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<vo
   if (!existsSync(path)) throw new CliError(`no ledger at ${path}`, 'pass the ledger your seeder wrote with --ledger', 2)
   const ledger = openOwnLedger(path, payee)
   try {
-    const logger = pino({ level: 'warn' }, pino.destination(2))
+    const logger = cliLogger({ logLevel: 'warn', logFile: defaultLogFile('settle') })
     const scheduler = new SettlementScheduler({ logger, ledger, chain: s.client }, { payee, watchtower: false, maxBatch })
     const confirmed: Array<SettlementEvents['settle:confirmed']> = []
     const failed: Array<SettlementEvents['settle:failed']> = []

@@ -12,6 +12,7 @@ import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, Depl
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
 import { KeyError, findKey, keyFromText, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { CliError } from './errors.ts'
+import { topUpLocalGas } from './local-gas.ts'
 import { asCliError } from './key-commands.ts'
 
 /** A node that does not answer eth_chainId within this is reported as unreachable. */
@@ -223,6 +224,7 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
   const provider = new JsonRpcProvider(target.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 })
   try {
     if (await provider.getCode(target.escrow) === '0x') throw new CliError(`no contract at ${target.escrow} on ${target.url} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain (a restarted anvil forgets its contracts)', 2)
+    if (privateKey !== undefined && target.network === 'local') await topUpLocalGas(provider, addressOf(privateKey))
     const signer = privateKey === undefined ? undefined : new Wallet(privateKey, provider)
     const client = await EvmChain.create({ provider, ...(signer !== undefined ? { signer } : {}) }, { escrow: target.escrow, chainId })
     return { client, target, chainId, account: privateKey === undefined ? undefined : addressOf(privateKey), close: () => { provider.destroy() } }
@@ -232,21 +234,37 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
   }
 }
 
-/** Asks a JSON-RPC endpoint for its chain id; a clear CliError when it cannot be reached or is no EVM node. */
-export async function rpcChainId (url: string): Promise<bigint> {
-  let body: { result?: unknown }
+/**
+ * One JSON-RPC call; its `result`. A node that cannot be reached (or does not answer within RPC_TIMEOUT_MS) is a
+ * CliError (exit 1); an error the node returns is thrown as an Error with its message.
+ */
+export async function rpcCall (url: string, method: string, params: unknown[]): Promise<unknown> {
+  let body: { result?: unknown, error?: { message?: unknown } }
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
       signal: AbortSignal.timeout(RPC_TIMEOUT_MS)
     })
-    body = await res.json() as { result?: unknown }
+    body = await res.json() as typeof body
   } catch (err) {
     const why = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as Error).message
     throw new CliError(`cannot reach the JSON-RPC endpoint ${url}: ${String(why)}`, 'check --rpc and that the node (e.g. anvil) is running', 1)
   }
-  if (typeof body.result !== 'string') throw new CliError(`${url} did not answer eth_chainId`, 'point --rpc at an Ethereum JSON-RPC endpoint (anvil)', 2)
-  return BigInt(body.result)
+  if (body.error !== undefined) throw new Error(`${method}: ${String(body.error.message)}`)
+  return body.result
+}
+
+/** Asks a JSON-RPC endpoint for its chain id; a clear CliError when it cannot be reached or is no EVM node. */
+export async function rpcChainId (url: string): Promise<bigint> {
+  let result: unknown
+  try {
+    result = await rpcCall(url, 'eth_chainId', [])
+  } catch (err) {
+    if (err instanceof CliError) throw err
+    result = undefined
+  }
+  if (typeof result !== 'string') throw new CliError(`${url} did not answer eth_chainId`, 'point --rpc at an Ethereum JSON-RPC endpoint (anvil)', 2)
+  return BigInt(result)
 }

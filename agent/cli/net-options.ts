@@ -1,13 +1,14 @@
 /** The swarm options `seed` and `get` share: where to listen, whom to dial, how to report. */
+import { networkInterfaces } from 'node:os'
 import type { Command } from 'commander'
 import { collect } from './flags.ts'
 import { addLogOptions } from './logging.ts'
 
-export interface NetOptions { host: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string }
+export interface NetOptions { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string }
 
 export function netOptions (cmd: Command): Command {
   const c = cmd
-    .option('--host <ip>', 'address to listen on', '127.0.0.1')
+    .option('--host <ip>', 'address to listen on (default: every interface, IPv4 and IPv6)')
     .option('-p, --port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--peer <host:port>', 'peer to connect to (repeatable)', collect, [])
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
@@ -18,3 +19,12 @@ export function netOptions (cmd: Command): Command {
   return addLogOptions(c)
 }
 
+/**
+ * Where `seed`/`get` listen: `--host`, else every interface. `::` takes IPv4 too (dual stack), so peers on the
+ * LAN and beyond can connect; a machine without IPv6 listens on 0.0.0.0 instead.
+ */
+export function listenHost (o: Pick<NetOptions, 'host'>): string {
+  if (o.host !== undefined) return o.host
+  const v6 = Object.values(networkInterfaces()).some(list => list?.some(i => i.family === 'IPv6') === true)
+  return v6 ? '::' : '0.0.0.0'
+}

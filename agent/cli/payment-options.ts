@@ -217,7 +217,7 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const signerAddress = addressOf(signingKey)
   try {
     const [balance, signers] = await Promise.all([session.client.balanceOf(account), session.client.signerOf(account)])
-    if (balance === 0n) throw new CliError(`account ${account} has nothing in the escrow; seeders would stop serving it`, `deposit first: seedpay deposit <amount> --key-file <your key>${target.network === 'local' ? '' : ` --network ${target.network}`}`, 1)
+    if (balance === 0n) throw new CliError(`account ${account} has nothing in the escrow; seeders would stop serving it`, `deposit first: seedpay deposit <amount> ${target.key !== undefined ? `--key ${target.key}` : target.keyFile !== undefined ? `--key-file ${target.keyFile}` : '--key <your key>'}${target.network === 'local' ? '' : ` --network ${target.network}`}`, 1)
     const allowed = [account, signers.signer.toLowerCase()]
     if (signers.previousValidUntil * 1000n > BigInt(Date.now())) allowed.push(signers.previous.toLowerCase())
     if (!allowed.includes(signerAddress)) {

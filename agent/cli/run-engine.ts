@@ -5,7 +5,7 @@ import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { checkUrl, intOption } from './flags.ts'
 import { cliLogger } from './logging.ts'
-import type { NetOptions } from './net-options.ts'
+import { listenHost, type NetOptions } from './net-options.ts'
 import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
 import { makeOutDir } from './out-dir.ts'
@@ -32,6 +32,7 @@ export interface RunMode {
 
 export async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: RunMode): Promise<void> {
   const port = intOption('--port', o.port, 0, 65535)
+  const host = listenHost(o)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
   for (const p of o.peer) {
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
@@ -45,7 +46,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const init: EngineInit = {
     torrent: source,
     dataDir,
-    host: o.host,
+    host,
     port,
     peers: o.peer,
     maxPeers,
@@ -110,12 +111,12 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     await engine.start({ signal: controller.signal })
   } catch (err) {
     reporter.close()
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${o.host} is already in use`, 'pick another --port, or 0 for any free port')
-    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${o.host}`, 'pass an address of this machine with --host')
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'pick another --port, or 0 for any free port')
+    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${host}`, 'pass an address of this machine with --host')
     throw err
   }
   const s = engine.stats()
-  reporter.event('listening', { host: o.host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}) })
+  reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}) })
   try {
     mode.afterStart?.(engine)
   } catch (err) {

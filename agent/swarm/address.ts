@@ -14,6 +14,9 @@ export function parseAddress (address: string): HostPort {
   return { host, port }
 }
 
+/** `host:port` or `[v6]:port`; an IPv4-mapped IPv6 host (a dual-stack listener's view of an IPv4 peer) as IPv4. */
 export function formatAddress (host: string, port: number): string {
+  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1]
+  if (v4 !== undefined) return `${v4}:${port}`
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`
 }
