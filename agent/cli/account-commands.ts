@@ -30,7 +30,7 @@ export function registerAccountCommands (program: Command): void {
     .option('--address <address>', 'show this account instead of the key\'s (needs no key)'))
     .action(async (o: ChainFlags & Out & { address?: string }) => {
       if (o.address !== undefined) checkAddress('--address', o.address) // bad input fails before any connection
-      await withChain(o, o.address === undefined, async s => { await showAccount(s, o) })
+      await withChain(o, o.address === undefined ? 'address' : 'optional', async s => { await showAccount(s, o) })
     })
 
   cmd(program.command('deposit')
@@ -40,7 +40,7 @@ export function registerAccountCommands (program: Command): void {
     .allowUnknownOption())
     .action(async (amountText: string, o: ChainFlags & Out) => {
       const amount = parseBtt('amount', amountText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const account = s.account!
         const wallet = await s.client.tokenBalanceOf(account)
         if (wallet < amount) throw new CliError(`your wallet holds ${formatBtt(wallet)} BTT, less than ${formatBtt(amount)}`, 'deposit at most your token balance (see `seedpay account`)', 1)
@@ -60,7 +60,7 @@ export function registerAccountCommands (program: Command): void {
     .action(async (amountText: string, o: ChainFlags & Out) => {
       const amount = parseBtt('amount', amountText)
       if (o.network === 'mainnet') throw new CliError('mainnet\'s token is real BTT: nobody can mint it', 'buy BTT and send it to your account', 2)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const account = s.account!
         let tx
         try {
@@ -81,7 +81,7 @@ export function registerAccountCommands (program: Command): void {
     .allowUnknownOption())
     .action(async (amountText: string, o: ChainFlags & Out) => {
       const fixed = amountText.trim().toLowerCase() === 'all' ? null : parseBtt('amount', amountText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const account = s.account!
         const amount = fixed ?? await s.client.balanceOf(account)
         if (amount === 0n) throw new CliError('your escrow balance is 0', 'nothing to withdraw', 1)
@@ -93,14 +93,14 @@ export function registerAccountCommands (program: Command): void {
     })
   cmd(withdraw.command('cancel').description('cancel the pending withdrawal'))
     .action(async (o: ChainFlags & Out) => {
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const tx = await s.client.cancelWithdrawal()
         print(o, { action: 'withdraw-cancel', account: s.account, txId: tx.txId }, `withdrawal cancelled (tx ${tx.txId})`)
       })
     })
   cmd(withdraw.command('execute').description('pay out the pending withdrawal once it has unlocked'))
     .action(async (o: ChainFlags & Out) => {
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const account = s.account!
         const before = await s.client.tokenBalanceOf(account)
         const tx = await s.client.withdraw()
@@ -115,7 +115,7 @@ export function registerAccountCommands (program: Command): void {
     .argument('<address>', 'the hot key\'s address, 0x… or T…'))
     .action(async (addressText: string, o: ChainFlags & Out) => {
       const hot = checkAddress('address', addressText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const tx = await s.client.setSigner(hot)
         print(o, { action: 'signer-set', account: s.account, signer: hot, txId: tx.txId }, `signer of ${s.account ?? ''} is now ${hot} (tx ${tx.txId})`)
       })
@@ -127,7 +127,7 @@ export function registerAccountCommands (program: Command): void {
     .action(async (o: ChainFlags & Out & { out: string, keystore: boolean }) => {
       const out = resolve(o.out)
       if (existsSync(out)) throw new CliError(`${out} already exists`, 'pick a new --out path; seedpay never overwrites a key file', 2)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const hot = Wallet.createRandom()
         const content = o.keystore ? await newKeystore(hot.privateKey, out, o) : hot.privateKey + '\n'
         try {
@@ -155,7 +155,7 @@ export function registerAccountCommands (program: Command): void {
     .action(async (o: ChainFlags & Out & { maxBatch: string }) => {
       const maxBatch = Number(o.maxBatch)
       if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 256) throw new CliError(`--max-batch must be an integer from 1 to 256, got "${o.maxBatch}"`, 'fix --max-batch', 2)
-      await withChain(o, true, async s => { await settleAll(s, o, maxBatch) })
+      await withChain(o, 'sign', async s => { await settleAll(s, o, maxBatch) })
     })
 }
 

@@ -33,7 +33,7 @@ export function registerAuditCommand (program: Command): void {
       const fromBlock = o.fromBlock === undefined ? undefined : Number(o.fromBlock)
       if (fromBlock !== undefined && (!Number.isSafeInteger(fromBlock) || fromBlock < 0)) throw new CliError(`--from-block must be a block number ≥ 0, got "${o.fromBlock}"`, 'fix --from-block', 2)
       const named: Named = o.payee !== undefined ? { payee: checkAddress('--payee', o.payee) } : o.payer !== undefined ? { payer: checkAddress('--payer', o.payer) } : null
-      await withChain(o, false, async s => { await runAudit(s, o, named, fromBlock) })
+      await withChain(o, 'optional', async s => { await runAudit(s, o, named, fromBlock) })
     })
 }
 

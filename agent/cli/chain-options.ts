@@ -10,7 +10,7 @@ import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
 import { z } from 'zod'
 import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, DeploymentError, type Deployment } from '../chain/index.ts'
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
-import { KeyError, findKey, keyFromText, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
+import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { CliError } from './errors.ts'
 import { topUpLocalGas } from './local-gas.ts'
 import { asCliError } from './key-commands.ts'
@@ -189,6 +189,24 @@ export async function loadKey (keyFile: string | undefined, what = '--key-file',
   } catch (err) {
     throw asCliError(err)
   }
+}
+
+/**
+ * The account the key sources name, without decrypting anything: commands that only read (account, lane list,
+ * audit) need the address, not the key, so they ask for no passphrase. A keystore's own `address` field names it
+ * (a keystore without one is decrypted after all); undefined when no key is given.
+ * @throws CliError (exit 2) as `loadKey` does
+ */
+export async function loadAccount (keyFile: string | undefined, sources: KeySources = {}): Promise<Address | undefined> {
+  try {
+    const text = keyFile !== undefined ? readSecretFile(keyFile, '--key-file') : sources.key !== undefined ? readSecretFile(findKey(sources.key).path, '--key') : undefined
+    const named = text !== undefined && looksLikeKeystore(text) ? keystoreAddress(text) : undefined
+    if (named !== undefined) return named
+  } catch {
+    // a missing, unreadable or too-open file: loadKey reports it in the words every command uses
+  }
+  const key = await loadKey(keyFile, '--key-file', sources)
+  return key === undefined ? undefined : addressOf(key)
 }
 
 /** The address of a hex private key (0x-hex, lowercase). */

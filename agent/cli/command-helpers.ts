@@ -3,19 +3,29 @@ import type { Command } from 'commander'
 import { toEvmAddress } from '../chain/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import { addChainOptions, loadAccount, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
 
 export interface Out { json: boolean }
 
+/**
+ * What a command needs of the key: `sign` (it sends transactions: the key itself, decrypted), `address` (it reads
+ * one account: its address, no passphrase asked), `optional` (an account if one is named).
+ */
+export type KeyUse = 'sign' | 'address' | 'optional'
+
 /** Validates the chain flags and key, connects, runs `fn`, turns chain errors into CliErrors, disconnects. */
-export async function withChain (flags: ChainFlags, needKey: boolean, fn: (s: ChainSession) => Promise<void>): Promise<void> {
+export async function withChain (flags: ChainFlags, use: KeyUse, fn: (s: ChainSession) => Promise<void>): Promise<void> {
   const target = resolveChainFlags(flags)
-  const key = await loadKey(target.keyFile, '--key-file', target)
-  if (needKey && key === undefined) throw new CliError('this command needs your account\'s key', 'pass --key <name> (see `seedpay key list`), --key-file <path> (hex or keystore), or set SEEDPAY_KEY', 2)
+  const key = use === 'sign' ? await loadKey(target.keyFile, '--key-file', target) : undefined
+  const account = use === 'sign' ? undefined : await loadAccount(target.keyFile, target)
+  if ((use === 'sign' && key === undefined) || (use === 'address' && account === undefined)) {
+    throw new CliError('this command needs your account\'s key', 'pass --key <name> (see `seedpay key list`), --key-file <path> (hex or keystore), or set SEEDPAY_KEY', 2)
+  }
   let session: ChainSession | undefined
   try {
     session = await openChain(target, key)
+    if (account !== undefined) session.account = account
     await fn(session)
   } catch (err) {
     throw explainChainError(err)

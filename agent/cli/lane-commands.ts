@@ -25,7 +25,7 @@ export function registerLaneCommands (program: Command): void {
       // Bad input fails before any connection.
       if (o.address !== undefined) checkAddress('--address', o.address)
       for (const p of o.payee) checkAddress('--payee', p)
-      await withChain(o, o.address === undefined, async s => {
+      await withChain(o, o.address === undefined ? 'address' : 'optional', async s => {
         const payer = o.address !== undefined ? checkAddress('--address', o.address) : s.account!
         const payees = new Set<Address>(o.payee.map(p => checkAddress('--payee', p)))
         for (const p of ledgerPayees(s, payer)) payees.add(p)
@@ -53,7 +53,7 @@ export function registerLaneCommands (program: Command): void {
         if (seen.has(e.payee)) throw new CliError(`seeder ${e.payee} is named twice`, 'name each seeder once, with the total to reserve', 2)
         seen.add(e.payee)
       }
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const payer = s.account!
         if (seen.has(payer)) throw new CliError('a lane for yourself can never be paid out', 'name the seeders you pay', 2)
         const total = entries.reduce((t, e) => t + e.amount, 0n)
@@ -75,7 +75,7 @@ export function registerLaneCommands (program: Command): void {
     .action(async (payeeText: string, amountText: string, o: ChainFlags & Out) => {
       const payee = checkAddress('payee', payeeText)
       const fixed = amountText.trim().toLowerCase() === 'all' ? null : parseBtt('amount', amountText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const payer = s.account!
         const { lane } = await s.client.laneOf(payer, payee)
         const amount = fixed ?? lane
@@ -90,7 +90,7 @@ export function registerLaneCommands (program: Command): void {
   cmd(release.command('cancel').description('cancel a pending release').argument('<payee>', 'the seeder\'s address'))
     .action(async (payeeText: string, o: ChainFlags & Out) => {
       const payee = checkAddress('payee', payeeText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const tx = await s.client.cancelRelease(payee)
         print(o, { action: 'lane-release-cancel', payer: s.account, payee, txId: tx.txId }, `release from the lane for ${payee} cancelled (tx ${tx.txId})`)
       })
@@ -98,7 +98,7 @@ export function registerLaneCommands (program: Command): void {
   cmd(release.command('execute').description('move a released lane back to your free balance once it has unlocked').argument('<payee>', 'the seeder\'s address'))
     .action(async (payeeText: string, o: ChainFlags & Out) => {
       const payee = checkAddress('payee', payeeText)
-      await withChain(o, true, async s => {
+      await withChain(o, 'sign', async s => {
         const payer = s.account!
         const before = await s.client.balanceOf(payer)
         const tx = await s.client.release(payee)
