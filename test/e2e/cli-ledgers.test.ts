@@ -9,28 +9,24 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil, type Deployment } from '../../agent/chain/index.ts'
+import { ANVIL_KEYS } from '../../agent/chain/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
-import { toAddress, type Address } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+import { addressOfKey as addr, startCliChain, type CliChain } from '../helpers/cli-chain.ts'
 
 const E18 = 10n ** 18n
 
 describe('seedpay CLI: one ledger per account', function () {
   this.timeout(120_000)
-  let anvil: Anvil
-  let provider: JsonRpcProvider
-  let dep: Deployment
+  let local: CliChain
   let dir: string
   let home: string
   let chainArgs: string[]
   const savedHome = process.env['SEEDPAY_HOME']
   const children: SeedpayChild[] = []
   const accounts = { payer: ANVIL_KEYS[2], seeder: ANVIL_KEYS[3], other: ANVIL_KEYS[5] }
-  const addr = (key: string): Address => toAddress(new Wallet(key).address)
   const keyFile = (name: keyof typeof accounts): string => join(dir, `${name}.key`)
 
   /** A random file and its .torrent; returns [torrent, data dir]. */
@@ -67,17 +63,14 @@ describe('seedpay CLI: one ledger per account', function () {
 
   before(async function () {
     this.timeout(60_000)
-    anvil = await startAnvil()
-    provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-    dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
-    const chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
     dir = await mkdtemp(join(tmpdir(), 'seedpay-ledgers-'))
+    local = await startCliChain(dir)
     home = join(dir, 'home')
     process.env['SEEDPAY_HOME'] = home
-    chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
-    for (const [name, key] of Object.entries(accounts)) await writeFile(keyFile(name as keyof typeof accounts), key + '\n', { mode: 0o600 })
+    chainArgs = local.args
+    for (const [name, key] of Object.entries(accounts)) await local.keyFile(name, key)
     for (const who of ['payer', 'seeder'] as const) {
-      await chain.mintTestBTT(addr(accounts[who]), 100n * E18)
+      await local.chain.mintTestBTT(addr(accounts[who]), 100n * E18)
       const r = await runSeedpay(['deposit', '50', ...chainArgs, '--key-file', keyFile(who)])
       expect(r.code, r.stderr).to.equal(0)
     }
@@ -88,8 +81,7 @@ describe('seedpay CLI: one ledger per account', function () {
   after(async () => {
     if (savedHome === undefined) delete process.env['SEEDPAY_HOME']
     else process.env['SEEDPAY_HOME'] = savedHome
-    provider?.destroy()
-    await anvil?.stop()
+    await local?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 

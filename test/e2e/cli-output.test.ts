@@ -9,12 +9,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil } from '../../agent/chain/index.ts'
+import { Wallet } from 'ethers'
+import { ANVIL_KEYS, EvmChain } from '../../agent/chain/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS, SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+import { startCliChain, type CliChain } from '../helpers/cli-chain.ts'
 
 const E18 = 10n ** 18n
 const FILE_BYTES = 2 * 1024 * 1024
@@ -37,8 +38,7 @@ async function onTerminal (args: string[], env: NodeJS.ProcessEnv): Promise<{ co
 
 describe('seedpay CLI: output for people', function () {
   this.timeout(120_000)
-  let anvil: Anvil
-  let provider: JsonRpcProvider
+  let local: CliChain
   let dir: string
   let home: string
   let chainArgs: string[]
@@ -51,20 +51,16 @@ describe('seedpay CLI: output for people', function () {
 
   before(async function () {
     this.timeout(90_000)
-    anvil = await startAnvil()
-    provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-    const dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
-    const payerChain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[2], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
+    dir = await mkdtemp(join(tmpdir(), 'seedpay-cli-output-'))
+    local = await startCliChain(dir)
+    const payerChain = await EvmChain.create({ provider: local.provider, signer: new Wallet(ANVIL_KEYS[2], local.provider) }, { escrow: local.deployment.escrow.hex, chainId: local.anvil.chainId })
     await payerChain.mintTestBTT(payerChain.account!, 10n * E18)
     await payerChain.approve(10n * E18)
     await payerChain.deposit(10n * E18)
-    dir = await mkdtemp(join(tmpdir(), 'seedpay-cli-output-'))
     home = join(dir, 'home')
-    payerKeyFile = join(dir, 'payer.key')
-    const seederKeyFile = join(dir, 'seeder.key')
-    await writeFile(payerKeyFile, ANVIL_KEYS[2] + '\n', { mode: 0o600 })
-    await writeFile(seederKeyFile, ANVIL_KEYS[3] + '\n', { mode: 0o600 })
-    chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+    payerKeyFile = await local.keyFile('payer', ANVIL_KEYS[2])
+    const seederKeyFile = await local.keyFile('seeder', ANVIL_KEYS[3])
+    chainArgs = local.args
     data = join(dir, 'seed')
     await mkdir(data, { recursive: true })
     await writeFile(join(data, 'paid.bin'), randomBytes(FILE_BYTES))
@@ -78,8 +74,7 @@ describe('seedpay CLI: output for people', function () {
 
   after(async () => {
     await seed?.kill()
-    provider?.destroy()
-    await anvil?.stop()
+    await local?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 

@@ -4,14 +4,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonRpcProvider, Signature, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil, type Deployment } from '../../agent/chain/index.ts'
+import { Signature, Wallet } from 'ethers'
+import { ANVIL_KEYS } from '../../agent/chain/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
 import { channelKey, toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
 import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
 import { signTypedReceipt } from '../helpers/anvil.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+import { startCliChain, type CliChain } from '../helpers/cli-chain.ts'
 
 const E18 = 10n ** 18n
 /** The `stalled: …` line a plain (non --json) run prints on stderr. */
@@ -119,10 +120,7 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
   })
 
   describe('on a local chain', function () {
-    let anvil: Anvil
-    let provider: JsonRpcProvider
-    let dep: Deployment
-    let chain: EvmChain
+    let local: CliChain
     let chainArgs: string[]
     const payerKey = ANVIL_KEYS[2]
     const seederKey = ANVIL_KEYS[3]
@@ -133,23 +131,15 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
 
     before(async function () {
       this.timeout(60_000)
-      anvil = await startAnvil()
-      provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-      dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
-      chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
-      await chain.mintTestBTT(payer, 100n * E18)
-      payerKeyFile = join(dir, 'payer.key')
-      seederKeyFile = join(dir, 'seeder.key')
-      await writeFile(payerKeyFile, payerKey + '\n', { mode: 0o600 })
-      await writeFile(seederKeyFile, seederKey + '\n', { mode: 0o600 })
-      chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+      local = await startCliChain(dir)
+      await local.chain.mintTestBTT(payer, 100n * E18)
+      payerKeyFile = await local.keyFile('payer', payerKey)
+      seederKeyFile = await local.keyFile('seeder', seederKey)
+      chainArgs = local.args
       const dep1 = await runSeedpay(['deposit', '10', ...chainArgs, '--key-file', payerKeyFile])
       expect(dep1.code, dep1.stderr).to.equal(0)
     })
-    after(async () => {
-      provider?.destroy()
-      await anvil?.stop()
-    })
+    after(async () => { await local?.stop() })
 
     async function seeder$ (ledger: string, extra: string[] = []): Promise<{ child: SeedpayChild, peer: string }> {
       const child = new SeedpayChild(['seed', torrent, '--data', join(dir, 'seed'), '--price', '0.01', ...chainArgs, '--key-file', seederKeyFile, '--ledger', join(dir, ledger), ...extra])
@@ -179,7 +169,7 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
       // the seeder's ledger holds a receipt for our channel signed by a stranger's key
       const ledgerPath = join(dir, 'seeder-d.sqlite')
       const ledger = new Ledger({}, { path: ledgerPath, owner: seeder })
-      const domain = { chainId: anvil.chainId, escrow: toAddress(dep.escrow.hex) }
+      const domain = { chainId: local.anvil.chainId, escrow: toAddress(local.deployment.escrow.hex) }
       const stranger = new Wallet(Wallet.createRandom().privateKey)
       const sig = await signTypedReceipt(stranger, domain, { payer, payee: seeder, cumulativeBytes: 1048576n, cumulativeAmount: E18 / 100n })
       ledger.record(channelKey(domain, payer, seeder), 'payee', { bytes: 1048576n, amount: E18 / 100n, sig: compact(sig) }, E18 / 100n)
@@ -192,9 +182,9 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
 
     /** A paid transfer through a seeder whose chain node can be frozen (the proxy stops answering). */
     async function paidSeeder (name: string): Promise<{ seed: SeedpayChild, freeze: () => void }> {
-      const proxy = await rpcProxy(anvil.url)
+      const proxy = await rpcProxy(local.anvil.url)
       servers.push(proxy.server)
-      const seed = new SeedpayChild(['seed', torrent, '--data', join(dir, 'seed'), '--price', '0.01', '--rpc', proxy.url, '--escrow', dep.escrow.hex, '--key-file', seederKeyFile, '--ledger', join(dir, `seeder-${name}.sqlite`)])
+      const seed = new SeedpayChild(['seed', torrent, '--data', join(dir, 'seed'), '--price', '0.01', '--rpc', proxy.url, '--escrow', local.deployment.escrow.hex, '--key-file', seederKeyFile, '--ledger', join(dir, `seeder-${name}.sqlite`)])
       children.push(seed)
       const listening = await seed.next('listening', 30_000)
       const get = new SeedpayChild(['get', torrent, '--out', join(dir, `out-${name}`), '--peer', `127.0.0.1:${String(listening['port'])}`, '--max-price', '0.02', ...chainArgs, '--key-file', payerKeyFile, '--ledger', join(dir, `payer-${name}.sqlite`)])
