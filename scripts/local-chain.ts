@@ -16,7 +16,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { startAnvil, ANVIL_KEYS, deployLocal, writeDeployment, readDeployment, deploymentPath, type Deployment } from '../agent/chain/index.ts'
-import { seedpayHome } from '../agent/cli/home.ts'
+import { seedpayHome } from '../agent/util/home.ts'
 
 const START_TIMEOUT_MS = 60_000
 const READY = 'Ctrl-C stops the chain.'

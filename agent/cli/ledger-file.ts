@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path'
 import { Ledger, LedgerOwnerMismatchError, LedgerSchemaTooNewError } from '../ledger/index.ts'
 import type { Address } from '../pay/index.ts'
 import { CliError } from './errors.ts'
-import { seedpayHome } from './home.ts'
+import { seedpayHome } from '../util/home.ts'
 
 /** `--ledger` if given, else this account's default on this network. */
 export function ledgerPathFor (target: { network: string, ledger?: string }, account: Address): string {

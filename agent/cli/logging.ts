@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import pino, { type Logger } from 'pino'
 import { CliError } from './errors.ts'
-import { seedpayHome } from './home.ts'
+import { seedpayHome } from '../util/home.ts'
 
 export const LOG_LEVELS = ['silent', 'error', 'warn', 'info', 'debug'] as const
 /** `--log-file -`: the log goes to stderr. */

@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import type { TorrentEngine, TorrentMeta } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
-import { seedpayHome } from './home.ts'
+import { seedpayHome } from '../util/home.ts'
 
 /** Piece numbers listed in the damaged-data line; the rest are counted, not listed. */
 const LISTED_PIECES = 10

@@ -1,6 +1,6 @@
 /** Account keys: the key store, keystore files, the passphrase sources and the permission rule. */
 export { KeyError } from './errors.ts'
-export { seedpayHome, keyStoreDir } from './home.ts'
+export { keyStoreDir } from './home.ts'
 export { assertPrivateFile } from './permissions.ts'
 export { getPassphrase, type PassphraseOptions } from './passphrase.ts'
 export { promptHidden, stdinIsTerminal } from './prompt.ts'
