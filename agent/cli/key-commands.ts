@@ -12,6 +12,7 @@ import {
   parseHexKey, promptHidden, readSecretFile, saveKey, stdinIsTerminal, checkKeyName, type StoredKey
 } from '../keys/index.ts'
 import { toAddress, type Address } from '../pay/bytes.ts'
+import { print } from './command-helpers.ts'
 import { CliError } from './errors.ts'
 
 interface KeyFlags { json: boolean, passphraseFile?: string }
@@ -23,10 +24,6 @@ export function asCliError (err: unknown): unknown {
 
 async function run (fn: () => Promise<void>): Promise<void> {
   try { await fn() } catch (err) { throw asCliError(err) }
-}
-
-function out (o: KeyFlags, result: Record<string, unknown>, text: string): void {
-  process.stdout.write(o.json ? JSON.stringify(result) + '\n' : text + '\n')
 }
 
 function described (k: StoredKey): Record<string, unknown> {
@@ -48,7 +45,7 @@ export function registerKeyCommands (program: Command): void {
         if (o.name !== undefined) checkKeyName(o.name)
         const wallet = Wallet.createRandom()
         const stored = await store(wallet.privateKey, o.name, o)
-        out(o, { action: 'key-new', ...described(stored) },
+        print(o, { action: 'key-new', ...described(stored) },
           `new key "${stored.name}" saved to ${stored.path}\naddress ${stored.address ?? ''} (TRON ${stored.base58 ?? ''})\nback it up: \`seedpay key export ${stored.name}\` prints the hex key TronLink imports`)
       })
     })
@@ -73,7 +70,7 @@ export function registerKeyCommands (program: Command): void {
           privateKey = parseHexKey(text, source)
           stored = await store(privateKey, o.name, o)
         }
-        out(o, { action: 'key-import', ...described(stored) },
+        print(o, { action: 'key-import', ...described(stored) },
           `imported key "${stored.name}" to ${stored.path}\naddress ${stored.address ?? ''} (TRON ${stored.base58 ?? ''})`)
       })
     })
@@ -88,7 +85,7 @@ export function registerKeyCommands (program: Command): void {
         const text = keys.length === 0
           ? `no keys in ${dir}; make one with \`seedpay key new\` or \`seedpay key import\``
           : keys.map(k => `${k.name.padEnd(Math.max(...keys.map(x => x.name.length)))}  ${k.address ?? '(no address: not a keystore?)'}  ${k.base58 ?? ''}`).join('\n')
-        out(o, { dir, keys: keys.map(described) }, text)
+        print(o, { dir, keys: keys.map(described) }, text)
       })
     })
 
@@ -102,7 +99,7 @@ export function registerKeyCommands (program: Command): void {
         const privateKey = await decryptKeystore(json, await getPassphrase(k.path, false, o), k.path)
         process.stderr.write('warning: this is the private key in plain text: anyone who sees it can spend from the account\n')
         const address = toAddress(new Wallet(privateKey).address)
-        out(o, { name: k.name, address, base58: toTronAddress(address), privateKey: privateKey.slice(2) }, privateKey.slice(2))
+        print(o, { name: k.name, address, base58: toTronAddress(address), privateKey: privateKey.slice(2) }, privateKey.slice(2))
       })
     })
 }
