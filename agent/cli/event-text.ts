@@ -76,7 +76,7 @@ const LINES: Record<string, Line> = {
   'peer:banned': f => `peer ${text(f['address'])} banned: ${text(f['reason'])}`,
   'piece:corrupt': f => `piece ${text(f['index'])} failed its SHA-1 check; sent by ${valueText(f['senders'])}`,
   done: f => `done: ${bytesText(f['verifiedBytes'])} verified (${text(f['pieces'])} pieces)`,
-  stopping: f => `stopping (${text(f['signal'])})…`,
+  stopping: f => `stopping (${text(f['signal'])}; at most ${text(f['boundS'])} s, a second Ctrl-C exits at once)…`,
   exit: f => `exit: ${bytesText(f['verifiedBytes'])} verified${f['done'] === true ? ' (complete)' : ''}; downloaded ${bytesText(f['downloaded'])}, uploaded ${bytesText(f['uploaded'])}`,
   payments: f => f['role'] === 'payee'
     ? `payments: charging ${priceField(f['pricePerMiB'])} as ${shortHex(f['account'])} on ${text(f['network'])} (escrow ${shortHex(f['escrow'])}); ` +

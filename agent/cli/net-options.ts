@@ -3,8 +3,12 @@ import { networkInterfaces } from 'node:os'
 import type { Command } from 'commander'
 import { collect } from './flags.ts'
 import { addLogOptions } from './logging.ts'
+import { STOP_BOUND_MS } from './shutdown.ts'
 
-export interface NetOptions { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string }
+/** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */
+const SEED_STOP_TIMEOUT_S = 30
+
+export interface NetOptions { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string, stopTimeout: string }
 
 export function netOptions (cmd: Command): Command {
   const c = cmd
@@ -14,6 +18,9 @@ export function netOptions (cmd: Command): Command {
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
     .option('--max-peers <n>', 'most connections for this torrent', '50')
     .option('--json', 'print JSON event lines instead of a progress bar', false)
+  // A charging seed settles on the way out, and a TRON settlement waits for its block: give it longer.
+  const stopDefault = cmd.name() === 'seed' ? String(SEED_STOP_TIMEOUT_S) : String(STOP_BOUND_MS / 1000)
+  c.option('--stop-timeout <seconds>', 'after Ctrl-C/SIGTERM, exit at once if stopping (and settling) takes longer than this; a second signal exits at once', stopDefault)
   // Only a download can stall; `seed` has its data (see stall.ts for the reasons it explains).
   if (cmd.name() === 'get') c.option('--stall-timeout <seconds>', 'give up (exit 4) after this long without a verified piece, with the reason (default: keep trying)')
   return addLogOptions(c)

@@ -39,6 +39,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   }
   for (const url of o.tracker) checkUrl(url)
   const stallTimeoutS = o.stallTimeout === undefined ? null : intOption('--stall-timeout', o.stallTimeout, 1, 86400 * 365)
+  const stopTimeoutS = intOption('--stop-timeout', o.stopTimeout, 1, 3600)
   // A download's directory, made here so a path that cannot be made fails at once (a seed's data exists).
   if (mode.readOnly !== true) await makeOutDir(mode.seed && mode.keepRunning ? '--data' : '--out', dataDir, source.kind === 'torrent' ? source.files.map(f => f.path) : [])
   const logger: Logger = cliLogger(o)
@@ -85,8 +86,9 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     })
     // A stop that hangs (a stuck disk, a chain node that does not answer the settlement) ends after a bound.
     handleStopSignals({
+      boundMs: stopTimeoutS * 1000,
       onStop: sig => {
-        reporter.event('stopping', { signal: sig })
+        reporter.event('stopping', { signal: sig, boundS: stopTimeoutS })
         resolveFinished('interrupted')
       },
       // A read-only seed counts as seeding (it never downloads) even with pieces missing.

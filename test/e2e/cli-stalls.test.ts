@@ -181,10 +181,10 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
     })
 
     /** A paid transfer through a seeder whose chain node can be frozen (the proxy stops answering). */
-    async function paidSeeder (name: string): Promise<{ seed: SeedpayChild, freeze: () => void }> {
+    async function paidSeeder (name: string, extra: string[] = []): Promise<{ seed: SeedpayChild, freeze: () => void }> {
       const proxy = await rpcProxy(local.anvil.url)
       servers.push(proxy.server)
-      const seed = new SeedpayChild(['seed', torrent, '--data', join(dir, 'seed'), '--price', '0.01', '--rpc', proxy.url, '--escrow', local.deployment.escrow.hex, '--key-file', seederKeyFile, '--ledger', join(dir, `seeder-${name}.sqlite`)])
+      const seed = new SeedpayChild(['seed', torrent, '--data', join(dir, 'seed'), '--price', '0.01', '--rpc', proxy.url, '--escrow', local.deployment.escrow.hex, '--key-file', seederKeyFile, '--ledger', join(dir, `seeder-${name}.sqlite`), ...extra])
       children.push(seed)
       const listening = await seed.next('listening', 30_000)
       const get = new SeedpayChild(['get', torrent, '--out', join(dir, `out-${name}`), '--peer', `127.0.0.1:${String(listening['port'])}`, '--max-price', '0.02', ...chainArgs, '--key-file', payerKeyFile, '--ledger', join(dir, `payer-${name}.sqlite`)])
@@ -195,7 +195,7 @@ describe('seedpay get: stalls are explained, --stall-timeout ends them (exit 4),
     }
 
     it('SIGTERM while the seeder settles on shutdown against a node that stopped answering: exits 1 within the bound, saying how to settle', async () => {
-      const { seed, freeze } = await paidSeeder('s1')
+      const { seed, freeze } = await paidSeeder('s1', ['--stop-timeout', '5'])
       freeze()
       const t0 = Date.now()
       seed.proc.kill('SIGTERM')
