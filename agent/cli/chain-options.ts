@@ -209,6 +209,11 @@ export async function loadAccount (keyFile: string | undefined, sources: KeySour
   return key === undefined ? undefined : addressOf(key)
 }
 
+/** The key flag a hint should repeat: the one the user gave (`--key payer`, `--key-file p.key`), else a placeholder. */
+export function keyFlag (target: Pick<ChainTarget, 'key' | 'keyFile'>): string {
+  return target.key !== undefined ? `--key ${target.key}` : target.keyFile !== undefined ? `--key-file ${target.keyFile}` : '--key <your key>'
+}
+
 /** The address of a hex private key (0x-hex, lowercase). */
 export function addressOf (privateKey: string): Address {
   return toAddress(computeAddress(privateKey))

@@ -17,7 +17,7 @@ import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, addressOf, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
+import { addChainOptions, addressOf, keyFlag, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
 import { intOption } from './flags.ts'
@@ -185,7 +185,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
         for (const v of summary?.paid.values() ?? []) total += v
         reporter.event('settlement', { txIds: summary?.txIds ?? [], total: formatBtt(total), failed: summary?.failed ?? [] })
         if (summary !== null && summary.failed.length > 0) {
-          process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle --ledger ${ledgerPath}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
+          process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle ${keyFlag(target)}${target.ledger !== undefined ? ` --ledger ${ledgerPath}` : ''}${target.network === 'local' ? '' : ` --network ${target.network}`}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
           process.exitCode = 1
         }
       } finally {
@@ -217,7 +217,7 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const signerAddress = addressOf(signingKey)
   try {
     const [balance, signers] = await Promise.all([session.client.balanceOf(account), session.client.signerOf(account)])
-    if (balance === 0n) throw new CliError(`account ${account} has nothing in the escrow; seeders would stop serving it`, `deposit first: seedpay deposit <amount> ${target.key !== undefined ? `--key ${target.key}` : target.keyFile !== undefined ? `--key-file ${target.keyFile}` : '--key <your key>'}${target.network === 'local' ? '' : ` --network ${target.network}`}`, 1)
+    if (balance === 0n) throw new CliError(`account ${account} has nothing in the escrow; seeders would stop serving it`, `deposit first: seedpay deposit <amount> ${keyFlag(target)}${target.network === 'local' ? '' : ` --network ${target.network}`}`, 1)
     const allowed = [account, signers.signer.toLowerCase()]
     if (signers.previousValidUntil * 1000n > BigInt(Date.now())) allowed.push(signers.previous.toLowerCase())
     if (!allowed.includes(signerAddress)) {
