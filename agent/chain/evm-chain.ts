@@ -57,7 +57,8 @@ function isCallException (err: unknown): boolean {
   return code === 'CALL_EXCEPTION' || revertDataOf(err) !== undefined
 }
 
-function toWriteError (err: unknown, txId?: string): Error {
+/** A failed call or transaction as a typed error: a revert decoded to its custom error (with the tx id if mined). */
+function toChainError (err: unknown, txId?: string): Error {
   if (err instanceof Error && err.name === 'AbortError') return err
   if (isCallException(err)) return decodeRevert(revertDataOf(err), txId, (err as Error).message?.slice(0, 200) ?? '')
   return err instanceof Error ? err : new ChainRequestError(String(err), err)
@@ -121,7 +122,7 @@ export class EvmChain extends EscrowContractClient {
     try {
       result = await abortable(this.provider.call({ to, data }), options.signal)
     } catch (err) {
-      throw toWriteError(err)
+      throw toChainError(err)
     }
     return iface.decodeFunctionResult(method, result)
   }
@@ -137,7 +138,7 @@ export class EvmChain extends EscrowContractClient {
       try {
         return await signer.sendTransaction({ to, data, nonce: await pendingNonce(signer) })
       } catch (err) {
-        throw toWriteError(err)
+        throw toChainError(err)
       }
     })
     let receipt: TransactionReceipt | null
@@ -148,7 +149,7 @@ export class EvmChain extends EscrowContractClient {
       // Mined but reverted: replay the call at that block to recover the revert data.
       const mined = await this.provider.getTransactionReceipt(tx.hash)
       if (mined !== null && mined.status === 0) throw await this.replayRevert(to, data, mined)
-      throw toWriteError(err, tx.hash)
+      throw toChainError(err, tx.hash)
     }
     if (receipt === null) throw new ChainRequestError(`${method}: transaction ${tx.hash} has no receipt`)
     return {
@@ -164,7 +165,7 @@ export class EvmChain extends EscrowContractClient {
       await this.provider.call({ to, data, from: mined.from, blockTag: mined.blockNumber - 1 })
       return new ChainRequestError(`transaction ${mined.hash} reverted, but its replay succeeded`)
     } catch (err) {
-      return toWriteError(err, mined.hash)
+      return toChainError(err, mined.hash)
     }
   }
 }

@@ -7,7 +7,7 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { Wallet } from 'ethers'
-import { toTronAddress, type Withdrawal } from '../chain/index.ts'
+import { MAX_BATCH_SIZE, toTronAddress, type Withdrawal } from '../chain/index.ts'
 import { pendingState, type PendingState } from '../audit/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
@@ -16,6 +16,7 @@ import { explainChainError } from './chain-errors.ts'
 import type { ChainFlags, ChainSession } from './chain-options.ts'
 import { chainNow } from './chain-time.ts'
 import { CliError } from './errors.ts'
+import { intOption } from './flags.ts'
 import { cliLogger, defaultLogFile } from './logging.ts'
 import { ledgerPathFor, openOwnLedger, readLedger } from './ledger-file.ts'
 import { asCliError } from './key-commands.ts'
@@ -151,10 +152,9 @@ export function registerAccountCommands (program: Command): void {
 
   cmd(program.command('settle')
     .description('cash every receipt in the ledger that pays you (as payee), batched; prints tx ids and amounts')
-    .option('--max-batch <n>', 'most receipts per settleBatch (1–256)', '100'))
+    .option('--max-batch <n>', `most receipts per settleBatch (1–${MAX_BATCH_SIZE})`, '100'))
     .action(async (o: ChainFlags & Out & { maxBatch: string }) => {
-      const maxBatch = Number(o.maxBatch)
-      if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 256) throw new CliError(`--max-batch must be an integer from 1 to 256, got "${o.maxBatch}"`, 'fix --max-batch', 2)
+      const maxBatch = intOption('--max-batch', o.maxBatch, 1, MAX_BATCH_SIZE)
       await withChain(o, 'sign', async s => { await settleAll(s, o, maxBatch) })
     })
 }

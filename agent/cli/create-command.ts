@@ -3,6 +3,7 @@ import { realpath, stat, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, isAbsolute, sep } from 'node:path'
 import type { Command } from 'commander'
 import { loadTorrent, createTorrentFile, magnetFor } from '../swarm/index.ts'
+import { BLOCK_LENGTH } from '../pay/index.ts'
 import { CliError } from './errors.ts'
 import { checkUrl, collect, intOption } from './flags.ts'
 
@@ -16,7 +17,7 @@ export function registerCreateCommand (program: Command): void {
     .option('--piece-length <bytes>', 'piece length in bytes (power of two; default chosen from the size)')
     .option('--json', 'print the result as one JSON line', false)
     .action(async (path: string, o: { tracker: string[], output?: string, force: boolean, pieceLength?: string, json: boolean }) => {
-      const pieceLength = o.pieceLength === undefined ? undefined : intOption('--piece-length', o.pieceLength, 16384, 64 * 1048576)
+      const pieceLength = o.pieceLength === undefined ? undefined : intOption('--piece-length', o.pieceLength, BLOCK_LENGTH, 64 * 1048576)
       for (const url of o.tracker) checkUrl(url)
       const input = resolve(path)
       const out = o.output ?? `${basename(input)}.torrent`

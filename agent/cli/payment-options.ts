@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander'
 import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
-import { HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { BLOCK_LENGTH, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
@@ -109,7 +109,7 @@ interface Side { payments: CliPayments, stop: () => Promise<void> }
 async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
   const price = parseBtt('--price', o.price ?? '')
   const credit = o.credit === undefined ? undefined : parseMiB('--credit', o.credit)
-  if (credit !== undefined && credit < 16384n) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, 'give --credit of at least 0.015625 (one block); the default is 4', 2)
+  if (credit !== undefined && credit < BigInt(BLOCK_LENGTH)) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, 'give --credit of at least 0.015625 (one block); the default is 4', 2)
   const freeSlots = intOption('--free-slots', o.freeSlots ?? '4', 0, 100)
   const threshold = o.settleThreshold === undefined ? undefined : parseBtt('--settle-threshold', o.settleThreshold, { allowZero: true })
   const exposureLimit = o.maxExposure === undefined ? undefined : parseBtt('--max-exposure', o.maxExposure, { allowZero: true })

@@ -3,7 +3,7 @@
  * newest receipt held, and the choke state the credit policy derives from them. Pure state: the caller
  * stores an accepted receipt durably between `check` and `commit`.
  */
-import { amountFor, MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from './price.ts'
+import { amountFor, BLOCK_LENGTH, MAX_RECEIPT_AMOUNT, MAX_RECEIPT_BYTES } from './price.ts'
 import { CreditPolicy } from './credit.ts'
 import { DustReceiptError, ReceiptOutOfRangeError, StaleReceiptError, UnderpaidReceiptError } from './errors.ts'
 import type { ReceiptVerifier } from './verifier.ts'
@@ -61,7 +61,7 @@ export class PayeeChannel {
     this.heldReceipt = init.held ?? null
     this.base = { bytes: this.heldReceipt?.bytes ?? 0n, amount: this.heldReceipt?.amount ?? 0n }
     this.servedBytes = this.base.bytes
-    this.blockLength = BigInt(init.blockLength ?? 16 * 1024)
+    this.blockLength = BigInt(init.blockLength ?? BLOCK_LENGTH)
     this.minStep = init.minStep ?? DEFAULT_MIN_RECEIPT_STEP
   }
 

@@ -6,6 +6,8 @@ import { InvalidAmountError } from './errors.ts'
 
 /** Prices are quoted per MiB (2^20 bytes), the unit BitTorrent clients show rates in. */
 export const MIB = 1n << 20n
+/** BEP 3 / common practice: a request asks for 16 KiB; what one served block costs is priced at this size. */
+export const BLOCK_LENGTH = 16 * 1024
 /** settleBatch packs cumulativeBytes as uint64 (contracts/libraries/BatchEntry.sol). */
 export const MAX_RECEIPT_BYTES = (1n << 64n) - 1n
 /** settleBatch packs cumulativeAmount as uint128; BTT's whole supply (~9.9e32 base units) fits. */

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino'
 import type { WireExtensionCtor } from 'bittorrent-protocol'
-import { amountFor, CreditPolicy, HelloProver, MIB, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
+import { amountFor, BLOCK_LENGTH, CreditPolicy, HelloProver, MIB, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
 import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import type { DownloadPolicy } from '../swarm/index.ts'
@@ -21,8 +21,6 @@ import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
 
-/** BEP 3 / common practice: 16 KiB blocks; swarm's MAX_BLOCK_LENGTH (128 KiB) is the worst case we allow. */
-const DEFAULT_BLOCK_LENGTH = 16 * 1024
 
 export interface PaymentAgentComponents {
   logger: Logger
@@ -106,7 +104,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       funds.on('lane:reserved', e => { this.emit('lane:reserved', e) })
     }
     this.channels = new ChannelRegistry({ ledger: components.ledger, verifier: this.verifier, signer: components.signer, policy: this.policy }, {
-      domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? DEFAULT_BLOCK_LENGTH
+      domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? BLOCK_LENGTH
     })
   }
 
@@ -147,7 +145,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       canServe: peer => {
         const session = this.session(peer.id)
         if (session === undefined) return !peer.supports(EXTENSION_NAME) && this.serveOrdinary
-        return session.mayServe(this.init.blockLength ?? DEFAULT_BLOCK_LENGTH, this.serveOrdinary)
+        return session.mayServe(this.init.blockLength ?? BLOCK_LENGTH, this.serveOrdinary)
       },
       priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id)?.ready === true ? 1 : 0)
     }

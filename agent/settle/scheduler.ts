@@ -18,7 +18,7 @@
  * ```
  */
 import type { Logger } from 'pino'
-import { TronChain, type EscrowClient } from '../chain/index.ts'
+import { MAX_BATCH_SIZE, TronChain, type EscrowClient } from '../chain/index.ts'
 import { SerialQueue } from '../chain/abort.ts'
 import type { ChannelKey, Ledger } from '../ledger/index.ts'
 import { toAddress, type Address, type SignedReceipt } from '../pay/index.ts'
@@ -38,8 +38,6 @@ import { Watchtower } from './watchtower.ts'
 const DEFAULT_INTERVAL_MS = 60_000
 /** Per-receipt gas flattens out past ~50 entries (docs/benchmarks.md); 100 keeps a batch well under block limits. */
 const DEFAULT_MAX_BATCH = 100
-/** The escrow's MAX_BATCH_SIZE. */
-const MAX_BATCH = 256
 const DEFAULT_RETRY_MS = 5_000
 const DEFAULT_SHUTDOWN_ATTEMPTS = 3
 
@@ -158,8 +156,8 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
     })
     this.intervalMs = init.intervalMs ?? DEFAULT_INTERVAL_MS
     this.maxBatch = init.maxBatch ?? DEFAULT_MAX_BATCH
-    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1 || this.maxBatch > MAX_BATCH) {
-      throw new SchedulerConfigError(`maxBatch must be 1..${MAX_BATCH}, got ${this.maxBatch}`)
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1 || this.maxBatch > MAX_BATCH_SIZE) {
+      throw new SchedulerConfigError(`maxBatch must be 1..${MAX_BATCH_SIZE}, got ${this.maxBatch}`)
     }
     if (init.minAmount !== undefined && init.minAmount < 0n) throw new SchedulerConfigError(`minAmount must be ≥ 0, got ${init.minAmount}`)
     const retryMs = init.retryMs ?? DEFAULT_RETRY_MS

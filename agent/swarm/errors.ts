@@ -8,14 +8,6 @@ export class InvalidTorrentError extends Error {
   }
 }
 
-/** A peer broke the wire protocol; only that peer is closed. */
-export class ProtocolViolationError extends Error {
-  override readonly name = 'ProtocolViolationError'
-  constructor (readonly peer: string, readonly reason: string) {
-    super(`peer ${peer} violated the protocol: ${reason}`)
-  }
-}
-
 /** A `host:port` string that cannot be dialled. */
 export class InvalidPeerAddressError extends Error {
   override readonly name = 'InvalidPeerAddressError'

@@ -1,5 +1,6 @@
 import type { PeerWire } from './peer-wire.ts'
 import type { ChokerPeer } from './choker.ts'
+import { BLOCK_LENGTH } from './picker.ts'
 
 /** BEP 10 `reqq` default when a peer does not advertise one (libtorrent's historical default). */
 export const DEFAULT_PEER_REQQ = 250
@@ -128,5 +129,5 @@ export class Peer implements ChokerPeer {
 
 /** One number per block request, so outstanding sets avoid string keys on the hot path. */
 export function blockKey (index: number, offset: number): number {
-  return index * 0x10000 + offset / 16384
+  return index * 0x10000 + offset / BLOCK_LENGTH
 }

@@ -2,9 +2,11 @@
  * Which blocks to ask which peer for: finish pieces already started, then rarest first (random among
  * equals, random first piece), then endgame duplicates. Holds in-flight piece buffers until verified.
  */
+import { BLOCK_LENGTH } from '../pay/price.ts'
 
-/** BEP 3: de-facto request size; every client serves 16 KiB blocks. */
-export const BLOCK_LENGTH = 16 * 1024
+/** BEP 3: de-facto request size; every client serves 16 KiB blocks (the constant lives in agent/pay, which prices by it). */
+export { BLOCK_LENGTH }
+
 /** Endgame: how many peers may be asked for the same block at once. */
 const ENDGAME_DUPLICATES = 2
 /**
