@@ -17,7 +17,7 @@ export interface Deployed {
   gasUsed: bigint
 }
 
-/** Default withdrawal delay: 24 h (DESIGN.md). */
+/** Default withdrawal delay: 24 h (docs/contract.md). */
 export const DEFAULT_WITHDRAWAL_DELAY = 86_400n
 
 async function deployArtifact (name: string, signer: AbstractSigner, args: unknown[], options: CallOptions): Promise<Deployed> {

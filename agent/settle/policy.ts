@@ -12,7 +12,7 @@ export const LONE_SETTLE_ENERGY = 58_000n
 export const BATCH_RECEIPT_ENERGY = 17_843n
 /**
  * One receipt of a 50-receipt batch whose lane covers it: the pair's paidOut and lane share a slot and the account
- * slot is not touched (DESIGN.md "Lanes"): 12,559 gas measured on daf3062 (17,822 free-only, same run), rounded up.
+ * slot is not touched (docs/contract.md, lanes): 12,559 gas measured on daf3062 (17,822 free-only, same run), rounded up.
  */
 export const LANE_RECEIPT_ENERGY = 12_600n
 /** TRON's price of energy since 2025-08-29, used until the first `getenergyprices` read succeeds. */

@@ -401,7 +401,7 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
       for (const { c } of batch) {
         const p = paid.get(c.payer) ?? 0n
         total += p
-        // settlement takes from the lane first (DESIGN.md "Lanes")
+        // settlement takes from the lane first (docs/contract.md, lanes)
         const lane = c.lane ?? 0n
         this.pairs.set(c.payer, { paidOut: c.paidOut + p, lane: lane > p ? lane - p : 0n })
       }

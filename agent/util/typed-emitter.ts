@@ -1,4 +1,4 @@
-// Shared by swarm, wire, payment and settle: a neutral home keeps the dependency direction of DESIGN.md.
+// Shared by swarm, wire, payment and settle: a neutral home keeps the dependency direction of docs/architecture.md.
 import { EventEmitter } from 'node:events'
 
 /** A small typed facade over EventEmitter: one payload object per event, names namespaced (`peer:close`). */

@@ -7,7 +7,7 @@ import { ProtocolViolationError } from './errors.ts'
 import { bytesToAddress, addressToBytes, bytesToUint, uintToBytes, type Address } from '../pay/bytes.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
 
-/** DESIGN.md: every seedpay message is at most 1 KiB (the largest possible hello is 376 bytes). */
+/** docs/protocol.md §9: every seedpay message is at most 1 KiB (the largest possible hello is 376 bytes). */
 export const MAX_MESSAGE_BYTES = 1024
 /** Protocol version in `hello.v`; a peer speaking another version is closed. v2: hellos carry `proof` (and `lane`). */
 export const PROTOCOL_VERSION = 2

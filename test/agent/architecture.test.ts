@@ -1,0 +1,50 @@
+/**
+ * The one-way dependencies of docs/architecture.md, checked on the source: every `../<layer>/` import in
+ * agent/<layer>/ must be an edge the document allows. A new edge means the doc and this table change together.
+ */
+import { expect } from 'chai'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+const AGENT = join(import.meta.dirname, '..', '..', 'agent')
+
+/** Which layers each layer may import (docs/architecture.md, "Dependencies"). */
+const ALLOWED: Record<string, readonly string[]> = {
+  util: [],
+  pay: [],
+  wire: ['pay', 'util'],
+  ledger: ['pay'],
+  chain: ['pay'],
+  keys: ['chain', 'pay', 'util'],
+  swarm: ['pay', 'util'],
+  audit: ['chain', 'ledger', 'pay'],
+  payment: ['chain', 'ledger', 'pay', 'swarm', 'util', 'wire'],
+  settle: ['chain', 'ledger', 'pay', 'util'],
+  compose: ['chain', 'ledger', 'pay', 'payment', 'settle', 'swarm'],
+  cli: ['audit', 'chain', 'compose', 'keys', 'ledger', 'pay', 'payment', 'settle', 'swarm', 'util', 'wire']
+}
+
+function sources (dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap(e => e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [])
+}
+
+describe('agent layers (docs/architecture.md)', () => {
+  it('knows every layer', () => {
+    const layers = readdirSync(AGENT, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name).sort()
+    expect(layers).to.deep.equal(Object.keys(ALLOWED).sort())
+  })
+
+  it('imports only along the allowed edges', () => {
+    const wrong: string[] = []
+    for (const layer of Object.keys(ALLOWED)) {
+      for (const file of sources(join(AGENT, layer))) {
+        // a file in a sub-folder (swarm/tracker/) reaches its own layer with ../ too: count only other layers
+        for (const m of readFileSync(file, 'utf8').matchAll(/from '(?:\.\.\/)+([a-z]+)\//g)) {
+          const to = m[1]!
+          if (to !== layer && !ALLOWED[layer]!.includes(to)) wrong.push(`${file.slice(AGENT.length + 1)} → ${to}`)
+        }
+      }
+    }
+    expect(wrong).to.deep.equal([])
+  })
+})
