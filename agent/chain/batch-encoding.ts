@@ -10,6 +10,7 @@
  *   payee (20) ‖ amount uint128 (16)
  */
 import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
+import { SECP256K1_HALF_N } from '../pay/verifier.ts'
 import type { ReserveEntry, SignedReceipt } from './client.ts'
 import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
 
@@ -20,8 +21,6 @@ export const MAX_BATCH_SIZE = 256
 
 const UINT64_MAX = (1n << 64n) - 1n
 const UINT128_MAX = (1n << 128n) - 1n
-/** secp256k1 order / 2: a larger `s` is the malleable twin, which the contract rejects (OZ ECDSA). */
-const HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
 
 export interface CompactSignature {
   r: string
@@ -72,7 +71,7 @@ export function toCompactSignature (signature: string): CompactSignature {
     s = vs & ((1n << 255n) - 1n)
   }
   if (r === 0n || s === 0n) throw new InvalidSignatureError(signature, 'r or s is zero')
-  if (s > HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
+  if (s > SECP256K1_HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
   return { r: toBeHex(r, 32), vs: toBeHex((yParity << 255n) | s, 32) }
 }
 

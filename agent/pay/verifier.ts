@@ -12,8 +12,10 @@ import type { EscrowDomain } from './receipt.ts'
 
 /** EIP-2098 compact signature length. */
 export const SIGNATURE_LENGTH = 64
-/** secp256k1 n/2: a larger `s` is the malleable twin the contract rejects (EIP-2). */
-const HALF_N = Buffer.from('7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0', 'hex')
+/** secp256k1 n/2: a larger `s` is the malleable twin the contract rejects (EIP-2, OZ ECDSA). */
+export const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+/** The same, as the 32 big-endian bytes the hot path compares against. */
+const HALF_N = Buffer.from(SECP256K1_HALF_N.toString(16).padStart(64, '0'), 'hex')
 /** Recovered public keys seen recently; a channel's payer signs with one key, so this skips a keccak. */
 const PUBKEY_CACHE_SIZE = 8
 
