@@ -277,7 +277,7 @@ function recordEvents (s: SettlementScheduler): { confirmed: Array<SettlementEve
   return out
 }
 
-async function nextEvent<K extends keyof SettlementEvents & string> (s: SettlementScheduler, name: K, accept: (e: SettlementEvents[K]) => boolean = () => true): Promise<SettlementEvents[K]> {
+async function nextEvent<K extends keyof SettlementEvents> (s: SettlementScheduler, name: K, accept: (e: SettlementEvents[K]) => boolean = () => true): Promise<SettlementEvents[K]> {
   return await new Promise(resolve => {
     const fn = (e: SettlementEvents[K]): void => { if (accept(e)) { s.off(name, fn); resolve(e) } }
     s.on(name, fn)

@@ -82,7 +82,7 @@ async function startInBackground (): Promise<void> {
     if (exited !== null || Date.now() > deadline) {
       rmSync(pidFile, { force: true })
       if (exited === null) process.kill(child.pid!, 'SIGTERM')
-      process.stderr.write(`error: the local chain did not start${exited !== null ? ` (exit ${exited})` : ' within 60 s'}:\n${text.trim().split('\n').slice(-5).join('\n')}\n  is port ${port} taken? pass another: npx tsx scripts/local-chain.ts start <port>\n`)
+      process.stderr.write(`error: the local chain did not start${exited !== null ? ` (exit ${String(exited)})` : ' within 60 s'}:\n${text.trim().split('\n').slice(-5).join('\n')}\n  is port ${port} taken? pass another: npx tsx scripts/local-chain.ts start <port>\n`)
       process.exitCode = 1
       return
     }

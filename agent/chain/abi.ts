@@ -17,7 +17,7 @@ function fragments (name: string): JsonFragment[] {
 
 /** BandwidthEscrow's full ABI (IBandwidthEscrow plus its public constants). */
 export function escrowInterface (): Interface {
-  escrowIface ??= new Interface(fragments('BandwidthEscrow') as InterfaceAbi)
+  escrowIface ??= new Interface(fragments('BandwidthEscrow'))
   return escrowIface
 }
 
@@ -42,7 +42,7 @@ function errorsInterface (): Interface {
       all.push(f)
     }
   }
-  errorsIface = new Interface(all as InterfaceAbi)
+  errorsIface = new Interface(all)
   return errorsIface
 }
 

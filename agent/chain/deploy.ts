@@ -2,7 +2,7 @@
  * Deploys TestBTT and BandwidthEscrow on an EVM chain (anvil) from the tronbox artifacts, for the demo and the
  * tests. Nile and mainnet deploy through `npx tronbox migrate` (migrations/1_deploy.js) instead.
  */
-import { ContractFactory, getAddress, type AbstractSigner, type InterfaceAbi } from 'ethers'
+import { ContractFactory, getAddress, type AbstractSigner } from 'ethers'
 import { abortable, throwIfAborted } from './abort.ts'
 import { loadArtifact } from './artifacts.ts'
 import type { CallOptions } from './client.ts'
@@ -23,7 +23,7 @@ export const DEFAULT_WITHDRAWAL_DELAY = 86_400n
 async function deployArtifact (name: string, signer: AbstractSigner, args: unknown[], options: CallOptions): Promise<Deployed> {
   throwIfAborted(options.signal)
   const artifact = loadArtifact(name)
-  const factory = new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, signer)
+  const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer)
   const contract = await abortable((async () => await factory.deploy(...args, { nonce: await pendingNonce(signer) }))(), options.signal)
   const tx = contract.deploymentTransaction()
   if (tx === null) throw new ChainRequestError(`${name}: no deployment transaction`)

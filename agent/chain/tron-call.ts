@@ -37,7 +37,7 @@ export function encodeTronCall (iface: Interface, method: string, args: readonly
   const fragment = iface.getFunction(method)
   if (fragment === null) throw new TypeError(`no function ${method} in the ABI`)
   if (args.length !== fragment.inputs.length) throw new TypeError(`${method} takes ${fragment.inputs.length} arguments, got ${args.length}`)
-  const converted = fragment.inputs.map((input, i) =>
+  const converted = fragment.inputs.map((input, i): unknown =>
     input.walk(args[i], (type, value: unknown) => type === 'address' && typeof value === 'string' ? toEvmAddress(value) : value))
   const data = iface.encodeFunctionData(fragment, converted)
   return { selector: fragment.format('sighash'), parameter: '0x' + data.slice(10), data }

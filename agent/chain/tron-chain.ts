@@ -175,7 +175,7 @@ export class TronChain extends EscrowContractClient {
   /** Signs a transaction built by `buildTransaction` with the account's key. */
   async signTransaction (tx: Transaction): Promise<SignedTransaction> {
     if (this.privateKey === undefined) throw new ReadOnlyClientError('signTransaction')
-    return await this.tronWeb.trx.sign(tx, this.privateKey) as SignedTransaction
+    return await this.tronWeb.trx.sign(tx, this.privateKey)
   }
 
   /** Builds a call to the escrow (`target` 'escrow') or its token; exposed for offline checks and tooling. */

@@ -272,7 +272,7 @@ export async function rpcCall (url: string, method: string, params: unknown[]): 
     })
     body = await res.json() as typeof body
   } catch (err) {
-    const why = (err as { cause?: { code?: unknown } }).cause?.code ?? (err as Error).message
+    const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message
     throw new CliError(`cannot reach the JSON-RPC endpoint ${url}: ${String(why)}`, 'check --rpc and that the node (e.g. anvil) is running', 1)
   }
   if (body.error !== undefined) throw new Error(`${method}: ${String(body.error.message)}`)

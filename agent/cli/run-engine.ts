@@ -152,13 +152,14 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     if (outcome !== null && !controller.signal.aborted) {
       await engine.stop()
       reporter.close()
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows waitForMetadata's rejection as it came
       throw outcome
     }
   }
   const how = await finished
   const final = engine.stats()
-  const stalled: StallReason | null = how === 'stalled' ? (stallWatch as StallWatch | null)?.reason() ?? null : null
-  ;(stallWatch as StallWatch | null)?.stop()
+  const stalled: StallReason | null = how === 'stalled' ? stallWatch?.reason() ?? null : null
+  stallWatch?.stop()
   controller.abort()
   await engine.stop()
   const ru = process.resourceUsage()

@@ -9,7 +9,7 @@ import { explainStall, QUICK_CLOSE_MS, StallReportPlan, type PeerFacts, type Sta
 
 /** The part of the payment agent the watch listens to. */
 export interface PaymentEventSource {
-  on: <K extends keyof PaymentEvents & string>(name: K, fn: (event: PaymentEvents[K]) => void) => unknown
+  on: <K extends keyof PaymentEvents>(name: K, fn: (event: PaymentEvents[K]) => void) => unknown
 }
 
 export interface StallWatchInit {

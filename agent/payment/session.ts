@@ -37,7 +37,7 @@ export interface PaymentSessionComponents {
   coverage?: PayeeCoverage
   /** Payer side: the budget we sign within; without it receipts are unbounded. @default none */
   funds?: PayerFunds
-  emit: <K extends keyof PaymentEvents & string>(name: K, event: PaymentEvents[K]) => void
+  emit: <K extends keyof PaymentEvents>(name: K, event: PaymentEvents[K]) => void
 }
 
 export interface PaymentSessionInit {

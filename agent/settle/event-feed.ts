@@ -185,7 +185,7 @@ export class EscrowEventFeed extends TypedEmitter<EscrowEventFeedEvents> {
    * again to the listeners that did not throw. (EventEmitter skips the listeners after a throwing one: a bug to fix
    * in that listener, logged here.)
    */
-  protected override emit<K extends keyof EscrowEventFeedEvents & string> (name: K, event: EscrowEventFeedEvents[K]): void {
+  protected override emit<K extends keyof EscrowEventFeedEvents> (name: K, event: EscrowEventFeedEvents[K]): void {
     try {
       super.emit(name, event)
     } catch (err) {

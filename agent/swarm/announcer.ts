@@ -9,7 +9,7 @@ export interface AnnouncerInit {
   port: number
   /** Our listen address; trackers record the source address, so announces go out from it. */
   host: string
-  stats(): TrackerStats
+  stats: () => TrackerStats
   onPeer(address: string): void
   /** Already complete at start: send `completed` right after `started`. */
   completed: boolean

@@ -107,7 +107,7 @@ export async function parseTorrentBuffer (buf: Uint8Array, label = 'buffer'): Pr
   if (decoded === null || typeof decoded !== 'object' || !('info' in decoded)) {
     throw new InvalidTorrentError(label, 'info', 'missing info dictionary')
   }
-  const info = (decoded as { info: unknown }).info
+  const info = decoded.info
   if (info === null || typeof info !== 'object' || ArrayBuffer.isView(info)) {
     throw new InvalidTorrentError(label, 'info', 'not a dictionary')
   }
@@ -221,7 +221,7 @@ function checkRawPaths (info: Record<string, unknown>, label: string): void {
   for (const f of files as unknown[]) {
     const path = (f as { path?: unknown } | null)?.path
     if (!Array.isArray(path) || path.length === 0 || path.some(bad)) {
-      throw new InvalidTorrentError(label, 'info.files.path', `unsafe or empty path ${JSON.stringify(Array.isArray(path) ? path.map(c => c instanceof Uint8Array ? Buffer.from(c).toString() : c) : path)}`)
+      throw new InvalidTorrentError(label, 'info.files.path', `unsafe or empty path ${JSON.stringify(Array.isArray(path) ? path.map((c: unknown) => c instanceof Uint8Array ? Buffer.from(c).toString() : c) : path)}`)
     }
   }
 }

@@ -110,7 +110,7 @@ function write (value: BValue, parts: Uint8Array[]): void {
     parts.push(Buffer.from(`${value.length}:`, 'latin1'), value)
   } else {
     parts.push(Buffer.from('d', 'latin1'))
-    const keys = [...value.keys()].map(k => Buffer.from(k, 'latin1')).sort(Buffer.compare)
+    const keys = [...value.keys()].map(k => Buffer.from(k, 'latin1')).sort((a, b) => Buffer.compare(a, b))
     for (const key of keys) {
       parts.push(Buffer.from(`${key.length}:`, 'latin1'), key)
       write(value.get(key.toString('latin1'))!, parts)

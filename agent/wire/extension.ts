@@ -259,5 +259,5 @@ export function seedpayExtension (
     }
   }
   Object.defineProperty(Mounted.prototype, 'name', { value: EXTENSION_NAME })
-  return Mounted as unknown as WireExtensionCtor
+  return Mounted
 }

@@ -175,6 +175,7 @@ export function decodeMessage (buf: Uint8Array): SeedpayMessage {
   if (type === null || spec === undefined) throw new ProtocolViolationError('unknown-type', `type ${type === null ? '(none)' : JSON.stringify(type)}`)
   // The version first: another version's hello has other fields, and the peer deserves to hear why it is closed.
   if (type === 'hello' && value.has('v') && value.get('v') !== PROTOCOL_VERSION) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any bencode value a peer sent; a rough echo is enough
     throw new ProtocolViolationError('bad-version', `version ${String(value.get('v'))}, we speak ${PROTOCOL_VERSION}`)
   }
   checkFields(value, spec.required, spec.optional, type)

@@ -3,7 +3,7 @@
  * anvil of test/helpers/anvil.ts (a snapshot per test, so every test starts from the same fresh state).
  */
 import {
-  Contract, ContractFactory, Signature, solidityPacked, type InterfaceAbi, type Interface, type JsonRpcProvider, type Wallet
+  Contract, ContractFactory, Signature, solidityPacked, type Interface, type JsonRpcProvider, type Wallet
 } from 'ethers'
 import { expect } from 'chai'
 import type { Anvil } from '../../agent/chain/anvil.ts'
@@ -41,7 +41,7 @@ export async function deploy (artifactName: string, signer: Wallet, args: unknow
 }
 
 export function contractAt (artifactName: string, address: string, signer: Wallet): Contract {
-  return new Contract(address, loadArtifact(artifactName).abi as InterfaceAbi, signer)
+  return new Contract(address, loadArtifact(artifactName).abi, signer)
 }
 
 /**

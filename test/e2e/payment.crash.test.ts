@@ -34,12 +34,12 @@ function spawnChild (args: string[]): { child: ChildProcess, ready: Promise<stri
   let out = ''
   let err = ''
   const ready = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /ready ?(\d*)\n/.exec(out)
       if (m !== null) resolve(m[1] ?? '')
     })
-    child.stderr!.on('data', (d: Buffer) => { err += d.toString() })
+    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
     child.once('exit', code => reject(new Error(`child exited (${code}) before ready: ${err}`)))
   })
   const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))

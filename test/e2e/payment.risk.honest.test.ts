@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai'
 import { toAddress } from '../../agent/pay/index.ts'
-import { KIB, report, settles, signingStops, until, useRiskWorld, value, type RiskPayer, type RiskSeeder } from './risk-helpers.ts'
+import { KIB, report, settles, signingStops, useRiskWorld, value, type RiskPayer, type RiskSeeder } from './risk-helpers.ts'
 
 const MIB = 1024n * KIB
 const FILE = 4 << 20

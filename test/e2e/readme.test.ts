@@ -80,7 +80,7 @@ describe('README.md: every command line works as written', function () {
     const first = (blocks[0] ?? '').split('\n').map(l => l.replace(/\s+#.*$/, '').trim()).filter(l => l !== '')
     expect(first).to.deep.equal(['npm ci && npm run demo', 'npm test'])
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).to.match(/^npm ci\b.*$/m).and.match(/^npm test$/m)
-    expect(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts).to.include.keys('demo', 'test')
+    expect((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts).to.include.keys('demo', 'test')
   })
 
   it('has the blocks this test knows: seeding and downloading, the paid flow, the contract', () => {

@@ -8,7 +8,7 @@ const PAYEE = '0x' + '22'.repeat(20)
 
 /** One event without its position (distributes over the union, so each variant keeps its own fields). */
 type Body<E = EscrowEvent> = E extends EscrowEvent ? Omit<E, 'blockNumber' | 'txId' | 'logIndex'> : never
-const at = (blockNumber: number, txId: string, logIndex: number, body: Body): EscrowEvent => ({ blockNumber, txId, logIndex, ...body }) as EscrowEvent
+const at = (blockNumber: number, txId: string, logIndex: number, body: Body): EscrowEvent => ({ blockNumber, txId, logIndex, ...body })
 
 describe('audit: lane replay', () => {
   it('orders by block, keeps transactions of a block as given (TRON numbers logs per transaction), then by logIndex and batchIndex', () => {

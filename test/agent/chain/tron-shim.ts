@@ -31,6 +31,7 @@ export class TronShim {
   }
 
   static async start (provider: JsonRpcProvider): Promise<TronShim> {
+    // eslint-disable-next-line prefer-const -- the server's handler reads it before the assignment below
     let shim: TronShim | undefined
     const server = createServer((req, res) => { shim!.handle(req, res).catch((err: unknown) => { res.writeHead(500).end(String(err)) }) })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -73,7 +74,7 @@ export class TronShim {
   }
 
   private async constant (body: Record<string, unknown>): Promise<unknown> {
-    const data = id(String(body.function_selector)).slice(0, 10) + String(body.parameter ?? '')
+    const data = id(String(body.function_selector)).slice(0, 10) + String(body.parameter as string | undefined ?? '')
     try {
       const out = await this.provider.call({ from: evm(String(body.owner_address)), to: evm(String(body.contract_address)), data })
       const gas = await this.provider.estimateGas({ from: evm(String(body.owner_address)), to: evm(String(body.contract_address)), data })

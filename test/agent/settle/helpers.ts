@@ -42,7 +42,7 @@ export function payeeBooks (domain: EscrowDomain, payeeKey: string): PayeeBooks 
 }
 
 /** Resolves with the first event `name` that `accept` takes, or rejects after `ms`. */
-export async function nextEvent<K extends keyof SettlementEvents & string> (
+export async function nextEvent<K extends keyof SettlementEvents> (
   scheduler: SettlementScheduler, name: K, accept: (e: SettlementEvents[K]) => boolean = () => true, ms = 20_000
 ): Promise<SettlementEvents[K]> {
   return await new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import {
 import type { SettleReason } from '../../../agent/settle/events.ts'
 import type { Address } from '../../../agent/pay/index.ts'
 
-const addr = (i: number): Address => `0x${i.toString(16).padStart(40, '0')}` as Address
+const addr = (i: number): Address => `0x${i.toString(16).padStart(40, '0')}`
 const pair = (i: number, amount: bigint, paidOut = 0n, more: Partial<PlanCandidate> = {}): PlanCandidate =>
   ({ payer: addr(i), bytes: amount, amount, paidOut, ...more })
 const input = (over: Partial<PlanInput>): PlanInput =>

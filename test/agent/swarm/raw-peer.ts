@@ -37,7 +37,7 @@ export async function startRawSeed (meta: TorrentMeta, answer: (index: number, o
     wire.on('request', ((index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
       const data = answer(index, offset, length, requests++)
       if (data !== null) respond(null, data)
-    }) as (...a: never[]) => void)
+    }))
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const addr = server.address()
