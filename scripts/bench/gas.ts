@@ -86,8 +86,8 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
   rows.push({ what: 'settle (known pair, 64-byte sig)', gas: await gasOf(as(payee0).getFunction('settle')(r, Signature.from(await sign(payers[0]!, r)).compactSerialized)) })
 
   // settleBatch: new pairs (a fresh payee per size), then the same pairs again (known).
-  for (const [k, n] of BATCH_SIZES.entries()) {
-    const payee = payeeWallet(k + 1)
+  /** Settles a batch of `n` payers to `payee` twice: first receipts, then the same pairs again (known). */
+  const batchRows = async (payee: Wallet, n: number, label: (known: boolean) => string): Promise<void> => {
     for (const known of [false, true]) {
       const entries = []
       for (const p of payers.slice(1, n + 1)) {
@@ -95,9 +95,10 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
         entries.push({ receipt, signature: await sign(p, receipt) })
       }
       const gas = await gasOf(as(deployer).getFunction('settleBatch')(payee.address, encodeBatch(entries)))
-      rows.push({ what: `settleBatch ${n} (${known ? 'known' : 'new'} pairs)`, gas, perReceipt: Math.round(gas / n) })
+      rows.push({ what: `settleBatch ${n} (${label(known)})`, gas, perReceipt: Math.round(gas / n) })
     }
   }
+  for (const [k, n] of BATCH_SIZES.entries()) await batchRows(payeeWallet(k + 1), n, known => `${known ? 'known' : 'new'} pairs`)
 
   // The same on lane-covered pairs: each payer reserves a lane for each batch's payee (one reserve call per payer),
   // then every receipt is paid from its lane. The first receipt on a reserved pair rewrites an existing slot.
@@ -106,18 +107,7 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
     const entries = BATCH_SIZES.flatMap((n, k) => i < n ? [{ payee: lanePayee(k).address, amount: 10n * E18 }] : [])
     await (await as(p).getFunction('reserve')(encodeReserveEntries(entries))).wait()
   }
-  for (const [k, n] of BATCH_SIZES.entries()) {
-    const payee = lanePayee(k)
-    for (const known of [false, true]) {
-      const entries = []
-      for (const p of payers.slice(1, n + 1)) {
-        const receipt: Receipt = { payer: p.address, payee: payee.address, cumulativeBytes: known ? 2n << 20n : 1n << 20n, cumulativeAmount: known ? 2000n * E18 / 1000n : E18 / 1000n }
-        entries.push({ receipt, signature: await sign(p, receipt) })
-      }
-      const gas = await gasOf(as(deployer).getFunction('settleBatch')(payee.address, encodeBatch(entries)))
-      rows.push({ what: `settleBatch ${n} (lane-covered, ${known ? 'known pairs' : 'first receipt'})`, gas, perReceipt: Math.round(gas / n) })
-    }
-  }
+  for (const [k, n] of BATCH_SIZES.entries()) await batchRows(lanePayee(k), n, known => `lane-covered, ${known ? 'known pairs' : 'first receipt'}`)
 
   // settleBatch with delegated signers: the signer shares the balance's slot, so this should cost the same.
   const hot = new Wallet(keccak256(toUtf8Bytes('seedpay bench hot key')), provider)
