@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { TorrentEngine, parseAddress, type TorrentSource, type EngineInit } from '../swarm/index.ts'
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
+import { EXIT_BAD_INPUT } from './explain.ts'
 import { checkUrl, intOption } from './flags.ts'
 import { cliLogger } from './logging.ts'
 import { listenHost, type NetOptions } from './net-options.ts'
@@ -113,8 +114,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     await engine.start({ signal: controller.signal })
   } catch (err) {
     reporter.close()
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'pick another --port, or 0 for any free port')
-    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${host}`, 'pass an address of this machine with --host')
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new CliError(`port ${port} on ${host} is already in use`, 'pick another --port, or 0 for any free port', EXIT_BAD_INPUT)
+    if ((err as NodeJS.ErrnoException).code === 'EADDRNOTAVAIL') throw new CliError(`cannot listen on ${host}`, 'pass an address of this machine with --host', EXIT_BAD_INPUT)
     throw err
   }
   const s = engine.stats()

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { formatAddress } from '../../agent/swarm/address.ts'
 import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { runSeedpay } from '../helpers/cli.ts'
 
 describe('seedpay CLI: where seed and get listen', function () {
   this.timeout(60_000)
@@ -51,6 +52,18 @@ describe('seedpay CLI: where seed and get listen', function () {
       sock.once('error', err => { resolve((err as NodeJS.ErrnoException).code ?? 'error') })
     })
     expect(refused).to.equal('ECONNREFUSED')
+  })
+
+  it('a port already taken, or a --host not of this machine, is bad input (2) in one line', async () => {
+    const seed = new SeedpayChild(['seed', torrent, '--data', dir, '--host', '127.0.0.1'])
+    children.push(seed)
+    const listening = await seed.next('listening', 30_000)
+    const taken = await runSeedpay(['seed', torrent, '--data', dir, '--host', '127.0.0.1', '--port', String(listening['port'])])
+    expect(taken.code, taken.stderr).to.equal(2)
+    expect(taken.stderr).to.match(new RegExp(`^error: port ${String(listening['port'])} on 127\\.0\\.0\\.1 is already in use\n  pick another --port`))
+    const foreign = await runSeedpay(['seed', torrent, '--data', dir, '--host', '192.0.2.1'])
+    expect(foreign.code, foreign.stderr).to.equal(2)
+    expect(foreign.stderr).to.match(/^error: cannot listen on 192\.0\.2\.1\n {2}pass an address of this machine with --host\n$/)
   })
 
   it('names an IPv4 peer of a dual-stack listener by its IPv4 address', () => {
