@@ -15,7 +15,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, writeDeployment, readDeployment, deploymentPath, type Deployment } from '../agent/chain/index.ts'
+import { writeDeployment, readDeployment, deploymentPath, type Deployment } from '../agent/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal } from '../devtools/chain/index.ts'
 import { seedpayHome } from '../agent/util/home.ts'
 
 const START_TIMEOUT_MS = 60_000

@@ -1,20 +1,11 @@
 /** Renders an AuditReport: a plain-text table for people, plain JSON (big integers as strings) for scripts. */
 import { formatBtt } from '../pay/index.ts'
+import { formatBytes } from '../util/format-bytes.ts'
 import type { AuditReport, PairAudit } from './reconcile.ts'
 
 /** Token base units with up to `digits` fraction digits (cut, not rounded), grouped, and a unit: `8,564,640.5 BTT`. */
 export function formatToken (amount: bigint, unit = 'BTT', digits = 6): string {
   return `${formatBtt(amount, { maxDecimals: digits, grouped: true })} ${unit}`
-}
-
-export function formatBytes (bytes: bigint): string {
-  const n = Number(bytes)
-  if (n < 1024) return `${n} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let v = n / 1024
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++ }
-  return `${v.toFixed(1)} ${units[u]!}`
 }
 
 export function shortAddress (address: string): string {

@@ -8,4 +8,4 @@ export {
 } from './reconcile.ts'
 export { chainTotals, pairId, type ChainPair } from './totals.ts'
 export { replayLanes, chainOrder, pendingState, type LanePair, type LaneReplay, type PayerFunds, type PendingState } from './lanes.ts'
-export { auditTable, auditJson, renderTable, formatToken, formatBytes, shortAddress } from './format.ts'
+export { auditTable, auditJson, renderTable, formatToken, shortAddress } from './format.ts'

@@ -1,6 +1,6 @@
 /**
  * deployments/<network>.json: where a network's escrow and token live. Written by the tronbox migration
- * (nile, mainnet) and by `deployLocal` (development, on anvil); read by the CLI, the demo and the smoke script.
+ * (nile, mainnet) and by `deployLocal` (devtools/chain/local-deploy.ts: development, on anvil); read by the CLI, the demo and the smoke script.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'

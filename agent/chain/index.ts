@@ -23,6 +23,5 @@ export { toEvmAddress, toTronAddress, toTronHex, isTronAddress } from './tron-ad
 export {
   readDeployment, writeDeployment, parseDeployment, deploymentPath, deploymentsDir, addressPair, DeploymentError, DeploymentSchema, type Deployment
 } from './deployments.ts'
-export { deployEscrow, deployTestBTT, deployLocal, DEFAULT_WITHDRAWAL_DELAY, type Deployed, type EscrowDeployInit, type LocalDeployInit } from './deploy.ts'
-export { startAnvil, ANVIL_KEYS, type Anvil, type AnvilInit } from './anvil.ts'
+export { deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type Deployed, type EscrowDeployInit } from './deploy.ts'
 export { loadArtifact, MissingArtifactError, type ContractArtifact } from './artifacts.ts'

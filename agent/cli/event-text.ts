@@ -5,6 +5,7 @@
  * it in full), and lists of objects are written out instead of `[object Object]`. An event without its own line
  * gets the generic one, which renders any nesting readably.
  */
+import { formatBytes } from '../util/format-bytes.ts'
 import { groupThousands } from '../pay/index.ts'
 
 type Fields = Record<string, unknown>
@@ -32,12 +33,7 @@ export function priceField (v: unknown): string {
 /** Bytes (a number or a decimal string) with a binary unit: 1.5 MiB. */
 export function bytesText (v: unknown): string {
   const n = typeof v === 'number' ? v : Number(text(v))
-  if (!Number.isFinite(n)) return text(v)
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB']
-  let x = n
-  let u = 0
-  while (Math.abs(x) >= 1024 && u < units.length - 1) { x /= 1024; u++ }
-  return `${x.toFixed(u === 0 ? 0 : 1)} ${units[u]!}`
+  return Number.isFinite(n) ? formatBytes(n) : text(v)
 }
 
 /** Any value readably: lists joined with commas ("none" when empty), objects as `key value` pairs in parentheses. */

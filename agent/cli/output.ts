@@ -125,6 +125,3 @@ export function duration (seconds: number): string {
   if (seconds < 86400) return `${Math.floor(seconds / 3600)}h ${pad(Math.floor(seconds / 60) % 60)}m`
   return `${Math.floor(seconds / 86400)}d ${pad(Math.floor(seconds / 3600) % 24)}h`
 }
-
-/** Bytes per second (or bytes) with a binary unit: "1.5 MiB". */
-export const human = bytesText

@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.29;
 
-/// @notice One receipt inside `settleBatch`'s packed calldata.
-struct BatchEntry {
-    address payer;
-    uint64 cumulativeBytes;
-    uint128 cumulativeAmount;
-    bytes32 r;
-    bytes32 vs;
-}
-
 /// @title settleBatch's packed entries and BatchSettled's packed records
 /// @notice Layout of one entry, 108 bytes, no padding:
 /// `payer (20) ‖ cumulativeBytes (uint64, 8) ‖ cumulativeAmount (uint128, 16) ‖ r (32) ‖ vs (32)`.
 /// @dev Packing saves ~1,100 gas of calldata per entry against ABI-encoded structs with 65-byte signatures,
 /// and packed records save ~500 gas per entry against a uint256[] in the event (docs/benchmarks.md).
-/// This library and `ReceiptHash` are the only assembly in the escrow; `decodeReference` is `decode` in plain
-/// Solidity, and differential tests (test/contracts/escrow.batch-entry.test.ts) check `decode` against it and the
-/// records against `abi.encodePacked`.
+/// This library and `ReceiptHash` are the only assembly in the escrow; differential tests
+/// (test/contracts/escrow.batch-entry.test.ts) check `decode` against a plain-Solidity twin in
+/// contracts/test/BatchEntryCodecHarness.sol and the records against `abi.encodePacked`.
 library BatchEntryCodec {
     uint256 internal constant SIZE = 108;
     uint256 internal constant RECORD_SIZE = 60;
@@ -69,15 +60,5 @@ library BatchEntryCodec {
         assembly ("memory-safe") {
             mstore(records, mul(n, RECORD_SIZE))
         }
-    }
-
-    /// @dev Plain-Solidity twin of `decode`, kept for the differential test.
-    function decodeReference(bytes calldata entries, uint256 i) internal pure returns (BatchEntry memory e) {
-        uint256 o = i * SIZE;
-        e.payer = address(bytes20(entries[o:o + 20]));
-        e.cumulativeBytes = uint64(bytes8(entries[o + 20:o + 28]));
-        e.cumulativeAmount = uint128(bytes16(entries[o + 28:o + 44]));
-        e.r = bytes32(entries[o + 44:o + 76]);
-        e.vs = bytes32(entries[o + 76:o + 108]);
     }
 }

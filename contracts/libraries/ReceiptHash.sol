@@ -3,7 +3,7 @@ pragma solidity 0.8.29;
 
 /// @title The EIP-712 digest of a receipt, hashed in scratch memory
 /// @notice `digest` equals `keccak256("\x19\x01" ‖ domain ‖ keccak256(abi.encode(typeHash, payer, payee,
-/// cumulativeBytes, cumulativeAmount)))`, which `digestReference` computes in plain Solidity.
+/// cumulativeBytes, cumulativeAmount)))`; contracts/test/ReceiptHashHarness.sol computes that in plain Solidity.
 /// @dev `abi.encode` allocates its 192 bytes anew for every receipt and Solidity never frees them, so a batch's
 /// memory (and its quadratic expansion cost) grows with every entry. Hashing at the free memory pointer without
 /// moving it, as OpenZeppelin's `MessageHashUtils.toTypedDataHash` does, reuses the same bytes for every entry
@@ -30,18 +30,5 @@ library ReceiptHash {
             mstore(add(p, 0x22), structHash)
             result := keccak256(p, 0x42)
         }
-    }
-
-    /// @dev Plain-Solidity twin of `digest`, kept for the differential test.
-    function digestReference(
-        bytes32 domain,
-        bytes32 typeHash,
-        address payer,
-        address payee,
-        uint256 cumulativeBytes,
-        uint256 cumulativeAmount
-    ) internal pure returns (bytes32) {
-        bytes32 structHash = keccak256(abi.encode(typeHash, payer, payee, cumulativeBytes, cumulativeAmount));
-        return keccak256(abi.encodePacked(hex"1901", domain, structHash));
     }
 }

@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.29;
 
-import {BatchEntry, BatchEntryCodec} from "../libraries/BatchEntry.sol";
+import {BatchEntryCodec} from "../libraries/BatchEntry.sol";
+
+/// @notice One receipt inside `settleBatch`'s packed calldata, as the harness returns it.
+struct BatchEntry {
+    address payer;
+    uint64 cumulativeBytes;
+    uint128 cumulativeAmount;
+    bytes32 r;
+    bytes32 vs;
+}
 
 /// @title BatchEntryCodecHarness
 /// @notice Exposes both decoders so a differential test can compare the assembly one with the plain one.
@@ -11,9 +20,14 @@ contract BatchEntryCodecHarness {
         (e.payer, e.cumulativeBytes, e.cumulativeAmount, e.r, e.vs) = BatchEntryCodec.decode(entries, i);
     }
 
-    /// @notice The plain-Solidity decoder.
-    function decodeReference(bytes calldata entries, uint256 i) external pure returns (BatchEntry memory) {
-        return BatchEntryCodec.decodeReference(entries, i);
+    /// @notice The plain-Solidity twin of `decode`: the layout written with slices, no assembly.
+    function decodeReference(bytes calldata entries, uint256 i) external pure returns (BatchEntry memory e) {
+        uint256 o = i * BatchEntryCodec.SIZE;
+        e.payer = address(bytes20(entries[o:o + 20]));
+        e.cumulativeBytes = uint64(bytes8(entries[o + 20:o + 28]));
+        e.cumulativeAmount = uint128(bytes16(entries[o + 28:o + 44]));
+        e.r = bytes32(entries[o + 44:o + 76]);
+        e.vs = bytes32(entries[o + 76:o + 108]);
     }
 
     /// @notice Records written by `writeRecord`, for comparison with `abi.encodePacked`.

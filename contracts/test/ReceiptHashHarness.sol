@@ -21,7 +21,7 @@ contract ReceiptHashHarness {
         second = ReceiptHash.digest(domain, typeHash, payer, payee, cumulativeBytes, cumulativeAmount);
     }
 
-    /// @notice The plain-Solidity digest.
+    /// @notice The plain-Solidity twin of `ReceiptHash.digest`.
     function digestReference(
         bytes32 domain,
         bytes32 typeHash,
@@ -30,6 +30,7 @@ contract ReceiptHashHarness {
         uint256 cumulativeBytes,
         uint256 cumulativeAmount
     ) external pure returns (bytes32) {
-        return ReceiptHash.digestReference(domain, typeHash, payer, payee, cumulativeBytes, cumulativeAmount);
+        bytes32 structHash = keccak256(abi.encode(typeHash, payer, payee, cumulativeBytes, cumulativeAmount));
+        return keccak256(abi.encodePacked(hex"1901", domain, structHash));
     }
 }

@@ -4,7 +4,7 @@
  * from the free balance) and on lane-covered pairs (paid from the pair's lane, the account slot untouched).
  */
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, type TransactionReceipt } from 'ethers'
-import { startAnvil, ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { startAnvil, ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { loadArtifact } from '../../agent/chain/artifacts.ts'
 import { encodeBatch, encodeReserveEntries } from '../../agent/chain/batch-encoding.ts'
 import { receiptDomain, receiptMessage, RECEIPT_TYPES, type Receipt } from '../../agent/pay/receipt.ts'

@@ -4,9 +4,18 @@
  */
 import { expect } from 'chai'
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, relative, resolve, sep } from 'node:path'
 
-const AGENT = join(import.meta.dirname, '..', '..', 'agent')
+const ROOT = join(import.meta.dirname, '..', '..')
+const AGENT = join(ROOT, 'agent')
+
+/** Which top-level folders each may import (docs/architecture.md, "Layout"): no loop between test and scripts. */
+const TOP_ALLOWED: Record<string, readonly string[]> = {
+  agent: [],
+  devtools: ['agent'],
+  scripts: ['agent', 'devtools'],
+  test: ['agent', 'devtools', 'scripts']
+}
 
 /** Which layers each layer may import (docs/architecture.md, "Dependencies"). */
 const ALLOWED: Record<string, readonly string[]> = {
@@ -17,7 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   chain: ['pay'],
   keys: ['chain', 'pay', 'util'],
   swarm: ['pay', 'util'],
-  audit: ['chain', 'ledger', 'pay'],
+  audit: ['chain', 'ledger', 'pay', 'util'],
   payment: ['chain', 'ledger', 'pay', 'swarm', 'util', 'wire'],
   settle: ['chain', 'ledger', 'pay', 'util'],
   compose: ['chain', 'ledger', 'pay', 'payment', 'settle', 'swarm'],
@@ -42,6 +51,22 @@ describe('agent layers (docs/architecture.md)', () => {
         for (const m of readFileSync(file, 'utf8').matchAll(/from '(?:\.\.\/)+([a-z]+)\//g)) {
           const to = m[1]!
           if (to !== layer && !ALLOWED[layer]!.includes(to)) wrong.push(`${file.slice(AGENT.length + 1)} → ${to}`)
+        }
+      }
+    }
+    expect(wrong).to.deep.equal([])
+  })
+})
+
+describe('top-level folders (docs/architecture.md)', () => {
+  it('import only along the allowed edges', () => {
+    const wrong: string[] = []
+    for (const [top, allowed] of Object.entries(TOP_ALLOWED)) {
+      for (const file of sources(join(ROOT, top))) {
+        for (const m of readFileSync(file, 'utf8').matchAll(/from '((?:\.\.\/)+)([a-z]+)\//g)) {
+          // resolve the relative path: only imports that leave `top` name another top-level folder
+          const target = relative(ROOT, resolve(dirname(file), m[1]!, m[2]!)).split(sep)[0]!
+          if (target !== top && target in TOP_ALLOWED && !allowed.includes(target)) wrong.push(`${relative(ROOT, file)} → ${target}`)
         }
       }
     }

@@ -6,7 +6,7 @@ import {
   Contract, ContractFactory, Signature, solidityPacked, type Interface, type JsonRpcProvider, type Wallet
 } from 'ethers'
 import { expect } from 'chai'
-import type { Anvil } from '../../agent/chain/anvil.ts'
+import type { Anvil } from '../../devtools/chain/index.ts'
 import { loadArtifact } from '../../agent/chain/artifacts.ts'
 import type { Receipt } from '../../agent/pay/receipt.ts'
 import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt } from '../helpers/anvil.ts'

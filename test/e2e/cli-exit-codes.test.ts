@@ -8,7 +8,7 @@ import { expect } from 'chai'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ANVIL_KEYS } from '../../agent/chain/index.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { runSeedpay, type CliRun } from '../helpers/cli.ts'
 
 const SEEDER = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8'

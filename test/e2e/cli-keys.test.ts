@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JsonRpcProvider, Wallet, encryptKeystoreJsonSync } from 'ethers'
 import { TronWeb } from 'tronweb'
-import { startAnvil, ANVIL_KEYS, deployLocal, toTronAddress, type Anvil, type Deployment } from '../../agent/chain/index.ts'
+import { toTronAddress, type Deployment } from '../../agent/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
-import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../devtools/seedpay-child.ts'
 import { runSeedpay, type CliRun } from '../helpers/cli.ts'
 
 /** A private key in TronLink's export form (64 hex digits, no 0x), and a second one. */

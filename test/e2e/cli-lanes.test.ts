@@ -8,10 +8,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, EvmChain, type Anvil, type Deployment } from '../../agent/chain/index.ts'
+import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
-import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay, seedpayJson } from '../helpers/cli.ts'
 
 const E18 = 10n ** 18n

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { formatAddress } from '../../agent/swarm/address.ts'
-import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 
 describe('seedpay CLI: where seed and get listen', function () {

@@ -10,10 +10,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Wallet } from 'ethers'
-import { ANVIL_KEYS, EvmChain } from '../../agent/chain/index.ts'
+import { EvmChain } from '../../agent/chain/index.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
-import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS, SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS, SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 import { startCliChain, type CliChain } from '../helpers/cli-chain.ts'
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../agent/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))

@@ -3,7 +3,7 @@
  * being paid (seeder), until the parent kills it with SIGKILL. Prints `ready <port>` once exchanging.
  * argv: role (payer | payee), ledger dir, seeder port (payer only)
  */
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { NILE_CHAIN_ID, MIB } from '../../agent/pay/index.ts'
 import { makeAgent } from './payment-agents.ts'
 import { makeContent, startSeeder, leech } from './payment-peers.ts'

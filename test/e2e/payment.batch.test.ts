@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai'
 import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { settleChannels } from '../../agent/settle/index.ts'
 import { amountFor, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { makeAgent } from './payment-agents.ts'

@@ -3,7 +3,7 @@
  * counter on each side, so receipts never race each other and the payer's credit is per account.
  */
 import { expect } from 'chai'
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { amountFor, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { makeAgent } from './payment-agents.ts'
 import { makeContent, startSeeder, leech, until } from './payment-peers.ts'

@@ -16,7 +16,7 @@ import {
   addressToBytes, HotKeySigner, ReceiptVerifier, MIB, amountFor, NILE_CHAIN_ID, signHelloProof, toAddress,
   type Address, type EscrowDomain, type HelloProofFields
 } from '../../agent/pay/index.ts'
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { seedpayExtension, type ErrorName, type HelloIds, type SeedpayExtension } from '../../agent/wire/index.ts'
 import { makeAgent, type TestAgent } from './payment-agents.ts'
 import { makeContent, startSeeder, leech, until, type Seeder } from './payment-peers.ts'

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai'
 import { join } from 'node:path'
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { amountFor, MIB, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { swarmInit, connectSwarm } from '../../agent/payment/index.ts'
 import type { TorrentEngine } from '../../agent/swarm/index.ts'

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { Wallet } from 'ethers'
 import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
-import { ANVIL_KEYS } from '../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { ChainSignerDirectory } from '../../agent/payment/index.ts'
 import { settleChannel } from '../../agent/settle/index.ts'
 import { amountFor, HotKeySigner, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'

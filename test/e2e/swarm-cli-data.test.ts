@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { copyFile, mkdir, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { makeFixture, sameFiles, engine, type Fixture } from '../agent/swarm/fixtures.ts'
-import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 import { magnetFor, type TorrentEngine } from '../../agent/swarm/index.ts'
 

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { join } from 'node:path'
 import { writeFile } from 'node:fs/promises'
 import { makeFixture, sameFiles, engine, type Fixture } from '../agent/swarm/fixtures.ts'
-import { SeedpayChild } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 import type { TorrentEngine, UploadPolicy } from '../../agent/swarm/index.ts'
 

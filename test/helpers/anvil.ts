@@ -3,7 +3,7 @@
  * deploys what the file needs, and a snapshot per test so every test starts from that same state.
  */
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, type Anvil } from '../../agent/chain/anvil.ts'
+import { startAnvil, ANVIL_KEYS, type Anvil } from '../../devtools/chain/index.ts'
 import { receiptDomain, receiptMessage, RECEIPT_TYPES, type EscrowDomain, type Receipt } from '../../agent/pay/receipt.ts'
 
 export interface AnvilContext {

@@ -1,6 +1,6 @@
 /** Runs the real `seedpay` command (bin/seedpay.js, with the bin's node flags) as a child process. */
 import { spawn } from 'node:child_process'
-import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../scripts/bench/swarm-pairs/util.ts'
+import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS } from '../../devtools/seedpay-child.ts'
 
 export interface CliRun { code: number, stdout: string, stderr: string }
 

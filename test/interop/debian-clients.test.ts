@@ -8,7 +8,7 @@ import path from 'node:path'
 import {
   Aria2Client, LibtorrentClient, TransmissionClient, makeTestTorrent, sha256File, startJsTracker, stopAllProcesses, freePort,
   type BitTorrentClient, type JsTracker, type TestTorrent
-} from '../helpers/clients/index.ts'
+} from '../../devtools/clients/index.ts'
 
 const TIMEOUT_MS = 60_000
 

@@ -1,7 +1,7 @@
 /** Our engine as one side of an interop transfer, with the same start/wait/stop shape as the client harnesses. */
 import pino from 'pino'
 import { TorrentEngine, loadTorrent } from '../../agent/swarm/index.ts'
-import type { PeerAddress } from '../helpers/clients/index.ts'
+import type { PeerAddress } from '../../devtools/clients/index.ts'
 
 export interface EnginePeerOptions {
   host: string

@@ -3,7 +3,7 @@
  * binding), in both directions, by direct dialling and through trackers (bittorrent-tracker's server and
  * opentracker). Every transfer ends with the downloaded file's SHA-256 equal to the original's.
  *
- * Loopback constraints (see test/helpers/clients/transmission.ts): Transmission never dials 127.0.0.0/8, so
+ * Loopback constraints (see devtools/clients/transmission.ts): Transmission never dials 127.0.0.0/8, so
  * whoever talks to Transmission dials it; aria2c dials only peers it learns from a tracker.
  *
  * Engine bug found here (fixed in agent/swarm/peer.ts 26161a6, regression test 'keeps Transmission's queue
@@ -19,7 +19,7 @@ import path from 'node:path'
 import {
   Aria2Client, LibtorrentClient, TransmissionClient, makeTestTorrent, sha256File, startJsTracker, startOpentracker,
   stopAllProcesses, freePort, type BitTorrentClient, type JsTracker, type OpenTracker, type TestTorrent
-} from '../helpers/clients/index.ts'
+} from '../../devtools/clients/index.ts'
 import { EnginePeer } from './engine-peer.ts'
 
 const TIMEOUT_MS = 60_000

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { SeedpayChild } from './util.ts'
+import { SeedpayChild } from '../../../devtools/seedpay-child.ts'
 import type { SwarmPair } from './types.ts'
 
 /** seedpay seed → seedpay get, each its own process, over 127.0.0.1. */

@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { Aria2Client } from '../../../test/helpers/clients/index.ts'
+import { Aria2Client } from '../../../devtools/clients/index.ts'
 import { addresses, checkCopy, timeLeecher, withPair } from './debian-common.ts'
-import { SeedpayChild } from './util.ts'
+import { SeedpayChild } from '../../../devtools/seedpay-child.ts'
 import type { SwarmPair } from './types.ts'
 
 /** `seedpay seed` → aria2c downloads; aria2c dials only tracker peers, so the agent announces to one. */

@@ -1,4 +1,4 @@
-import { Aria2Client } from '../../../test/helpers/clients/index.ts'
+import { Aria2Client } from '../../../devtools/clients/index.ts'
 import { debianPair } from './debian-common.ts'
 
 /** aria2c seeds → aria2c downloads; aria2c only dials peers from a tracker, so both announce to one. */

@@ -11,8 +11,8 @@ import { basename, dirname, join } from 'node:path'
 import { stat } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { freePort, stopAllProcesses, startJsTracker, type BitTorrentClient, type JsTracker } from '../../../test/helpers/clients/index.ts'
-import { LibtorrentClient } from '../../../test/helpers/clients/libtorrent.ts'
+import { freePort, stopAllProcesses, startJsTracker, type BitTorrentClient, type JsTracker } from '../../../devtools/clients/index.ts'
+import { LibtorrentClient } from '../../../devtools/clients/libtorrent.ts'
 import type { PairResult, SwarmPair } from './types.ts'
 
 /** A slow Transmission seeder moves 256 MiB in about a minute; give every pair five. */

@@ -1,4 +1,4 @@
-import { LibtorrentClient } from '../../../test/helpers/clients/index.ts'
+import { LibtorrentClient } from '../../../devtools/clients/index.ts'
 import { debianPair } from './debian-common.ts'
 
 /** python3-libtorrent seeds → python3-libtorrent downloads, dialling the seeder directly. The reference ceiling. */

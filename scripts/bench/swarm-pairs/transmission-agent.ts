@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { TransmissionClient } from '../../../test/helpers/clients/index.ts'
+import { TransmissionClient } from '../../../devtools/clients/index.ts'
 import { addresses, checkCopy, result, withPair } from './debian-common.ts'
-import { SeedpayChild } from './util.ts'
+import { SeedpayChild } from '../../../devtools/seedpay-child.ts'
 import type { SwarmPair } from './types.ts'
 
 /**

@@ -1,4 +1,4 @@
-import { LibtorrentClient, TransmissionClient } from '../../../test/helpers/clients/index.ts'
+import { LibtorrentClient, TransmissionClient } from '../../../devtools/clients/index.ts'
 import { debianPair } from './debian-common.ts'
 
 /** Transmission 3 seeds → libtorrent downloads (dialling it): the bar transmission-agent.ts must reach. */

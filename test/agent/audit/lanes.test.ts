@@ -7,7 +7,7 @@
 import { expect } from 'chai'
 import { getBytes, hexlify, Wallet } from 'ethers'
 import { useChainFixture, fund, increaseTime, DELAY, E18 } from '../chain/fixture.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { amountFor, HotKeySigner, MIB, receiptDigest, toAddress, type Address, type EscrowDomain } from '../../../agent/pay/index.ts'
 import { settleChannel, settleChannels } from '../../../agent/settle/index.ts'
 import { auditPayee, auditTable, auditJson, reconcile, type AuditComponents, type AuditReport } from '../../../agent/audit/index.ts'

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { getBytes, hexlify } from 'ethers'
 import { useChainFixture, fund, E18 } from '../chain/fixture.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { amountFor, HotKeySigner, MIB, receiptDigest, type EscrowDomain } from '../../../agent/pay/index.ts'
 import { settleChannel, settleChannels } from '../../../agent/settle/index.ts'
 import { auditPayee, auditTable, auditJson, reconcile, GIB } from '../../../agent/audit/index.ts'

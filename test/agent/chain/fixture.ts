@@ -3,8 +3,8 @@
  * deployLocal, an EvmChain per account, and a snapshot per test.
  */
 import type { JsonRpcProvider, Wallet } from 'ethers'
-import type { Anvil } from '../../../agent/chain/anvil.ts'
-import { deployLocal } from '../../../agent/chain/deploy.ts'
+import type { Anvil } from '../../../devtools/chain/index.ts'
+import { deployLocal } from '../../../devtools/chain/index.ts'
 import type { Deployment } from '../../../agent/chain/deployments.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'
 import type { Receipt } from '../../../agent/pay/receipt.ts'

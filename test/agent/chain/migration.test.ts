@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, type Anvil } from '../../../agent/chain/anvil.ts'
+import { startAnvil, ANVIL_KEYS, type Anvil } from '../../../devtools/chain/index.ts'
 import { ARTIFACTS_DIR } from '../../../agent/chain/artifacts.ts'
 import { readDeployment, deploymentPath } from '../../../agent/chain/deployments.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'

@@ -9,7 +9,7 @@ import { TronWeb } from 'tronweb'
 import { useChainFixture } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { ARTIFACTS_DIR } from '../../../agent/chain/artifacts.ts'
 import { runSmoke, SmokeCheckError } from '../../../scripts/nile-smoke.ts'
 

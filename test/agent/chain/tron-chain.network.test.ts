@@ -11,7 +11,7 @@ import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
 import { isEscrowRevert, ChainRequestError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { receiptDigest, type Receipt } from '../../../agent/pay/receipt.ts'
 import type { EscrowEvent } from '../../../agent/chain/client.ts'
 

@@ -11,7 +11,7 @@ import { escrowInterface, tokenInterface } from '../../../agent/chain/abi.ts'
 import { decodeEscrowLog } from '../../../agent/chain/events.ts'
 import { toEvmAddress, toTronAddress } from '../../../agent/chain/tron-address.ts'
 import { BatchPayeeMismatchError, ReadOnlyClientError } from '../../../agent/chain/errors.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { NILE_CHAIN_ID, receiptDomain, receiptMessage, RECEIPT_TYPES, type Receipt } from '../../../agent/pay/receipt.ts'
 
 const BTT = 'TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4'

@@ -5,7 +5,7 @@ import { Wallet, verifyTypedData } from 'ethers'
 import { useChainFixture, fund, E18 } from './fixture.ts'
 import { receiptDigest, receiptDomain, receiptMessage, RECEIPT_TYPES, NILE_CHAIN_ID, type Receipt } from '../../../agent/pay/receipt.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 
 const TYPES = { Receipt: [...RECEIPT_TYPES.Receipt] }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createPayments, PaymentsConfigError } from '../../../agent/compose/index.ts'
 import { Ledger } from '../../../agent/ledger/index.ts'
 import { HotKeySigner, MIB, amountFor, type EscrowDomain } from '../../../agent/pay/index.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { useChainFixture, fund, E18 } from '../chain/fixture.ts'
 
 const logger = pino({ level: 'silent' })

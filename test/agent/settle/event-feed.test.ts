@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { useChainFixture, fund, E18 } from '../chain/fixture.ts'
 import type { EscrowClient, EscrowEvent, EventPage } from '../../../agent/chain/index.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { EscrowEventFeed, FeedConfigError, settleChannels } from '../../../agent/settle/index.ts'
 import { logger, payeeBooks } from './helpers.ts'
 

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { Wallet } from 'ethers'
 import { useChainFixture, fund, E18 } from '../chain/fixture.ts'
-import { ANVIL_KEYS } from '../../../agent/chain/anvil.ts'
+import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { amountFor, MIB, toAddress, type EscrowDomain } from '../../../agent/pay/index.ts'
 import { SettlementScheduler, type SettlementEvents } from '../../../agent/settle/index.ts'
 import { payeeBooks, nextEvent, logger, PRICE, type PayeeBooks } from './helpers.ts'

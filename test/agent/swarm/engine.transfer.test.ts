@@ -1,7 +1,7 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from './fixtures.ts'
-import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
+import { startJsTracker, type JsTracker } from '../../../devtools/clients/trackers.ts'
 import type { TorrentEngine } from '../../../agent/swarm/index.ts'
 
 describe('swarm engine: transfers over real sockets', function () {

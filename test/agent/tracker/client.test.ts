@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import bencode from 'bencode'
 import { TrackerClient, MalformedResponseError, UnsupportedTrackerError, type TrackerClientInit, type TrackerErrorEvent, type TrackerPeersEvent } from '../../../agent/swarm/tracker/index.ts'
 import { encodeCompactIPv4 } from '../../../agent/swarm/tracker/peers.ts'
-import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
+import { startJsTracker, type JsTracker } from '../../../devtools/clients/trackers.ts'
 import { silentLogger } from './util.ts'
 
 /** An HTTP tracker whose answer is scripted per request; records when each request arrived. */

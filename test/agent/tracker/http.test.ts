@@ -7,7 +7,7 @@ import {
   MalformedResponseError, TrackerError, TrackerFailureError, TrackerTransportError
 } from '../../../agent/swarm/tracker/index.ts'
 import { encodeCompactIPv4 } from '../../../agent/swarm/tracker/peers.ts'
-import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
+import { startJsTracker, type JsTracker } from '../../../devtools/clients/trackers.ts'
 import { randomRequest } from './util.ts'
 
 const URL_ = 'http://tracker.test/announce'

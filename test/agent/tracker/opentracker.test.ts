@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { httpAnnounce, httpScrape, UdpTracker, TrackerClient, TrackerFailureError, type TrackerErrorEvent, type TrackerPeersEvent } from '../../../agent/swarm/tracker/index.ts'
-import { startOpentracker, type OpenTracker } from '../../helpers/clients/trackers.ts'
+import { startOpentracker, type OpenTracker } from '../../../devtools/clients/trackers.ts'
 import { randomRequest, silentLogger } from './util.ts'
 
 describe('tracker client against Debian opentracker', function () {

@@ -2,7 +2,7 @@ import { expect } from 'chai'
 import dgram from 'node:dgram'
 import fc from 'fast-check'
 import { UdpTracker, TrackerError, MalformedResponseError, TrackerFailureError, TrackerTimeoutError } from '../../../agent/swarm/tracker/index.ts'
-import { startJsTracker, type JsTracker } from '../../helpers/clients/trackers.ts'
+import { startJsTracker, type JsTracker } from '../../../devtools/clients/trackers.ts'
 import { randomRequest } from './util.ts'
 
 /** A scripted UDP tracker: `reply` decides, per received packet, what (if anything) to send back. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
-export const SEEDPAY_BIN = fileURLToPath(new URL('../../../bin/seedpay.js', import.meta.url))
+export const SEEDPAY_BIN = fileURLToPath(new URL('../bin/seedpay.js', import.meta.url))
 /** The node flags bin/seedpay.js's shebang passes; spawning `node bin/seedpay.js` directly must repeat them. */
 export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4']
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { createServer } from 'node:net'
-import { NILE_CHAIN_ID } from '../pay/receipt.ts'
+import { NILE_CHAIN_ID } from '../../agent/pay/receipt.ts'
 
 /** anvil's default mnemonic accounts (public test keys; never hold real value). */
 export const ANVIL_KEYS = [

@@ -1,0 +1,50 @@
+/**
+ * The local chain's contracts for the demo, the benchmarks and the tests: TestBTT (an open faucet token) and a
+ * BandwidthEscrow over it, deployed on anvil from the tronbox artifacts. Dev tooling: the agent never deploys
+ * a test token.
+ */
+import type { AbstractSigner } from 'ethers'
+import { addressPair, deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type CallOptions, type Deployed, type Deployment } from '../../agent/chain/index.ts'
+
+/** Deploys TestBTT (18 decimals, open `mint`). Never on mainnet. */
+export async function deployTestBTT (signer: AbstractSigner, options: CallOptions = {}): Promise<Deployed> {
+  return await deployArtifact('TestBTT', signer, [], options)
+}
+
+export interface LocalDeployInit {
+  chainId: bigint
+  /** An existing token; TestBTT is deployed when omitted. */
+  token?: string
+  /** @default 86400 */
+  withdrawalDelay?: bigint
+  /** @default 'development' */
+  network?: string
+}
+
+/**
+ * Deploys (TestBTT +) BandwidthEscrow and returns the deployment record; `writeDeployment` stores it as
+ * deployments/development.json (gitignored).
+ */
+export async function deployLocal (signer: AbstractSigner, init: LocalDeployInit, options: CallOptions = {}): Promise<Deployment> {
+  const withdrawalDelay = init.withdrawalDelay ?? DEFAULT_WITHDRAWAL_DELAY
+  const txIds: Record<string, string> = {}
+  let token = init.token
+  if (token === undefined) {
+    const t = await deployTestBTT(signer, options)
+    token = t.address
+    txIds.token = t.txId
+  }
+  const escrow = await deployEscrow(signer, { token, withdrawalDelay }, options)
+  txIds.escrow = escrow.txId
+  return {
+    network: init.network ?? 'development',
+    chainId: init.chainId,
+    token: addressPair(token),
+    testToken: init.token === undefined,
+    escrow: addressPair(escrow.address),
+    withdrawalDelay,
+    escrowBlock: escrow.blockNumber,
+    deployedAt: new Date().toISOString(),
+    txIds
+  }
+}
