@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url'
 export const SEEDPAY_BIN = fileURLToPath(new URL('../bin/seedpay.js', import.meta.url))
 /** The node flags bin/seedpay.js's shebang passes; spawning `node bin/seedpay.js` directly must repeat them. */
 export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4']
+/** Extra node flags for every child, e.g. `SEEDPAY_CHILD_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile a benchmark. */
+const EXTRA_FLAGS = (process.env['SEEDPAY_CHILD_NODE_FLAGS'] ?? '').split(' ').filter(f => f !== '')
 
 export interface JsonEvent { event: string, time: string, [k: string]: unknown }
 
@@ -17,7 +19,7 @@ export class SeedpayChild {
   stderr = ''
 
   constructor (args: string[]) {
-    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     createInterface({ input: this.proc.stdout! }).on('line', line => {
       let ev: JsonEvent

@@ -76,7 +76,7 @@ const LINES: Record<string, Line> = {
   exit: f => `exit: ${bytesText(f['verifiedBytes'])} verified${f['done'] === true ? ' (complete)' : ''}; downloaded ${bytesText(f['downloaded'])}, uploaded ${bytesText(f['uploaded'])}`,
   payments: f => f['role'] === 'payee'
     ? `payments: charging ${priceField(f['pricePerMiB'])} as ${shortHex(f['account'])} on ${text(f['network'])} (escrow ${shortHex(f['escrow'])}); ` +
-      `serving ${bytesText(f['creditBytes'])} ahead of payment, ${plural(Number(f['freeSlots']), 'free slot')}, settling a payer once it owes ${bttField(f['settleThreshold'])}, ` +
+      `serving up to ${bytesText(f['creditBytes'])} ahead of payment (${bytesText(f['initialCreditBytes'])} to start), ${plural(Number(f['freeSlots']), 'free slot')}, settling a payer once it owes ${bttField(f['settleThreshold'])}, ` +
       `trusting at most ${bttField(f['maxExposure'])} of its unreserved balance${nonZero(f['wantLane']) ? `, asking for a ${bttField(f['wantLane'])} lane` : ''}; ledger ${text(f['ledger'])}`
     : `payments: paying at most ${priceField(f['maxPricePerMiB'])} as ${shortHex(f['account'])}${f['signer'] !== f['account'] ? ` (signer ${shortHex(f['signer'])})` : ''} on ${text(f['network'])} ` +
       `(escrow ${shortHex(f['escrow'])}); budget ${budgetText(f['budget'])}, ${bttField(f['spendable'])} spendable; ` +

@@ -11,7 +11,7 @@ import { Option, type Command } from 'commander'
 import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
-import { BLOCK_LENGTH, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, INITIAL_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
@@ -68,7 +68,7 @@ export interface CliPayments {
 export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
   if (role === 'payee') {
     cmd.option('--price <BTT/MiB>', 'charge paying peers this much BTT per MiB uploaded (turns payments on)')
-      .option('--credit <MiB>', `serve a payer this far ahead of its newest receipt (default ${Number(DEFAULT_CREDIT) / 1048576})`)
+      .option('--credit <MiB>', `serve a payer at most this far ahead of its newest receipt; it starts at ${Number(INITIAL_CREDIT) / 1048576} and earns the rest by paying (default ${Number(DEFAULT_CREDIT) / 1048576})`)
       .option('--free-slots <n>', 'upload slots for ordinary BitTorrent peers, who never pay (0: serve only payers)', '4')
       .option('--settle-threshold <BTT>', 'settle a payer once it owes this much (default: worth the energy a settlement costs)')
       .option('--settle-interval <seconds>', 'how often thresholds are checked', '60')
@@ -109,7 +109,7 @@ interface Side { payments: CliPayments, stop: () => Promise<void> }
 async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
   const price = parseBtt('--price', o.price ?? '')
   const credit = o.credit === undefined ? undefined : parseMiB('--credit', o.credit)
-  if (credit !== undefined && credit < BigInt(BLOCK_LENGTH)) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, 'give --credit of at least 0.015625 (one block); the default is 4', 2)
+  if (credit !== undefined && credit < BigInt(BLOCK_LENGTH)) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, `give --credit of at least 0.015625 (one block); the default is ${Number(DEFAULT_CREDIT) / 1048576}`, 2)
   const freeSlots = intOption('--free-slots', o.freeSlots ?? '4', 0, 100)
   const threshold = o.settleThreshold === undefined ? undefined : parseBtt('--settle-threshold', o.settleThreshold, { allowZero: true })
   const exposureLimit = o.maxExposure === undefined ? undefined : parseBtt('--max-exposure', o.maxExposure, { allowZero: true })
@@ -167,7 +167,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   })
   reporter.event('payments', {
     role: 'payee', account, network: session.target.network, chainId: session.chainId.toString(), escrow: session.client.escrow,
-    pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount),
+    pricePerMiB: formatBtt(price), creditBytes: (credit ?? DEFAULT_CREDIT).toString(), initialCreditBytes: new CreditPolicy(credit !== undefined ? { credit } : {}).initial.toString(), freeSlots, settleThreshold: formatBtt(scheduler.minAmount),
     maxExposure: formatBtt(coverage.exposureLimit), wantLane: formatBtt(wantLane ?? 0n), ledger: ledgerPath
   })
   const uneconomic = settleWarning({ pricePerMiB: price, threshold: scheduler.minAmount, fixed: threshold !== undefined, network: session.target.network })

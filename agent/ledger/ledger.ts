@@ -21,6 +21,14 @@ export interface HistoryEntry extends SignedReceipt {
   recordedAt: number
 }
 
+/** One receipt to record: the channel, our side of it, the receipt, and the price it was signed or accepted at. */
+export interface ReceiptRecord {
+  key: ChannelKey
+  role: Role
+  receipt: SignedReceipt
+  pricePerMiB?: bigint | null
+}
+
 export interface ChannelState {
   key: ChannelKey
   role: Role
@@ -127,17 +135,39 @@ export class Ledger {
    * Throws NonMonotonicReceiptError unless it advances the held receipt.
    */
   record (key: ChannelKey, role: Role, receipt: SignedReceipt, pricePerMiB: bigint | null = null): void {
-    this.db.transaction(() => {
-      const row = this.row(key, role)
-      const held = { bytes: BigInt(row.newest_bytes), amount: BigInt(row.newest_amount) }
-      const advances = receipt.bytes >= held.bytes && receipt.amount >= held.amount &&
-        (receipt.bytes > held.bytes || receipt.amount > held.amount || row.newest_sig === null)
-      if (!advances) throw new NonMonotonicReceiptError(label(key), held, receipt)
-      const now = this.clock()
-      const sig = Buffer.from(receipt.sig)
-      this.stmts.setNewest.run(receipt.bytes.toString(), receipt.amount.toString(), sig, now, row.id)
-      this.stmts.addReceipt.run(row.id, receipt.bytes.toString(), receipt.amount.toString(), sig, pricePerMiB?.toString() ?? null, now)
-    }).immediate()
+    const [err] = this.recordMany([{ key, role, receipt, pricePerMiB }])
+    if (err !== null && err !== undefined) throw err
+  }
+
+  /**
+   * Group commit: records every entry in one durable transaction (one fsync for all), in order; an entry that does
+   * not advance its channel (NonMonotonicReceiptError) or is not this ledger's (LedgerOwnerMismatchError) is
+   * skipped and its error returned in its place, without undoing the others.
+   * @returns per entry, null once stored or the error that refused it
+   */
+  recordMany (entries: readonly ReceiptRecord[]): Array<Error | null> {
+    return this.db.transaction(() => entries.map(e => {
+      try {
+        this.write(e)
+        return null
+      } catch (err) {
+        if (err instanceof NonMonotonicReceiptError || err instanceof LedgerOwnerMismatchError || err instanceof ChannelRoleMismatchError) return err
+        throw err
+      }
+    })).immediate()
+  }
+
+  /** Checks and writes one entry; throws before writing anything if it does not advance its channel. */
+  private write ({ key, role, receipt, pricePerMiB }: ReceiptRecord): void {
+    const row = this.row(key, role)
+    const held = { bytes: BigInt(row.newest_bytes), amount: BigInt(row.newest_amount) }
+    const advances = receipt.bytes >= held.bytes && receipt.amount >= held.amount &&
+      (receipt.bytes > held.bytes || receipt.amount > held.amount || row.newest_sig === null)
+    if (!advances) throw new NonMonotonicReceiptError(label(key), held, receipt)
+    const now = this.clock()
+    const sig = Buffer.from(receipt.sig)
+    this.stmts.setNewest.run(receipt.bytes.toString(), receipt.amount.toString(), sig, now, row.id)
+    this.stmts.addReceipt.run(row.id, receipt.bytes.toString(), receipt.amount.toString(), sig, pricePerMiB?.toString() ?? null, now)
   }
 
   history (key: ChannelKey): HistoryEntry[] {

@@ -1,41 +1,65 @@
 /**
  * The credit policy: how far a payee serves ahead of payment, and when it chokes and unchokes a payer.
+ *
+ * Credit is earned: a payer starts at `initial` and is granted more as it pays, `initial + what it paid for in
+ * this session`, up to `credit` (the `--credit` a payee sets). A fast payer needs a window as large as its rate
+ * times the receipt round trip (sign, fsync, send, verify, fsync); a payer that never pays never gets past
+ * `initial`, and none gets past `credit`, so what a payee can lose to one payer stays `credit` (docs/risk.md).
  * Hysteresis keeps a payer that pays steadily from flapping between choked and unchoked.
  */
 import { MIB } from './price.ts'
 
-/** Default credit: 4 MiB covers a piece of up to 2 MiB plus the blocks in flight (BEP 3 pieces are ≤ 16 MiB, commonly ≤ 1 MiB). */
-export const DEFAULT_CREDIT = 4n * MIB
+/** The most a payer is served ahead of its newest receipt, by default: 32 MiB is ~130 ms at 250 MB/s. */
+export const DEFAULT_CREDIT = 32n * MIB
+/** What a payer starts with: covers a piece of up to 2 MiB plus the blocks in flight (BEP 3 pieces are commonly ≤ 1 MiB). */
+export const INITIAL_CREDIT = 4n * MIB
 
 export interface CreditPolicyInit {
-  /** Bytes a payee serves beyond the newest receipt. @default 4 MiB */
+  /** The most a payer is ever served beyond its newest receipt. @default 32 MiB */
   credit?: bigint
-  /** A choked payer is unchoked once unpaid bytes are at most this. @default credit / 2 */
-  resumeAt?: bigint
+  /** What a payer starts with. @default min(4 MiB, credit) */
+  initial?: bigint
 }
 
 export class CreditPolicy {
+  /** The most granted to any payer: the payee's exposure to one payer. */
   readonly credit: bigint
-  readonly resumeAt: bigint
+  /** The credit every payer starts with (in the hello). */
+  readonly initial: bigint
 
   constructor (init: CreditPolicyInit = {}) {
     this.credit = init.credit ?? DEFAULT_CREDIT
-    this.resumeAt = init.resumeAt ?? this.credit / 2n
     if (this.credit < 0n) throw new RangeError(`credit ${this.credit} < 0`)
-    if (this.resumeAt < 0n || this.resumeAt > this.credit) throw new RangeError(`resumeAt ${this.resumeAt} not in [0, credit]`)
+    this.initial = init.initial ?? (this.credit < INITIAL_CREDIT ? this.credit : INITIAL_CREDIT)
+    if (this.initial < 0n || this.initial > this.credit) throw new RangeError(`initial credit ${this.initial} not in [0, ${this.credit}]`)
   }
 
-  /** A block of `length` may be served if it keeps unpaid bytes within the credit. */
-  mayServe (unpaid: bigint, length: bigint): boolean {
-    return unpaid + length <= this.credit
+  /** The credit a payer has earned after paying for `paidBytes` in this session. */
+  earned (paidBytes: bigint): bigint {
+    const c = this.initial + (paidBytes > 0n ? paidBytes : 0n)
+    return c < this.credit ? c : this.credit
+  }
+
+  /**
+   * Whether a payer granted `current` should be told about `next`: once it grew by a quarter (a message per
+   * doubling or so, not per receipt), or reached the cap.
+   */
+  worthAnnouncing (current: bigint, next: bigint): boolean {
+    if (next <= current) return false
+    return next === this.credit || next - current >= current / 4n
+  }
+
+  /** A block of `length` may be served if it keeps unpaid bytes within the payer's credit. */
+  mayServe (unpaid: bigint, length: bigint, credit: bigint = this.credit): boolean {
+    return unpaid + length <= credit
   }
 
   /**
    * The choke state after a change in unpaid bytes. An unchoked payer is choked when the next block of
-   * `blockLength` would not fit in the credit; a choked one is unchoked only when unpaid ≤ `resumeAt`.
+   * `blockLength` would not fit in its credit; a choked one is unchoked only when unpaid ≤ half of it.
    */
-  choked (unpaid: bigint, wasChoked: boolean, blockLength: bigint): boolean {
-    if (wasChoked) return unpaid > this.resumeAt
-    return !this.mayServe(unpaid, blockLength)
+  choked (unpaid: bigint, wasChoked: boolean, blockLength: bigint, credit: bigint = this.credit): boolean {
+    if (wasChoked) return unpaid > credit / 2n
+    return !this.mayServe(unpaid, blockLength, credit)
   }
 }

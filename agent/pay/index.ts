@@ -7,7 +7,7 @@ export { MIB, BLOCK_LENGTH, MAX_RECEIPT_BYTES, MAX_RECEIPT_AMOUNT, MAX_PRICE, am
 export { ReceiptHasher } from './digest.ts'
 export { HotKeySigner, type ReceiptSigner } from './signer.ts'
 export { ReceiptVerifier, recoverDigest, SECP256K1_HALF_N, SIGNATURE_LENGTH, type SignerDirectory, type ReceiptVerifierInit, type ReceiptVerifierComponents } from './verifier.ts'
-export { CreditPolicy, DEFAULT_CREDIT, type CreditPolicyInit } from './credit.ts'
+export { CreditPolicy, DEFAULT_CREDIT, INITIAL_CREDIT, type CreditPolicyInit } from './credit.ts'
 export { checkTerms, type PeerTerms } from './terms.ts'
 export { PayeeChannel, DEFAULT_MIN_RECEIPT_STEP, type PayeeChannelInit, type PayeeChannelComponents } from './payee-channel.ts'
 export { PayerChannel, type PayerChannelInit, type PayerChannelComponents } from './payer-channel.ts'
@@ -18,3 +18,4 @@ export {
   recoverHelloProof, verifyHelloProof, type HelloProofFields, type HelloProverComponents, type HelloProverInit
 } from './hello-proof.ts'
 export { channelKey, inDomain, type ChannelKey } from './channel-key.ts'
+export { paceReceipt, RECEIPT_INTERVAL_MS, type PaceInput } from './receipt-pacer.ts'

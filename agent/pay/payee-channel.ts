@@ -45,6 +45,8 @@ export class PayeeChannel {
   readonly base: { bytes: bigint, amount: bigint }
   private heldReceipt: SignedReceipt | null
   private servedBytes: bigint
+  /** What the payer may be served beyond its newest receipt now (earned as it pays, credit.ts). */
+  private grantedCredit: bigint
   private isChoked = false
   private shortStepsInARow = 0
   private readonly blockLength: bigint
@@ -61,6 +63,7 @@ export class PayeeChannel {
     this.heldReceipt = init.held ?? null
     this.base = { bytes: this.heldReceipt?.bytes ?? 0n, amount: this.heldReceipt?.amount ?? 0n }
     this.servedBytes = this.base.bytes
+    this.grantedCredit = this.policy.initial
     this.blockLength = BigInt(init.blockLength ?? BLOCK_LENGTH)
     this.minStep = init.minStep ?? DEFAULT_MIN_RECEIPT_STEP
   }
@@ -75,9 +78,25 @@ export class PayeeChannel {
   }
 
   get choked (): boolean { return this.isChoked }
+  /** The credit granted now: the hello's, then what `grow` raised it to. */
+  get credit (): bigint { return this.grantedCredit }
 
   mayServe (length: number): boolean {
-    return !this.isChoked && this.policy.mayServe(this.unpaid, BigInt(length))
+    return !this.isChoked && this.policy.mayServe(this.unpaid, BigInt(length), this.grantedCredit)
+  }
+
+  /**
+   * Raises the credit to what the payer earned by paying in this session (policy.earned), if that is worth
+   * telling it (policy.worthAnnouncing).
+   * @returns the new credit to announce, or null
+   */
+  grow (): bigint | null {
+    const paid = (this.heldReceipt?.bytes ?? 0n) - this.base.bytes
+    const next = this.policy.earned(paid)
+    if (!this.policy.worthAnnouncing(this.grantedCredit, next)) return null
+    this.grantedCredit = next
+    this.updateChoke()
+    return next
   }
 
   /**
@@ -132,7 +151,7 @@ export class PayeeChannel {
   }
 
   private updateChoke (): 'choked' | 'unchoked' | null {
-    const next = this.policy.choked(this.unpaid, this.isChoked, this.blockLength)
+    const next = this.policy.choked(this.unpaid, this.isChoked, this.blockLength, this.grantedCredit)
     if (next === this.isChoked) return null
     this.isChoked = next
     return next ? 'choked' : 'unchoked'

@@ -4,6 +4,7 @@
  */
 import { SigningKey, computeAddress, getBytes } from 'ethers'
 import { toAddress, type Address } from './bytes.ts'
+import { nativeSecp256k1, type Secp256k1 } from './secp256k1.ts'
 
 /** A signer of receipt digests; the signature is 64-byte EIP-2098 compact `r ‖ yParity·2^255 + s`. */
 export interface ReceiptSigner {
@@ -11,17 +12,26 @@ export interface ReceiptSigner {
   signDigest: (digest: Uint8Array) => Uint8Array
 }
 
-/** An in-memory secp256k1 key (ethers' SigningKey: RFC 6979, low s). */
+/**
+ * An in-memory secp256k1 key, signing with native libsecp256k1 (RFC 6979, low s: byte for byte what ethers'
+ * SigningKey gives, ~10x faster; a payer signs for every batch of verified pieces on the socket thread).
+ */
 export class HotKeySigner implements ReceiptSigner {
   readonly address: Address
-  private readonly key: SigningKey
+  private readonly secret: Uint8Array
+  private readonly native: Secp256k1
 
   constructor (privateKey: string) {
-    this.key = new SigningKey(privateKey)
-    this.address = toAddress(computeAddress(this.key.publicKey))
+    const key = new SigningKey(privateKey)
+    this.secret = getBytes(key.privateKey)
+    this.address = toAddress(computeAddress(key.publicKey))
+    this.native = nativeSecp256k1()
   }
 
   signDigest (digest: Uint8Array): Uint8Array {
-    return getBytes(this.key.sign(digest).compactSerialized)
+    const { signature, recid } = this.native.ecdsaSign(digest, this.secret)
+    // EIP-2098 compact: the recovery bit rides in the top bit of s (always clear: libsecp256k1 gives low s)
+    if (recid === 1) signature[32]! |= 0x80
+    return signature
   }
 }

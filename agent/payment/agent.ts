@@ -20,6 +20,7 @@ import { ChannelRegistry } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
+import { ReceiptWriter } from './receipt-writer.ts'
 
 
 export interface PaymentAgentComponents {
@@ -47,10 +48,8 @@ export interface PaymentAgentInit {
   pricePerMiB: bigint
   /** The most we pay per MiB downloaded; a peer asking more is refused. */
   maxPricePerMiB: bigint
-  /** Bytes served to a payer beyond its newest receipt. @default 4 MiB */
+  /** The most a payer is served beyond its newest receipt; it starts at 4 MiB (or this, if less) and earns the rest by paying. @default 32 MiB */
   credit?: bigint
-  /** A choked payer is unchoked once unpaid bytes are at most this. @default credit / 2 */
-  resumeAt?: bigint
   /** Serve peers without the seedpay extension (in the swarm's regular slots). @default true */
   serveOrdinaryPeers?: boolean
   /** @default 16384 */
@@ -76,6 +75,8 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
    */
   private readonly sessions = new Map<string, Set<PaymentSession>>()
   private readonly channels: ChannelRegistry
+  /** Every receipt of every session is stored through this one group commit. */
+  readonly writer: ReceiptWriter
   /** Our hello proofs and the check of every peer's (one signature and one recovery per connection). */
   private readonly prover: HelloProver
   /** Aborts background work (signer lookups) on stop(). */
@@ -89,7 +90,8 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.components = components
     this.init = init
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
-    this.policy = new CreditPolicy({ ...(init.credit !== undefined ? { credit: init.credit } : {}), ...(init.resumeAt !== undefined ? { resumeAt: init.resumeAt } : {}) })
+    this.policy = new CreditPolicy(init.credit !== undefined ? { credit: init.credit } : {})
+    this.writer = new ReceiptWriter({ logger: components.logger, ledger: components.ledger })
     this.prover = new HelloProver({ signer: components.signer, ...(components.signers !== undefined ? { signers: components.signers } : {}) }, { domain: init.domain })
     components.coverage?.on('coverage:changed', ({ payer }) => {
       for (const s of this.allSessions()) if (s.account === payer) s.onBackingChanged()
@@ -153,14 +155,18 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
 
   /**
    * Download policy for the swarm (payer side): what a charging peer has served ahead of our receipts
-   * (requested, in flight, received in pieces not yet verified) stays within half the credit it granted, so it
-   * never has to choke us; the other half covers receipts in flight. Free peers are not limited.
+   * (requested, in flight, received in pieces not yet verified, verified and not yet paid by a paced receipt)
+   * stays within half the credit it granted, so it never has to choke us; the other half covers receipts in
+   * flight. The credit grows as we pay (`credit` messages), and the window with it. Free peers are not limited.
    */
   get downloadPolicy (): DownloadPolicy {
     return {
       maxOutstandingBytes: peerId => {
-        const credit = this.session(peerId)?.creditGranted
-        return credit === null || credit === undefined ? undefined : Number(credit / 2n)
+        const session = this.session(peerId)
+        const credit = session?.creditGranted
+        if (credit === null || credit === undefined) return undefined
+        const window = credit / 2n - (session!.asPayer?.owed ?? 0n)
+        return window > 0n ? Number(window) : 0
       },
       affordableBytes: peerId => this.affordableBytes(peerId)
     }
@@ -213,15 +219,31 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       try {
         session?.onVerified(bytes)
       } catch (err) {
-        // a receipt we could not store is never sent; the peer will choke us when our credit runs out
+        // a receipt we could not sign is never sent; the peer will choke us when our credit runs out
         this.components.logger.error({ err, peerId }, 'paying for verified bytes failed')
         session?.ext.refuse('internal', 'payer could not store its receipt')
       }
     }
   }
 
-  /** Stops background work (signer lookups in flight). Sessions end with their wires. */
+  /**
+   * Signs what is owed to every peer now instead of on the pacer's timer, and stores and sends it before this
+   * returns: the download is done or the engine is about to close its wires.
+   */
+  flush (): void {
+    for (const s of this.allSessions()) {
+      try {
+        s.payOwed()
+      } catch (err) {
+        this.components.logger.error({ err, peerId: s.peerId }, 'paying what is owed failed')
+      }
+    }
+    this.writer.flush()
+  }
+
+  /** Pays what is owed (flush), then stops background work (signer lookups in flight). Sessions end with their wires. */
   stop (): void {
+    this.flush()
     this.abort.abort()
   }
 
@@ -229,7 +251,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     const { logger, ledger } = this.components
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
-      logger, ledger, channels: this.channels, policy: this.policy, prover: this.prover,
+      logger, ledger, writer: this.writer, channels: this.channels, policy: this.policy, prover: this.prover,
       ...(this.components.coverage !== undefined ? { coverage: this.components.coverage } : {}),
       ...(this.components.funds !== undefined ? { funds: this.components.funds } : {}),
       ...(refresh !== undefined ? { refreshSigners: async (payer: Address) => { await refresh.call(this.components.signers, payer, { signal: this.abort.signal }) } } : {}),

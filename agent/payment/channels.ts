@@ -13,6 +13,17 @@ export interface Shared<C> {
   readonly users: Set<object>
 }
 
+/** When the channel's last receipt was signed and the timer for its next one (agent/pay/receipt-pacer.ts). */
+export interface PaceState {
+  lastAt: number
+  timer: NodeJS.Timeout | null
+}
+
+/** Our channel paying a payee, with its receipt pacing: one pace per channel, whichever connection carries it. */
+export interface PayerShared extends Shared<PayerChannel> {
+  readonly pace: PaceState
+}
+
 export interface ChannelRegistryComponents {
   ledger: Ledger
   verifier: ReceiptVerifier
@@ -29,7 +40,7 @@ export interface ChannelRegistryInit {
 
 export class ChannelRegistry {
   private readonly payees = new Map<Address, Shared<PayeeChannel>>()
-  private readonly payers = new Map<Address, Shared<PayerChannel>>()
+  private readonly payers = new Map<Address, PayerShared>()
   private readonly c: ChannelRegistryComponents
   private readonly init: ChannelRegistryInit
 
@@ -59,14 +70,14 @@ export class ChannelRegistry {
   }
 
   /** The channel in which we pay `payee` at its `pricePerMiB` (the first session's price while it is open). */
-  acquirePayer (payee: Address, pricePerMiB: bigint, user: object): Shared<PayerChannel> {
+  acquirePayer (payee: Address, pricePerMiB: bigint, user: object): PayerShared {
     let shared = this.payers.get(payee)
     if (shared === undefined) {
       const key = this.keyFor(this.init.account, payee)
       const channel = new PayerChannel({ signer: this.c.signer, verifier: this.c.verifier }, {
         payer: this.init.account, payee, pricePerMiB, newest: this.c.ledger.open(key, 'payer').newest
       })
-      shared = { channel, key, users: new Set() }
+      shared = { channel, key, users: new Set(), pace: { lastAt: -Infinity, timer: null } }
       this.payers.set(payee, shared)
     }
     shared.users.add(user)
@@ -78,7 +89,10 @@ export class ChannelRegistry {
     for (const map of [this.payees, this.payers] as Array<Map<Address, Shared<unknown>>>) {
       for (const [k, shared] of map) {
         shared.users.delete(user)
-        if (shared.users.size === 0) map.delete(k)
+        if (shared.users.size > 0) continue
+        map.delete(k)
+        const pace = (shared as Partial<PayerShared>).pace
+        if (pace?.timer != null) { clearTimeout(pace.timer); pace.timer = null }
       }
     }
   }

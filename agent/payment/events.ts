@@ -13,9 +13,11 @@ export interface PaymentEvents {
   'receipt:received': PeerRef & { receipt: SignedReceipt }
   /** A receipt failed a check; the peer is refused. */
   'receipt:refused': PeerRef & { code: ErrorName, reason: string }
+  /** The peer (a payee) grants us a new credit: our requests to it may fill the larger window. */
+  'credit:granted': PeerRef & { credit: bigint }
   /** The payer's unpaid bytes exceed the credit: choke it. */
   'peer:unpaid': PeerRef & { unpaid: bigint }
-  /** A receipt brought a choked payer back under the credit: it may be unchoked. */
+  /** A receipt brought a choked payer back under the credit (or earned it more): it may be unchoked. */
   'peer:paid-up': PeerRef & { unpaid: bigint }
   /** We adopted the payee's `hello.last` because our ledger was behind. */
   'peer:resynced': PeerRef & { receipt: SignedReceipt }

@@ -4,20 +4,26 @@
  * verified bytes we download (payer channel).
  *
  * Ordering that makes it crash-safe: a payer writes each receipt to the ledger before sending it; a payee
- * stores each receipt before anything else is served (the handler is synchronous, the ledger write durable).
+ * stores each receipt before it counts (before anything more is served on it). Both go through the agent's
+ * ReceiptWriter, which commits what a turn of the event loop wrote in one durable transaction.
+ *
+ * A payer does not sign per verified piece: it signs at once when a quarter of the credit it was granted is owed,
+ * else at most once per RECEIPT_INTERVAL_MS (agent/pay/receipt-pacer.ts); a payee raises the credit it grants as
+ * the payer pays (agent/pay/credit.ts) and tells it with a `credit` message.
  */
 import type { Logger } from 'pino'
 import {
-  checkTerms, CreditPolicy, InvalidReceiptError, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
+  checkTerms, CreditPolicy, INITIAL_CREDIT, InvalidReceiptError, paceReceipt, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
   type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
-import type { SeedpayExtension, HelloMessage, HelloIds } from '../wire/index.ts'
+import type { SeedpayExtension, HelloMessage, HelloIds, ErrorName } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
-import type { ChannelRegistry, Shared } from './channels.ts'
+import type { ChannelRegistry, PayerShared, Shared } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
+import type { ReceiptWriter } from './receipt-writer.ts'
 
 /** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
 const MAX_QUEUED_RECEIPTS = 64
@@ -27,6 +33,10 @@ const BACKING_RETRY_MS = 5_000
 export interface PaymentSessionComponents {
   logger: Logger
   ledger: Ledger
+  /** Group commit: every receipt is stored through it, sent (payer) or counted (payee) once stored. */
+  writer: ReceiptWriter
+  /** Milliseconds, monotonic; paces receipts. @default performance.now */
+  clock?: () => number
   channels: ChannelRegistry
   policy: CreditPolicy
   /** Re-reads a payer's registered signers before its hello proof and receipts are checked. @default none */
@@ -55,7 +65,7 @@ export interface PaymentSessionInit {
 export class PaymentSession {
   readonly ext: SeedpayExtension
   private payeeShared: Shared<PayeeChannel> | null = null
-  private payerShared: Shared<PayerChannel> | null = null
+  private payerShared: PayerShared | null = null
   /** Receipts that arrived while the payer's signers were being refreshed, in order. */
   private queued: SignedReceipt[] | null = null
   private grantedCredit: bigint | null = null
@@ -74,6 +84,7 @@ export class PaymentSession {
     this.ext = ext
     ext.on('peer:hello', ({ hello }) => { this.onHello(hello) })
     ext.on('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
+    ext.on('credit:received', ({ credit }) => { this.onCredit(credit) })
     ext.on('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
     ext.on('peer:refused', e => {
       // the price the peer asked tells a person how far off their --max-price is
@@ -113,7 +124,7 @@ export class PaymentSession {
       escrow: this.init.domain.escrow.toLowerCase() as Address,
       account: this.init.account,
       pricePerMiB: this.init.pricePerMiB,
-      credit: this.c.policy.credit,
+      credit: this.c.policy.initial,
       proof: this.c.prover.prove({ account: this.init.account, sender: ids.local, receiver: ids.remote, infoHash: ids.infoHash })
     }
     if (this.init.pricePerMiB > 0n && (this.init.wantLane ?? 0n) > 0n) hello.lane = this.init.wantLane
@@ -173,43 +184,83 @@ export class PaymentSession {
     }
   }
 
-  /**
-   * Counts verified bytes received from the peer and pays for them: sign, write to the ledger, then send.
-   * @returns the receipt sent, or null if nothing was owed or the session is not ready
-   */
-  onVerified (length: number): SignedReceipt | null {
+  /** Counts verified bytes received from the peer; they are paid for by the next paced receipt. */
+  onVerified (length: number): void {
     const shared = this.payerShared
     if (shared === null) {
       // The peer may serve us once it checked our proof, before we checked its: keep the count for admission.
       if (this.ext.peerSupport === 'yes' && this.ext.state !== 'closed') this.verifiedBeforeAdmission += length
-      return null
+      return
     }
-    if (!this.ext.ready) return null
-    const ch = shared.channel
-    ch.onVerified(length)
-    return this.payOwed()
+    if (!this.ext.ready) return
+    shared.channel.onVerified(length)
+    this.pace()
   }
 
   /**
-   * Signs, stores and sends a receipt for what we owe the peer, within our budget (all of it without one).
-   * Called per verified piece and again when the budget grows (a lane was reserved).
-   * @returns the receipt sent, or null if nothing could be signed
+   * Signs now, or arms the channel's timer for when paceReceipt says; a quarter of the granted credit owed
+   * signs at once (so the payee never waits on our timer to serve more).
+   */
+  pace (): void {
+    const shared = this.payerShared
+    if (shared === null || !this.ext.ready) return
+    const now = this.now()
+    const step = (this.grantedCredit ?? INITIAL_CREDIT) / 4n
+    const decision = paceReceipt({ owed: shared.channel.owed, step, lastAt: shared.pace.lastAt, now })
+    if (decision === 'idle') return
+    if (decision === 'now') { this.payOwed(); return }
+    if (shared.pace.timer !== null) return
+    shared.pace.timer = setTimeout(() => {
+      shared.pace.timer = null
+      this.payOwed()
+    }, Math.max(0, Math.ceil(decision - now)))
+    shared.pace.timer.unref()
+  }
+
+  /**
+   * Signs a receipt for what we owe the peer, within our budget (all of it without one), stores it through the
+   * writer and sends it once it is durable. Called by the pacer, when the budget grows (a lane was reserved)
+   * and when the download ends (nothing left owed on a timer).
+   * @returns the receipt signed (sent once stored), or null if nothing could be signed
    */
   payOwed (): SignedReceipt | null {
     const shared = this.payerShared
     if (shared === null || !this.ext.ready) return null
+    if (shared.pace.timer !== null) { clearTimeout(shared.pace.timer); shared.pace.timer = null }
     const ch = shared.channel
     const funds = this.c.funds !== undefined && ch.pricePerMiB > 0n ? this.c.funds : undefined
     const receipt = ch.next(funds?.headroom(ch.payee))
     if (receipt === null) return null
-    this.c.ledger.record(shared.key, 'payer', receipt, ch.pricePerMiB)
+    shared.pace.lastAt = this.now()
+    // committed now so the next receipt builds on it; it leaves only once stored, and receipts of one channel are
+    // stored and sent in the order they were signed
     ch.commit(receipt)
     funds?.signed(ch.payee, receipt.amount)
-    // one connection carries a channel's receipts, so they can never arrive out of order
-    const carrier = sessionsOf(shared).find(u => u.ext.ready) ?? this
-    carrier.ext.sendReceipt(receipt)
-    this.c.emit('receipt:signed', { peerId: carrier.peerId, receipt })
+    this.c.writer.write({ key: shared.key, role: 'payer', receipt, pricePerMiB: ch.pricePerMiB }, err => {
+      if (err !== null) {
+        // never sent: the peer will choke us when our credit runs out
+        this.c.logger.error({ err, peerId: this.peerId }, 'storing our receipt failed; not sending it')
+        this.ext.refuse('internal', 'payer could not store its receipt')
+        return
+      }
+      // one connection carries a channel's receipts, so they can never arrive out of order
+      const carrier = sessionsOf(shared).find(u => u.ext.ready) ?? (this.ext.ready ? this : null)
+      if (carrier === null) return // stored; the payee learns it from our next receipt, which covers it
+      carrier.ext.sendReceipt(receipt)
+      this.c.emit('receipt:signed', { peerId: carrier.peerId, receipt })
+    })
     return receipt
+  }
+
+  /** Payer side: the peer grants a new credit; our requests may fill it (the downloader asks again). */
+  private onCredit (credit: bigint): void {
+    if (this.grantedCredit === null) return // a free peer: nothing to bound
+    this.grantedCredit = credit
+    this.c.emit('credit:granted', { peerId: this.peerId, credit })
+  }
+
+  private now (): number {
+    return (this.c.clock ?? performance.now.bind(performance))()
   }
 
   private onHello (hello: HelloMessage): void {
@@ -269,6 +320,9 @@ export class PaymentSession {
       this.payerShared.channel.onVerified(this.verifiedBeforeAdmission)
       this.verifiedBeforeAdmission = 0
     }
+    // a payer already paying on another connection earned more than the hello's credit: tell this one too
+    const earned = this.payeeShared.channel.credit
+    if (this.init.pricePerMiB > 0n && earned > this.c.policy.initial) this.ext.sendCredit(earned)
     if (this.init.pricePerMiB > 0n && this.c.coverage !== undefined) this.readBacking(this.c.coverage, hello.account)
     if (hello.pricePerMiB > 0n && this.c.funds !== undefined) this.readFunds(this.c.funds, hello)
     this.c.emit('peer:ready', { peerId: this.peerId, hello })
@@ -330,23 +384,38 @@ export class PaymentSession {
     const ch = shared.channel
     try {
       ch.check(receipt)
-      this.c.ledger.record(shared.key, 'payee', receipt, ch.pricePerMiB)
     } catch (err) {
-      if (err instanceof InvalidReceiptError || err instanceof NonMonotonicReceiptError) {
-        const code = err instanceof InvalidReceiptError ? err.refusal : 'stale'
-        this.c.logger.warn({ peerId: this.peerId, code, err: err.message }, 'receipt refused')
-        this.c.emit('receipt:refused', { peerId: this.peerId, code, reason: err.message })
-        this.ext.refuse(code, err.message)
-        return
-      }
+      if (err instanceof InvalidReceiptError) { this.refuseReceipt(err.refusal, err.message); return }
       throw err
     }
+    this.c.writer.write({ key: shared.key, role: 'payee', receipt, pricePerMiB: ch.pricePerMiB }, err => {
+      if (err instanceof NonMonotonicReceiptError) { this.refuseReceipt('stale', err.message); return }
+      if (err !== null) {
+        this.c.logger.error({ err, peerId: this.peerId }, 'storing a receipt failed; not counting it')
+        this.ext.refuse('internal', 'payee could not store the receipt')
+        return
+      }
+      this.onStored(shared, receipt)
+    })
+  }
+
+  /** Payee side: a stored receipt counts: it is the newest, it may lift a choke and earn the payer more credit. */
+  private onStored (shared: Shared<PayeeChannel>, receipt: SignedReceipt): void {
+    const ch = shared.channel
     const lifted = ch.commit(receipt)
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
+    const grown = ch.grow()
+    if (grown !== null) for (const s of sessionsOf(shared)) if (s.ext.ready) s.ext.sendCredit(grown)
     // a receipt also matters to a payer that coverage refused: what it owes may now be settled, ask again
-    if (lifted === 'unchoked' || sessionsOf(shared).some(x => x.refusedFor !== null)) {
+    if (lifted === 'unchoked' || grown !== null || sessionsOf(shared).some(x => x.refusedFor !== null)) {
       for (const s of sessionsOf(shared)) this.c.emit('peer:paid-up', { peerId: s.peerId, unpaid: ch.unpaid })
     }
+  }
+
+  private refuseReceipt (code: ErrorName, reason: string): void {
+    this.c.logger.warn({ peerId: this.peerId, code, err: reason }, 'receipt refused')
+    this.c.emit('receipt:refused', { peerId: this.peerId, code, reason })
+    this.ext.refuse(code, reason)
   }
 }
 

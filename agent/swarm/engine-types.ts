@@ -39,6 +39,8 @@ export interface EngineEvents {
   'block:uploaded': PeerEvent & { index: number, offset: number, length: number }
   'progress': EngineStats
   'done': EngineStats
+  /** `stop()` began: the wires are still open (last messages, e.g. a final receipt, may still go out). */
+  'stopping': Record<string, never>
   'engine:error': { error: Error }
 }
 

@@ -148,6 +148,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   async stop (): Promise<void> {
     if (this.state === 'stopped') return
     this.state = 'stopped'
+    this.emit('stopping', {})
     if (this.timer !== null) clearInterval(this.timer)
     this.uploader?.stop()
     // Graceful: a receipt signed for the last verified piece may still be queued on a wire.

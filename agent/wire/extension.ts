@@ -8,7 +8,7 @@
  *   idle ──peer's extended handshake has m.seedpay──▶ awaiting-hello (the initiator sends its hello here)
  *   awaiting-hello ──peer's hello──▶ ready (the responder answers with its hello, carrying `last`)
  *   (ready means the hellos were exchanged; whether the peer's `proof` holds is its user's to check)
- *   ready ──rcpt──▶ ready;   any state ──err / violation / refusal──▶ closing ──▶ closed
+ *   ready ──rcpt / credit──▶ ready;   any state ──err / violation / refusal──▶ closing ──▶ closed
  */
 import type Wire from 'bittorrent-protocol'
 import type { WireExtension, WireExtensionCtor } from 'bittorrent-protocol'
@@ -42,6 +42,8 @@ export interface SeedpayEvents {
   'peer:hello': { hello: HelloMessage, ids: HelloIds }
   /** The peer sent a well-formed receipt (not yet verified). */
   'receipt:received': { receipt: SignedReceipt }
+  /** The peer, as payee, grants us a new credit (bytes beyond our newest receipt it serves). */
+  'credit:received': { credit: bigint }
   /** The peer broke the protocol; it is being closed. */
   'peer:protocol-error': { code: ViolationCode, detail: string }
   /** The peer reported an error and is being closed. */
@@ -157,6 +159,10 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
           if (this.currentState !== 'ready') throw new ProtocolViolationError('unexpected', `rcpt in state ${this.currentState}`)
           this.emit('receipt:received', { receipt: { bytes: message.bytes, amount: message.amount, sig: message.sig } })
           return
+        case 'credit':
+          if (this.currentState !== 'ready') throw new ProtocolViolationError('unexpected', `credit in state ${this.currentState}`)
+          this.emit('credit:received', { credit: message.credit })
+          return
         case 'err':
           this.log.warn({ peerId: this.remotePeerId, code: message.code, msg: message.msg }, 'seedpay peer reported an error')
           this.emit('peer:error-received', { code: message.code, msg: message.msg })
@@ -169,6 +175,12 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   sendReceipt (receipt: SignedReceipt): void {
     if (this.currentState !== 'ready') throw new WireStateError(this.currentState, 'send a receipt')
     this.send(encodeMessage({ t: 'rcpt', ...receipt }))
+  }
+
+  /** Grants the peer (our payer) a new credit. Only once ready: the hello carried the first. */
+  sendCredit (credit: bigint): void {
+    if (this.currentState !== 'ready') throw new WireStateError(this.currentState, 'send a credit')
+    this.send(encodeMessage({ t: 'credit', credit }))
   }
 
   /** Tells the peer why we drop it (`err`), then closes it. */

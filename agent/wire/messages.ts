@@ -9,8 +9,11 @@ import type { SignedReceipt } from '../pay/receipt.ts'
 
 /** docs/protocol.md §9: every seedpay message is at most 1 KiB (the largest possible hello is 376 bytes). */
 export const MAX_MESSAGE_BYTES = 1024
-/** Protocol version in `hello.v`; a peer speaking another version is closed. v2: hellos carry `proof` (and `lane`). */
-export const PROTOCOL_VERSION = 2
+/**
+ * Protocol version in `hello.v`; a peer speaking another version is closed. v2: hellos carry `proof` (and `lane`).
+ * v3: a payee raises (or lowers) the credit it grants with `credit` messages (docs/protocol.md §6).
+ */
+export const PROTOCOL_VERSION = 3
 /** BEP 10 framing around a payload: length prefix (4) + message id 20 (1) + extended id (1). */
 export const BEP10_FRAMING_BYTES = 6
 /** Chain ids are uint256 (EIP-155); TRON's fit in 4 bytes. */
@@ -52,7 +55,10 @@ export interface ReceiptMessage extends SignedReceipt { t: 'rcpt' }
 
 export interface ErrorMessage { t: 'err', code: number, msg: string }
 
-export type SeedpayMessage = HelloMessage | ReceiptMessage | ErrorMessage
+/** From a payee: it now serves the payer up to `credit` bytes beyond the newest receipt it holds (replaces hello's). */
+export interface CreditMessage { t: 'credit', credit: bigint }
+
+export type SeedpayMessage = HelloMessage | ReceiptMessage | CreditMessage | ErrorMessage
 
 /** Error codes in `err.code` (docs/protocol.md). */
 export const ERROR_CODES = {
@@ -113,6 +119,9 @@ export function encodeMessage (m: SeedpayMessage): Uint8Array {
       dict = receiptDict(m)
       dict.set('t', te.encode('rcpt'))
       break
+    case 'credit':
+      dict = new Map<string, BValue>([['t', te.encode('credit')], ['credit', uintToBytes(m.credit)]])
+      break
     case 'err':
       dict = new Map<string, BValue>([['t', te.encode('err')], ['code', m.code], ['msg', utf8Prefix(m.msg, MAX_ERROR_MSG)]])
       break
@@ -126,6 +135,7 @@ export function encodeMessage (m: SeedpayMessage): Uint8Array {
 export const MESSAGE_FIELDS: Readonly<Record<SeedpayMessage['t'], { required: readonly string[], optional: readonly string[] }>> = {
   hello: { required: ['acct', 'chain', 'credit', 'escrow', 'price', 'proof', 't', 'v'], optional: ['lane', 'last'] },
   rcpt: { required: ['a', 'b', 's', 't'], optional: [] },
+  credit: { required: ['credit', 't'], optional: [] },
   err: { required: ['code', 'msg', 't'], optional: [] }
 }
 const FIELDS: Record<string, { required: readonly string[], optional: readonly string[] } | undefined> = MESSAGE_FIELDS
@@ -203,6 +213,8 @@ export function decodeMessage (buf: Uint8Array): SeedpayMessage {
     }
   } else if (type === 'rcpt') {
     message = { t: 'rcpt', ...receiptFields(value) }
+  } else if (type === 'credit') {
+    message = { t: 'credit', credit: uintField(value, 'credit', MAX_CREDIT_LENGTH) }
   } else {
     let msg: string
     try {

@@ -6,26 +6,16 @@
  *   SWARM_BENCH_PIECE_KIB=256               piece length (default 256 KiB)
  *   SWARM_BENCH_PAIRS=agent-agent,debian-x  run only these pair files
  */
-import { mkdtemp, readdir, rm, writeFile, open } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir, cpus } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
+import { writeRandomFile } from '../../devtools/bench/random-file.ts'
 import type { SwarmPair, PairResult } from './swarm-pairs/types.ts'
 
 const PAIRS_DIR = fileURLToPath(new URL('./swarm-pairs/', import.meta.url))
-const NOT_PAIRS = new Set(['types.ts', 'util.ts'])
-
-async function writeRandomFile (path: string, bytes: number): Promise<void> {
-  const fh = await open(path, 'w')
-  try {
-    const chunk = 4 * 1024 * 1024
-    for (let done = 0; done < bytes; done += chunk) await fh.write(randomBytes(Math.min(chunk, bytes - done)))
-  } finally {
-    await fh.close()
-  }
-}
+const NOT_PAIRS = new Set(['types.ts'])
 
 async function loadPairs (only: string[] | null): Promise<Array<{ file: string, pair: SwarmPair }>> {
   const files = (await readdir(PAIRS_DIR)).filter(f => f.endsWith('.ts') && !NOT_PAIRS.has(f)).sort()

@@ -14,7 +14,7 @@ import { Ledger } from '../../agent/ledger/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
-import { addressOfKey as addr, startCliChain, type CliChain } from '../helpers/cli-chain.ts'
+import { addressOfKey as addr, startCliChain, type CliChain } from '../../devtools/chain/cli-chain.ts'
 
 const E18 = 10n ** 18n
 

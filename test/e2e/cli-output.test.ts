@@ -16,7 +16,7 @@ import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { SEEDPAY_BIN, SEEDPAY_NODE_FLAGS, SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
-import { startCliChain, type CliChain } from '../helpers/cli-chain.ts'
+import { startCliChain, type CliChain } from '../../devtools/chain/cli-chain.ts'
 
 const E18 = 10n ** 18n
 const FILE_BYTES = 2 * 1024 * 1024

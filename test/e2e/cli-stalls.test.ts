@@ -12,7 +12,7 @@ import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.t
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { signTypedReceipt } from '../helpers/anvil.ts'
 import { runSeedpay } from '../helpers/cli.ts'
-import { startCliChain, type CliChain } from '../helpers/cli-chain.ts'
+import { startCliChain, type CliChain } from '../../devtools/chain/cli-chain.ts'
 
 const E18 = 10n ** 18n
 /** The `stalled: …` line a plain (non --json) run prints on stderr. */

@@ -87,8 +87,8 @@ export interface LeechInit {
   pieces?: number
   /** Blocks requested at once. @default 32 */
   pipeline?: number
-  /** Called for every block received, with its piece index. */
-  onBlock?: (index: number) => void
+  /** Called for every block received, with its piece index and the bytes received so far (this block included). */
+  onBlock?: (index: number, received: number) => void
 }
 
 export interface Leech { wire: Wire, peerId: string, remotePeerId: Promise<string>, done: Promise<{ verified: number, received: number, stalled: boolean }> }
@@ -131,7 +131,7 @@ export function leech (agent: PaymentAgent, port: number, content: Content, init
         await Promise.all(missing.slice(0, init.pipeline ?? 32).map(async off => {
           const len = Math.min(BLOCK, size - off)
           const buf = await new Promise<Buffer | null>(resolve => wire.request(index, off, len, (err, b) => resolve(err === null && b !== undefined ? Buffer.from(b) : null)))
-          if (buf !== null) { blocks.set(off, buf); received += len; lastProgress = Date.now(); init.onBlock?.(index) }
+          if (buf !== null) { blocks.set(off, buf); received += len; lastProgress = Date.now(); init.onBlock?.(index, received) }
         }))
       }
       const piece = Buffer.concat([...blocks.entries()].sort((a, b) => a[0] - b[0]).map(e => e[1]))

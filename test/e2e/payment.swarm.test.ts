@@ -106,4 +106,58 @@ describe('payments on the swarm engine', function () {
     expect(served).to.be.greaterThan(Number(CREDIT) / 2)
     expect(leech.stats().done).to.equal(false)
   })
+
+  it('a payer coalesces receipts and earns credit: few receipts, one commit for many, the credit grows to the cap, never a choke, every byte paid', async () => {
+    // 64 KiB pieces: one receipt per piece would be 256 of them for 16 MiB
+    fx = await makeFixture({ data: 16 * 1024 * 1024 }, 64 * 1024)
+    const CAP = 8n * MIB
+    const { payee, payer, seed, leech, out, key } = await chargingPair(fx, CAP, { leecherPays: true })
+    const granted: bigint[] = []
+    payer.agent.on('credit:granted', ({ credit }) => granted.push(credit))
+    let signed = 0
+    payer.agent.on('receipt:signed', () => { signed++ })
+    let unpaidChokes = 0
+    payee.agent.on('peer:unpaid', () => { unpaidChokes++ })
+    let maxUnpaid = 0n
+    seed.on('block:uploaded', ({ peerId }) => {
+      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
+      if (unpaid > maxUnpaid) maxUnpaid = unpaid
+    })
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+    const total = BigInt(fx.meta.length)
+    // the last receipt is signed when the download completes, not on the pacer's timer, and reaches the payee
+    expect(payer.ledger.newest(key)?.bytes).to.equal(total)
+    await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= total)
+    const pieces = fx.meta.pieceHashes.length
+    expect(signed, 'receipts coalesced').to.be.below(pieces / 2)
+    expect(payer.ledger.history(key)).to.have.length(signed)
+    // the credit started at 4 MiB (hello), grew as the payer paid, and stopped at the cap
+    expect(granted.length).to.be.at.least(1)
+    expect(granted.at(-1)).to.equal(CAP)
+    for (let i = 1; i < granted.length; i++) expect(granted[i]! > granted[i - 1]!).to.equal(true)
+    expect(maxUnpaid <= CAP).to.equal(true)
+    expect(unpaidChokes).to.equal(0)
+    // group commit: the two agents wrote every receipt, in no more transactions than receipts
+    expect(payer.agent.writer.stats.receipts).to.equal(signed)
+    expect(payer.agent.writer.stats.commits).to.be.at.most(signed)
+  })
+
+  it('a payer that never pays never earns more than the starting credit', async () => {
+    fx = await makeFixture({ data: 16 * 1024 * 1024 }, 64 * 1024)
+    const { payee, leech, seed } = await chargingPair(fx, 32n * MIB, { leecherPays: false })
+    let maxUnpaid = 0n
+    seed.on('block:uploaded', ({ peerId }) => {
+      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
+      if (unpaid > maxUnpaid) maxUnpaid = unpaid
+    })
+    const choked = new Promise<void>(resolve => { payee.agent.once('peer:unpaid', () => { resolve() }) })
+    await leech.start()
+    await choked
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(maxUnpaid <= 4n * MIB).to.equal(true)
+    expect(maxUnpaid > 3n * MIB).to.equal(true)
+  })
 })

@@ -1,4 +1,4 @@
-/** One sender→receiver pair in the swarm benchmark. Files named `*.ts` in this folder (except this one and util.ts) are pairs. */
+/** One sender→receiver pair in the swarm benchmark. Files named `*.ts` in this folder (except this one) are pairs. */
 export interface SwarmPair {
   name: string
   /** Transfer the torrent from a seeder holding `dataPath` to a fresh downloader; resolve when verified. */

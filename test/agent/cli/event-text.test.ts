@@ -31,12 +31,12 @@ describe('cli/event-text: reporter events for people', () => {
 
   it('amounts get their unit and thousands; prices are per MiB', () => {
     const payee = eventText('payments', {
-      role: 'payee', account: PAYER, network: 'mainnet', chainId: '728126428', escrow: PAYER2, pricePerMiB: '0.000001', creditBytes: '4194304',
+      role: 'payee', account: PAYER, network: 'mainnet', chainId: '728126428', escrow: PAYER2, pricePerMiB: '0.000001', creditBytes: '33554432', initialCreditBytes: '4194304',
       freeSlots: 4, settleThreshold: '8564640', maxExposure: '0.000064', wantLane: '0', ledger: '/l.sqlite'
     })
     expect(payee).to.contain('charging 0.000001 BTT/MiB as 0x7099…79c8 on mainnet')
     expect(payee).to.contain('settling a payer once it owes 8,564,640 BTT')
-    expect(payee).to.contain('serving 4.0 MiB ahead of payment, 4 free slots')
+    expect(payee).to.contain('serving up to 32.0 MiB ahead of payment (4.0 MiB to start), 4 free slots')
     expect(payee).to.not.contain('lane')
     readable(payee)
     const payer = eventText('payments', {

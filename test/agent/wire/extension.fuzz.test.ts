@@ -62,6 +62,7 @@ const sig = fc.uint8Array({ minLength: 64, maxLength: 64 })
 const receipt = fc.record({ bytes: u((1n << 64n) - 1n), amount: u((1n << 128n) - 1n), sig })
 const valid: fc.Arbitrary<SeedpayMessage> = fc.oneof(
   receipt.map(r => ({ t: 'rcpt' as const, ...r })),
+  u((1n << 64n) - 1n).map(credit => ({ t: 'credit' as const, credit })),
   fc.record({
     chainId: u((1n << 256n) - 1n), escrow: addr, account: addr, pricePerMiB: u((1n << 128n) - 1n), credit: u((1n << 64n) - 1n),
     proof: sig, lane: fc.option(fc.bigInt(1n, (1n << 128n) - 1n), { nil: undefined }), last: fc.option(receipt, { nil: undefined })

@@ -75,6 +75,24 @@ describe('SeedpayExtension', () => {
     expect(errors).to.include('unexpected')
   })
 
+  it('delivers a credit once ready as credit:received, and closes a peer that sends one before hello', async () => {
+    const { a, b } = wirePair()
+    const got: bigint[] = []
+    b.ext.on('credit:received', ({ credit }) => got.push(credit))
+    await until(() => a.ext.ready && b.ext.ready)
+    a.ext.sendCredit(8n * 1024n * 1024n)
+    await until(() => got.length === 1)
+    expect(got).to.deep.equal([8n * 1024n * 1024n])
+
+    const early = wirePair({ initiator: false })
+    const errors: string[] = []
+    early.b.ext.on('peer:protocol-error', ({ code }) => errors.push(code))
+    await until(() => early.b.ext.state === 'awaiting-hello' || early.b.ext.state === 'closing' || early.b.ext.state === 'closed')
+    early.a.wire.extended('seedpay', encodeMessage({ t: 'credit', credit: 1n }))
+    await until(() => early.b.wire.destroyed)
+    expect(errors).to.include('unexpected')
+  })
+
   it('closes a peer that says nothing within the hello timeout', async () => {
     const { b } = wirePair({ initiator: false }, { helloTimeoutMs: 50 })
     const errors: string[] = []

@@ -67,6 +67,17 @@ describe('seedpay messages', () => {
     expectViolation(encodeMessage({ t: 'rcpt', bytes: 0n, amount: MAX_RECEIPT_AMOUNT + 1n, sig }), 'bad-field')
   })
 
+  it('round-trips a credit and refuses one wider than a byte count (uint64), non-canonical or with extra fields', () => {
+    for (const credit of [0n, 1n, 4n * 1024n * 1024n, (1n << 64n) - 1n]) {
+      expect(decodeMessage(encodeMessage({ t: 'credit', credit }))).to.deep.equal({ t: 'credit', credit })
+    }
+    expectViolation(encodeMessage({ t: 'credit', credit: 1n << 64n }), 'bad-field')
+    expectViolation(raw('d6:credit2:\x00\x011:t6:credite'), 'non-canonical')
+    expectViolation(raw('d6:crediti5e1:t6:credite'), 'bad-field')
+    expectViolation(raw('d1:t6:credite'), 'bad-fields')
+    expectViolation(raw('d6:credit1:\x011:t6:credit1:x0:e'), 'bad-fields')
+  })
+
   it('refuses messages over 1 KiB', () => {
     expectViolation(raw('d3:msg1100:' + 'x'.repeat(1100) + 'e'), 'too-large')
   })
@@ -95,11 +106,12 @@ describe('seedpay messages', () => {
   })
 
   it('refuses another protocol version, a v1 hello (which has no proof) included', () => {
-    const text = Buffer.from(encodeMessage(hello)).toString('latin1').replace('1:vi2e', '1:vi3e')
+    const text = Buffer.from(encodeMessage(hello)).toString('latin1').replace('1:vi3e', '1:vi4e')
     expectViolation(raw(text), 'bad-version')
     const v1 = helloWith(d => { d.delete('proof'); d.delete('lane'); d.set('v', 1) })
     expectViolation(v1, 'bad-version')
-    expect(() => decodeMessage(v1)).to.throw(/version 1, we speak 2/)
+    expect(() => decodeMessage(v1)).to.throw(/version 1, we speak 3/)
+    expectViolation(helloWith(d => { d.set('v', 2) }), 'bad-version')
     expectViolation(helloWith(d => { d.delete('v') }), 'bad-fields')
   })
 

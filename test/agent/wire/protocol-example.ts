@@ -44,6 +44,7 @@ export function protocolExample (): ExampleFrame[] {
     { from: 'payer (initiator)', note: 'hello, no `last` (it does not know the payee yet)', message: { t: 'hello', chainId: NILE_CHAIN_ID, escrow: EXAMPLE_ESCROW, account: payer, pricePerMiB: PRICE, credit: 4n * MIB, proof: payerProof } },
     { from: 'payee (responder)', note: 'hello with `last`: the newest receipt it holds from this payer (8 MiB)', message: { t: 'hello', chainId: NILE_CHAIN_ID, escrow: EXAMPLE_ESCROW, account: payee, pricePerMiB: PRICE, credit: 4n * MIB, proof: payeeProof, last } },
     { from: 'payer', note: 'rcpt for 8 MiB + one 256 KiB piece', message: { t: 'rcpt', ...sign(8n * MIB + 256n * 1024n) } },
+    { from: 'payee', note: 'credit: once the payer has paid for 4 MiB in this session, 4 + 4 = 8 MiB', message: { t: 'credit', credit: 8n * MIB } },
     { from: 'payee', note: 'err 22 (stale) had the payer sent a lower receipt; then it closes', message: { t: 'err', code: 22, msg: 'stale receipt' } }
   ]
   return messages.map(m => ({ ...m, hex: frame(encodeMessage(m.message)) }))

@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
-import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from './index.ts'
 import { toAddress, type Address } from '../../agent/pay/index.ts'
 
 export interface CliChain {
