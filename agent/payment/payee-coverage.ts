@@ -2,7 +2,8 @@
  * The payee's side of "every byte served is backed": before a charging peer is served, its backing on the
  * escrow is read once (`prepare`); from then on the escrow's event feed keeps it fresh, and `decide` answers
  * per block from memory whether the next block stays covered — and, if not, whether settling now would help
- * (the free balance carries part of what we are owed) or the payer must reserve or deposit first.
+ * (the free balance carries part of what we are owed) or the payer must reserve or deposit first. Once half the
+ * trusted free balance is owed, it settles ahead, while still serving, so a fast transfer rarely waits on a block.
  *
  * ```ts
  * const coverage = new PayeeCoverage({ logger, chain, feed: scheduler.feed, settle: p => scheduler.settleNow([p], 'risk') },
@@ -58,6 +59,12 @@ export interface PayeeCoverageInit {
    * crumbs, each costing a transaction. @default exposureLimit / 4
    */
   minRiskSettle?: bigint
+  /**
+   * Settle ahead: once this much of what we are owed rests on the free balance, settle in the background while
+   * still serving, so the settlement is mined before coverage runs out instead of stalling the transfer while it
+   * is mined. 0 turns it off. @default exposureLimit / 2
+   */
+  settleAheadAt?: bigint
 }
 
 /**
@@ -139,6 +146,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     const coverage = coverageOf(b, this.limits(payer))
     if (covers(coverage, b, exposure, BigInt(length))) {
       this.shortSince.delete(payer)
+      this.settleAhead(payer, b, exposure, coverage)
       return 'serve'
     }
     // Coverage ran out: read the payer once more before deciding. One read is far cheaper than a settlement, and
@@ -155,6 +163,15 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     if (onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return 'wait'
     this.settleNow(payer, exposure, coverage)
     return 'settle'
+  }
+
+  /** Starts a settlement while the payer is still covered once enough rests on its free balance (settleAheadAt). */
+  private settleAhead (payer: Address, b: PairBacking, exposure: PairExposure, coverage: Coverage): void {
+    const at = this.init.settleAheadAt ?? this.init.exposureLimit / 2n
+    if (at === 0n || this.settling.has(payer) || this.c.settle === undefined) return
+    const onFree = unsettledOf(b, exposure) - coverage.lane
+    if (onFree < at || onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return
+    this.settleNow(payer, exposure, coverage, 'ahead')
   }
 
   stop (): void {
@@ -194,13 +211,15 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
       })
   }
 
-  private settleNow (payer: Address, exposure: PairExposure, coverage: Coverage): void {
+  private settleNow (payer: Address, exposure: PairExposure, coverage: Coverage, why: 'ahead' | 'uncovered' = 'uncovered'): void {
     const settle = this.c.settle
     if (settle === undefined || this.settling.has(payer)) return
     this.settling.add(payer)
     const b = this.book.get(payer)!
     const unsettled = exposure.receiptAmount - b.paidOut
-    this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, 'next block would leave receipts uncovered; settling now')
+    this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, why === 'ahead'
+      ? 'half the trusted free balance is owed; settling ahead while serving on'
+      : 'next block would leave receipts uncovered; settling now')
     this.emit('coverage:settling', { payer, unsettled, coverage })
     settle(payer)
       .then(async () => await this.prepare(payer, { force: true }))

@@ -244,8 +244,8 @@ export class PaymentSession {
         return
       }
       // one connection carries a channel's receipts, so they can never arrive out of order
-      const carrier = sessionsOf(shared).find(u => u.ext.ready) ?? (this.ext.ready ? this : null)
-      if (carrier === null) return // stored; the payee learns it from our next receipt, which covers it
+      const carrier = sessionsOf(shared).find(u => u.ext.ready)
+      if (carrier === undefined) return // stored; the payee learns it from our next receipt, which covers it
       carrier.ext.sendReceipt(receipt)
       this.c.emit('receipt:signed', { peerId: carrier.peerId, receipt })
     })

@@ -1,0 +1,50 @@
+/** PayeeCoverage's decisions from memory; the backing it reads is a fixed in-memory view (the e2e risk tests use the chain). */
+import { expect } from 'chai'
+import pino from 'pino'
+import { PayeeCoverage, type BackingReader } from '../../../agent/payment/payee-coverage.ts'
+import { NO_EXIT, MIB, type Address } from '../../../agent/pay/index.ts'
+
+const PAYER = `0x${'a'.repeat(40)}` as Address
+const PAYEE = `0x${'b'.repeat(40)}`
+const PRICE = 1000n // per MiB
+const E = 100n * PRICE // trust 100 MiB worth of the free balance
+
+function coverage (settleAheadAt?: bigint): { cov: PayeeCoverage, settled: bigint[] } {
+  const chain: BackingReader = {
+    balanceOf: async () => 1_000_000n,
+    laneOf: async () => ({ lane: 0n, paidOut: 0n }),
+    pendingWithdrawal: async () => NO_EXIT,
+    pendingRelease: async () => NO_EXIT
+  }
+  const settled: bigint[] = []
+  const cov = new PayeeCoverage({ logger: pino({ level: 'silent' }), chain, settle: async () => { settled.push(1n) } }, {
+    payee: PAYEE, exposureLimit: E, withdrawalWindow: 86_400n, ...(settleAheadAt !== undefined ? { settleAheadAt } : {})
+  })
+  return { cov, settled }
+}
+
+describe('PayeeCoverage: settling ahead', () => {
+  it('serves and settles in the background once half the trusted free balance is owed, once at a time', async () => {
+    const { cov, settled } = coverage()
+    await cov.prepare(PAYER)
+    expect(cov.decide(PAYER, { receiptAmount: E / 2n - 1n, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    expect(settled).to.have.length(0)
+    expect(cov.decide(PAYER, { receiptAmount: E / 2n, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    expect(cov.decide(PAYER, { receiptAmount: E / 2n + 10n, unpaidBytes: MIB, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    expect(settled).to.have.length(1)
+    cov.stop()
+  })
+
+  it('with settling ahead off, settles only when the next block would be uncovered, and refuses that block', async () => {
+    const { cov, settled } = coverage(0n)
+    await cov.prepare(PAYER)
+    expect(cov.decide(PAYER, { receiptAmount: E - PRICE, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    expect(settled).to.have.length(0)
+    // uncovered: re-read first (one read is cheaper than a settlement), then settle
+    expect(cov.decide(PAYER, { receiptAmount: E, unpaidBytes: MIB, pricePerMiB: PRICE }, 16384)).to.equal('refresh')
+    await new Promise(resolve => setTimeout(resolve, 20))
+    expect(cov.decide(PAYER, { receiptAmount: E, unpaidBytes: MIB, pricePerMiB: PRICE }, 16384)).to.equal('settle')
+    expect(settled).to.have.length(1)
+    cov.stop()
+  })
+})
