@@ -2,9 +2,9 @@
 import { expect } from 'chai'
 import pino from 'pino'
 import { PayeeCoverage, type BackingReader } from '../../../agent/payment/payee-coverage.ts'
-import { NO_EXIT, MIB } from '../../../agent/pay/index.ts'
+import { NO_EXIT, MIB, toAddress } from '../../../agent/pay/index.ts'
 
-const PAYER = `0x${'a'.repeat(40)}`
+const PAYER = toAddress('0x' + 'a'.repeat(40))
 const PAYEE = `0x${'b'.repeat(40)}`
 const PRICE = 1000n // per MiB
 const E = 100n * PRICE // trust 100 MiB worth of the free balance
