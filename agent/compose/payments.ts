@@ -41,7 +41,7 @@ export interface PaymentsComponents {
 export interface PayeeOptions {
   /** What we charge per MiB uploaded, token base units (> 0). */
   pricePerMiB: bigint
-  /** Bytes served beyond a payer's newest receipt. @default 4 MiB */
+  /** The most a payer is served beyond its newest receipt (it starts at 4 MiB and earns the rest). @default 32 MiB */
   credit?: bigint
   /** How much of a payer's free (unreserved) balance we trust. @default DEFAULT_EXPOSURE_MIB at our price */
   exposureLimit?: bigint
