@@ -2,24 +2,25 @@
  * The chain options every paying command shares: which network (deployments/<network>.json), which node
  * (--rpc for an EVM JSON-RPC chain such as a local anvil, --tron for a TRON full node), which escrow, which
  * key, which ledger. Validated with zod; every bad input becomes a CliError saying what was wrong and what to
- * do (exit 2). `openChain` turns them into an EscrowClient.
+ * do (exit 2). `openChain` turns them into an EscrowClient. The options themselves are declared in chain-flags.ts.
  */
 import { resolve } from 'node:path'
-import { Option, type Command } from 'commander'
 import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
 import { z } from 'zod'
-import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, DeploymentError, type Deployment } from '../chain/index.ts'
+// chain's modules themselves, not ../chain/index.ts: through the index every command's chunk would load TronChain
+// and tronweb, the largest library, which only a TRON node needs (esbuild's code splitting, scripts/build.ts)
+import { EvmChain } from '../chain/evm-chain.ts'
+import { readDeployment, deploymentPath, DeploymentError, type Deployment } from '../chain/deployments.ts'
+import { toEvmAddress } from '../chain/tron-address.ts'
+import type { TronChain } from '../chain/tron-chain.ts'
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
 import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
-import { CliError } from './errors.ts'
+import { NETWORKS, type ChainFlags, type NetworkName } from './chain-flags.ts'
+import { asCliError, CliError } from './errors.ts'
 import { topUpLocalGas } from './local-gas.ts'
-import { asCliError } from './key-commands.ts'
 
 /** A node that does not answer eth_chainId within this is reported as unreachable. */
 const RPC_TIMEOUT_MS = 10_000
-
-export const NETWORKS = ['local', 'nile', 'mainnet'] as const
-export type NetworkName = typeof NETWORKS[number]
 
 /** Each network: its deployments file, default node and receipt-domain chain id. */
 const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
@@ -27,33 +28,6 @@ const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, 
   local: { deployment: 'development', rpc: 'http://127.0.0.1:8545' },
   nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID },
   mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID }
-}
-
-/** The raw flags as commander hands them over. */
-export interface ChainFlags {
-  network: string
-  rpc?: string
-  tron?: string
-  tronApiKey?: string
-  escrow?: string
-  keyFile?: string
-  key?: string
-  passphraseFile?: string
-  ledger?: string
-}
-
-/** Adds the chain options to a command. */
-export function addChainOptions (cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--network <name>', 'local (anvil), nile or mainnet; reads deployments/<network>.json').default('local'))
-    .option('--rpc <url>', 'EVM JSON-RPC endpoint (default for local: http://127.0.0.1:8545)')
-    .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
-    .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRONGRID_API_KEY'))
-    .option('--escrow <address>', 'the BandwidthEscrow, 0x… or T… (default: from the deployments file)')
-    .option('--key-file <path>', 'file (mode 600) holding your account\'s key: hex, or a keystore JSON (or set SEEDPAY_KEY to the hex key)')
-    .option('--key <name|address>', 'your account\'s key from the key store (`seedpay key list`)')
-    .option('--passphrase-file <path>', 'the keystore passphrase, in a file (mode 600); else SEEDPAY_PASSPHRASE, else a prompt')
-    .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>-<account>.sqlite, one per account)')
 }
 
 const hints: Record<string, string> = {
@@ -235,6 +209,8 @@ export interface ChainSession {
  */
 export async function openChain (target: ChainTarget, privateKey?: string): Promise<ChainSession> {
   if (target.kind === 'tron') {
+    // tronweb is the largest library the CLI has: loaded only when a command talks to a TRON node
+    const { TronChain } = await import('../chain/tron-chain.ts')
     const chainId = target.chainId ?? NILE_CHAIN_ID
     const client = TronChain.connect({ fullHost: target.url, ...(target.tronApiKey !== undefined ? { apiKey: target.tronApiKey } : {}) },
       { escrow: target.escrow, chainId, ...(privateKey !== undefined ? { privateKey } : {}) })
