@@ -1,12 +1,12 @@
 /**
  * The chain options every paying command shares: which network (deployments/<network>.json), which node
  * (--rpc for an EVM JSON-RPC chain such as a local anvil, --tron for a TRON full node), which escrow, which
- * key, which ledger. Validated with zod; every bad input becomes a CliError saying what was wrong and what to
+ * key, which ledger. Validated with zod (zod/mini: see chain/deployments.ts); every bad input becomes a CliError saying what was wrong and what to
  * do (exit 2). `openChain` turns them into an EscrowClient. The options themselves are declared in chain-flags.ts.
  */
 import { resolve } from 'node:path'
 import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
-import { z } from 'zod'
+import * as z from 'zod/mini'
 // chain's modules themselves, not ../chain/index.ts: through the index every command's chunk would load TronChain
 // and tronweb, the largest library, which only a TRON node needs (esbuild's code splitting, scripts/build.ts)
 import { EvmChain } from '../chain/evm-chain.ts'
@@ -39,28 +39,32 @@ const hints: Record<string, string> = {
   ledger: 'pass a file path for the SQLite ledger'
 }
 
-const httpUrl = (flag: string): z.ZodType<string> => z.string().refine(v => {
+const httpUrl = (flag: string): z.ZodMiniString => z.string().check(z.refine(v => {
   try { return ['http:', 'https:'].includes(new URL(v).protocol) } catch { return false }
-}, { error: iss => `${flag} "${String(iss.input)}" is not an http(s):// URL` })
+}, { error: iss => `${flag} "${String(iss.input)}" is not an http(s):// URL` }))
+
+const nonEmpty = (error?: string): z.ZodMiniString => z.string().check(z.minLength(1, error !== undefined ? { error } : undefined))
 
 const FlagsSchema = z.object({
   network: z.enum(NETWORKS, { error: iss => `--network "${String(iss.input)}" is not one of ${NETWORKS.join(', ')}` }),
-  rpc: httpUrl('--rpc').optional(),
-  tron: httpUrl('--tron').optional(),
-  tronApiKey: z.string().min(1).optional(),
-  escrow: z.string().transform((v, ctx) => {
+  rpc: z.optional(httpUrl('--rpc')),
+  tron: z.optional(httpUrl('--tron')),
+  tronApiKey: z.optional(nonEmpty()),
+  escrow: z.optional(z.pipe(z.string(), z.transform((v, ctx) => {
     try { return toAddress(toEvmAddress(v)) } catch (err) {
       const why = /: ([^:]+)$/.exec((err as Error).message)?.[1]
-      ctx.addIssue({ code: 'custom', message: `--escrow "${v}" is not an address${why !== undefined ? ` (${why})` : ''}` })
+      ctx.issues.push({ code: 'custom', message: `--escrow "${v}" is not an address${why !== undefined ? ` (${why})` : ''}`, input: v })
       return z.NEVER
     }
-  }).optional(),
-  keyFile: z.string().min(1, { error: '--key-file is empty' }).optional(),
-  key: z.string().min(1, { error: '--key is empty' }).optional(),
-  passphraseFile: z.string().min(1, { error: '--passphrase-file is empty' }).optional(),
-  ledger: z.string().min(1, { error: '--ledger is empty' }).optional()
-}).refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] })
-  .refine(f => f.key === undefined || f.keyFile === undefined, { error: 'pass --key or --key-file, not both', path: ['key'] })
+  }))),
+  keyFile: z.optional(nonEmpty('--key-file is empty')),
+  key: z.optional(nonEmpty('--key is empty')),
+  passphraseFile: z.optional(nonEmpty('--passphrase-file is empty')),
+  ledger: z.optional(nonEmpty('--ledger is empty'))
+}).check(
+  z.refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] }),
+  z.refine(f => f.key === undefined || f.keyFile === undefined, { error: 'pass --key or --key-file, not both', path: ['key'] })
+)
 
 export interface ChainTarget {
   network: NetworkName
