@@ -46,6 +46,7 @@ const sourceUrls: Plugin = {
     b.onLoad({ filter: /\.ts$/ }, args => {
       if (!args.path.startsWith(AGENT)) return undefined
       const code = readFileSync(args.path, 'utf8')
+      if (/import\.meta\.(dirname|filename)/.test(code)) throw new Error(`${relative(ROOT, args.path)}: use import.meta.url (the build keeps it the source file's; dirname/filename would be dist/'s)`)
       // Every output file lies directly in dist/, so this is the source file's URL wherever the package is.
       const url = `new URL(${JSON.stringify(relative(DIST, args.path).split('\\').join('/'))}, import.meta.url).href`
       return { contents: code.replaceAll('import.meta.url', url), loader: 'ts' }
