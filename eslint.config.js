@@ -16,7 +16,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['build/', 'node_modules/', 'contracts/', 'migrations/', 'types/', '.tmp/', 'try/'] },
+  { ignores: ['build/', 'dist/', 'node_modules/', 'contracts/', 'migrations/', 'types/', '.tmp/', 'try/'] },
   {
     files: ['**/*.js', '**/*.mjs'],
     extends: [js.configs.recommended],

@@ -13,11 +13,12 @@ import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
 import { SECP256K1_HALF_N } from '../pay/verifier.ts'
 import type { ReserveEntry, SignedReceipt } from './client.ts'
 import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
+import { MAX_BATCH_SIZE } from './batch-size.ts'
+
+export { MAX_BATCH_SIZE }
 
 /** Bytes per packed entry; equals the contract's BATCH_ENTRY_SIZE (checked in test/agent/chain). */
 export const BATCH_ENTRY_SIZE = 108
-/** Most entries per settleBatch; equals the contract's MAX_BATCH_SIZE (checked in test/agent/chain). */
-export const MAX_BATCH_SIZE = 256
 
 const UINT64_MAX = (1n << 64n) - 1n
 const UINT128_MAX = (1n << 128n) - 1n

@@ -2,7 +2,7 @@
  * Chain errors as the CLI prints them: a revert of the escrow or its token in words, with what to do next.
  * Anything already a CliError passes through; anything unknown is returned as it is.
  */
-import { EscrowRevertError, ChainRequestError, ReadOnlyClientError, UnknownRevertError } from '../chain/index.ts'
+import { EscrowRevertError, ChainRequestError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { systemError } from './explain.ts'

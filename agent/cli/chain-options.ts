@@ -1,25 +1,24 @@
 /**
  * The chain options every paying command shares: which network (deployments/<network>.json), which node
  * (--rpc for an EVM JSON-RPC chain such as a local anvil, --tron for a TRON full node), which escrow, which
- * key, which ledger. Validated with zod; every bad input becomes a CliError saying what was wrong and what to
- * do (exit 2). `openChain` turns them into an EscrowClient.
+ * key, which ledger. Validated with zod (zod/mini: see chain/deployments.ts); every bad input becomes a CliError saying what was wrong and what to
+ * do (exit 2). `openChain` turns them into an EscrowClient. The options themselves are declared in chain-flags.ts.
  */
 import { resolve } from 'node:path'
-import { Option, type Command } from 'commander'
 import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
-import { z } from 'zod'
-import { EvmChain, TronChain, readDeployment, deploymentPath, toEvmAddress, DeploymentError, type Deployment } from '../chain/index.ts'
+import * as z from 'zod/mini'
+// chain's modules themselves, not ../chain/index.ts: through the index every command's chunk would load TronChain
+// and tronweb, the largest library, which only a TRON node needs (esbuild's code splitting, scripts/build.ts)
+import { EvmChain } from '../chain/evm-chain.ts'
+import { readDeployment, deploymentPath, DeploymentError, type Deployment } from '../chain/deployments.ts'
+import { toEvmAddress } from '../chain/tron-address.ts'
+import type { TronChain } from '../chain/tron-chain.ts'
 import { NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
 import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
-import { CliError } from './errors.ts'
+import { NETWORKS, type ChainFlags, type NetworkName } from './chain-flags.ts'
+import { asCliError, CliError } from './errors.ts'
+import { rpcChainId } from './json-rpc.ts'
 import { topUpLocalGas } from './local-gas.ts'
-import { asCliError } from './key-commands.ts'
-
-/** A node that does not answer eth_chainId within this is reported as unreachable. */
-const RPC_TIMEOUT_MS = 10_000
-
-export const NETWORKS = ['local', 'nile', 'mainnet'] as const
-export type NetworkName = typeof NETWORKS[number]
 
 /** Each network: its deployments file, default node and receipt-domain chain id. */
 const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
@@ -27,33 +26,6 @@ const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, 
   local: { deployment: 'development', rpc: 'http://127.0.0.1:8545' },
   nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID },
   mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID }
-}
-
-/** The raw flags as commander hands them over. */
-export interface ChainFlags {
-  network: string
-  rpc?: string
-  tron?: string
-  tronApiKey?: string
-  escrow?: string
-  keyFile?: string
-  key?: string
-  passphraseFile?: string
-  ledger?: string
-}
-
-/** Adds the chain options to a command. */
-export function addChainOptions (cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--network <name>', 'local (anvil), nile or mainnet; reads deployments/<network>.json').default('local'))
-    .option('--rpc <url>', 'EVM JSON-RPC endpoint (default for local: http://127.0.0.1:8545)')
-    .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
-    .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRONGRID_API_KEY'))
-    .option('--escrow <address>', 'the BandwidthEscrow, 0x… or T… (default: from the deployments file)')
-    .option('--key-file <path>', 'file (mode 600) holding your account\'s key: hex, or a keystore JSON (or set SEEDPAY_KEY to the hex key)')
-    .option('--key <name|address>', 'your account\'s key from the key store (`seedpay key list`)')
-    .option('--passphrase-file <path>', 'the keystore passphrase, in a file (mode 600); else SEEDPAY_PASSPHRASE, else a prompt')
-    .option('--ledger <path>', 'the agent\'s SQLite ledger (default: ~/.seedpay/ledger-<network>-<account>.sqlite, one per account)')
 }
 
 const hints: Record<string, string> = {
@@ -67,28 +39,32 @@ const hints: Record<string, string> = {
   ledger: 'pass a file path for the SQLite ledger'
 }
 
-const httpUrl = (flag: string): z.ZodType<string> => z.string().refine(v => {
+const httpUrl = (flag: string): z.ZodMiniString => z.string().check(z.refine(v => {
   try { return ['http:', 'https:'].includes(new URL(v).protocol) } catch { return false }
-}, { error: iss => `${flag} "${String(iss.input)}" is not an http(s):// URL` })
+}, { error: iss => `${flag} "${String(iss.input)}" is not an http(s):// URL` }))
+
+const nonEmpty = (error?: string): z.ZodMiniString => z.string().check(z.minLength(1, error !== undefined ? { error } : undefined))
 
 const FlagsSchema = z.object({
   network: z.enum(NETWORKS, { error: iss => `--network "${String(iss.input)}" is not one of ${NETWORKS.join(', ')}` }),
-  rpc: httpUrl('--rpc').optional(),
-  tron: httpUrl('--tron').optional(),
-  tronApiKey: z.string().min(1).optional(),
-  escrow: z.string().transform((v, ctx) => {
+  rpc: z.optional(httpUrl('--rpc')),
+  tron: z.optional(httpUrl('--tron')),
+  tronApiKey: z.optional(nonEmpty()),
+  escrow: z.optional(z.pipe(z.string(), z.transform((v, ctx) => {
     try { return toAddress(toEvmAddress(v)) } catch (err) {
       const why = /: ([^:]+)$/.exec((err as Error).message)?.[1]
-      ctx.addIssue({ code: 'custom', message: `--escrow "${v}" is not an address${why !== undefined ? ` (${why})` : ''}` })
+      ctx.issues.push({ code: 'custom', message: `--escrow "${v}" is not an address${why !== undefined ? ` (${why})` : ''}`, input: v })
       return z.NEVER
     }
-  }).optional(),
-  keyFile: z.string().min(1, { error: '--key-file is empty' }).optional(),
-  key: z.string().min(1, { error: '--key is empty' }).optional(),
-  passphraseFile: z.string().min(1, { error: '--passphrase-file is empty' }).optional(),
-  ledger: z.string().min(1, { error: '--ledger is empty' }).optional()
-}).refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] })
-  .refine(f => f.key === undefined || f.keyFile === undefined, { error: 'pass --key or --key-file, not both', path: ['key'] })
+  }))),
+  keyFile: z.optional(nonEmpty('--key-file is empty')),
+  key: z.optional(nonEmpty('--key is empty')),
+  passphraseFile: z.optional(nonEmpty('--passphrase-file is empty')),
+  ledger: z.optional(nonEmpty('--ledger is empty'))
+}).check(
+  z.refine(f => f.rpc === undefined || f.tron === undefined, { error: 'pass --rpc or --tron, not both', path: ['tron'] }),
+  z.refine(f => f.key === undefined || f.keyFile === undefined, { error: 'pass --key or --key-file, not both', path: ['key'] })
+)
 
 export interface ChainTarget {
   network: NetworkName
@@ -235,6 +211,8 @@ export interface ChainSession {
  */
 export async function openChain (target: ChainTarget, privateKey?: string): Promise<ChainSession> {
   if (target.kind === 'tron') {
+    // tronweb is the largest library the CLI has: loaded only when a command talks to a TRON node
+    const { TronChain } = await import('../chain/tron-chain.ts')
     const chainId = target.chainId ?? NILE_CHAIN_ID
     const client = TronChain.connect({ fullHost: target.url, ...(target.tronApiKey !== undefined ? { apiKey: target.tronApiKey } : {}) },
       { escrow: target.escrow, chainId, ...(privateKey !== undefined ? { privateKey } : {}) })
@@ -244,7 +222,9 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
   if (target.chainId !== undefined && target.chainId !== chainId) {
     throw new CliError(`${target.url} is chain ${chainId}, but the deployment of --network ${target.network} is on chain ${target.chainId}`, 'point --rpc at the chain the escrow was deployed on, or pass --escrow', 2)
   }
-  const provider = new JsonRpcProvider(target.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1 })
+  // batchStallTime 0: a command waits for its answers, so the calls it makes at once go out in one batch at
+  // once, not after ethers' default 10 ms wait for more (three rounds of calls: 30 ms of a ~0.2 s `account`)
+  const provider = new JsonRpcProvider(target.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1, batchStallTime: 0 })
   try {
     if (await provider.getCode(target.escrow) === '0x') throw new CliError(`no contract at ${target.escrow} on ${target.url} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain (a restarted anvil forgets its contracts)', 2)
     if (privateKey !== undefined && target.network === 'local') await topUpLocalGas(provider, addressOf(privateKey))
@@ -255,39 +235,4 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
     provider.destroy()
     throw err
   }
-}
-
-/**
- * One JSON-RPC call; its `result`. A node that cannot be reached (or does not answer within RPC_TIMEOUT_MS) is a
- * CliError (exit 1); an error the node returns is thrown as an Error with its message.
- */
-export async function rpcCall (url: string, method: string, params: unknown[]): Promise<unknown> {
-  let body: { result?: unknown, error?: { message?: unknown } }
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-      signal: AbortSignal.timeout(RPC_TIMEOUT_MS)
-    })
-    body = await res.json() as typeof body
-  } catch (err) {
-    const why = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message
-    throw new CliError(`cannot reach the JSON-RPC endpoint ${url}: ${String(why)}`, 'check --rpc and that the node (e.g. anvil) is running', 1)
-  }
-  if (body.error !== undefined) throw new Error(`${method}: ${String(body.error.message)}`)
-  return body.result
-}
-
-/** Asks a JSON-RPC endpoint for its chain id; a clear CliError when it cannot be reached or is no EVM node. */
-export async function rpcChainId (url: string): Promise<bigint> {
-  let result: unknown
-  try {
-    result = await rpcCall(url, 'eth_chainId', [])
-  } catch (err) {
-    if (err instanceof CliError) throw err
-    result = undefined
-  }
-  if (typeof result !== 'string') throw new CliError(`${url} did not answer eth_chainId`, 'point --rpc at an Ethereum JSON-RPC endpoint (anvil)', 2)
-  return BigInt(result)
 }

@@ -1,5 +1,6 @@
 /** The chain's own clock: release and withdrawal expiry follow block time, which a test chain need not share with ours. */
-import { rpcCall, type ChainTarget } from './chain-options.ts'
+import type { ChainTarget } from './chain-options.ts'
+import { rpcCall } from './json-rpc.ts'
 
 /** The latest block's timestamp on an EVM node; the local clock on TRON (blocks carry wall-clock time, 3 s apart). */
 export async function chainNow (target: Pick<ChainTarget, 'kind' | 'url'>): Promise<bigint> {

@@ -1,12 +1,10 @@
-/** What the money commands (account-commands.ts, lane-commands.ts) share: connect, print, validate. */
-import type { Command } from 'commander'
-import { toEvmAddress } from '../chain/index.ts'
+/** What the money commands' actions (account-actions.ts, lane-actions.ts, audit-action.ts) share: connect, print, validate. */
+import { toEvmAddress } from '../chain/tron-address.ts' // not ../chain/index.ts: see chain-options.ts
 import { toAddress, type Address } from '../pay/index.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, loadAccount, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession } from './chain-options.ts'
+import type { ChainFlags, Out } from './chain-flags.ts'
+import { loadAccount, loadKey, openChain, resolveChainFlags, type ChainSession } from './chain-options.ts'
 import { CliError } from './errors.ts'
-
-export interface Out { json: boolean }
 
 /**
  * What a command needs of the key: `sign` (it sends transactions: the key itself, decrypted), `address` (it reads
@@ -32,10 +30,6 @@ export async function withChain (flags: ChainFlags, use: KeyUse, fn: (s: ChainSe
   } finally {
     session?.close()
   }
-}
-
-export function cmd (c: Command): Command {
-  return addChainOptions(c).option('--json', 'print the result as JSON', false)
 }
 
 export function print (o: Out, result: Record<string, unknown>, text: string): void {

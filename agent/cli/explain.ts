@@ -4,8 +4,10 @@
  * hint follows the error's kind, and for Node's system errors its errno code and syscall: a refused connection
  * gets a network hint naming the address, a missing file a file hint naming the path.
  */
-import { MissingArtifactError } from '../chain/index.ts'
-import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/index.ts'
+// The error classes' own modules, not their layers' index.ts: every command loads this file, and an index would
+// bring the whole chain client or swarm into the bundle's first chunk (scripts/build.ts).
+import { MissingArtifactError } from '../chain/artifacts.ts'
+import { InvalidTorrentError, StorageError, InvalidPeerAddressError, MetadataTimeoutError } from '../swarm/errors.ts'
 import { CliError } from './errors.ts'
 
 export interface Explained { message: string, hint: string, code: number }

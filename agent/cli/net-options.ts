@@ -2,7 +2,7 @@
 import { networkInterfaces } from 'node:os'
 import type { Command } from 'commander'
 import { collect } from './flags.ts'
-import { addLogOptions } from './logging.ts'
+import { addLogOptions } from './log-flags.ts'
 import { STOP_BOUND_MS } from './shutdown.ts'
 
 /** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */

@@ -1,23 +1,22 @@
 /**
- * Payments on `seedpay seed` and `seedpay get`. `addPaymentOptions(cmd, role)` adds the chain options plus
- * `--price/--credit/--free-slots/--max-exposure/--want-lane` (payee) or `--max-price/--budget/--signer-key/
- * --account/--no-auto-lane` (payer); `withPayments` builds what the engine needs when those flags are given (null
- * otherwise: plain BitTorrent) with the one composition root (agent/compose), and settles on the way out.
+ * Payments on `seedpay seed` and `seedpay get`, whose options payment-flags.ts declares: `withPayments` builds what
+ * the engine needs when those flags are given (null otherwise: plain BitTorrent) with the one composition root
+ * (agent/compose), and settles on the way out.
  *
  * Payee: serves payers only within what backs them (docs/risk.md), settles on threshold, risk, watchtower and
  * shutdown from the key's account. Payer: signs receipts with the hot key within its budget, reserves lanes.
  */
-import { Option, type Command } from 'commander'
 import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
-import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, INITIAL_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addChainOptions, addressOf, keyFlag, loadKey, openChain, resolveChainFlags, type ChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
+import { addressOf, keyFlag, loadKey, openChain, resolveChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
+import type { PaymentFlags, PaymentRole } from './payment-flags.ts'
 import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
 import { intOption } from './flags.ts'
@@ -25,28 +24,6 @@ import type { PaymentEventSource } from './stall-watch.ts'
 import { cliLogger } from './logging.ts'
 import { makeReporter, type Reporter, type SpendReader } from './output.ts'
 import { settleWarning } from './settle-warning.ts'
-
-export type PaymentRole = 'payee' | 'payer'
-
-export interface PaymentFlags extends ChainFlags {
-  price?: string
-  credit?: string
-  freeSlots?: string
-  settleThreshold?: string
-  settleInterval?: string
-  maxPrice?: string
-  maxExposure?: string
-  wantLane?: string
-  maxStaleness?: string
-  budget?: string
-  autoLane?: boolean
-  maxLane?: string
-  signerKey?: string
-  account?: string
-  json: boolean
-  logLevel: string
-  logFile?: string
-}
 
 /** What the CLI's engine runner needs from the payment side. */
 export interface CliPayments {
@@ -62,28 +39,6 @@ export interface CliPayments {
   events?: PaymentEventSource
   /** Payer: --max-price in base units per MiB. */
   maxPricePerMiB?: bigint
-}
-
-/** Adds the payment options for `role` (and the chain options) to `seed` or `get`. */
-export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
-  if (role === 'payee') {
-    cmd.option('--price <BTT/MiB>', 'charge paying peers this much BTT per MiB uploaded (turns payments on)')
-      .option('--credit <MiB>', `serve a payer at most this far ahead of its newest receipt; it starts at ${Number(INITIAL_CREDIT) / 1048576} and earns the rest by paying (default ${Number(DEFAULT_CREDIT) / 1048576})`)
-      .option('--free-slots <n>', 'upload slots for ordinary BitTorrent peers, who never pay (0: serve only payers)', '4')
-      .option('--settle-threshold <BTT>', 'settle a payer once it owes this much (default: worth the energy a settlement costs)')
-      .option('--settle-interval <seconds>', 'how often thresholds are checked', '60')
-      .option('--max-exposure <BTT>', 'most of a payer\'s unreserved balance to serve against (default: 64 MiB at --price); see docs/risk.md')
-      .option('--want-lane <BTT>', 'ask each payer to reserve this much for you alone; with a lane you lose at most --credit (default 0: ask none)')
-      .option('--max-staleness <seconds>', 'stop trusting a payer\'s unreserved balance when the chain view is older than this', '30')
-  } else {
-    cmd.option('--max-price <BTT/MiB>', 'pay seeders that ask at most this much BTT per MiB (turns payments on)')
-      .option('--signer-key <path>', 'hot key file (hex or keystore) that signs receipts (registered with `seedpay signer`); default: the account key')
-      .addOption(new Option('--account <address>', 'your account on the escrow, when only --signer-key is on this machine'))
-      .option('--budget <BTT>', 'sign at most this much in this run (default: what your escrow balance and lanes cover)')
-      .option('--no-auto-lane', 'do not reserve the lanes seeders ask for (reserving needs --key-file)')
-      .option('--max-lane <BTT>', 'reserve at most this much for one seeder, whatever it asks')
-  }
-  return addChainOptions(cmd)
 }
 
 /**

@@ -9,7 +9,8 @@
  * peer needs (one receipt per verified piece), so we pay that price. NORMAL stays available for tests and
  * benchmarks that want it.
  */
-import Database from 'better-sqlite3'
+import { createRequire } from 'node:module'
+import type Database from 'better-sqlite3'
 import { MIGRATIONS } from './migrations.ts'
 import { LedgerSchemaTooNewError } from './errors.ts'
 
@@ -25,8 +26,12 @@ export interface OpenInit {
   readonly?: boolean
 }
 
+/** better-sqlite3, loaded at the first open: a command that finds no ledger (`seedpay account`) never loads it. */
+let driver: typeof Database | undefined
+
 export function openDatabase (path: string, init: OpenInit = {}): Database.Database {
-  const db = new Database(path, { readonly: init.readonly ?? false })
+  driver ??= createRequire(import.meta.url)('better-sqlite3') as typeof Database
+  const db = new driver(path, { readonly: init.readonly ?? false })
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   if (init.readonly === true) return db
   db.pragma('journal_mode = WAL')

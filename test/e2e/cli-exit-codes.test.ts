@@ -26,7 +26,7 @@ function twoLines (r: CliRun, code: number, what: string): [string, string] {
   return [lines[0]!, lines[1]!]
 }
 
-/** Runs the CLI two at a time (each run is mostly tsx start-up), results in order. */
+/** Runs the CLI two at a time (each run is mostly node's start-up), results in order. */
 async function inPairs<T> (jobs: Array<() => Promise<T>>): Promise<T[]> {
   const out: T[] = []
   for (let i = 0; i < jobs.length; i += 2) out.push(...await Promise.all(jobs.slice(i, i + 2).map(async j => await j())))

@@ -17,7 +17,7 @@ import { runSeedpay } from '../helpers/cli.ts'
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url))
 /** The install scripts the package needs (npm ≥ 11.16 asks for them to be named; npm 12 runs only those). */
-const ALLOW_SCRIPTS = 'seedpay,better-sqlite3,secp256k1,esbuild'
+const ALLOW_SCRIPTS = 'seedpay,better-sqlite3,secp256k1'
 
 interface Run { code: number, stdout: string, stderr: string, ms: number }
 
@@ -64,15 +64,15 @@ describe('seedpay package: npm pack, npm i -g, run from anywhere', function () {
 
   after(async () => { if (dir !== undefined) await rm(dir, { recursive: true, force: true }) })
 
-  it('packs the CLI, its contract artifacts and nothing of the tests', async () => {
+  it('packs the built CLI, its contract artifacts and nothing of the tests or the TypeScript source', async () => {
     const packed = await sh('npm', ['pack', '--json', '--pack-destination', dir], REPO)
     expect(packed.code, packed.stderr).to.equal(0)
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string, files: Array<{ path: string }> }>
     const files = info!.files.map(f => f.path)
-    for (const f of ['bin/seedpay.js', 'agent/cli/main.ts', 'tsconfig.json', 'build/contracts/BandwidthEscrow.json', 'build/contracts/TestBTT.json', 'scripts/install-solc.mjs', 'docs/cli.md', 'README.md']) {
+    for (const f of ['bin/seedpay.js', 'dist/seedpay.js', 'build/contracts/BandwidthEscrow.json', 'build/contracts/TestBTT.json', 'scripts/install-solc.mjs', 'docs/cli.md', 'README.md']) {
       expect(files, f).to.include(f)
     }
-    expect(files.filter(f => f.startsWith('test/') || f.startsWith('contracts/') || f === 'deployments/development.json')).to.deep.equal([])
+    expect(files.filter(f => f.startsWith('test/') || f.startsWith('contracts/') || f.startsWith('agent/') || f.startsWith('devtools/') || f === 'deployments/development.json')).to.deep.equal([])
     expect(info!.filename).to.equal(`seedpay-${version}.tgz`)
     await access(join(dir, info!.filename))
   })

@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Command } from 'commander'
-import { addLogOptions, cliLogger, defaultLogFile, logFiles } from '../../../agent/cli/logging.ts'
+import { addLogOptions, defaultLogFile } from '../../../agent/cli/log-flags.ts'
+import { cliLogger, logFiles } from '../../../agent/cli/logging.ts'
 import { CliError } from '../../../agent/cli/errors.ts'
 
 describe('cli/logging: the log goes to a file, not the terminal', () => {

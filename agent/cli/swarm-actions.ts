@@ -1,0 +1,52 @@
+/** What `seedpay seed` and `seedpay get` (swarm-commands.ts) do: load the torrent, run the engine, with payments if asked. */
+import { stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { loadTorrent } from '../swarm/index.ts'
+import { CliError } from './errors.ts'
+import { withPayments } from './payment-options.ts'
+import { runEngine } from './run-engine.ts'
+import { fetchMagnetMetadata } from './magnet-metadata.ts'
+import { checkSeedData, seedResumeFile } from './seed-data.ts'
+import type { NetOptions } from './net-options.ts'
+import type { PaymentFlags } from './payment-flags.ts'
+
+export type SeedFlags = NetOptions & PaymentFlags & { data: string, repair: boolean, recheck: boolean }
+export type GetFlags = NetOptions & PaymentFlags & { out: string, seed: boolean }
+
+/** `seedpay seed <torrent> --data <path>`. */
+export async function seed (torrent: string, o: SeedFlags): Promise<void> {
+  const loaded = await loadTorrent(torrent)
+  // A magnet's name and piece hashes come from a peer; only then can --data be found and checked.
+  const source = loaded.kind === 'torrent' ? loaded : await fetchMagnetMetadata(loaded, o)
+  const dataDir = await seedDataDir(o.data, source.name)
+  await withPayments(o, 'payee', async payments => {
+    await runEngine(source, dataDir, o, {
+      seed: true,
+      keepRunning: true,
+      readOnly: !o.repair,
+      recheck: o.recheck,
+      resumeFile: seedResumeFile(source.infoHash),
+      afterStart: engine => { checkSeedData(engine, source, dataDir, o.repair, o.json) },
+      payments
+    })
+  })
+}
+
+/** `seedpay get <torrent> --out <dir>`. */
+export async function get (torrent: string, o: GetFlags): Promise<void> {
+  const source = await loadTorrent(torrent)
+  const out = resolve(o.out)
+  await withPayments(o, 'payer', async payments => { await runEngine(source, out, o, { seed: o.seed, keepRunning: o.seed, resumeFile: join(out, '.seedpay', `${source.infoHash}.resume`), payments }) })
+}
+
+/** `--data` may name the shared file/dir itself or the directory that contains it. */
+async function seedDataDir (data: string, name: string): Promise<string> {
+  const p = resolve(data)
+  if (await exists(join(p, name))) return p
+  if (basename(p) === name && await exists(p)) return dirname(p)
+  throw new CliError(`--data ${data} holds no "${name}"`, `pass the path of "${name}" or of the directory that contains it`, 2)
+}
+
+async function exists (p: string): Promise<boolean> {
+  try { await stat(p); return true } catch { return false }
+}
