@@ -10,6 +10,13 @@ const EXTRA_FLAGS = (process.env['SEEDPAY_CHILD_NODE_FLAGS'] ?? '').split(' ').f
 
 export interface JsonEvent { event: string, time: string, [k: string]: unknown }
 
+export interface SeedpayChildInit {
+  /** Node flags for this child alone, after the bin's and SEEDPAY_CHILD_NODE_FLAGS (e.g. an `--import` preload). @default [] */
+  nodeFlags?: string[]
+  /** Sees every event line as it arrives (e.g. to count `peer:close` reasons), besides `next`. */
+  onEvent?: (e: JsonEvent) => void
+}
+
 /** A `seedpay` child printing JSON event lines; `next(name)` waits for the next event of that name. */
 export class SeedpayChild {
   readonly proc: ChildProcess
@@ -18,12 +25,13 @@ export class SeedpayChild {
   readonly exited: Promise<number>
   stderr = ''
 
-  constructor (args: string[]) {
-    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  constructor (args: string[], init: SeedpayChildInit = {}) {
+    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, ...init.nodeFlags ?? [], SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     createInterface({ input: this.proc.stdout! }).on('line', line => {
       let ev: JsonEvent
       try { ev = JSON.parse(line) as JsonEvent } catch { return }
+      init.onEvent?.(ev)
       const i = this.waiters.findIndex(w => w.name === ev.event)
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev)
       else this.seen.push(ev)

@@ -16,7 +16,8 @@ export function netOptions (cmd: Command): Command {
     .option('-p, --port <n>', 'port to listen on (0 = any free port)', '0')
     .option('--peer <host:port>', 'peer to connect to (repeatable)', collect, [])
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
-    .option('--max-peers <n>', 'most connections for this torrent', '50')
+    // the engine's DEFAULT_MAX_PEERS (agent/swarm/peer-manager.ts): libtorrent's connections_limit
+    .option('--max-peers <n>', 'most connections for this torrent', '200')
     .option('--json', 'print JSON event lines instead of a progress bar', false)
   // A charging seed settles on the way out, and a TRON settlement waits for its block: give it longer.
   const stopDefault = cmd.name() === 'seed' ? String(SEED_STOP_TIMEOUT_S) : String(STOP_BOUND_MS / 1000)

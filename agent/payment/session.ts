@@ -177,7 +177,8 @@ export class PaymentSession {
   /** Counts bytes we served; emits `peer:unpaid` when that chokes the payer. */
   onServed (length: number): void {
     const shared = this.payeeShared
-    if (shared === null) return
+    // Free (price 0): served regardless of receipts (mayServe), and none come, so there is no credit to run out.
+    if (shared === null || this.init.pricePerMiB === 0n) return
     if (shared.channel.onServed(length)) {
       // the credit is the payer's, not the connection's: every connection of this payer is choked
       for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
@@ -203,7 +204,9 @@ export class PaymentSession {
    */
   pace (): void {
     const shared = this.payerShared
-    if (shared === null || !this.ext.ready) return
+    // A peer that charges nothing is owed nothing: a receipt for 0 would cost a signature and two fsyncs per
+    // step and settle nothing (in a swarm of paying leechers, most receipts were these).
+    if (shared === null || !this.ext.ready || shared.channel.pricePerMiB === 0n) return
     const now = this.now()
     const step = (this.grantedCredit ?? INITIAL_CREDIT) / 4n
     const decision = paceReceipt({ owed: shared.channel.owed, step, lastAt: shared.pace.lastAt, now })
@@ -225,7 +228,7 @@ export class PaymentSession {
    */
   payOwed (): SignedReceipt | null {
     const shared = this.payerShared
-    if (shared === null || !this.ext.ready) return null
+    if (shared === null || !this.ext.ready || shared.channel.pricePerMiB === 0n) return null
     if (shared.pace.timer !== null) { clearTimeout(shared.pace.timer); shared.pace.timer = null }
     const ch = shared.channel
     const funds = this.c.funds !== undefined && ch.pricePerMiB > 0n ? this.c.funds : undefined

@@ -57,7 +57,7 @@ export interface EngineInit extends DownloaderInit {
   peers?: string[]
   /** Tracker URLs; defaults to the torrent's own announce list. */
   announce?: string[]
-  /** @default 50 */
+  /** Most connections for the torrent. @default 200 (DEFAULT_MAX_PEERS) */
   maxPeers?: number
   /** Keep serving after the download completes. @default true */
   seed?: boolean

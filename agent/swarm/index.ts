@@ -11,7 +11,7 @@
  * ```
  *
  * Init (see EngineInit): `torrent`, `dataDir`, `host` ('127.0.0.1'), `port` (0 = random), `peers`,
- * `announce` (tracker URLs; default the torrent's), `maxPeers` (50), `seed` (true: keep serving after done),
+ * `announce` (tracker URLs; default the torrent's), `maxPeers` (200), `seed` (true: keep serving after done),
  * `extensions`, `uploadPolicy`, `uploadSlots` (4), `optimisticSlots` (1), `resumeFile`, `recheck` (false: trust
  * a matching resume file), `readOnly` (false; true: never write into dataDir, serve what verifies), `metadataOnly`
  * (magnet: fetch the info dictionary only), `pex` (true),

@@ -1,4 +1,5 @@
 /** python3-libtorrent (Debian, 2.0.x) driven through lt_client.py; it can dial peers directly. */
+import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { startProcess, type ManagedProcess } from './process.ts'
 import { waitForClient } from './wait.ts'
@@ -8,7 +9,20 @@ import type { BitTorrentClient, ClientProgress, ClientStartOptions } from './typ
 export const SYSTEM_PYTHON = '/usr/bin/python3'
 export const LT_SCRIPT = fileURLToPath(new URL('./lt_client.py', import.meta.url))
 
-interface LtLine { event: string, progress?: number, seeding?: boolean, rate_down?: number, rate_up?: number, peers?: number, message?: string, t?: number }
+interface LtLine {
+  event: string, progress?: number, seeding?: boolean, rate_down?: number, rate_up?: number, peers?: number, message?: string, t?: number
+  cpu_user_ms?: number, cpu_system_ms?: number, max_rss_kib?: number, total_download?: number, total_upload?: number
+}
+
+/** What lt_client.py reports as it stops: its own CPU time and peak RSS (getrusage), and the payload it moved. */
+export interface LibtorrentUsage { cpuUserMs: number, cpuSystemMs: number, maxRssMiB: number, downloaded: number, uploaded: number }
+
+export interface LibtorrentInit {
+  /** libtorrent's `connections_limit`. @default 200 */
+  connectionsLimit?: number
+  /** libtorrent's `listen_queue_size` (listen backlog). @default 5 (libtorrent's) */
+  listenQueue?: number
+}
 
 export class LibtorrentClient implements BitTorrentClient {
   readonly name = 'libtorrent'
@@ -20,14 +34,22 @@ export class LibtorrentClient implements BitTorrentClient {
   /** Wall-clock time (ms) the first payload byte arrived (polled every 50 ms by the script). */
   firstByteAt: number | null = null
   readonly errors: string[] = []
+  /** Set from the script's last line once it stopped (after `stop()` resolves, or an exit on completion). */
+  usage: LibtorrentUsage | null = null
+  private stdoutClosed: Promise<unknown> = Promise.resolve()
+
+  constructor (private readonly init: LibtorrentInit = {}) {}
 
   async start (torrentPath: string, dataDir: string, options: ClientStartOptions): Promise<void> {
     const args = [LT_SCRIPT, '--torrent', torrentPath, '--save-path', dataDir, '--host', options.host, '--port', String(options.port)]
     for (const p of options.peers ?? []) args.push('--peer', `${p.host}:${p.port}`)
     for (const t of options.trackers ?? []) args.push('--tracker', t)
     if (options.seed === false) args.push('--exit-on-complete')
+    if (this.init.connectionsLimit !== undefined) args.push('--connections-limit', String(this.init.connectionsLimit))
+    if (this.init.listenQueue !== undefined) args.push('--listen-queue', String(this.init.listenQueue))
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc
+    this.stdoutClosed = proc.child.stdout !== null ? once(proc.child.stdout, 'close').catch(() => undefined) : Promise.resolve()
     let buf = ''
     proc.child.stdout?.on('data', (chunk: Buffer) => {
       buf += chunk.toString('utf8')
@@ -41,6 +63,12 @@ export class LibtorrentClient implements BitTorrentClient {
         if (msg.event === 'first_byte') this.firstByteAt = (msg.t ?? Date.now() / 1000) * 1000
         if (msg.event === 'finished') { this.finished = true; this.finishedAt = (msg.t ?? Date.now() / 1000) * 1000 }
         if (msg.event === 'error' && msg.message !== undefined) this.errors.push(msg.message)
+        if (msg.event === 'stopped' && msg.cpu_user_ms !== undefined) {
+          this.usage = {
+            cpuUserMs: msg.cpu_user_ms, cpuSystemMs: msg.cpu_system_ms ?? 0, maxRssMiB: Math.round((msg.max_rss_kib ?? 0) / 1024),
+            downloaded: msg.total_download ?? 0, uploaded: msg.total_upload ?? 0
+          }
+        }
       }
     })
     await waitForClient('libtorrent (listening)', proc, async () => await Promise.resolve(this.proc?.output().includes('"listening"') === true), { timeoutMs: 15_000 })
@@ -60,8 +88,16 @@ export class LibtorrentClient implements BitTorrentClient {
     await waitForClient('libtorrent', this.proc, async () => await Promise.resolve(this.finished), options)
   }
 
+  /** Ends the process (SIGTERM, then SIGKILL) and reads its last lines, so `usage` is set when it stopped cleanly. */
   async stop (): Promise<void> {
     await this.proc?.stop()
+    await this.stdoutClosed
+  }
+
+  /** Resolves once the process has exited on its own (e.g. `seed: false` after completing) and its output is read. */
+  async exited (): Promise<void> {
+    await this.proc?.exited
+    await this.stdoutClosed
   }
 
   output (): string { return this.proc?.output() ?? '' }

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Seed or download one torrent with python3-libtorrent (Debian), for interop tests and benchmarks.
 
-Prints one JSON object per line on stdout: {"event": "listening"|"progress"|"finished"|"error", ...}.
+Prints one JSON object per line on stdout: {"event": "listening"|"first_byte"|"progress"|"finished"|"error"|"stopped", ...};
+"stopped", the last, carries this process's getrusage (CPU, peak RSS) and the payload it moved.
 Runs until SIGTERM/SIGINT, or until the download finishes when --exit-on-complete is given.
 """
 import argparse
 import json
+import resource
 import signal
 import sys
 import time
@@ -29,6 +31,8 @@ def main():
     ap.add_argument("--tracker", action="append", default=[], help="extra announce URL (repeatable)")
     ap.add_argument("--exit-on-complete", action="store_true")
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between progress lines")
+    ap.add_argument("--connections-limit", type=int, default=200, help="most peer connections (libtorrent's default is 200)")
+    ap.add_argument("--listen-queue", type=int, default=5, help="listen backlog (libtorrent's default is 5; a crowd dialling at once needs more)")
     args = ap.parse_args()
 
     settings = {
@@ -48,7 +52,8 @@ def main():
         "alert_mask": lt.alert.category_t.error_notification | lt.alert.category_t.status_notification,
         "user_agent": "seedpay-test-libtorrent",
         # Loopback benchmarks: do not let defaults tuned for the internet be the bottleneck.
-        "connections_limit": 200,
+        "connections_limit": args.connections_limit,
+        "listen_queue_size": args.listen_queue,
         "max_out_request_queue": 1500,
         "max_allowed_in_request_queue": 2000,
         "send_buffer_watermark": 4 * 1024 * 1024,
@@ -108,7 +113,11 @@ def main():
                  seeding=s.is_seeding)
             last_emit = now
         time.sleep(0.05)
-    emit(event="stopped")
+    s = handle.status()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # What a benchmark compares with the agent's `exit` event: this process's CPU and peak RSS (ru_maxrss is KiB on Linux).
+    emit(event="stopped", cpu_user_ms=round(usage.ru_utime * 1000), cpu_system_ms=round(usage.ru_stime * 1000),
+         max_rss_kib=usage.ru_maxrss, total_download=s.total_payload_download, total_upload=s.total_payload_upload)
 
 
 if __name__ == "__main__":

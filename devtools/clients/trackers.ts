@@ -17,8 +17,12 @@ export interface JsTracker extends TestTracker {
   server: Server
 }
 
-/** bittorrent-tracker's server on 127.0.0.1, HTTP and UDP; `intervalMs` is what it tells clients. */
-export async function startJsTracker (options: { intervalMs?: number } = {}): Promise<JsTracker> {
+/**
+ * bittorrent-tracker's server, HTTP and UDP on one port; `intervalMs` is what it tells clients. `port` (both
+ * sockets; default any free one each) lets a torrent name the tracker before it runs.
+ */
+export async function startJsTracker (options: { intervalMs?: number, host?: string, port?: number } = {}): Promise<JsTracker> {
+  const host = options.host ?? '127.0.0.1'
   const server = new Server({ interval: options.intervalMs ?? 600_000, ws: false, stats: false })
   server.on('warning', () => {})
   server.on('error', () => {})
@@ -28,15 +32,15 @@ export async function startJsTracker (options: { intervalMs?: number } = {}): Pr
   server.udp6 = null
   if (server.http === null || server.udp4 === null) throw new Error('bittorrent-tracker server without http/udp')
   const up = Promise.all([once(server.http, 'listening'), once(server.udp4, 'listening')])
-  server.listen({ http: 0, udp: 0 }, { http: '127.0.0.1', udp: '127.0.0.1' })
+  server.listen({ http: options.port ?? 0, udp: options.port ?? 0 }, { http: host, udp: host })
   await up
   const h = server.http?.address()
   const u = server.udp4?.address()
   if (typeof h !== 'object' || h === null || u === undefined) throw new Error('tracker did not bind')
   return {
     server,
-    httpUrl: `http://127.0.0.1:${h.port}/announce`,
-    udpUrl: `udp://127.0.0.1:${u.port}`,
+    httpUrl: `http://${host}:${h.port}/announce`,
+    udpUrl: `udp://${host}:${u.port}`,
     close: async () => { await new Promise<void>(resolve => { server.close(() => { resolve() }) }) }
   }
 }

@@ -145,6 +145,40 @@ describe('payments on the swarm engine', function () {
     expect(payer.agent.writer.stats.commits).to.be.at.most(signed)
   })
 
+  it('a payer downloading from a seedpay peer that charges nothing signs, stores and sends no receipts (nothing to settle), and is never choked for them', async () => {
+    // a swarm of paying leechers: each speaks seedpay to the others, which charge nothing (only the seed does)
+    fx = await makeFixture({ data: 4 * 1024 * 1024 }, 64 * 1024)
+    const free = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: 0n })
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    agents.push(free, payer)
+    const seed = engine(fx.meta, fx.seedDir, swarmInit(free.agent))
+    connectSwarm(free.agent, seed)
+    engines.push(seed)
+    await seed.start()
+    const out = join(fx.root, 'leech')
+    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
+    connectSwarm(payer.agent, leech)
+    engines.push(leech)
+    let ready = 0
+    payer.agent.on('peer:ready', () => { ready++ })
+    let signed = 0
+    payer.agent.on('receipt:signed', () => { signed++ })
+    let unpaid = 0
+    free.agent.on('peer:unpaid', () => { unpaid++ })
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    await leech.stop() // the payer flushes what it owes on stop: still nothing for a free peer
+    expect(await sameFiles(fx, out)).to.equal(true)
+    expect(ready, 'both spoke seedpay').to.equal(1)
+    expect(signed).to.equal(0)
+    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: free.account }
+    expect(payer.ledger.newest(key)).to.equal(null)
+    expect(free.ledger.newest(key)).to.equal(null)
+    expect(payer.agent.writer.stats.receipts).to.equal(0)
+    expect(unpaid).to.equal(0)
+  })
+
   it('a payer that never pays never earns more than the starting credit', async () => {
     fx = await makeFixture({ data: 16 * 1024 * 1024 }, 64 * 1024)
     const { payee, leech, seed } = await chargingPair(fx, 32n * MIB, { leecherPays: false })
