@@ -20,14 +20,19 @@ export class LibtorrentClient implements BitTorrentClient {
   /** Wall-clock time (ms) the first payload byte arrived (polled every 50 ms by the script). */
   firstByteAt: number | null = null
   readonly errors: string[] = []
+  /** Wall-clock time (ms) the python process was spawned, for whole-process benchmarks. */
+  spawnedAt: number | null = null
+  private exitTime: Promise<number> | null = null
 
   async start (torrentPath: string, dataDir: string, options: ClientStartOptions): Promise<void> {
     const args = [LT_SCRIPT, '--torrent', torrentPath, '--save-path', dataDir, '--host', options.host, '--port', String(options.port)]
     for (const p of options.peers ?? []) args.push('--peer', `${p.host}:${p.port}`)
     for (const t of options.trackers ?? []) args.push('--tracker', t)
     if (options.seed === false) args.push('--exit-on-complete')
+    this.spawnedAt = Date.now()
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc
+    this.exitTime = proc.exited.then(() => Date.now())
     let buf = ''
     proc.child.stdout?.on('data', (chunk: Buffer) => {
       buf += chunk.toString('utf8')
@@ -58,6 +63,12 @@ export class LibtorrentClient implements BitTorrentClient {
 
   async waitForComplete (options: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<void> {
     await waitForClient('libtorrent', this.proc, async () => await Promise.resolve(this.finished), options)
+  }
+
+  /** Resolves with the wall-clock time (ms) the process exited (a downloader with `seed: false` exits once done). */
+  async exitedAt (): Promise<number> {
+    if (this.exitTime === null) throw new Error('libtorrent was not started')
+    return await this.exitTime
   }
 
   async stop (): Promise<void> {
