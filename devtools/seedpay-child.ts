@@ -36,7 +36,8 @@ export class SeedpayChild {
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(ev)
       else this.seen.push(ev)
     })
-    this.exited = new Promise(resolve => this.proc.once('exit', (code, sig) => resolve(code ?? (sig !== null ? 128 : 1))))
+    // 'close', not 'exit': by then stdout has been read to its end, so every event line has been seen.
+    this.exited = new Promise(resolve => this.proc.once('close', (code, sig) => resolve(code ?? (sig !== null ? 128 : 1))))
   }
 
   async next (name: string, timeoutMs = 600_000): Promise<JsonEvent> {

@@ -3,6 +3,7 @@ import Wire, { type WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
 import { TypedEmitter } from './events.ts'
 import { FrameReader } from './frame-reader.ts'
+import { loanOf } from './lent-buffers.ts'
 import type { ReaderHook } from './peer-manager.ts'
 
 /** BEP 3 message ids for the messages we write ourselves. */
@@ -13,6 +14,11 @@ const MSG_CANCEL = 8
 const HANDSHAKE_TIMEOUT_MS = 10_000
 /** BEP 3: peers send keep-alives about every 2 minutes; silence longer than that means the peer is gone. */
 const IDLE_TIMEOUT_MS = 150_000
+/**
+ * Bytes queued on a socket before we stop taking messages from bittorrent-protocol (which then buffers
+ * them itself). Enough for a few pieces' worth of blocks per write; bounded so a slow peer holds little.
+ */
+const MAX_QUEUED_WRITE_BYTES = 1024 * 1024
 /** How long a graceful close waits for the peer to close its side before destroying the socket. */
 const GRACEFUL_CLOSE_MS = 2_000
 
@@ -207,16 +213,24 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     socket.on('close', () => this.destroy('socket closed'))
     socket.on('end', () => this.destroy('remote ended connection'))
     // bittorrent-protocol pushes every message (and a piece's header and payload) as its own chunk; piping
-    // them straight to the socket costs one syscall each. Corking for the rest of the tick sends them as one writev.
+    // them straight to the socket costs one syscall each. Corked until the event loop has run every I/O
+    // callback that is ready, they go as one writev: the library emits each answered request on its own
+    // microtask, so uncorking on the next tick sent every 16 KiB block alone (32,768 writev for 512 MiB).
     let corked = false
     this.raw.on('data', (chunk: Uint8Array) => {
       if (this.closed) return
       if (!corked) {
         corked = true
         socket.cork()
-        process.nextTick(() => { corked = false; socket.uncork() })
+        setImmediate(() => { corked = false; socket.uncork() })
       }
-      if (!socket.write(chunk)) {
+      // A block lent by the read cache goes back to its pool once the socket is done with it.
+      const loan = loanOf(chunk)
+      if (loan === undefined) socket.write(chunk)
+      else socket.write(chunk, () => loan.release())
+      // Not on write()'s false: that comes at the socket's 16 KiB high-water mark, i.e. after every block,
+      // and pausing there let one block through per event-loop turn.
+      if (socket.writableLength > MAX_QUEUED_WRITE_BYTES) {
         this.raw.pause()
         socket.once('drain', () => this.raw.resume())
       }

@@ -5,12 +5,15 @@ import type { Logger } from 'pino'
 import type { TorrentMeta } from './torrent-file.ts'
 import { StorageError } from './errors.ts'
 import { pieceMatches } from './verifier.ts'
+import { Loan } from './lent-buffers.ts'
 
 /**
  * Whole pieces kept for serving uploads. Peers request a piece's blocks in order, so one read per piece
  * instead of one per 16 KiB block cuts syscalls ~16x; capped in bytes so RSS stays small with big pieces.
  */
 const READ_CACHE_BYTES = 16 * 1024 * 1024
+/** Spare read-cache buffers kept for reuse (see lent-buffers.ts): the cache's size again covers slices still queued. */
+const READ_POOL_BYTES = READ_CACHE_BYTES
 
 export interface StorageComponents { logger: Logger }
 export interface StorageInit {
@@ -36,8 +39,9 @@ export class Storage {
   private readonly dataDir: string
   private readonly readOnly: boolean
   private handles: Array<FileHandle | null> = []
-  private readonly cache = new Map<number, Promise<Buffer>>()
+  private readonly cache = new Map<number, { loan: Loan, ready: Promise<Loan> }>()
   private cacheBytes = 0
+  private readonly pool: Buffer[] = []
 
   constructor (components: StorageComponents, init: StorageInit) {
     this.log = components.logger
@@ -91,8 +95,10 @@ export class Storage {
   async close (): Promise<void> {
     const hs = this.handles
     this.handles = []
+    // Not evicted into the pool: nothing is served after close, and the buffers go to the garbage collector.
     this.cache.clear()
     this.cacheBytes = 0
+    this.pool.length = 0
     await Promise.all(hs.map(async h => await h?.close().catch(() => {})))
   }
 
@@ -110,23 +116,37 @@ export class Storage {
     }
   }
 
-  /** Read a block for upload through the piece cache. */
+  /**
+   * Read a block for upload through the piece cache. The block is a slice of a pooled buffer: whoever gets
+   * it must write it through a PeerWire (which releases it once written) or `releaseChunk` it, and must not
+   * keep it after that.
+   */
   async read (index: number, offset: number, length: number): Promise<Buffer> {
-    let p = this.cache.get(index)
-    if (p === undefined) {
+    let entry = this.cache.get(index)
+    if (entry === undefined) {
       const size = this.pieceLength(index)
-      p = this.readPiece(index)
-      this.cache.set(index, p)
+      const full = this.pool.pop() ?? Buffer.allocUnsafe(this.meta.pieceLength)
+      const loan = new Loan(full, b => { if ((this.pool.length + 1) * this.meta.pieceLength <= READ_POOL_BYTES) this.pool.push(b) })
+      const ready = this.readPiece(index, full).then(() => loan)
+      entry = { loan, ready }
+      this.cache.set(index, entry)
       this.cacheBytes += size
-      p.catch(() => { this.invalidate(index) })
+      ready.catch(() => { this.invalidate(index) })
       for (const [k] of this.cache) {
         if (this.cacheBytes <= READ_CACHE_BYTES || k === index) break
-        this.cache.delete(k)
-        this.cacheBytes -= this.pieceLength(k)
+        this.invalidate(k)
       }
     }
-    const piece = await p
-    return piece.subarray(offset, offset + length)
+    // Pinned before the wait: an eviction meanwhile must not hand the buffer to another read.
+    const loan = entry.loan
+    loan.pin()
+    try {
+      await entry.ready
+    } catch (err) {
+      loan.release()
+      throw err
+    }
+    return loan.buffer.subarray(offset, offset + length)
   }
 
   /** Read a whole piece; bytes past the end of a short file read as zeros (and fail the hash). */
@@ -147,7 +167,11 @@ export class Storage {
 
   /** Forget a cached piece (after a write, so uploads never serve stale bytes). */
   invalidate (index: number): void {
-    if (this.cache.delete(index)) this.cacheBytes -= this.pieceLength(index)
+    const entry = this.cache.get(index)
+    if (entry === undefined) return
+    this.cache.delete(index)
+    this.cacheBytes -= this.pieceLength(index)
+    entry.loan.evict()
   }
 
   /** Which pieces lie wholly inside bytes that exist on disk; only those are worth hashing on resume. */

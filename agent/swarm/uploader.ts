@@ -4,6 +4,7 @@ import type { Peer } from './peer.ts'
 import type { Picker } from './picker.ts'
 import type { Storage } from './storage.ts'
 import { Choker, RECHOKE_INTERVAL_MS, type ChokerInit } from './choker.ts'
+import { releaseChunk } from './lent-buffers.ts'
 
 /** Requests we advertise we can queue per peer (BEP 10 `reqq`); fast peers need hundreds in flight. */
 export const OUR_REQQ = 1000
@@ -104,9 +105,11 @@ export class Uploader {
       const stale = slot.cancelled > 0
       if (stale) slot.cancelled--
       if (slot.inflight === 0) peer.serving.delete(key)
-      if (stale || peer.wire.isClosed || peer.wire.amChoking) return
+      // A block we do not send goes back to the read cache's pool (PeerWire releases those it writes).
+      if (stale || peer.wire.isClosed || peer.wire.amChoking) { releaseChunk(data); return }
       // The policy may have changed while we read (a payer ran out of credit): ask again, per block.
       if (!this.choker.policy.canServe(peer)) {
+        releaseChunk(data)
         this.rechoke()
         return
       }

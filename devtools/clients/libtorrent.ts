@@ -37,6 +37,9 @@ export class LibtorrentClient implements BitTorrentClient {
   /** Set from the script's last line once it stopped (after `stop()` resolves, or an exit on completion). */
   usage: LibtorrentUsage | null = null
   private stdoutClosed: Promise<unknown> = Promise.resolve()
+  /** Wall-clock time (ms) the python process was spawned, for whole-process benchmarks. */
+  spawnedAt: number | null = null
+  private exitTime: Promise<number> | null = null
 
   constructor (private readonly init: LibtorrentInit = {}) {}
 
@@ -47,8 +50,10 @@ export class LibtorrentClient implements BitTorrentClient {
     if (options.seed === false) args.push('--exit-on-complete')
     if (this.init.connectionsLimit !== undefined) args.push('--connections-limit', String(this.init.connectionsLimit))
     if (this.init.listenQueue !== undefined) args.push('--listen-queue', String(this.init.listenQueue))
+    this.spawnedAt = Date.now()
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc
+    this.exitTime = proc.exited.then(() => Date.now())
     this.stdoutClosed = proc.child.stdout !== null ? once(proc.child.stdout, 'close').catch(() => undefined) : Promise.resolve()
     let buf = ''
     proc.child.stdout?.on('data', (chunk: Buffer) => {
@@ -86,6 +91,12 @@ export class LibtorrentClient implements BitTorrentClient {
 
   async waitForComplete (options: { timeoutMs?: number, signal?: AbortSignal } = {}): Promise<void> {
     await waitForClient('libtorrent', this.proc, async () => await Promise.resolve(this.finished), options)
+  }
+
+  /** Resolves with the wall-clock time (ms) the process exited (a downloader with `seed: false` exits once done). */
+  async exitedAt (): Promise<number> {
+    if (this.exitTime === null) throw new Error('libtorrent was not started')
+    return await this.exitTime
   }
 
   /** Ends the process (SIGTERM, then SIGKILL) and reads its last lines, so `usage` is set when it stopped cleanly. */

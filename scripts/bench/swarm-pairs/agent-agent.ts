@@ -1,25 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { SeedpayChild } from '../../../devtools/seedpay-child.ts'
-import type { SwarmPair } from './types.ts'
+import { checkCopy, round } from './debian-common.ts'
+import type { PairResult, SwarmPair } from './types.ts'
 
 /** seedpay seed → seedpay get, each its own process, over 127.0.0.1. */
 export const pair: SwarmPair = {
   name: 'agent→agent',
   async run (torrentPath, dataPath) {
-    const out = await mkdtemp(join(tmpdir(), 'seedpay-bench-get-'))
-    const seed = new SeedpayChild(['seed', torrentPath, '--data', dirname(dataPath), '--host', '127.0.0.1', '--port', '0'])
-    try {
-      const listening = await seed.next('listening')
-      const get = new SeedpayChild(['get', torrentPath, '--out', out, '--host', '127.0.0.1', '--peer', `127.0.0.1:${String(listening['port'])}`])
+    return await withAgentPair(torrentPath, dataPath, async (get, seeder) => {
       const started = await get.next('listening')
       const done = await get.next('done')
       const exit = await get.next('exit')
       const code = await get.exited
       if (code !== 0) throw new Error(`get exited ${code}: ${get.stderr}`)
-      await seed.stop()
-      const seedExit = await seed.next('exit').catch(() => null)
       const seconds = (Date.parse(done.time) - Date.parse(started.time)) / 1000
       const bytes = Number(done['verifiedBytes'])
       return {
@@ -27,14 +22,63 @@ export const pair: SwarmPair = {
         seconds: round(seconds),
         leecherCpuMs: Number(exit['cpuUserMs']) + Number(exit['cpuSystemMs']),
         leecherPeakRssMiB: Number(exit['maxRssMiB']),
-        seederCpuMs: seedExit === null ? null : Number(seedExit['cpuUserMs']) + Number(seedExit['cpuSystemMs']),
-        seederPeakRssMiB: seedExit === null ? null : Number(seedExit['maxRssMiB'])
+        ...await seederUsage(seeder)
       }
-    } finally {
-      await seed.stop()
-      await rm(out, { recursive: true, force: true })
-    }
+    })
+  },
+  async runProcess (torrentPath, dataPath) {
+    const length = (await stat(dataPath)).size
+    return await withAgentPair(torrentPath, dataPath, async (get, seeder, spawnedAt, out) => {
+      const exitedAt = new Promise<number>(resolve => get.proc.once('exit', () => resolve(Date.now())))
+      const code = await get.exited
+      if (code !== 0) throw new Error(`get exited ${code}: ${get.stderr}`)
+      const end = await exitedAt
+      const [started, done, exit] = [await get.next('listening'), await get.next('done'), await get.next('exit')]
+      await checkCopy(dataPath, join(out, basename(dataPath)))
+      return processResult(length, spawnedAt, end, {
+        startupSeconds: round((Date.parse(started.time) - spawnedAt) / 1000),
+        transferSeconds: round((Date.parse(done.time) - Date.parse(started.time)) / 1000),
+        exitSeconds: round((end - Date.parse(done.time)) / 1000),
+        leecherCpuMs: Number(exit['cpuUserMs']) + Number(exit['cpuSystemMs']),
+        leecherPeakRssMiB: Number(exit['maxRssMiB']),
+        ...await seederUsage(seeder)
+      })
+    })
   }
 }
 
-function round (n: number): number { return Math.round(n * 100) / 100 }
+/** MB/s from the downloader's spawn to its exit, as a user waits for `seedpay get` (or any client) to return. */
+export function processResult (length: number, spawnedAt: number, exitedAt: number, extra: Record<string, unknown>): PairResult {
+  const seconds = (exitedAt - spawnedAt) / 1000
+  return { mbps: round(length / 1e6 / seconds), seconds: round(seconds), ...extra }
+}
+
+/** Start `seedpay seed`, wait until it listens, then spawn `seedpay get` against it; both stop afterwards. */
+async function withAgentPair (
+  torrentPath: string,
+  dataPath: string,
+  body: (get: SeedpayChild, seeder: SeedpayChild, spawnedAt: number, out: string) => Promise<PairResult>
+): Promise<PairResult> {
+  const out = await mkdtemp(join(tmpdir(), 'seedpay-bench-get-'))
+  const seed = new SeedpayChild(['seed', torrentPath, '--data', dirname(dataPath), '--host', '127.0.0.1', '--port', '0'])
+  let get: SeedpayChild | null = null
+  try {
+    const listening = await seed.next('listening')
+    const spawnedAt = Date.now()
+    get = new SeedpayChild(['get', torrentPath, '--out', out, '--host', '127.0.0.1', '--peer', `127.0.0.1:${String(listening['port'])}`])
+    return await body(get, seed, spawnedAt, out)
+  } finally {
+    await get?.kill()
+    await seed.stop()
+    await rm(out, { recursive: true, force: true })
+  }
+}
+
+async function seederUsage (seed: SeedpayChild): Promise<{ seederCpuMs: number | null, seederPeakRssMiB: number | null }> {
+  await seed.stop()
+  const e = await seed.next('exit', 10_000).catch(() => null)
+  return {
+    seederCpuMs: e === null ? null : Number(e['cpuUserMs']) + Number(e['cpuSystemMs']),
+    seederPeakRssMiB: e === null ? null : Number(e['maxRssMiB'])
+  }
+}

@@ -3,7 +3,8 @@
  * `pair`, so the runner loads it as a pair file with nothing in it.
  *
  * Timing: from the moment the downloader is up (RPC answers / libtorrent session listening / agent's
- * `listening` event) to the moment it holds every verified piece, like agent-agent.ts.
+ * `listening` event) to the moment it holds every verified piece, like agent-agent.ts. In whole-process mode
+ * (`runProcess`, libtorrent downloaders only: it can exit when done) from its spawn to its exit.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -117,5 +118,37 @@ export function debianPair (
         return r
       })
     }
+  }
+}
+
+/**
+ * Whole-process mode for a libtorrent downloader (it dials the seeder and exits once it seeds): MB/s from
+ * the python process's spawn to its exit, as `seedpay get` is timed in agent-agent.ts.
+ */
+export function libtorrentProcess (makeSeeder: () => BitTorrentClient): NonNullable<SwarmPair['runProcess']> {
+  return async (torrentPath, dataPath) => {
+    const length = (await stat(dataPath)).size
+    const seeder = makeSeeder()
+    const leecher = new LibtorrentClient()
+    return await withPair(false, [seeder, leecher], async ({ outDir }) => {
+      const { seed, leech } = await addresses()
+      await seeder.start(torrentPath, dirname(dataPath), seed)
+      await seeder.waitForComplete({ timeoutMs: 120_000 })
+      await leecher.start(torrentPath, outDir, { ...leech, peers: [seed], seed: false })
+      const spawnedAt = leecher.spawnedAt ?? Date.now()
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`libtorrent did not exit in ${PAIR_TIMEOUT_MS} ms; log tail:\n${leecher.output().slice(-1500)}`)), PAIR_TIMEOUT_MS) })
+      const end = await Promise.race([leecher.exitedAt(), timeout]).finally(() => clearTimeout(timer))
+      if (leecher.finishedAt === null) throw new Error(`libtorrent exited before finishing; log tail:\n${leecher.output().slice(-1500)}`)
+      await checkCopy(dataPath, join(outDir, basename(dataPath)))
+      const seconds = (end - spawnedAt) / 1000
+      return {
+        mbps: round(length / 1e6 / seconds),
+        seconds: round(seconds),
+        firstByteSeconds: leecher.firstByteAt === null ? null : round((leecher.firstByteAt - spawnedAt) / 1000),
+        transferSeconds: leecher.firstByteAt === null ? null : round((leecher.finishedAt - leecher.firstByteAt) / 1000),
+        exitSeconds: round((end - leecher.finishedAt) / 1000)
+      }
+    })
   }
 }
