@@ -1,8 +1,9 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { SeedpayChild, SEEDPAY_BIN } from '../../../devtools/seedpay-child.ts'
 import { checkCopy, round } from './debian-common.ts'
+import { loopMonitorFlag } from '../swarm-many/setup.ts'
 import type { PairResult, SwarmPair } from './types.ts'
 
 /**
@@ -69,6 +70,12 @@ export function processResult (length: number, spawnedAt: number, exitedAt: numb
   return { mbps: round(length / 1e6 / seconds), seconds: round(seconds), ...extra }
 }
 
+/**
+ * `SWARM_BENCH_LOOP=1`: both processes carry devtools/bench/loop-monitor.mjs, and each result gets their
+ * event-loop utilization, worst lag and GC pauses from `listening` on (`leecherLoop`, `seederLoop`).
+ */
+const LOOP = process.env['SWARM_BENCH_LOOP'] === '1'
+
 /** Start `seedpay seed`, wait until it listens, then spawn `seedpay get` against it; both stop afterwards. */
 async function withAgentPair (
   torrentPath: string,
@@ -77,17 +84,32 @@ async function withAgentPair (
   body: (get: SeedpayChild, seeder: SeedpayChild, spawnedAt: number, out: string) => Promise<PairResult>
 ): Promise<PairResult> {
   const out = await mkdtemp(join(tmpdir(), 'seedpay-bench-get-'))
-  const seed = new SeedpayChild(['seed', torrentPath, '--data', dirname(dataPath), '--host', '127.0.0.1', '--port', '0'], { bin })
+  const mon = LOOP ? await mkdtemp(join(tmpdir(), 'seedpay-bench-loop-')) : null
+  const flags = (role: string): string[] => mon === null ? [] : [loopMonitorFlag(join(mon, `${role}.json`))]
+  const seed = new SeedpayChild(['seed', torrentPath, '--data', dirname(dataPath), '--host', '127.0.0.1', '--port', '0'], { bin, nodeFlags: flags('seeder') })
   let get: SeedpayChild | null = null
   try {
     const listening = await seed.next('listening')
     const spawnedAt = Date.now()
-    get = new SeedpayChild(['get', torrentPath, '--out', out, '--host', '127.0.0.1', '--peer', `127.0.0.1:${String(listening['port'])}`], { bin })
-    return await body(get, seed, spawnedAt, out)
+    get = new SeedpayChild(['get', torrentPath, '--out', out, '--host', '127.0.0.1', '--peer', `127.0.0.1:${String(listening['port'])}`], { bin, nodeFlags: flags('leecher') })
+    const result = await body(get, seed, spawnedAt, out)
+    if (mon === null) return result
+    await seed.stop()
+    return { ...result, leecherLoop: await loopSummary(join(mon, 'leecher.json')), seederLoop: await loopSummary(join(mon, 'seeder.json')) }
   } finally {
     await get?.kill()
     await seed.stop()
     await rm(out, { recursive: true, force: true })
+    if (mon !== null) await rm(mon, { recursive: true, force: true })
+  }
+}
+
+async function loopSummary (file: string): Promise<Record<string, unknown> | null> {
+  try {
+    const r = JSON.parse(await readFile(file, 'utf8')) as { utilization: number, lagMs: { max: number }, gc?: { count: number, ms: number, over5ms: number, major: number } }
+    return { utilization: r.utilization, lagMaxMs: r.lagMs.max, gcPauses: r.gc?.count, gcMs: r.gc?.ms, gcOver5ms: r.gc?.over5ms, gcMajor: r.gc?.major }
+  } catch {
+    return null
   }
 }
 
