@@ -15,6 +15,8 @@ export interface SeedpayChildInit {
   nodeFlags?: string[]
   /** Sees every event line as it arrives (e.g. to count `peer:close` reasons), besides `next`. */
   onEvent?: (e: JsonEvent) => void
+  /** Another checkout's bin/seedpay.js, for a benchmark that compares two versions in one run. @default SEEDPAY_BIN */
+  bin?: string
 }
 
 /** A `seedpay` child printing JSON event lines; `next(name)` waits for the next event of that name. */
@@ -26,7 +28,7 @@ export class SeedpayChild {
   stderr = ''
 
   constructor (args: string[], init: SeedpayChildInit = {}) {
-    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, ...init.nodeFlags ?? [], SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, ...init.nodeFlags ?? [], init.bin ?? SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     createInterface({ input: this.proc.stdout! }).on('line', line => {
       let ev: JsonEvent

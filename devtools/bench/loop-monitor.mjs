@@ -5,10 +5,12 @@
 // - utilization: the fraction of wall time the loop was busy (1 = saturated, nothing else gets a turn);
 // - worstSecond: the highest per-second utilization seen, to tell a steady load from a stall;
 // all three from the first `listening` event on (start-up compiles modules synchronously: not the loop's health);
+// - gc: garbage-collection pauses (PerformanceObserver 'gc'): how many, their total and longest ms, how many
+//   took over 5 ms and how many were full mark-compacts;
 // - marks: the process's CPU time (user + system, ms) and RSS (MiB) when it first printed a `listening` and a
 //   `done` JSON event line, so start-up and transfer can be told apart.
 import { writeFileSync } from 'node:fs'
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance, PerformanceObserver, constants } from 'node:perf_hooks'
 
 const out = new URL(import.meta.url).searchParams.get('out')
 if (out !== null) {
@@ -25,6 +27,18 @@ if (out !== null) {
   }, 1000)
   timer.unref()
 
+  const gc = { count: 0, ms: 0, maxMs: 0, over5ms: 0, major: 0 }
+  const observer = new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      gc.count++
+      gc.ms += e.duration
+      gc.maxMs = Math.max(gc.maxMs, e.duration)
+      if (e.duration > 5) gc.over5ms++
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.major++
+    }
+  })
+  observer.observe({ entryTypes: ['gc'] })
+
   const marks = {}
   const MARKED = /"event":"(listening|done)"/
   const write = process.stdout.write.bind(process.stdout)
@@ -37,6 +51,7 @@ if (out !== null) {
         delay.reset()
         start = previous = performance.eventLoopUtilization()
         worstSecond = 0
+        Object.assign(gc, { count: 0, ms: 0, maxMs: 0, over5ms: 0, major: 0 })
       }
     }
     return write(chunk, ...rest)
@@ -46,12 +61,14 @@ if (out !== null) {
   const ms = (ns) => Math.max(0, Math.round(ns / 1e4 - RESOLUTION_MS * 100) / 100)
   process.once('exit', () => {
     delay.disable()
+    observer.disconnect()
     const total = performance.eventLoopUtilization(start)
     writeFileSync(out, JSON.stringify({
       lagMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max), mean: ms(delay.mean) },
       utilization: Math.round(total.utilization * 1000) / 1000,
       worstSecond: Math.round(worstSecond * 1000) / 1000,
       seconds: Math.round((total.idle + total.active) / 10) / 100,
+      gc: { ...gc, ms: Math.round(gc.ms), maxMs: Math.round(gc.maxMs * 10) / 10 },
       marks
     }) + '\n')
   })

@@ -140,6 +140,7 @@ export function libtorrentProcess (makeSeeder: () => BitTorrentClient): NonNulla
       const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`libtorrent did not exit in ${PAIR_TIMEOUT_MS} ms; log tail:\n${leecher.output().slice(-1500)}`)), PAIR_TIMEOUT_MS) })
       const end = await Promise.race([leecher.exitedAt(), timeout]).finally(() => clearTimeout(timer))
       if (leecher.finishedAt === null) throw new Error(`libtorrent exited before finishing; log tail:\n${leecher.output().slice(-1500)}`)
+      await leecher.exited()
       await checkCopy(dataPath, join(outDir, basename(dataPath)))
       const seconds = (end - spawnedAt) / 1000
       return {
@@ -147,7 +148,9 @@ export function libtorrentProcess (makeSeeder: () => BitTorrentClient): NonNulla
         seconds: round(seconds),
         firstByteSeconds: leecher.firstByteAt === null ? null : round((leecher.firstByteAt - spawnedAt) / 1000),
         transferSeconds: leecher.firstByteAt === null ? null : round((leecher.finishedAt - leecher.firstByteAt) / 1000),
-        exitSeconds: round((end - leecher.finishedAt) / 1000)
+        exitSeconds: round((end - leecher.finishedAt) / 1000),
+        leecherCpuMs: leecher.usage === null ? null : leecher.usage.cpuUserMs + leecher.usage.cpuSystemMs,
+        leecherPeakRssMiB: leecher.usage?.maxRssMiB ?? null
       }
     })
   }
