@@ -89,6 +89,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   /** When a payer's coverage last ran out (cleared once it is served again): its view is re-read after that. */
   private readonly shortSince = new Map<Address, number>()
   private readonly settling = new Set<Address>()
+  /** When a payer first owed settleAheadAt on its free balance (cleared once it no longer does): read again after that. */
+  private readonly aheadSince = new Map<Address, number>()
   private readonly rereading = new Set<Address>()
   private readonly abort = new AbortController()
   private readonly onEvents = ({ events }: { events: EscrowEvent[] }): void => { this.apply(events) }
@@ -165,12 +167,24 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     return 'settle'
   }
 
-  /** Starts a settlement while the payer is still covered once enough rests on its free balance (settleAheadAt). */
+  /**
+   * Starts a settlement while the payer is still covered once enough rests on its free balance (settleAheadAt).
+   * As when coverage runs out, the payer is read once more first (it may just have reserved the lane we asked for,
+   * and the feed delivers events a poll late): a read is far cheaper than a settlement. Serving goes on meanwhile.
+   */
   private settleAhead (payer: Address, b: PairBacking, exposure: PairExposure, coverage: Coverage): void {
     const at = this.init.settleAheadAt ?? this.init.exposureLimit / 2n
     if (at === 0n || this.settling.has(payer) || this.c.settle === undefined) return
     const onFree = unsettledOf(b, exposure) - coverage.lane
-    if (onFree < at || onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return
+    if (onFree < at || onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) {
+      this.aheadSince.delete(payer)
+      return
+    }
+    if (this.rereading.has(payer)) return
+    const since = this.aheadSince.get(payer) ?? this.clock()
+    this.aheadSince.set(payer, since)
+    if (this.book.isDirty(payer) || (this.readAt.get(payer) ?? 0) <= since) { this.reread(payer); return }
+    this.aheadSince.delete(payer)
     this.settleNow(payer, exposure, coverage, 'ahead')
   }
 

@@ -1,9 +1,13 @@
 /**
- * Group commit for the receipts of every session of an agent: what is written in one turn of the event loop
- * (pieces verified from several peers, receipts read from several sockets) goes to the ledger in one durable
- * transaction, one fsync instead of one each. Each writer is called back only once its receipt is on disk, so
- * the ordering that makes the agent crash-safe holds: a payer sends a receipt only after that callback, a payee
- * counts one (serves more on it) only after it.
+ * Group commit for the receipts of every session of an agent: what is written before control returns to the
+ * event loop (pieces verified together from several peers, receipts read from one socket chunk, a flush at the
+ * end of a download) goes to the ledger in one durable transaction, one fsync instead of one each. Each writer is
+ * called back only once its receipt is on disk, so the ordering that makes the agent crash-safe holds: a payer
+ * sends a receipt only after that callback, a payee counts one (serves more on it) only after it.
+ *
+ * The batch is written in a microtask, not on a later turn: a payee holding a verified receipt that is not yet
+ * stored cannot count it, so every turn it waited would let the payer's next requests find the credit spent (on
+ * a loaded machine setImmediate let several receipts queue up and the payee choked an honest payer).
  */
 import type { Logger } from 'pino'
 import type { Ledger, ReceiptRecord } from '../ledger/index.ts'
@@ -13,7 +17,7 @@ export type Stored = (err: Error | null) => void
 export interface ReceiptWriterComponents {
   logger: Logger
   ledger: Ledger
-  /** When the batch is written. @default setImmediate: after the I/O callbacks of this turn */
+  /** When the batch is written. @default queueMicrotask: once the current synchronous burst is over */
   schedule?: (flush: () => void) => void
 }
 
@@ -29,7 +33,7 @@ export class ReceiptWriter {
   constructor (components: ReceiptWriterComponents) {
     this.ledger = components.ledger
     this.log = components.logger
-    this.schedule = components.schedule ?? (flush => { setImmediate(flush) })
+    this.schedule = components.schedule ?? queueMicrotask
   }
 
   /** Queues `record`; `stored` runs once it is durable (null) or was refused or could not be written (the error). */

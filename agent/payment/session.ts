@@ -5,7 +5,7 @@
  *
  * Ordering that makes it crash-safe: a payer writes each receipt to the ledger before sending it; a payee
  * stores each receipt before it counts (before anything more is served on it). Both go through the agent's
- * ReceiptWriter, which commits what a turn of the event loop wrote in one durable transaction.
+ * ReceiptWriter, which commits what one burst of work wrote (all sessions) in one durable transaction.
  *
  * A payer does not sign per verified piece: it signs at once when a quarter of the credit it was granted is owed,
  * else at most once per RECEIPT_INTERVAL_MS (agent/pay/receipt-pacer.ts); a payee raises the credit it grants as

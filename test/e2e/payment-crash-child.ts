@@ -11,7 +11,7 @@ import { makeContent, startSeeder, leech } from './payment-peers.ts'
 export const CRASH_DOMAIN = { chainId: NILE_CHAIN_ID, escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' }
 export const CRASH_KEYS = { childPayer: ANVIL_KEYS[2], parentPayee: ANVIL_KEYS[1], childPayee: ANVIL_KEYS[3], parentPayer: ANVIL_KEYS[4] }
 export const crashContent = () => makeContent(16 << 20, 64 << 10, 7)
-export const CRASH_CREDIT = MIB
+export const CRASH_CREDIT = MIB / 4n
 
 async function main (): Promise<void> {
   const [role, dir, port] = process.argv.slice(2)

@@ -17,7 +17,9 @@ function coverage (settleAheadAt?: bigint): { cov: PayeeCoverage, settled: bigin
     pendingRelease: async () => NO_EXIT
   }
   const settled: bigint[] = []
-  const cov = new PayeeCoverage({ logger: pino({ level: 'silent' }), chain, settle: async () => { settled.push(1n) } }, {
+  // every reading of the clock is a millisecond later: a re-read is always newer than the decision that asked for it
+  let now = 0
+  const cov = new PayeeCoverage({ logger: pino({ level: 'silent' }), chain, settle: async () => { settled.push(1n) }, clock: () => ++now }, {
     payee: PAYEE, exposureLimit: E, withdrawalWindow: 86_400n, ...(settleAheadAt !== undefined ? { settleAheadAt } : {})
   })
   return { cov, settled }
@@ -29,6 +31,12 @@ describe('PayeeCoverage: settling ahead', () => {
     await cov.prepare(PAYER)
     expect(cov.decide(PAYER, { receiptAmount: E / 2n - 1n, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
     expect(settled).to.have.length(0)
+    // half owed: read the payer once more first (it may just have reserved a lane), serving on
+    expect(cov.decide(PAYER, { receiptAmount: E / 2n, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    expect(settled).to.have.length(0)
+    await new Promise<void>(resolve => { cov.once('coverage:changed', () => { resolve() }) })
+    await new Promise(resolve => setImmediate(resolve))
+    // still half owed after the fresh read: settle ahead, still serving, and only once
     expect(cov.decide(PAYER, { receiptAmount: E / 2n, unpaidBytes: 0n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
     expect(cov.decide(PAYER, { receiptAmount: E / 2n + 10n, unpaidBytes: MIB, pricePerMiB: PRICE }, 16384)).to.equal('serve')
     expect(settled).to.have.length(1)

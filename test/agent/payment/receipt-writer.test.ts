@@ -35,7 +35,7 @@ describe('ReceiptWriter (group commit)', () => {
       })
     }
     expect(stored).to.deep.equal([])
-    await new Promise(resolve => setImmediate(resolve))
+    await Promise.resolve()
     expect(stored).to.deep.equal(['b1', 'c5', 'b2', 'c6'])
     expect(writer.stats).to.deep.equal({ commits: 1, receipts: 4 })
     expect(ledger.history(key('b')).map(h => h.bytes)).to.deep.equal([1n, 2n])
