@@ -5,6 +5,8 @@
 // - utilization: the fraction of wall time the loop was busy (1 = saturated, nothing else gets a turn);
 // - worstSecond: the highest per-second utilization seen, to tell a steady load from a stall;
 // all three from the first `listening` event on (start-up compiles modules synchronously: not the loop's health);
+// - peakMiB: the highest of each process.memoryUsage() figure, sampled every second (rss, heapUsed, external,
+//   arrayBuffers), to tell the JS heap from Buffers when RSS grows;
 // - marks: the process's CPU time (user + system, ms) and RSS (MiB) when it first printed a `listening` and a
 //   `done` JSON event line, so start-up and transfer can be told apart.
 import { writeFileSync } from 'node:fs'
@@ -18,10 +20,13 @@ if (out !== null) {
   let start = performance.eventLoopUtilization()
   let previous = start
   let worstSecond = 0
+  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization()
     worstSecond = Math.max(worstSecond, performance.eventLoopUtilization(now, previous).utilization)
     previous = now
+    const m = process.memoryUsage()
+    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], Math.round(m[k] / 1048576))
   }, 1000)
   timer.unref()
 
@@ -52,6 +57,7 @@ if (out !== null) {
       utilization: Math.round(total.utilization * 1000) / 1000,
       worstSecond: Math.round(worstSecond * 1000) / 1000,
       seconds: Math.round((total.idle + total.active) / 10) / 100,
+      peakMiB: peak,
       marks
     }) + '\n')
   })

@@ -89,10 +89,12 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
       downloaded: exits[i]!.downloaded,
       uploaded: exits[i]!.uploaded,
       startupCpuMs: loops[i]?.marks.listening?.cpuMs ?? null,
-      transferCpuMs: cpuBetween(loops[i] ?? null)
+      transferCpuMs: cpuBetween(loops[i] ?? null),
+      listeningRssMiB: loops[i]?.marks.listening?.rssMiB ?? null
     }))
     const lags = loops.map(l => l?.lagMs.max ?? NaN)
-    const extra: Record<string, unknown> = { seederLoop: await readJson(loopFile), leecherLoopLagMaxMs: Math.max(...lags), leecherLoopUtilization: loops.map(l => l?.utilization ?? NaN) }
+    const extra: Record<string, unknown> = { seederLoop: await readJson(loopFile), leecherLoopLagMaxMs: Math.max(...lags), leecherLoopUtilization: loops.map(l => l?.utilization ?? NaN),
+      leecherPeakMiB: loops.map(l => l?.peakMiB ?? null) }
     if (p !== null && receiptsBefore !== null) {
       // What the leechers signed to the seeder (amount > 0) and to each other (price 0), and what the seeder settled.
       const channels = leechers.map(l => l.paid[0]?.['channels'] as Array<{ bytes: string, amount: string }> | undefined ?? [])
@@ -116,6 +118,7 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
 interface LoopReport {
   lagMs: { p50: number, p99: number, max: number, mean: number }
   utilization: number
+  peakMiB: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
   marks: Partial<Record<'listening' | 'done', { cpuMs: number, rssMiB: number, atMs: number }>>
 }
 
