@@ -119,7 +119,7 @@ async function main (): Promise<void> {
     if (shapes.includes('agent-paid')) {
       chain = await startCliChain(root)
       const payeeKey = await chain.keyFile('payee', ANVIL_KEYS[2])
-      paid = { chain, payeeKey, payerKeys: await fundPayers(chain, leechers, DEPOSIT_BTT) }
+      paid = { chain, payeeKey, payerKeys: await fundPayers(chain, leechers, DEPOSIT_BTT), paidBytes: Array.from({ length: leechers }, () => 0) }
     }
     const setup: SwarmSetup = { root, torrent: swarmT.torrent, infoHash: swarmT.infoHash, data: swarmT.data, bytes, leechers, trackerPort, timeoutMs, children, paid }
     let crowd: CrowdSetup | null = null
