@@ -18,6 +18,8 @@
  *   SWARM_MANY_CROWD=200                  crowd peers; SWARM_MANY_CROWD_MIB=16 their torrent; SWARM_MANY_CROWD_PROCS=4 python processes
  *   SWARM_MANY_PIECE_KIB=256              piece length; SWARM_MANY_TIMEOUT_S per run (default from the size)
  *   SWARM_MANY_KEEP=1                     keep the temp folder (logs) even when every run passed
+ *   SWARM_MANY_SEEDER_LIMIT=<n>           the crowd seeder's connection limit (default crowd + 50)
+ *   SWARM_MANY_CPU_PROF=<dir>             V8 CPU profiles of the agent seeder and first leecher
  *
  * Progress goes to stdout line by line; the last line is one JSON object (medians over the runs, every run's detail).
  */
