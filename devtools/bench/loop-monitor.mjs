@@ -7,6 +7,8 @@
 // all three from the first `listening` event on (start-up compiles modules synchronously: not the loop's health);
 // - gc: garbage-collection pauses (PerformanceObserver 'gc'): how many, their total and longest ms, how many
 //   took over 5 ms and how many were full mark-compacts;
+// - peakMiB: the highest of each process.memoryUsage() figure, sampled every second (rss, heapUsed, external,
+//   arrayBuffers), to tell the JS heap from Buffers when RSS grows;
 // - marks: the process's CPU time (user + system, ms) and RSS (MiB) when it first printed a `listening` and a
 //   `done` JSON event line, so start-up and transfer can be told apart.
 import { writeFileSync } from 'node:fs'
@@ -20,10 +22,13 @@ if (out !== null) {
   let start = performance.eventLoopUtilization()
   let previous = start
   let worstSecond = 0
+  const peak = { rss: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization()
     worstSecond = Math.max(worstSecond, performance.eventLoopUtilization(now, previous).utilization)
     previous = now
+    const m = process.memoryUsage()
+    for (const k of Object.keys(peak)) peak[k] = Math.max(peak[k], Math.round(m[k] / 1048576))
   }, 1000)
   timer.unref()
 
@@ -69,6 +74,7 @@ if (out !== null) {
       worstSecond: Math.round(worstSecond * 1000) / 1000,
       seconds: Math.round((total.idle + total.active) / 10) / 100,
       gc: { ...gc, ms: Math.round(gc.ms), maxMs: Math.round(gc.maxMs * 10) / 10 },
+      peakMiB: peak,
       marks
     }) + '\n')
   })

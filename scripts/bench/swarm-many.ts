@@ -18,6 +18,8 @@
  *   SWARM_MANY_CROWD=200                  crowd peers; SWARM_MANY_CROWD_MIB=16 their torrent; SWARM_MANY_CROWD_PROCS=4 python processes
  *   SWARM_MANY_PIECE_KIB=256              piece length; SWARM_MANY_TIMEOUT_S per run (default from the size)
  *   SWARM_MANY_KEEP=1                     keep the temp folder (logs) even when every run passed
+ *   SWARM_MANY_SEEDER_LIMIT=<n>           the crowd seeder's connection limit (default crowd + 50)
+ *   SWARM_MANY_CPU_PROF=<dir>             V8 CPU profiles of the agent seeder and first leecher
  *
  * Progress goes to stdout line by line; the last line is one JSON object (medians over the runs, every run's detail).
  */
@@ -68,7 +70,7 @@ function load (): string { return loadavg().map(l => l.toFixed(2)).join(' ') }
 function printSwarm (r: SwarmRun): void {
   const f = swarmFigures(r)
   console.log(`${r.shape.padEnd(16)} aggregate ${f.aggregateMBps.toFixed(1).padStart(6)} MB/s  last ${f.lastS.toFixed(2)} s  median ${f.medianLeecherS.toFixed(2)} s` +
-    `  cpu/GiB ${f.cpuPerGiBS.toFixed(2)} s (max ${f.maxCpuPerGiBS.toFixed(2)}; start-up ${f.startupCpuS} s, transfer ${f.transferCpuPerGiBS} s/GiB)  rss max ${f.maxLeecherRssMiB} MiB  seeder share ${f.seederShare}` +
+    `  cpu/GiB ${f.cpuPerGiBS.toFixed(2)} s (max ${f.maxCpuPerGiBS.toFixed(2)}; start-up ${f.startupCpuS} s, transfer ${f.transferCpuPerGiBS} s/GiB)  rss max ${f.maxLeecherRssMiB} MiB (${f.listeningRssMiB} listening)  seeder share ${f.seederShare}` +
     `  seeder ${f.seederCpuS.toFixed(2)} s ${f.seederRssMiB} MiB  load ${load()}`)
 }
 
@@ -119,7 +121,7 @@ async function main (): Promise<void> {
     if (shapes.includes('agent-paid')) {
       chain = await startCliChain(root)
       const payeeKey = await chain.keyFile('payee', ANVIL_KEYS[2])
-      paid = { chain, payeeKey, payerKeys: await fundPayers(chain, leechers, DEPOSIT_BTT) }
+      paid = { chain, payeeKey, payerKeys: await fundPayers(chain, leechers, DEPOSIT_BTT), paidBytes: Array.from({ length: leechers }, () => 0) }
     }
     const setup: SwarmSetup = { root, torrent: swarmT.torrent, infoHash: swarmT.infoHash, data: swarmT.data, bytes, leechers, trackerPort, timeoutMs, children, paid }
     let crowd: CrowdSetup | null = null

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import type { JsonEvent, SeedpayChild } from '../../../devtools/seedpay-child.ts'
 import { awaitLater, withDeadline } from './children.ts'
 import { payerReceipts } from './ledgers.ts'
+import { round } from '../../../devtools/bench/stats.ts'
 import { SEEDER_HOST, leecherHost } from './hosts.ts'
 import type { Leecher, ProcessUsage, SwarmRun } from './results.ts'
 import { loopMonitorFlag, seederListed, startRunTracker, type SwarmSetup } from './setup.ts'
@@ -42,7 +43,7 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
   const settled: JsonEvent[] = []
   const seeder = s.children.spawn(['seed', s.torrent, '--data', s.data, '--host', SEEDER_HOST, '--port', '0', '--log-file', join(dir, 'seed.log'),
     ...(p !== null ? ['--price', PRICE, '--key-file', p.payeeKey, ...p.chain.args] : [])],
-  { nodeFlags: [loopMonitorFlag(loopFile), ...profile(`${shape}-${run}-seeder`)], onEvent: e => { if (e.event === 'settlement') settled.push(e) } })
+  { nodeFlags: [loopMonitorFlag(loopFile), ...profile(`${shape}-${run}-seeder`)], onEvent: e => { if (e.event === 'settled') settled.push(e) } })
   const leechers: Array<{ child: SeedpayChild, spawnAt: number, paid: JsonEvent[] }> = []
   const home = process.env['SEEDPAY_HOME']!
   const receiptsBefore = p !== null ? payerReceipts(home) : null
@@ -89,17 +90,23 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
       downloaded: exits[i]!.downloaded,
       uploaded: exits[i]!.uploaded,
       startupCpuMs: loops[i]?.marks.listening?.cpuMs ?? null,
-      transferCpuMs: cpuBetween(loops[i] ?? null)
+      transferCpuMs: cpuBetween(loops[i] ?? null),
+      listeningRssMiB: loops[i]?.marks.listening?.rssMiB ?? null
     }))
     const lags = loops.map(l => l?.lagMs.max ?? NaN)
-    const extra: Record<string, unknown> = { seederLoop: await readJson(loopFile), leecherLoopLagMaxMs: Math.max(...lags), leecherLoopUtilization: loops.map(l => l?.utilization ?? NaN) }
+    const extra: Record<string, unknown> = { seederLoop: await readJson(loopFile), leecherLoopLagMaxMs: Math.max(...lags), leecherLoopUtilization: loops.map(l => l?.utilization ?? NaN),
+      leecherPeakMiB: loops.map(l => l?.peakMiB ?? null) }
     if (p !== null && receiptsBefore !== null) {
-      // What the leechers signed to the seeder (amount > 0) and to each other (price 0), and what the seeder settled.
-      const channels = leechers.map(l => l.paid[0]?.['channels'] as Array<{ bytes: string, amount: string }> | undefined ?? [])
-      const charged = channels.map(cs => cs.filter(c => Number(c.amount) > 0))
-      extra['paidBytesToSeeder'] = charged.flat().reduce((a, c) => a + Number(c.bytes), 0)
-      extra['payingLeechers'] = charged.filter(cs => cs.length > 0).length
-      extra['settledBtt'] = settled[0]?.['total'] ?? null
+      // What the leechers signed to the seeder (amount > 0) in this run, and what the seeder settled (every pass:
+      // threshold and risk while serving, the rest on shutdown).
+      const cumulative = leechers.map(l => (l.paid[0]?.['channels'] as Array<{ bytes: string, amount: string }> | undefined ?? [])
+        .filter(c => Number(c.amount) > 0).reduce((a, c) => a + Number(c.bytes), 0))
+      const thisRun = cumulative.map((b, i) => b - p.paidBytes[i]!)
+      cumulative.forEach((b, i) => { p.paidBytes[i] = b })
+      extra['paidBytesToSeeder'] = thisRun.reduce((a, b) => a + b, 0)
+      extra['payingLeechers'] = thisRun.filter(b => b > 0).length
+      extra['settledBtt'] = round(settled.reduce((a, e) => a + Number(e['total']), 0), 6)
+      extra['settlements'] = settled.map(e => `${String(e['reason'])}:${String(e['method'])}`)
       const after = payerReceipts(home)
       extra['receipts'] = { toSeeder: after.charged - receiptsBefore.charged, toFreePeers: after.free - receiptsBefore.free }
     }
@@ -116,6 +123,7 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
 interface LoopReport {
   lagMs: { p50: number, p99: number, max: number, mean: number }
   utilization: number
+  peakMiB: { rss: number, heapUsed: number, external: number, arrayBuffers: number }
   marks: Partial<Record<'listening' | 'done', { cpuMs: number, rssMiB: number, atMs: number }>>
 }
 

@@ -48,7 +48,8 @@ export async function libtorrentSwarm (s: SwarmSetup, run: number): Promise<Swar
         downloaded: u.downloaded,
         uploaded: u.uploaded,
         startupCpuMs: null,
-        transferCpuMs: null
+        transferCpuMs: null,
+        listeningRssMiB: null
       }
     })
     const su = seeder.usage

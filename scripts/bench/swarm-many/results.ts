@@ -16,6 +16,8 @@ export interface Leecher {
   /** CPU spent before it listened (start-up) and between listening and done (the transfer); null where not measured. */
   startupCpuMs: number | null
   transferCpuMs: number | null
+  /** RSS when it started listening (what start-up alone holds); null where not measured. */
+  listeningRssMiB: number | null
 }
 
 /** A process's own account of itself (`exit` event, getrusage). */
@@ -44,6 +46,8 @@ export interface SwarmFigures {
   startupCpuS: number
   transferCpuPerGiBS: number
   maxLeecherRssMiB: number
+  /** The leechers' median RSS when they started listening (agent only; NaN otherwise). */
+  listeningRssMiB: number
   /** What the seeder uploaded ÷ what the leechers downloaded: below 1, the leechers traded among themselves. */
   seederShare: number
   seederCpuS: number
@@ -63,6 +67,7 @@ export function swarmFigures (r: SwarmRun): SwarmFigures {
     startupCpuS: measured(r.leechers.map(l => l.startupCpuMs), v => spread(v).median / 1000),
     transferCpuPerGiBS: measured(r.leechers.map(l => l.transferCpuMs), v => v.reduce((a, b) => a + b, 0) / v.length / 1000 / (r.bytes / GIB)),
     maxLeecherRssMiB: Math.max(...r.leechers.map(l => l.maxRssMiB)),
+    listeningRssMiB: measured(r.leechers.map(l => l.listeningRssMiB), v => spread(v).median),
     seederShare: round(r.seeder.uploaded / (n * r.bytes), 3),
     seederCpuS: round(r.seeder.cpuMs / 1000, 2),
     seederRssMiB: r.seeder.maxRssMiB

@@ -20,8 +20,11 @@ export interface SwarmSetup {
   trackerPort: number
   timeoutMs: number
   children: Children
-  /** The paid shape's chain, payee key file and one funded payer key file per leecher; null without the paid shape. */
-  paid: { chain: CliChain, payeeKey: string, payerKeys: string[] } | null
+  /**
+   * The paid shape's chain, payee key file and one funded payer key file per leecher; null without the paid shape.
+   * `paidBytes`: each payer's cumulative receipt bytes to the seeder so far (receipts are cumulative across runs).
+   */
+  paid: { chain: CliChain, payeeKey: string, payerKeys: string[], paidBytes: number[] } | null
 }
 
 /** The node flag that loads the event-loop monitor into a child, writing its summary to `out` on exit. */
