@@ -31,14 +31,28 @@ describe('risk: every byte a payee serves is backed (money leaving mid-download)
   this.timeout(60_000)
   const world = useRiskWorld()
 
-  /** Runs `attack` once, on the first receipt the seeder gets after serving the payer `after` bytes. */
+  /**
+   * Runs `attack` once, on the first receipt the seeder gets after serving the payer `after` bytes. The seeder
+   * settles ahead in the background, so its settlement can land between the attacker's read and its transaction
+   * and make that revert: the attacker simply tries again on fresh reads, as a real one would.
+   */
   async function midDownload (seeder: RiskSeeder, payer: RiskPayer, after: bigint, attack: () => Promise<void>): Promise<void> {
+    const persistent = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await attack()
+          return
+        } catch (err) {
+          if (attempt >= 3) throw err
+        }
+      }
+    }
     await new Promise<void>((resolve, reject) => {
       let fired = false
       seeder.payments.agent.on('receipt:received', () => {
         if (fired || seeder.servedTo(payer.account) < after) return
         fired = true
-        attack().then(resolve, reject)
+        persistent().then(resolve, reject)
       })
     })
   }
