@@ -16,6 +16,17 @@ import { until } from './payment-peers.ts'
 const DOMAIN: EscrowDomain = { chainId: NILE_CHAIN_ID, escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' }
 const PRICE = 1_000_000_000_000_000n
 
+/** The most the payee was owed ahead of receipts after any block it served, and how often it choked the payer. */
+function watchUnpaid (payee: TestAgent, seed: TorrentEngine): { maxUnpaid: bigint, chokes: number } {
+  const w = { maxUnpaid: 0n, chokes: 0 }
+  payee.agent.on('peer:unpaid', () => { w.chokes++ })
+  seed.on('block:uploaded', ({ peerId }) => {
+    const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
+    if (unpaid > w.maxUnpaid) w.maxUnpaid = unpaid
+  })
+  return w
+}
+
 describe('payments on the swarm engine', function () {
   this.timeout(60_000)
   let fx: Fixture | undefined
@@ -56,13 +67,7 @@ describe('payments on the swarm engine', function () {
     const refused: string[] = []
     payee.agent.on('receipt:refused', ({ code }) => refused.push(code))
     // the payer keeps what it owes within half the credit granted, so the seller never has to choke it
-    let unpaidChokes = 0
-    payee.agent.on('peer:unpaid', () => { unpaidChokes++ })
-    let maxUnpaid = 0n
-    seed.on('block:uploaded', ({ peerId }) => {
-      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
-      if (unpaid > maxUnpaid) maxUnpaid = unpaid
-    })
+    const owed = watchUnpaid(payee, seed)
     const done = waitFor(leech, 'done')
     await leech.start()
     await done
@@ -75,8 +80,8 @@ describe('payments on the swarm engine', function () {
     // the last piece still reaches the payee: it holds a receipt for every byte
     await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) >= total)
     expect(payee.ledger.newest(key)?.amount).to.equal(amountFor(total, PRICE))
-    expect(maxUnpaid <= CREDIT).to.equal(true)
-    expect(unpaidChokes).to.equal(0)
+    expect(owed.maxUnpaid <= CREDIT).to.equal(true)
+    expect(owed.chokes).to.equal(0)
     expect(refused).to.deep.equal([])
   })
 
@@ -116,13 +121,7 @@ describe('payments on the swarm engine', function () {
     payer.agent.on('credit:granted', ({ credit }) => granted.push(credit))
     let signed = 0
     payer.agent.on('receipt:signed', () => { signed++ })
-    let unpaidChokes = 0
-    payee.agent.on('peer:unpaid', () => { unpaidChokes++ })
-    let maxUnpaid = 0n
-    seed.on('block:uploaded', ({ peerId }) => {
-      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
-      if (unpaid > maxUnpaid) maxUnpaid = unpaid
-    })
+    const owed = watchUnpaid(payee, seed)
     const done = waitFor(leech, 'done')
     await leech.start()
     await done
@@ -138,8 +137,8 @@ describe('payments on the swarm engine', function () {
     expect(granted.length).to.be.at.least(1)
     expect(granted.at(-1)).to.equal(CAP)
     for (let i = 1; i < granted.length; i++) expect(granted[i]! > granted[i - 1]!).to.equal(true)
-    expect(maxUnpaid <= CAP).to.equal(true)
-    expect(unpaidChokes).to.equal(0)
+    expect(owed.maxUnpaid <= CAP).to.equal(true)
+    expect(owed.chokes).to.equal(0)
     // group commit: the two agents wrote every receipt, in no more transactions than receipts
     expect(payer.agent.writer.stats.receipts).to.equal(signed)
     expect(payer.agent.writer.stats.commits).to.be.at.most(signed)
@@ -182,16 +181,12 @@ describe('payments on the swarm engine', function () {
   it('a payer that never pays never earns more than the starting credit', async () => {
     fx = await makeFixture({ data: 16 * 1024 * 1024 }, 64 * 1024)
     const { payee, leech, seed } = await chargingPair(fx, 32n * MIB, { leecherPays: false })
-    let maxUnpaid = 0n
-    seed.on('block:uploaded', ({ peerId }) => {
-      const unpaid = payee.agent.session(peerId)?.asPayee?.unpaid ?? 0n
-      if (unpaid > maxUnpaid) maxUnpaid = unpaid
-    })
+    const owed = watchUnpaid(payee, seed)
     const choked = new Promise<void>(resolve => { payee.agent.once('peer:unpaid', () => { resolve() }) })
     await leech.start()
     await choked
     await new Promise(resolve => setTimeout(resolve, 300))
-    expect(maxUnpaid <= 4n * MIB).to.equal(true)
-    expect(maxUnpaid > 3n * MIB).to.equal(true)
+    expect(owed.maxUnpaid <= 4n * MIB).to.equal(true)
+    expect(owed.maxUnpaid > 3n * MIB).to.equal(true)
   })
 })
