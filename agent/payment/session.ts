@@ -231,7 +231,7 @@ export class PaymentSession {
     if (shared === null || !this.ext.ready || shared.channel.pricePerMiB === 0n) return null
     if (shared.pace.timer !== null) { clearTimeout(shared.pace.timer); shared.pace.timer = null }
     const ch = shared.channel
-    const funds = this.c.funds !== undefined && ch.pricePerMiB > 0n ? this.c.funds : undefined
+    const funds = this.c.funds
     const receipt = ch.next(funds?.headroom(ch.payee))
     if (receipt === null) return null
     shared.pace.lastAt = this.now()
