@@ -18,4 +18,4 @@ export {
   recoverHelloProof, verifyHelloProof, type HelloProofFields, type HelloProverComponents, type HelloProverInit
 } from './hello-proof.ts'
 export { channelKey, inDomain, type ChannelKey } from './channel-key.ts'
-export { paceReceipt, RECEIPT_INTERVAL_MS, type PaceInput } from './receipt-pacer.ts'
+export { paceReceipt, receiptStep, RECEIPT_INTERVAL_MS, type PaceInput } from './receipt-pacer.ts'

@@ -6,7 +6,7 @@
  * const payments = new PaymentAgent({ logger, ledger, signer, signers: new ChainSignerDirectory({ chain }) },
  *   { domain, account, pricePerMiB, maxPricePerMiB })
  * const engine = new TorrentEngine({ logger }, { torrent, dataDir, ...swarmInit(payments) })
- * connectSwarm(payments, engine)   // block:uploaded / piece:verified → payments; payment changes → rechoke()
+ * connectSwarm(payments, engine)   // block:uploaded / piece:hashed → payments; payment changes → rechoke()
  * ```
  */
 import type { Logger } from 'pino'
@@ -212,7 +212,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     }
   }
 
-  /** Pay for verified bytes (the swarm's `piece:verified` `bytesByPeer`). */
+  /** Pay for SHA-1-verified bytes (the swarm's `piece:hashed` `bytesByPeer`). */
   onVerified (bytesByPeer: ReadonlyMap<string, number>): void {
     for (const [peerId, bytes] of bytesByPeer) {
       const session = this.session(peerId)

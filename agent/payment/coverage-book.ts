@@ -8,6 +8,13 @@
  * touching a payer marks it for a re-read and, until that lands, holds a pessimistic overlay: the free balance
  * counts as 0 and our lane as lowered by everything the events could have taken from it. Events can only make
  * us choke early, never serve more than what a read showed.
+ *
+ * One exception keeps the free balance: a settlement of our own pair. It moves `paid` from the payer's backing
+ * to us, so what is left unsettled falls by at least what the free balance lost (the lane still counts as
+ * lowered by all of it): serving on the old free balance stays within what the chain backs, whether or not the
+ * read already saw it. Zeroing it choked every payer the moment our own settle-ahead was mined; each choke
+ * made the payer ask again for blocks already on their way, served twice and paid once, until its debt stayed
+ * above the half of its credit it must be under to be unchoked (a 256 MiB paid download hung in 1 of 5 runs).
  */
 import type { EscrowEvent } from '../chain/index.ts'
 import { toAddress, type Address, type PairBacking } from '../pay/index.ts'
@@ -17,6 +24,8 @@ const sub = (a: bigint, b: bigint): bigint => (a > b ? a - b : 0n)
 /** What events seen since the last read may have taken, until the re-read. */
 interface Overlay {
   laneTaken: bigint
+  /** An event other than our own settlement touched the free balance: it counts as 0. */
+  freeUnknown: boolean
 }
 
 export class CoverageBook {
@@ -40,7 +49,7 @@ export class CoverageBook {
     if (b === undefined) return undefined
     const o = this.overlays.get(payer)
     if (o === undefined) return { ...b }
-    return { ...b, free: 0n, lane: sub(b.lane, o.laneTaken) }
+    return { ...b, free: o.freeUnknown ? 0n : b.free, lane: sub(b.lane, o.laneTaken) }
   }
 
   /** The payer's note count: pass it back to `set` with the read that started now. */
@@ -60,7 +69,8 @@ export class CoverageBook {
 
   /**
    * Notes escrow events; returns the tracked payers they touch (re-read them). A settlement on our pair may
-   * have taken up to `paid` from our lane; a release request may take its amount.
+   * have taken up to `paid` from our lane (and leaves the free balance counting); a release request may take
+   * its amount; any other event may have taken the free balance.
    */
   note (events: readonly EscrowEvent[]): Set<Address> {
     const touched = new Set<Address>()
@@ -68,9 +78,10 @@ export class CoverageBook {
       if (!('payer' in e)) continue
       const payer = toAddress(e.payer)
       if (!this.pairs.has(payer)) continue
-      const o = this.overlays.get(payer) ?? { laneTaken: 0n }
+      const o = this.overlays.get(payer) ?? { laneTaken: 0n, freeUnknown: false }
       const ours = 'payee' in e && toAddress(e.payee) === this.payee
       if (ours && e.name === 'Settled') o.laneTaken += e.paid
+      else o.freeUnknown = true
       if (ours && e.name === 'LaneReleaseRequested') o.laneTaken += e.amount
       this.overlays.set(payer, o)
       this.versions.set(payer, this.version(payer) + 1)

@@ -7,13 +7,13 @@
  * stores each receipt before it counts (before anything more is served on it). Both go through the agent's
  * ReceiptWriter, which commits what one burst of work wrote (all sessions) in one durable transaction.
  *
- * A payer does not sign per verified piece: it signs at once when a quarter of the credit it was granted is owed,
+ * A payer does not sign per verified piece: it signs at once when an eighth of the credit it was granted is owed,
  * else at most once per RECEIPT_INTERVAL_MS (agent/pay/receipt-pacer.ts); a payee raises the credit it grants as
  * the payer pays (agent/pay/credit.ts) and tells it with a `credit` message.
  */
 import type { Logger } from 'pino'
 import {
-  checkTerms, CreditPolicy, INITIAL_CREDIT, InvalidReceiptError, paceReceipt, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
+  checkTerms, CreditPolicy, INITIAL_CREDIT, InvalidReceiptError, paceReceipt, receiptStep, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
   type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
 import type { SeedpayExtension, HelloMessage, HelloIds, ErrorName } from '../wire/index.ts'
@@ -180,6 +180,7 @@ export class PaymentSession {
     // Free (price 0): served regardless of receipts (mayServe), and none come, so there is no credit to run out.
     if (shared === null || this.init.pricePerMiB === 0n) return
     if (shared.channel.onServed(length)) {
+      this.c.logger.debug({ peerId: this.peerId, unpaid: shared.channel.unpaid, credit: shared.channel.credit }, 'payer choked: its next block would pass its credit')
       // the credit is the payer's, not the connection's: every connection of this payer is choked
       for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
     }
@@ -199,7 +200,7 @@ export class PaymentSession {
   }
 
   /**
-   * Signs now, or arms the channel's timer for when paceReceipt says; a quarter of the granted credit owed
+   * Signs now, or arms the channel's timer for when paceReceipt says; an eighth of the granted credit owed
    * signs at once (so the payee never waits on our timer to serve more).
    */
   pace (): void {
@@ -208,7 +209,7 @@ export class PaymentSession {
     // step and settle nothing (in a swarm of paying leechers, most receipts were these).
     if (shared === null || !this.ext.ready || shared.channel.pricePerMiB === 0n) return
     const now = this.now()
-    const step = (this.grantedCredit ?? INITIAL_CREDIT) / 4n
+    const step = receiptStep(this.grantedCredit ?? INITIAL_CREDIT)
     const decision = paceReceipt({ owed: shared.channel.owed, step, lastAt: shared.pace.lastAt, now })
     if (decision === 'idle') return
     if (decision === 'now') { this.payOwed(); return }
@@ -406,6 +407,8 @@ export class PaymentSession {
   private onStored (shared: Shared<PayeeChannel>, receipt: SignedReceipt): void {
     const ch = shared.channel
     const lifted = ch.commit(receipt)
+    if (ch.choked) this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer still choked until it owes at most half its credit')
+    else if (lifted === 'unchoked') this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer unchoked')
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
     const grown = ch.grow()
     if (grown !== null) for (const s of sessionsOf(shared)) if (s.ext.ready) s.ext.sendCredit(grown)

@@ -23,27 +23,31 @@ export function connectSwarm (agent: PaymentAgent, engine: TorrentEngine): () =>
   const uploaded = ({ peerId, length }: { peerId: string, length: number }): void => { agent.onUploaded(peerId, length) }
   const verified = ({ bytesByPeer }: { bytesByPeer: Map<string, number> }): void => { agent.onVerified(bytesByPeer) }
   const rechoke = (): void => { engine.rechoke() }
-  // our budget grew for a payee (lane reserved, payee's lane learnt) or a payee granted more credit: ask for more
+  // our budget grew for a payee (lane reserved, payee's lane learnt), a payee granted more credit, or a receipt
+  // paid what we owed (a paced one, on a timer, when every piece in flight had already been hashed: nothing else
+  // would ask for more, and the pipe sat empty until the engine's next tick): ask for more
   const refill = (): void => { engine.refill() }
   // the last pieces are paid now, not on the pacer's timer: the payee should not wait, and the wires may close
   const flush = (): void => { agent.flush() }
   engine.on('block:uploaded', uploaded)
-  engine.on('piece:verified', verified)
+  engine.on('piece:hashed', verified)
   agent.on('peer:ready', rechoke)
   agent.on('peer:unpaid', rechoke)
   agent.on('peer:paid-up', rechoke)
   agent.on('funds:changed', refill)
   agent.on('credit:granted', refill)
+  agent.on('receipt:signed', refill)
   engine.on('done', flush)
   engine.on('stopping', flush)
   return () => {
     engine.off('block:uploaded', uploaded)
-    engine.off('piece:verified', verified)
+    engine.off('piece:hashed', verified)
     agent.off('peer:ready', rechoke)
     agent.off('peer:unpaid', rechoke)
     agent.off('peer:paid-up', rechoke)
     agent.off('funds:changed', refill)
     agent.off('credit:granted', refill)
+    agent.off('receipt:signed', refill)
     engine.off('done', flush)
     engine.off('stopping', flush)
   }

@@ -31,7 +31,12 @@ export interface EngineEvents {
   /** Dialling `address` failed before a connection existed (`error`: ECONNREFUSED, connect timeout, …). */
   'peer:dial-failed': { address: string, error: string }
   'peer:banned': PeerEvent & { reason: string }
-  /** A piece passed SHA-1 and is on disk; bytes attributed per block to the peer that sent it. */
+  /**
+   * A piece passed SHA-1; its write to disk is under way. Bytes attributed per block to the peer that sent it:
+   * what a payer pays for (paying only once the disk has it put the write into every receipt's round trip).
+   */
+  'piece:hashed': { index: number, bytesByPeer: Map<string, number> }
+  /** A piece passed SHA-1 and is on disk (announced, servable); the same attribution as 'piece:hashed'. */
   'piece:verified': { index: number, bytesByPeer: Map<string, number> }
   /** A piece failed SHA-1; nothing counts, every sender earns a strike. */
   'piece:corrupt': { index: number, senders: string[] }

@@ -189,6 +189,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       storage,
       peers: this.peers,
       hooks: {
+        hashed: (index, bytesByPeer) => this.emit('piece:hashed', { index, bytesByPeer }),
         verified: (index, bytesByPeer) => this.onVerified(index, bytesByPeer),
         corrupt: (index, senders) => this.emit('piece:corrupt', { index, senders }),
         ban: (peer, reason) => this.ban(peer, reason),

@@ -4,7 +4,7 @@
  * ```ts
  * const torrent = await loadTorrent('file.torrent')          // or a magnet: link, or a Buffer
  * const engine = new TorrentEngine({ logger }, { torrent, dataDir: '/data', peers: ['127.0.0.1:6881'] })
- * engine.on('piece:verified', ({ index, bytesByPeer }) => ...) // bytes count only after SHA-1 passes
+ * engine.on('piece:hashed', ({ index, bytesByPeer }) => ...)   // bytes count only after SHA-1 passes
  * await engine.start({ signal })                               // resolves once listening; engine.port
  * engine.addPeer('127.0.0.5:6881')
  * await engine.stop()
@@ -19,7 +19,8 @@
  *
  * Events (EngineEvents): 'wire:created' {wire} before the handshake; 'peer:connect' {peerId, address,
  * direction}; 'peer:close' {peerId, address, reason}; 'peer:banned' {peerId, address, reason};
- * 'piece:verified' {index, bytesByPeer: Map<peerId hex, bytes>}; 'piece:corrupt' {index, senders};
+ * 'piece:hashed' {index, bytesByPeer: Map<peerId hex, bytes>} (SHA-1 passed); 'piece:verified' (the same, once
+ * on disk); 'piece:corrupt' {index, senders};
  * 'block:uploaded' {peerId, address, index, offset, length}; 'metadata' {meta}; 'progress' EngineStats
  * (every second); 'done' EngineStats; 'engine:error' {error}.
  *
@@ -32,7 +33,7 @@
  *   ordinary peers keep the regular and optimistic slots). Call `engine.rechoke()` when an answer changes.
  * - `init.downloadPolicy: DownloadPolicy` caps what a peer may have served us ahead of verification
  *   (`maxOutstandingBytes`: requested + received-but-unverified), e.g. the credit a charging peer granted.
- * - `'block:uploaded'` counts bytes sent per peer; `'piece:verified'` gives verified bytes per peer.
+ * - `'block:uploaded'` counts bytes sent per peer; `'piece:hashed'` gives SHA-1-verified bytes per peer.
  */
 export { TorrentEngine } from './engine.ts'
 export type { EngineInit, EngineComponents, EngineEvents, EngineStats, PeerEvent } from './engine-types.ts'

@@ -8,7 +8,10 @@ import type { ReaderHook } from './peer-manager.ts'
 
 /** BEP 3 message ids for the messages we write ourselves. */
 const MSG_REQUEST = 6
+const MSG_PIECE = 7
 const MSG_CANCEL = 8
+/** What `respond` hands bittorrent-protocol once we sent a block ourselves: it only drops its request entry. */
+const SENT_BY_US = new Error('block sent by PeerWire')
 
 /** BEP 3 handshake must arrive promptly; libtorrent uses 10 s for the same purpose. */
 const HANDSHAKE_TIMEOUT_MS = 10_000
@@ -155,6 +158,17 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.raw.push(buf)
   }
 
+  /** A block we serve: header and payload pushed in order with the rest of our output (see the 'request' handler). */
+  private piece (index: number, offset: number, data: Uint8Array): void {
+    const header = Buffer.allocUnsafe(13)
+    header.writeUInt32BE(9 + data.length, 0)
+    header[4] = MSG_PIECE
+    header.writeUInt32BE(index, 5)
+    header.writeUInt32BE(offset, 9)
+    this.raw.push(header)
+    this.raw.push(data)
+  }
+
   cancel (index: number, offset: number, length: number): void {
     if (this.closed) return
     const buf = Buffer.allocUnsafe(17)
@@ -273,12 +287,20 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
       if (this.pieceCount !== null && !spareBitsClear(bits, this.pieceCount)) { this.destroy('protocol violation: bitfield has spare bits set'); return }
       this.emit('wire:bitfield', { bits })
     })
+    // Blocks are written by us, not by the library: it answers a request only if that request is the first of
+    // its list matching (index, offset, length), and its list is reordered on every removal. A peer that asks
+    // twice for one block (it gave the first request back when we choked it, and the first was already on its
+    // way) had both answers silently dropped, counted as served, and waited out its own timeout (5 s stalls,
+    // and a paying peer's debt grew by every dropped block). Its list is only emptied: one entry per answer.
     on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
+      const at = { index: index >>> 0, offset: offset >>> 0, length: length >>> 0 }
       this.emit('wire:request', {
-        index: index >>> 0,
-        offset: offset >>> 0,
-        length: length >>> 0,
-        respond: (data) => { if (!this.closed) respond(data === null ? new Error('refused') : null, data ?? undefined) }
+        ...at,
+        respond: (data) => {
+          if (this.closed) return
+          if (data !== null) this.piece(at.index, at.offset, data)
+          respond(data === null ? new Error('refused') : SENT_BY_US)
+        }
       })
     })
     on('cancel', (index: number, offset: number, length: number) => this.emit('wire:cancel', { index: index >>> 0, offset: offset >>> 0, length: length >>> 0 }))

@@ -146,18 +146,20 @@ export class Picker {
   /**
    * Store a received block. Returns the whole piece when its last block lands, `null` when more blocks
    * are due, or `'unexpected'` if the block does not belong to any piece in flight (or was already received).
+   * `late`: a block no longer requested (we gave the request back) is stored too while its piece still needs it.
    */
-  receive (index: number, offset: number, data: Uint8Array, sender: string): CompletedPiece | null | 'duplicate' | 'unexpected' {
+  receive (index: number, offset: number, data: Uint8Array, sender: string, init: { late?: boolean } = {}): CompletedPiece | null | 'duplicate' | 'unexpected' {
     const a = this.active.get(index)
     if (a === undefined) return this.have[index] === 1 || this.pending.has(index) ? 'duplicate' : 'unexpected'
     const b = offset / BLOCK_LENGTH
     if (!Number.isInteger(b) || b >= a.blocks || data.length !== blockLength(a.length, b)) return 'unexpected'
     if (a.received[b] === 1) return 'duplicate'
-    if (a.requested[b] === 0) return 'unexpected'
+    // `late`: the answer to a request we gave back (the peer choked us as it sent it); still wanted
+    if (a.requested[b] === 0 && init.late !== true) return 'unexpected'
     a.data ??= (a.length === this.pieceLength ? this.pool.pop() : undefined) ?? Buffer.allocUnsafe(a.length)
     a.data.set(data, offset)
     a.received[b] = 1
-    a.requested[b]!--
+    if (a.requested[b]! > 0) a.requested[b]!--
     a.receivedCount++
     a.senders[b] = sender
     if (a.receivedCount < a.blocks) return null

@@ -24,7 +24,7 @@ import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 
 type Mode = 'free' | 'paid'
-interface Run { mode: Mode, wallSeconds: number, wallMbps: number, transferSeconds: number, transferMbps: number, leecherCpuMs: number, leecherPeakRssMiB: number, receipts: number }
+interface Run { mode: Mode, wallSeconds: number, wallMbps: number, startSeconds: number, stopSeconds: number, transferSeconds: number, transferMbps: number, leecherCpuMs: number, leecherPeakRssMiB: number, receipts: number }
 
 const PRICE = '0.0001'
 const MAX_PRICE = '0.001'
@@ -32,6 +32,8 @@ const MAX_PRICE = '0.001'
 const CREDIT = process.env['BENCH_CREDIT'] !== undefined ? ['--credit', process.env['BENCH_CREDIT']] : []
 /** BENCH_LANE=<BTT>: the seeder asks for a lane (`--want-lane`), which the leecher reserves at its hello (default: none, free balance only). */
 const LANE = process.env['BENCH_LANE'] !== undefined ? ['--want-lane', process.env['BENCH_LANE']] : []
+/** BENCH_LOG_LEVEL=debug: both children log at that level to SEEDPAY_HOME/logs (kept with BENCH_KEEP=1). */
+const LOG = process.env['BENCH_LOG_LEVEL'] !== undefined ? ['--log-level', process.env['BENCH_LOG_LEVEL']] : []
 
 interface Setup { chain: CliChain, payerKey: string, payeeKey: string, torrent: string, data: string, root: string }
 
@@ -58,7 +60,7 @@ function payerReceipts (): number {
 }
 
 async function runOnce (s: Setup, mode: Mode, bytes: number, n: number): Promise<Run> {
-  const chainArgs = (key: string): string[] => mode === 'paid' ? ['--key-file', key, ...s.chain.args] : []
+  const chainArgs = (key: string): string[] => [...LOG, ...mode === 'paid' ? ['--key-file', key, ...s.chain.args] : []]
   const seed = new SeedpayChild(['seed', s.torrent, '--data', s.data, '--host', '127.0.0.1', '--port', '0',
     ...(mode === 'paid' ? ['--price', PRICE, ...CREDIT, ...LANE] : []), ...chainArgs(s.payeeKey)])
   const out = join(s.root, `get-${mode}-${n}`)
@@ -73,10 +75,14 @@ async function runOnce (s: Setup, mode: Mode, bytes: number, n: number): Promise
     const exit = await get.next('exit')
     const code = await get.exited
     const wall = Number(process.hrtime.bigint() - t0) / 1e9
+    // spawn → listening (start-up: modules, keys, chain reads) and done → exit (flush, settle, close)
+    const spawnedAt = Date.now() - wall * 1000
+    const startSeconds = (Date.parse(started.time) - spawnedAt) / 1000
+    const stopSeconds = (Date.parse(exit.time) - Date.parse(done.time)) / 1000
     if (code !== 0) throw new Error(`get exited ${code}: ${get.stderr}`)
     const transfer = (Date.parse(done.time) - Date.parse(started.time)) / 1000
     return {
-      mode, wallSeconds: round(wall, 3), wallMbps: round(bytes / 1e6 / wall, 1), transferSeconds: round(transfer, 3),
+      mode, wallSeconds: round(wall, 3), wallMbps: round(bytes / 1e6 / wall, 1), startSeconds: round(startSeconds, 3), stopSeconds: round(stopSeconds, 3), transferSeconds: round(transfer, 3),
       transferMbps: round(bytes / 1e6 / transfer, 1), leecherCpuMs: Number(exit['cpuUserMs']) + Number(exit['cpuSystemMs']),
       leecherPeakRssMiB: Number(exit['maxRssMiB']), receipts: payerReceipts() - before
     }
@@ -113,12 +119,12 @@ async function main (): Promise<void> {
       for (const mode of order) {
         const r = await runOnce(s, mode, mib * 1024 * 1024, i)
         all.push(r)
-        console.log(`${mode.padEnd(5)} whole ${r.wallMbps.toFixed(1).padStart(7)} MB/s (${r.wallSeconds.toFixed(2)} s)  transfer ${r.transferMbps.toFixed(1).padStart(7)} MB/s  cpu ${r.leecherCpuMs} ms  rss ${r.leecherPeakRssMiB} MiB  receipts ${r.receipts}`)
+        console.log(`${mode.padEnd(5)} whole ${r.wallMbps.toFixed(1).padStart(7)} MB/s (${r.wallSeconds.toFixed(2)} s)  start ${r.startSeconds.toFixed(2)} s  stop ${r.stopSeconds.toFixed(2)} s  transfer ${r.transferMbps.toFixed(1).padStart(7)} MB/s  cpu ${r.leecherCpuMs} ms  rss ${r.leecherPeakRssMiB} MiB  receipts ${r.receipts}`)
       }
     }
     const of = (mode: Mode, k: keyof Run): ReturnType<typeof spread> => spread(all.filter(r => r.mode === mode).map(r => r[k] as number))
     const summary = Object.fromEntries((['free', 'paid'] as const).map(m => [m, {
-      wallMbps: of(m, 'wallMbps'), wallSeconds: of(m, 'wallSeconds'), transferMbps: of(m, 'transferMbps'), leecherCpuMs: of(m, 'leecherCpuMs'),
+      wallMbps: of(m, 'wallMbps'), wallSeconds: of(m, 'wallSeconds'), startSeconds: of(m, 'startSeconds'), stopSeconds: of(m, 'stopSeconds'), transferMbps: of(m, 'transferMbps'), leecherCpuMs: of(m, 'leecherCpuMs'),
       leecherPeakRssMiB: of(m, 'leecherPeakRssMiB'), receipts: of(m, 'receipts')
     }]))
     const ratio = round(summary['paid']!.wallMbps.median / summary['free']!.wallMbps.median, 3)
@@ -127,7 +133,8 @@ async function main (): Promise<void> {
     console.log(JSON.stringify({ bench: 'paid', date: new Date().toISOString(), sizeMiB: mib, pieceKiB, runs, credit: CREDIT[1] ?? 'default', lane: LANE[1] ?? 'none', cores: cpus().length, ratio, transferRatio, summary, runsDetail: all }))
   } finally {
     await chain.stop()
-    await rm(root, { recursive: true, force: true })
+    if (process.env['BENCH_KEEP'] === '1') console.log(`kept ${root}`)
+    else await rm(root, { recursive: true, force: true })
   }
 }
 

@@ -225,7 +225,7 @@ export function useRiskWorld (): RiskWorld {
       connectSwarm(t.agent, eng)
     } else {
       // connectSwarm's wiring, with each verified piece paid for `delay` ms late
-      eng.on('piece:verified', ({ bytesByPeer }) => { setTimeout(() => { t.agent.onVerified(bytesByPeer) }, delay) })
+      eng.on('piece:hashed', ({ bytesByPeer }) => { setTimeout(() => { t.agent.onVerified(bytesByPeer) }, delay) })
       for (const name of ['peer:ready', 'peer:unpaid', 'peer:paid-up'] as const) t.agent.on(name, () => { eng.rechoke() })
     }
     let stopped: Promise<void> | null = null

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { CreditPolicy, DEFAULT_CREDIT, INITIAL_CREDIT } from '../../../agent/pay/credit.ts'
+import { CreditPolicy, DEFAULT_CREDIT, EARN_RATE, INITIAL_CREDIT } from '../../../agent/pay/credit.ts'
 import { MIB } from '../../../agent/pay/price.ts'
 
 const BLOCK = 16n * 1024n
@@ -19,12 +19,14 @@ describe('CreditPolicy', () => {
     expect(p.earned(100n * MIB)).to.equal(MIB / 4n)
   })
 
-  it('earns initial + what was paid for in the session, never more than the cap, never less than initial', () => {
+  it('earns initial + twice what was paid for in the session, never more than the cap, never less than initial', () => {
     const p = new CreditPolicy()
     fc.assert(fc.property(fc.bigInt(-MIB, 1000n * MIB), paid => {
       const c = p.earned(paid)
       expect(c >= p.initial && c <= p.credit).to.equal(true)
-      expect(c).to.equal(paid <= 0n ? p.initial : (p.initial + paid < p.credit ? p.initial + paid : p.credit))
+      const earned = p.initial + EARN_RATE * paid
+      expect(EARN_RATE).to.equal(2n)
+      expect(c).to.equal(paid <= 0n ? p.initial : (earned < p.credit ? earned : p.credit))
     }), { seed: 1, numRuns: 500 })
   })
 

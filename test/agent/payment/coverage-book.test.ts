@@ -1,6 +1,7 @@
 import { expect } from 'chai'
+import fc from 'fast-check'
 import { CoverageBook } from '../../../agent/payment/coverage-book.ts'
-import { NO_EXIT, type Address } from '../../../agent/pay/index.ts'
+import { coverageOf, covers, NO_EXIT, type Address, type PairBacking } from '../../../agent/pay/index.ts'
 import type { EscrowEvent } from '../../../agent/chain/index.ts'
 
 const PAYER = ('0x' + '11'.repeat(20)) as Address
@@ -47,5 +48,38 @@ describe('CoverageBook', () => {
     expect(book.get(PAYER)?.free).to.equal(0n)
     expect(book.set(PAYER, { ...read, free: 90n }, book.version(PAYER))).to.equal(true)
     expect(book.get(PAYER)?.free).to.equal(90n)
+  })
+
+  it('keeps the free balance through our own settlement (lowering only the lane), not through anyone else\'s', () => {
+    const book = new CoverageBook({ payee: US })
+    book.set(PAYER, read, book.version(PAYER))
+    book.note([settled(US, 20n)])
+    expect(book.get(PAYER)).to.deep.include({ free: 100n, lane: 30n })
+    expect(book.isDirty(PAYER)).to.equal(true)
+    book.note([settled(OTHER, 5n)])
+    expect(book.get(PAYER)).to.deep.include({ free: 0n, lane: 30n })
+  })
+
+  it('after our own settlement it never serves more than the chain backs, whether the read saw it or not', () => {
+    const amount = fc.bigInt(0n, 1000n)
+    fc.assert(fc.property(amount, amount, amount, amount, amount, fc.bigInt(1n, 1000n), fc.boolean(), fc.bigInt(0n, 10_000n),
+      (free, lane, paidOut, owedAhead, exposureLimit, settleFrac, readSawIt, next) => {
+        // the truth before: a receipt `owedAhead` beyond paidOut; our settlement pays part of it, lane first
+        const receiptAmount = paidOut + owedAhead
+        const before: PairBacking = { free, lane, paidOut, withdrawal: NO_EXIT, release: NO_EXIT }
+        const due = owedAhead < lane + free ? owedAhead : lane + free
+        const paid = due * settleFrac / 1000n
+        const fromLane = paid < lane ? paid : lane
+        const after: PairBacking = { ...before, lane: lane - fromLane, free: free - (paid - fromLane), paidOut: paidOut + paid }
+        const book = new CoverageBook({ payee: US })
+        book.set(PAYER, readSawIt ? after : before, book.version(PAYER))
+        book.note([settled(US, paid)])
+        const limits = { exposureLimit, withdrawalWindow: 0n, nowSeconds: 0n }
+        const exposure = { receiptAmount, unpaidBytes: 0n, pricePerMiB: 1n << 20n }
+        const view = book.get(PAYER)!
+        if (covers(coverageOf(view, limits), view, exposure, next)) {
+          expect(covers(coverageOf(after, limits), after, exposure, next)).to.equal(true)
+        }
+      }), { seed: 7, numRuns: 2000 })
   })
 })

@@ -40,4 +40,25 @@ describe('Picker', function () {
     p.failed(0)
     expect(p.next(all, 10, none, 'c')).to.have.length(2)
   })
+
+  it('keeps a late block for a request it gave back while the piece needs it, and nothing else', () => {
+    const p = new Picker({ pieceCount: 2, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: 2 * BLOCK_LENGTH, random: () => 0 })
+    const reqs = p.next(all, 2, none, 'a')
+    const i = reqs[0]!.index
+    const other = 1 - i
+    expect(reqs.map(r => `${r.index}:${r.offset}`)).to.deep.equal([`${i}:0`, `${i}:${BLOCK_LENGTH}`])
+    // the peer choked us as it sent them: we gave both requests back
+    for (const r of reqs) p.release(r.index, r.offset)
+    expect(p.receive(i, 0, Buffer.alloc(BLOCK_LENGTH), 'a')).to.equal('unexpected')
+    expect(p.receive(i, 0, Buffer.alloc(BLOCK_LENGTH), 'a', { late: true })).to.equal(null)
+    expect(p.receive(i, 0, Buffer.alloc(BLOCK_LENGTH), 'a', { late: true })).to.equal('duplicate')
+    // a late block of a wrong length, or of a piece nobody started, is still not taken
+    expect(p.receive(i, BLOCK_LENGTH, Buffer.alloc(9), 'a', { late: true })).to.equal('unexpected')
+    expect(p.receive(other, 0, Buffer.alloc(BLOCK_LENGTH), 'a', { late: true })).to.equal('unexpected')
+    const done = p.receive(i, BLOCK_LENGTH, Buffer.alloc(BLOCK_LENGTH), 'a', { late: true })
+    if (done === null || typeof done === 'string') throw new Error('expected a piece')
+    expect(done.senders).to.deep.equal(['a', 'a'])
+    // the late answers completed it: only the other piece is asked for
+    expect(p.next(all, 10, none, 'b').map(r => r.index)).to.deep.equal([other, other])
+  })
 })
