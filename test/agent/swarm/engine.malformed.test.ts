@@ -1,27 +1,9 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
-import type { Socket } from 'node:net'
 import fc from 'fast-check'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from './fixtures.ts'
-import { handshakeSocket, closesWithin } from './raw-peer.ts'
+import { handshakeSocket, closesWithin, interestedAndUnchoked, msg, u32 } from './raw-peer.ts'
 import type { TorrentEngine } from '../../../agent/swarm/index.ts'
-
-const u32 = (n: number): Buffer => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b }
-const msg = (id: number, ...parts: Buffer[]): Buffer => { const body = Buffer.concat([Buffer.from([id]), ...parts]); return Buffer.concat([u32(body.length), body]) }
-
-/** Wait until the seed has unchoked us (so the library passes our requests up instead of dropping them). */
-async function interestedAndUnchoked (socket: Socket): Promise<void> {
-  socket.write(msg(2))
-  await new Promise<void>((resolve, reject) => {
-    let seen = Buffer.alloc(0)
-    const t = setTimeout(() => reject(new Error('not unchoked')), 5000)
-    const onData = (d: Buffer): void => {
-      seen = Buffer.concat([seen, d])
-      if (seen.includes(Buffer.from([0, 0, 0, 1, 1]))) { clearTimeout(t); socket.off('data', onData); resolve() }
-    }
-    socket.on('data', onData)
-  })
-}
 
 describe('swarm engine: malformed peer messages close only that peer', function () {
   let fx: Fixture
