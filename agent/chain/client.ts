@@ -113,6 +113,8 @@ export interface EscrowClient {
   readonly escrow: string
   /** The signing account's address, 0x-hex (undefined for a read-only client). */
   readonly account: string | undefined
+  /** What `feePrice` is counted in: sun per unit of energy on TRON, wei per unit of gas on an EVM chain. */
+  readonly feeUnit: 'sun' | 'wei'
 
   // token
   /** The escrow's token address, 0x-hex. */

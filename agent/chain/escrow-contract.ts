@@ -21,6 +21,7 @@ export abstract class EscrowContractClient implements EscrowClient {
   abstract readonly chainId: bigint
   abstract readonly escrow: string
   abstract readonly account: string | undefined
+  abstract readonly feeUnit: 'sun' | 'wei'
   protected readonly escrowIface: Interface = escrowInterface()
   protected readonly tokenIface: Interface = tokenInterface()
   protected tokenAddress: string | undefined

@@ -67,6 +67,7 @@ function toChainError (err: unknown, txId?: string): Error {
 export class EvmChain extends EscrowContractClient {
   readonly chainId: bigint
   readonly escrow: string
+  readonly feeUnit = 'wei'
   readonly account: string | undefined
   private readonly provider: JsonRpcProvider
   private readonly signer: AbstractSigner | undefined

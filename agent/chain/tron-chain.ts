@@ -74,6 +74,7 @@ export function lastEnergyPrice (prices: string): bigint {
 export class TronChain extends EscrowContractClient {
   readonly chainId: bigint
   readonly escrow: string
+  readonly feeUnit = 'sun'
   readonly account: string | undefined
   private readonly tronWeb: TronWeb
   private readonly node: TronNode

@@ -18,7 +18,8 @@
  * ```
  */
 import type { Logger } from 'pino'
-import { MAX_BATCH_SIZE, TronChain, type EscrowClient } from '../chain/index.ts'
+import { MAX_BATCH_SIZE } from '../chain/batch-size.ts'
+import type { EscrowClient } from '../chain/index.ts'
 import { SerialQueue } from '../chain/abort.ts'
 import type { ChannelKey, Ledger } from '../ledger/index.ts'
 import { toAddress, type Address, type SignedReceipt } from '../pay/index.ts'
@@ -142,7 +143,8 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
     this.chain = components.chain
     this.clock = components.clock ?? Date.now
     this.payee = toAddress(init.payee)
-    const tron = this.chain instanceof TronChain
+    // not `instanceof TronChain`: that import loaded tronweb into every EVM seeder's start-up
+    const tron = this.chain.feeUnit === 'sun'
     this.fixedMinAmount = init.minAmount
     this.cost = {
       tokenPerFeeUnit: init.cost?.tokenPerFeeUnit ?? (tron ? TRON_TOKEN_PER_SUN : BTTC_TOKEN_PER_WEI),

@@ -48,8 +48,9 @@ for (const [label, make] of CHAINS) {
       return { payer: fx.wallets[payer]!.address, payee: fx.wallets[payee]!.address, cumulativeBytes: bytes, cumulativeAmount: amount }
     }
 
-    it('exposes chain id, escrow and account as 0x-hex', () => {
+    it('exposes chain id, escrow and account as 0x-hex, and what its fee price counts in', () => {
       const client = c(1)
+      expect(client.feeUnit).to.equal(label === 'TronChain' ? 'sun' : 'wei')
       expect(client.chainId).to.equal(3448148188n)
       expect(client.escrow).to.equal(fx.deployment.escrow.hex)
       expect(client.account).to.equal(fx.wallets[1]!.address)
