@@ -7,7 +7,7 @@
  * stores each receipt before it counts (before anything more is served on it). Both go through the agent's
  * ReceiptWriter, which commits what one burst of work wrote (all sessions) in one durable transaction.
  *
- * A payer does not sign per verified piece: it signs at once when an eighth of the credit it was granted is owed,
+ * A payer does not sign per verified piece: it signs at once when a quarter of the credit it was granted is owed,
  * else at most once per RECEIPT_INTERVAL_MS (agent/pay/receipt-pacer.ts); a payee raises the credit it grants as
  * the payer pays (agent/pay/credit.ts) and tells it with a `credit` message.
  */
@@ -200,7 +200,7 @@ export class PaymentSession {
   }
 
   /**
-   * Signs now, or arms the channel's timer for when paceReceipt says; an eighth of the granted credit owed
+   * Signs now, or arms the channel's timer for when paceReceipt says; a quarter of the granted credit owed
    * signs at once (so the payee never waits on our timer to serve more).
    */
   pace (): void {
