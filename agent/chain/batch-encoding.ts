@@ -10,9 +10,9 @@
  *   payee (20) ‖ amount uint128 (16)
  */
 import { getAddress, getBytes, hexlify, toBeHex, zeroPadValue } from 'ethers'
-import { SECP256K1_HALF_N } from '../pay/verifier.ts'
+import { isHighS } from '../pay/verifier.ts'
 import type { ReserveEntry, SignedReceipt } from './client.ts'
-import { InvalidSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
+import { MalformedSignatureError, ValueOutOfRangeError, BatchSizeError } from './errors.ts'
 import { MAX_BATCH_SIZE } from './batch-size.ts'
 
 export { MAX_BATCH_SIZE }
@@ -55,15 +55,15 @@ export function toCompactSignature (signature: string): CompactSignature {
   try {
     bytes = getBytes(signature)
   } catch {
-    throw new InvalidSignatureError(signature, 'not hex')
+    throw new MalformedSignatureError(signature, 'not hex')
   }
-  if (bytes.length !== 65 && bytes.length !== 64) throw new InvalidSignatureError(signature, `length ${bytes.length}, expected 65 or 64`)
+  if (bytes.length !== 65 && bytes.length !== 64) throw new MalformedSignatureError(signature, `length ${bytes.length}, expected 65 or 64`)
   const r = BigInt(hexlify(bytes.subarray(0, 32)))
   let s: bigint
   let yParity: bigint
   if (bytes.length === 65) {
     const v = bytes[64]!
-    if (![0, 1, 27, 28].includes(v)) throw new InvalidSignatureError(signature, `v = ${v}`)
+    if (![0, 1, 27, 28].includes(v)) throw new MalformedSignatureError(signature, `v = ${v}`)
     s = BigInt(hexlify(bytes.subarray(32, 64)))
     yParity = BigInt(v >= 27 ? v - 27 : v)
   } else {
@@ -71,8 +71,8 @@ export function toCompactSignature (signature: string): CompactSignature {
     yParity = vs >> 255n
     s = vs & ((1n << 255n) - 1n)
   }
-  if (r === 0n || s === 0n) throw new InvalidSignatureError(signature, 'r or s is zero')
-  if (s > SECP256K1_HALF_N) throw new InvalidSignatureError(signature, 's is in the upper half of the curve order (malleable)')
+  if (r === 0n || s === 0n) throw new MalformedSignatureError(signature, 'r or s is zero')
+  if (isHighS(getBytes(toBeHex(s, 32)))) throw new MalformedSignatureError(signature, 's is in the upper half of the curve order (malleable)')
   return { r: toBeHex(r, 32), vs: toBeHex((yParity << 255n) | s, 32) }
 }
 

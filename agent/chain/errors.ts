@@ -88,10 +88,10 @@ export class ValueOutOfRangeError extends Error {
 }
 
 /** A signature is neither 65-byte r‖s‖v nor 64-byte r‖vs, or is malleable (high s). */
-export class InvalidSignatureError extends Error {
+export class MalformedSignatureError extends Error {
   constructor (readonly signature: string, reason: string) {
     super(`invalid signature ${signature.slice(0, 20)}…: ${reason}`)
-    this.name = 'InvalidSignatureError'
+    this.name = 'MalformedSignatureError'
   }
 }
 

@@ -10,7 +10,7 @@ export { EvmChain, type EvmChainComponents, type EvmChainInit } from './evm-chai
 export { TronChain, type TronChainComponents, type TronChainInit, type TronConnectInit } from './tron-chain.ts'
 export { refBlockOf, encodeTronCall, batchArgs, type BlockHeaderRef } from './tron-call.ts'
 export {
-  EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, InvalidSignatureError, BatchPayeeMismatchError,
+  EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, MalformedSignatureError, BatchPayeeMismatchError,
   BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, type EscrowErrorArgs, type EscrowErrorName
 } from './errors.ts'
 export { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'

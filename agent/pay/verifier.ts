@@ -13,9 +13,17 @@ import type { EscrowDomain } from './receipt.ts'
 /** EIP-2098 compact signature length. */
 export const SIGNATURE_LENGTH = 64
 /** secp256k1 n/2: a larger `s` is the malleable twin the contract rejects (EIP-2, OZ ECDSA). */
-export const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
-/** The same, as the 32 big-endian bytes the hot path compares against. */
+const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
+/** The same, as 32 big-endian bytes: the hot path compares bytes, not bigints. */
 const HALF_N = Buffer.from(SECP256K1_HALF_N.toString(16).padStart(64, '0'), 'hex')
+/**
+ * The one low-s rule of the agent (the verifier and the batch encoder both use it): `s`, 32 big-endian bytes with
+ * the EIP-2098 parity bit already cleared, must not exceed n/2.
+ */
+export function isHighS (s: Uint8Array): boolean {
+  return Buffer.compare(s, HALF_N) > 0
+}
+
 /** Recovered public keys seen recently; a channel's payer signs with one key, so this skips a keccak. */
 const PUBKEY_CACHE_SIZE = 8
 
@@ -43,7 +51,7 @@ function recoverInto (secp: Secp256k1, digest: Uint8Array, sig: Uint8Array, s: B
   const recid = sig[32]! >> 7
   s.set(sig.subarray(32, 64))
   s[0]! &= 0x7f
-  if (s.compare(HALF_N) > 0) throw new InvalidSignatureError('s in the upper half of the curve order')
+  if (isHighS(s)) throw new InvalidSignatureError('s in the upper half of the curve order')
   const rs = new Uint8Array(64)
   rs.set(sig.subarray(0, 32), 0)
   rs.set(s, 32)

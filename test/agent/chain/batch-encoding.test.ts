@@ -5,7 +5,7 @@ import {
   BATCH_ENTRY_SIZE, MAX_BATCH_SIZE, RESERVE_ENTRY_SIZE, decodeBatch, decodeBatchRecords, decodeReserveEntries, encodeBatch, encodeBatchEntry,
   encodeBatchRecords, encodeReserveEntries, toCompactSignature, UINT64_MAX, UINT128_MAX
 } from '../../../agent/chain/batch-encoding.ts'
-import { BatchSizeError, InvalidSignatureError, ValueOutOfRangeError } from '../../../agent/chain/errors.ts'
+import { BatchSizeError, MalformedSignatureError, ValueOutOfRangeError } from '../../../agent/chain/errors.ts'
 import type { SignedReceipt } from '../../../agent/chain/client.ts'
 
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
@@ -65,16 +65,16 @@ describe('batch encoding', () => {
     expect(toCompactSignature(sig65)).to.deep.equal({ r: sig.r, vs: sig.yParityAndS })
     expect(toCompactSignature(v01)).to.deep.equal({ r: sig.r, vs: sig.yParityAndS })
     expect(toCompactSignature(sig.compactSerialized)).to.deep.equal({ r: sig.r, vs: sig.yParityAndS })
-    expect(() => toCompactSignature(sig65.slice(0, 130) + '1d')).to.throw(InvalidSignatureError, /v = 29/)
-    expect(() => toCompactSignature('0x1234')).to.throw(InvalidSignatureError, /length 2/)
-    expect(() => toCompactSignature('nothex')).to.throw(InvalidSignatureError)
+    expect(() => toCompactSignature(sig65.slice(0, 130) + '1d')).to.throw(MalformedSignatureError, /v = 29/)
+    expect(() => toCompactSignature('0x1234')).to.throw(MalformedSignatureError, /length 2/)
+    expect(() => toCompactSignature('nothex')).to.throw(MalformedSignatureError)
   })
 
   it('rejects the malleable high-s twin of a signature', () => {
     const sig = Signature.from(sig65)
     const highS = toBeHex(N - BigInt(sig.s), 32)
     const twin = sig.r + highS.slice(2) + (sig.v === 27 ? '1c' : '1b')
-    expect(() => toCompactSignature(twin)).to.throw(InvalidSignatureError, /malleable|non-canonical/)
+    expect(() => toCompactSignature(twin)).to.throw(MalformedSignatureError, /malleable|non-canonical/)
   })
 
   it('refuses empty and oversized batches', () => {
