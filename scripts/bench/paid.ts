@@ -7,7 +7,8 @@
  * (its `listening` to `done` events) and the leecher's CPU and peak RSS are reported beside it.
  *
  *   npm run bench:paid [-- <MiB>]      size (default 256); BENCH_RUNS=5 runs per mode; BENCH_PIECE_KIB=256;
- *                                      BENCH_CREDIT=<MiB> the seeder's --credit; BENCH_LANE=<BTT> its --want-lane
+ *                                      BENCH_CREDIT=<MiB> the seeder's --credit; BENCH_LANE=<BTT> its --want-lane;
+ *                                      BENCH_SEED_ARGS='…' more options for the paid seeder
  *
  * The last stdout line is one JSON object; `ratio` is paid ÷ free of the whole-process MB/s medians.
  */
@@ -32,6 +33,8 @@ const MAX_PRICE = '0.001'
 const CREDIT = process.env['BENCH_CREDIT'] !== undefined ? ['--credit', process.env['BENCH_CREDIT']] : []
 /** BENCH_LANE=<BTT>: the seeder asks for a lane (`--want-lane`), which the leecher reserves at its hello (default: none, free balance only). */
 const LANE = process.env['BENCH_LANE'] !== undefined ? ['--want-lane', process.env['BENCH_LANE']] : []
+/** BENCH_SEED_ARGS='--max-exposure 256': more options for the paid seeder, split on spaces (to measure one knob at a time). */
+const SEED_ARGS = (process.env['BENCH_SEED_ARGS'] ?? '').split(' ').filter(a => a !== '')
 /** BENCH_LOG_LEVEL=debug: both children log at that level to SEEDPAY_HOME/logs (kept with BENCH_KEEP=1). */
 const LOG = process.env['BENCH_LOG_LEVEL'] !== undefined ? ['--log-level', process.env['BENCH_LOG_LEVEL']] : []
 
@@ -62,7 +65,7 @@ function payerReceipts (): number {
 async function runOnce (s: Setup, mode: Mode, bytes: number, n: number): Promise<Run> {
   const chainArgs = (key: string): string[] => [...LOG, ...mode === 'paid' ? ['--key-file', key, ...s.chain.args] : []]
   const seed = new SeedpayChild(['seed', s.torrent, '--data', s.data, '--host', '127.0.0.1', '--port', '0',
-    ...(mode === 'paid' ? ['--price', PRICE, ...CREDIT, ...LANE] : []), ...chainArgs(s.payeeKey)])
+    ...(mode === 'paid' ? ['--price', PRICE, ...CREDIT, ...LANE, ...SEED_ARGS] : []), ...chainArgs(s.payeeKey)])
   const out = join(s.root, `get-${mode}-${n}`)
   try {
     const listening = await seed.next('listening')
@@ -130,7 +133,7 @@ async function main (): Promise<void> {
     const ratio = round(summary['paid']!.wallMbps.median / summary['free']!.wallMbps.median, 3)
     const transferRatio = round(summary['paid']!.transferMbps.median / summary['free']!.transferMbps.median, 3)
     console.log(`paid ÷ free, whole process: ${ratio}; transfer alone: ${transferRatio}`)
-    console.log(JSON.stringify({ bench: 'paid', date: new Date().toISOString(), sizeMiB: mib, pieceKiB, runs, credit: CREDIT[1] ?? 'default', lane: LANE[1] ?? 'none', cores: cpus().length, ratio, transferRatio, summary, runsDetail: all }))
+    console.log(JSON.stringify({ bench: 'paid', date: new Date().toISOString(), sizeMiB: mib, pieceKiB, runs, credit: CREDIT[1] ?? 'default', lane: LANE[1] ?? 'none', seedArgs: SEED_ARGS, cores: cpus().length, ratio, transferRatio, summary, runsDetail: all }))
   } finally {
     await chain.stop()
     if (process.env['BENCH_KEEP'] === '1') console.log(`kept ${root}`)
