@@ -1,7 +1,9 @@
 /**
- * npm run bench:gas — gas used by the escrow on anvil (the TVM energy proxy), for the tronbox-built bytecode.
- * Prints a table and, as its last line, one JSON object. Settlement is measured twice: on unreserved pairs (paid
- * from the free balance) and on lane-covered pairs (paid from the pair's lane, the account slot untouched).
+ * npm run bench:gas — gas used by the escrows on anvil (the TVM energy proxy), for the tronbox-built bytecode:
+ * the TRC-20 `BandwidthEscrow` (TRON) and the native-coin `NativeBandwidthEscrow` (BitTorrent Chain), each on its
+ * own fresh chain, the same operations in the same order. Prints a table per escrow and, as its last line, one JSON
+ * object (`gas`: the token escrow, `native`: the native one). Settlement is measured twice: on unreserved pairs
+ * (paid from the free balance) and on lane-covered pairs (paid from the pair's lane, the account slot untouched).
  */
 import { Contract, ContractFactory, JsonRpcProvider, Wallet, keccak256, toUtf8Bytes, type TransactionReceipt } from 'ethers'
 import { startAnvil, ANVIL_KEYS } from '../../devtools/chain/index.ts'
@@ -16,25 +18,31 @@ const MAX_PAYERS = Math.max(...BATCH_SIZES)
 const RESERVE_BATCH = 20
 
 interface Row { what: string, gas: number, perReceipt?: number }
+type Kind = 'token' | 'native'
 
 async function main (): Promise<void> {
-  const anvil = await startAnvil()
-  const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
-  try {
-    const rows = await measure(provider, anvil.chainId)
-    console.log('| operation | gas | gas per receipt (per pair for reserve) |')
-    console.log('| --- | ---: | ---: |')
-    for (const r of rows) console.log(`| ${r.what} | ${r.gas.toLocaleString('en-US')} | ${r.perReceipt?.toLocaleString('en-US') ?? ''} |`)
-    const json: Record<string, number> = {}
-    for (const r of rows) json[r.what] = r.perReceipt ?? r.gas
-    console.log(JSON.stringify({ bench: 'gas', chain: 'anvil', chainId: Number(anvil.chainId), date: new Date().toISOString(), gas: json }))
-  } finally {
-    provider.destroy()
-    await anvil.stop()
+  const figures: Record<Kind, Record<string, number>> = { token: {}, native: {} }
+  let chainId = 0n
+  for (const kind of ['token', 'native'] as const) {
+    const anvil = await startAnvil()
+    chainId = anvil.chainId
+    const provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
+    try {
+      const rows = await measure(provider, anvil.chainId, kind)
+      console.log(`\n${kind === 'token' ? 'BandwidthEscrow (TRC-20 token)' : 'NativeBandwidthEscrow (native coin)'}\n`)
+      console.log('| operation | gas | gas per receipt (per pair for reserve) |')
+      console.log('| --- | ---: | ---: |')
+      for (const r of rows) console.log(`| ${r.what} | ${r.gas.toLocaleString('en-US')} | ${r.perReceipt?.toLocaleString('en-US') ?? ''} |`)
+      for (const r of rows) figures[kind][r.what] = r.perReceipt ?? r.gas
+    } finally {
+      provider.destroy()
+      await anvil.stop()
+    }
   }
+  console.log(JSON.stringify({ bench: 'gas', chain: 'anvil', chainId: Number(chainId), date: new Date().toISOString(), gas: figures.token, native: figures.native }))
 }
 
-async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row[]> {
+async function measure (provider: JsonRpcProvider, chainId: bigint, kind: Kind): Promise<Row[]> {
   const deployer = new Wallet(ANVIL_KEYS[0], provider)
   const deployContract = async (name: string, args: unknown[]): Promise<Contract> => {
     const a = loadArtifact(name)
@@ -43,7 +51,9 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
     return c as Contract
   }
   const token = await deployContract('TestBTT', [])
-  const escrow = await deployContract('BandwidthEscrow', [await token.getAddress(), 86_400n])
+  const escrow = kind === 'token'
+    ? await deployContract('BandwidthEscrow', [await token.getAddress(), 86_400n])
+    : await deployContract('NativeBandwidthEscrow', [86_400n])
   const escrowAddress = await escrow.getAddress()
   const domain = receiptDomain({ chainId, escrow: escrowAddress })
   const sign = async (signer: Wallet, r: Receipt): Promise<string> =>
@@ -54,23 +64,26 @@ async function measure (provider: JsonRpcProvider, chainId: bigint): Promise<Row
     return Number(receipt!.gasUsed)
   }
   const as = (w: Wallet): Contract => escrow.connect(w) as Contract
+  const depositAs = async (w: Wallet, amount: bigint): Promise<unknown> =>
+    kind === 'token' ? await as(w).getFunction('deposit')(amount) : await as(w).getFunction('deposit')({ value: amount })
 
-  // Payers: deterministic keys, funded with native coin for gas and with TestBTT.
+  // Payers: deterministic keys, funded with native coin for gas and with TestBTT (with coins, for the native escrow).
   const payers: Wallet[] = []
   for (let i = 0; i < MAX_PAYERS + 1; i++) {
     const w = new Wallet(keccak256(toUtf8Bytes(`seedpay bench payer ${i}`)), provider)
-    await provider.send('anvil_setBalance', [w.address, '0x' + (10n ** 20n).toString(16)])
+    await provider.send('anvil_setBalance', [w.address, '0x' + (10n ** 20n + (kind === 'native' ? 1_000_000n * E18 : 0n)).toString(16)])
+    payers.push(w)
+    if (kind === 'native') continue
     await (await (token.connect(w) as Contract).getFunction('mint')(w.address, 1_000_000n * E18)).wait()
     await (await (token.connect(w) as Contract).getFunction('approve')(escrowAddress, 2n ** 255n)).wait()
-    payers.push(w)
   }
   const payeeWallet = (i: number): Wallet => new Wallet(keccak256(toUtf8Bytes(`seedpay bench payee ${i}`)), provider)
   await provider.send('anvil_setBalance', [payeeWallet(0).address, '0x' + (10n ** 20n).toString(16)])
 
   const rows: Row[] = []
-  rows.push({ what: 'deposit (first)', gas: await gasOf(as(payers[0]!).getFunction('deposit')(1000n * E18)) })
-  rows.push({ what: 'deposit (later)', gas: await gasOf(as(payers[0]!).getFunction('deposit')(1000n * E18)) })
-  for (const p of payers.slice(1)) await (await as(p).getFunction('deposit')(1000n * E18)).wait()
+  rows.push({ what: 'deposit (first)', gas: await gasOf(depositAs(payers[0]!, 1000n * E18)) })
+  rows.push({ what: 'deposit (later)', gas: await gasOf(depositAs(payers[0]!, 1000n * E18)) })
+  for (const p of payers.slice(1)) await gasOf(depositAs(p, 1000n * E18))
 
   // settle alone: first on a new pair, then later on the known pair (65-byte and 64-byte signatures).
   const payee0 = payeeWallet(0)

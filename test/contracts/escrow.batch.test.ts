@@ -4,10 +4,11 @@ import {
   useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, transfersIn, escrowEvents, batchEntry,
   packBatch, E18
 } from './fixture.ts'
+import { ESCROW_KINDS, escrowContract } from './fixture.ts'
 import type { Receipt } from '../../agent/pay/receipt.ts'
 
-describe('BandwidthEscrow.settleBatch', () => {
-  const fx = useEscrowFixture()
+for (const kind of ESCROW_KINDS) describe(`${escrowContract(kind)}.settleBatch`, () => {
+  const fx = useEscrowFixture({ kind })
   const receipt = receiptOf
   const entryFor = async (signer: Wallet, r: Receipt): Promise<string> => batchEntry(r, await signReceipt(fx, signer, r))
 
@@ -28,7 +29,7 @@ describe('BandwidthEscrow.settleBatch', () => {
       await entryFor(b, receipt(b, payee, 70n, 7n * E18)) // valid: pays 3 more
     ]
     const tx = await send(escrowAs(fx, payee), 'settleBatch', payee.address, packBatch(entries))
-    expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
+    expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
     const events = escrowEvents(fx, tx)
     // the unfunded but validly signed entry leaves its claim on record
     expect(events.map(e => e.name)).to.deep.equal(['Bounced', 'BatchSettled'])
@@ -49,7 +50,7 @@ describe('BandwidthEscrow.settleBatch', () => {
     await send(escrowAs(fx, payer), 'setSigner', hot.address)
     const tx = await send(escrowAs(fx, payee), 'settleBatch', payee.address,
       packBatch([await entryFor(hot, receipt(payer, payee, 1n, E18))]))
-    expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: E18 }])
+    expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: E18 }])
   })
 
   it('pays an underfunded entry in part and emits Bounced for the rest', async () => {
@@ -60,7 +61,7 @@ describe('BandwidthEscrow.settleBatch', () => {
     const events = escrowEvents(fx, tx)
     expect(events.map(e => e.name)).to.deep.equal(['Bounced', 'BatchSettled'])
     expect(events[0]!.args).to.deep.equal([payer.address, payee.address, 3n * E18])
-    expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 2n * E18 }])
+    expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 2n * E18 }])
   })
 
   it('skips an entry for a different payee and one whose payer is the payee', async () => {
@@ -71,7 +72,7 @@ describe('BandwidthEscrow.settleBatch', () => {
       await entryFor(payer, receipt(payer, other, 1n, E18)), // signed for another payee: recovers someone else
       await entryFor(payee, receipt(payee, payee, 1n, E18))
     ]))
-    expect(transfersIn(fx, tx)).to.deep.equal([])
+    expect(await transfersIn(fx, tx)).to.deep.equal([])
     expect(escrowEvents(fx, tx)[0]!.args.slice(1, 3)).to.deep.equal([0n, 2n])
   })
 
@@ -80,7 +81,7 @@ describe('BandwidthEscrow.settleBatch', () => {
     await deposit(fx, payer, 10n * E18)
     const e = await entryFor(payer, receipt(payer, payee, 1n, E18))
     const tx = await send(escrowAs(fx, payee), 'settleBatch', payee.address, packBatch([e, e]))
-    expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: E18 }])
+    expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: E18 }])
   })
 
   it('reverts with EmptyBatch, MalformedBatch, BatchTooLarge and ZeroAddress', async () => {

@@ -4,15 +4,16 @@ import {
   useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, transfersIn, increaseTime,
   batchEntry, packBatch, reserveEntries, laneOf, escrowStorageTouched, DELAY, E18
 } from './fixture.ts'
+import { ESCROW_KINDS, escrowContract, escrowHolds, mintAsset, assetBalance } from './fixture.ts'
 
 const UINT128_MAX = (1n << 128n) - 1n
 
-describe('BandwidthEscrow lanes', () => {
-  const fx = useEscrowFixture()
+for (const kind of ESCROW_KINDS) describe(`${escrowContract(kind)} lanes`, () => {
+  const fx = useEscrowFixture({ kind })
   const receipt = receiptOf
 
   const free = async (i: number): Promise<bigint> => await fx.escrow.getFunction('balanceOf')(fx.payers[i]!.address) as bigint
-  const escrowTokens = async (): Promise<bigint> => await fx.token.getFunction('balanceOf')(fx.escrowAddress) as bigint
+  const escrowTokens = async (): Promise<bigint> => await escrowHolds(fx)
   const releaseOf = async (i: number, payee: number): Promise<[bigint, bigint]> =>
     [...await fx.escrow.getFunction('releaseOf')(fx.payers[i]!.address, fx.payees[payee]!.address) as [bigint, bigint]] as [bigint, bigint]
 
@@ -36,7 +37,7 @@ describe('BandwidthEscrow lanes', () => {
         { name: 'LaneReserved', args: [payer.address, fx.payees[1]!.address, 2n * E18, 2n * E18] },
         { name: 'LaneReserved', args: [payer.address, fx.payees[0]!.address, E18, 4n * E18] }
       ])
-      expect(transfersIn(fx, tx)).to.deep.equal([])
+      expect(await transfersIn(fx, tx)).to.deep.equal([])
       expect(await laneOf(fx, payer, fx.payees[0]!)).to.deep.equal([4n * E18, 0n])
       expect(await laneOf(fx, payer, fx.payees[1]!)).to.deep.equal([2n * E18, 0n])
       expect(await free(0)).to.equal(4n * E18)
@@ -77,7 +78,7 @@ describe('BandwidthEscrow lanes', () => {
     it('reverts with LaneOverflow when a lane would exceed 2^128 - 1', async () => {
       const payer = fx.payers[0]!
       const payee = fx.payees[0]!
-      await send(fx.token.connect(payer) as typeof fx.token, 'mint', payer.address, 2n ** 129n)
+      await mintAsset(fx, payer, 2n ** 129n)
       await deposit(fx, payer, UINT128_MAX + 5n)
       await reserve(0, [[0, UINT128_MAX - 1n]])
       await expectRevert(escrowAs(fx, payer).getFunction('reserve')(reserveEntries([[payee.address, 2n]])), fx.escrow.interface,
@@ -94,7 +95,7 @@ describe('BandwidthEscrow lanes', () => {
       await reserve(0, [[0, 3n * E18]])
       const tx = await settle(0, 0, 100n, 5n * E18)
       expect(escrowEvents(fx, tx)).to.deep.equal([{ name: 'Settled', args: [payer.address, payee.address, 5n * E18, 100n, 5n * E18] }])
-      expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
+      expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
       expect(await laneOf(fx, payer, payee)).to.deep.equal([0n, 5n * E18])
       expect(await free(0)).to.equal(5n * E18)
     })
@@ -123,7 +124,7 @@ describe('BandwidthEscrow lanes', () => {
       const rb = receipt(b, payee, 20n, 3n * E18)
       const tx = await send(escrowAs(fx, payee), 'settleBatch', payee.address,
         packBatch([batchEntry(ra, await signReceipt(fx, a, ra)), batchEntry(rb, await signReceipt(fx, b, rb))]))
-      expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
+      expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 5n * E18 }])
       expect(await laneOf(fx, a, payee)).to.deep.equal([3n * E18, 2n * E18])
       expect(await laneOf(fx, b, payee)).to.deep.equal([0n, 3n * E18])
       expect([await free(0), await free(1)]).to.deep.equal([5n * E18, 7n * E18])
@@ -140,7 +141,7 @@ describe('BandwidthEscrow lanes', () => {
       await reserve(0, [[0, 4n * E18]])
       const r = receipt(payer, payee, 10n, 3n * E18)
       const tx = await send(escrowAs(fx, payee), 'settleBatch', payee.address, packBatch([batchEntry(r, await signReceipt(fx, hot, r))]))
-      expect(transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 3n * E18 }])
+      expect(await transfersIn(fx, tx)).to.deep.equal([{ from: fx.escrowAddress, to: payee.address, value: 3n * E18 }])
       const touched = await escrowStorageTouched(fx, tx.hash)
       expect(Object.values(touched.written)).to.deep.equal([toBeHex((E18 << 128n) | (3n * E18), 32)])
       expect(touched.read).to.have.length(2)
@@ -166,10 +167,10 @@ describe('BandwidthEscrow lanes', () => {
       await reserve(0, [[0, 5n * E18]])
       const tx = await settle(0, 1, 1n, 3n * E18)
       expect(escrowEvents(fx, tx)).to.deep.equal([{ name: 'Bounced', args: [payer.address, other.address, 3n * E18] }])
-      expect(transfersIn(fx, tx)).to.deep.equal([])
+      expect(await transfersIn(fx, tx)).to.deep.equal([])
       const rb = receipt(payer, other, 2n, 3n * E18)
       const batch = await send(escrowAs(fx, other), 'settleBatch', other.address, packBatch([batchEntry(rb, await signReceipt(fx, payer, rb))]))
-      expect(transfersIn(fx, batch)).to.deep.equal([])
+      expect(await transfersIn(fx, batch)).to.deep.equal([])
       expect(await laneOf(fx, payer, payee)).to.deep.equal([5n * E18, 0n])
       expect(await laneOf(fx, payer, other)).to.deep.equal([0n, 0n])
     })
@@ -180,7 +181,7 @@ describe('BandwidthEscrow lanes', () => {
       const honest = fx.payees[0]!
       await deposit(fx, payer, 10n * E18)
       await reserve(0, [[0, 6n * E18]])
-      const secondBefore = await fx.token.getFunction('balanceOf')(second.address) as bigint
+      const secondBefore = await assetBalance(fx, second.address)
       // The payer signs a receipt to itself-by-another-name for everything it has, and settles it at once.
       const drain = receipt(payer, second, 1n, 10n * E18)
       const tx = await send(escrowAs(fx, second), 'settle', drain, await signReceipt(fx, payer, drain))
@@ -188,12 +189,12 @@ describe('BandwidthEscrow lanes', () => {
         { name: 'Settled', args: [payer.address, second.address, 4n * E18, 1n, 10n * E18] },
         { name: 'Bounced', args: [payer.address, second.address, 6n * E18] }
       ])
-      expect(await fx.token.getFunction('balanceOf')(second.address)).to.equal(secondBefore + 4n * E18)
+      expect(await assetBalance(fx, second.address)).to.equal(secondBefore + 4n * E18)
       expect(await free(0)).to.equal(0n)
       expect(await laneOf(fx, payer, honest)).to.deep.equal([6n * E18, 0n])
       // The honest payee's receipt for what it served is paid in full from the lane.
       const paid = await settle(0, 0, 1n << 20n, 6n * E18)
-      expect(transfersIn(fx, paid)).to.deep.equal([{ from: fx.escrowAddress, to: honest.address, value: 6n * E18 }])
+      expect(await transfersIn(fx, paid)).to.deep.equal([{ from: fx.escrowAddress, to: honest.address, value: 6n * E18 }])
       expect(await laneOf(fx, payer, honest)).to.deep.equal([0n, 6n * E18])
       expect(await escrowTokens()).to.equal(0n)
     })
@@ -222,7 +223,7 @@ describe('BandwidthEscrow lanes', () => {
       await increaseTime(fx, DELAY)
       const out = await send(escrowAs(fx, payer), 'release', payee.address)
       expect(escrowEvents(fx, out)).to.deep.equal([{ name: 'LaneReleased', args: [payer.address, payee.address, E18] }])
-      expect(transfersIn(fx, out)).to.deep.equal([])
+      expect(await transfersIn(fx, out)).to.deep.equal([])
       expect(await laneOf(fx, payer, payee)).to.deep.equal([0n, 5n * E18])
       expect(await free(0)).to.equal(5n * E18)
       expect(await releaseOf(0, 0)).to.deep.equal([0n, 0n])

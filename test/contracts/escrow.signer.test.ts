@@ -2,9 +2,10 @@ import { expect } from 'chai'
 import {
   useEscrowFixture, receiptOf, escrowAs, send, deposit, signReceipt, expectRevert, escrowEvents, increaseTime, DELAY, E18
 } from './fixture.ts'
+import { ESCROW_KINDS, escrowContract } from './fixture.ts'
 
-describe('BandwidthEscrow signers', () => {
-  const fx = useEscrowFixture()
+for (const kind of ESCROW_KINDS) describe(`${escrowContract(kind)} signers`, () => {
+  const fx = useEscrowFixture({ kind })
   const receipt = receiptOf
   const zero = '0x' + '00'.repeat(20)
 

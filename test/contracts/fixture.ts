@@ -1,9 +1,12 @@
 /**
  * Shared deploy fixture for the escrow tests: the tronbox-built artifacts deployed with plain ethers on the
  * anvil of test/helpers/anvil.ts (a snapshot per test, so every test starts from the same fresh state).
+ * Every suite that is not about one asset runs for both escrows (`ESCROW_KINDS`): the TRC-20 `BandwidthEscrow`
+ * over TestBTT, and `NativeBandwidthEscrow` holding the chain's coin. The native chain charges no gas (base fee
+ * and gas price 0), so a wallet's coin balance moves only by what the escrow sends and receives.
  */
 import {
-  Contract, ContractFactory, Signature, solidityPacked, type Interface, type JsonRpcProvider, type Wallet
+  Contract, ContractFactory, Signature, getAddress, solidityPacked, type Interface, type JsonRpcProvider, type Wallet
 } from 'ethers'
 import { expect } from 'chai'
 import type { Anvil } from '../../devtools/chain/index.ts'
@@ -14,12 +17,24 @@ import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt } from '.
 export const DELAY = 3_600n
 export const E18 = 10n ** 18n
 
+/** Which escrow a suite runs against: the TRC-20 one or the native-coin one. */
+export type EscrowKind = 'token' | 'native'
+export const ESCROW_KINDS: readonly EscrowKind[] = ['token', 'native']
+/** The contract's name for a kind, for suite titles and deployments. */
+export const escrowContract = (kind: EscrowKind): string => kind === 'token' ? 'BandwidthEscrow' : 'NativeBandwidthEscrow'
+/** Coins per dev account on the native chain (anvil's `--balance`, in whole coins): as much as the token suites mint. */
+const NATIVE_BALANCE = 10_000_000n
+/** Free transactions, so balances show only what moved through the escrow. */
+const NATIVE_CHAIN_ARGS = ['--base-fee', '0', '--gas-price', '0', '--no-priority-fee', '--balance', NATIVE_BALANCE.toString()]
+
 export interface EscrowFixture {
+  kind: EscrowKind
   anvil: Anvil
   provider: JsonRpcProvider
   deployer: Wallet
   payers: Wallet[]
   payees: Wallet[]
+  /** TestBTT (or the suite's test token); deployed for the native kind too, so token-agnostic helpers need no branch, but that escrow never holds it. */
   token: Contract
   escrow: Contract
   escrowAddress: string
@@ -27,6 +42,8 @@ export interface EscrowFixture {
 }
 
 export interface FixtureInit {
+  /** @default 'token' */
+  kind?: EscrowKind
   token?: 'TestBTT' | 'NoReturnToken' | 'FeeOnTransferToken' | 'FalseReturnToken'
   tokenArgs?: unknown[]
   delay?: bigint
@@ -49,7 +66,8 @@ export function contractAt (artifactName: string, address: string, signer: Walle
  * Returns an object whose fields are filled in by the `before` hook.
  */
 export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
-  const fx = {} as EscrowFixture
+  const kind = init.kind ?? 'token'
+  const fx = { kind } as EscrowFixture
   useAnvil(async ({ anvil, provider, wallets }) => {
     Object.assign(fx, { anvil, provider })
     fx.deployer = wallets[0]!
@@ -57,13 +75,15 @@ export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
     fx.payees = wallets.slice(5, 9)
     fx.token = await deploy(init.token ?? 'TestBTT', fx.deployer, init.tokenArgs ?? [])
     fx.tokenAddress = await fx.token.getAddress()
-    fx.escrow = await deploy('BandwidthEscrow', fx.deployer, [fx.tokenAddress, init.delay ?? DELAY])
+    const delay = init.delay ?? DELAY
+    fx.escrow = await deployEscrow(fx, delay)
     fx.escrowAddress = await fx.escrow.getAddress()
+    if (kind === 'native') return
     for (const w of [...fx.payers, fx.deployer]) {
       await (await fx.token.connect(w).getFunction('mint')(w.address, 1_000_000n * E18)).wait()
       await (await fx.token.connect(w).getFunction('approve')(fx.escrowAddress, 2n ** 255n)).wait()
     }
-  })
+  }, kind === 'native' ? { extraArgs: NATIVE_CHAIN_ARGS } : {})
   return fx
 }
 
@@ -96,8 +116,38 @@ export async function send (contract: Contract, method: string, ...args: unknown
   return receipt
 }
 
-export async function deposit (fx: EscrowFixture, payer: Wallet, amount: bigint): Promise<void> {
-  await send(escrowAs(fx, payer), 'deposit', amount)
+/** Deposits `amount` for `payer` from its own wallet: tokens (approved by the fixture) or coins as `msg.value`. */
+export async function deposit (fx: EscrowFixture, payer: Wallet, amount: bigint): Promise<import('ethers').TransactionReceipt> {
+  return await send(escrowAs(fx, payer), 'deposit', ...depositArgs(fx, amount))
+}
+
+/** The arguments of `deposit` for `amount`: the amount itself, or the coins as the call's value. */
+export function depositArgs (fx: EscrowFixture, amount: bigint): unknown[] {
+  return fx.kind === 'token' ? [amount] : [{ value: amount }]
+}
+
+/** Gives `wallet` `amount` more of the asset: TestBTT minted, or coins set with `anvil_setBalance`. */
+export async function mintAsset (fx: EscrowFixture, wallet: Wallet, amount: bigint): Promise<void> {
+  if (fx.kind === 'token') {
+    await send(fx.token.connect(wallet) as Contract, 'mint', wallet.address, amount)
+    return
+  }
+  await fx.provider.send('anvil_setBalance', [wallet.address, '0x' + (await fx.provider.getBalance(wallet.address) + amount).toString(16)])
+}
+
+/** Another escrow of the fixture's kind (same token), for replay tests. */
+export async function deployEscrow (fx: EscrowFixture, delay = DELAY): Promise<Contract> {
+  return await deploy(escrowContract(fx.kind), fx.deployer, fx.kind === 'token' ? [fx.tokenAddress, delay] : [delay])
+}
+
+/** What `address` holds of the escrow's asset: its TestBTT, or its coins. */
+export async function assetBalance (fx: EscrowFixture, address: string): Promise<bigint> {
+  return fx.kind === 'token' ? await fx.token.getFunction('balanceOf')(address) as bigint : await fx.provider.getBalance(address)
+}
+
+/** What the escrow itself holds. */
+export async function escrowHolds (fx: EscrowFixture): Promise<bigint> {
+  return await assetBalance(fx, fx.escrowAddress)
 }
 
 export async function increaseTime (fx: EscrowFixture, seconds: bigint): Promise<void> {
@@ -178,14 +228,36 @@ export function revertData (err: unknown): string | undefined {
   return undefined
 }
 
-/** Counts token Transfer events in a transaction receipt. */
-export function transfersIn (fx: EscrowFixture, receipt: import('ethers').TransactionReceipt): Array<{ from: string, to: string, value: bigint }> {
-  const out: Array<{ from: string, to: string, value: bigint }> = []
+export interface Transfer { from: string, to: string, value: bigint }
+
+/**
+ * What moved of the escrow's asset in a transaction: the token's Transfer events, or, for coins, every call that
+ * carried value and succeeded (anvil's callTracer), the transaction's own value included. A payout a recipient
+ * refused is not a transfer.
+ */
+export async function transfersIn (fx: EscrowFixture, receipt: import('ethers').TransactionReceipt): Promise<Transfer[]> {
+  if (fx.kind === 'native') return await valueCalls(fx, receipt.hash)
+  const out: Transfer[] = []
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== fx.tokenAddress.toLowerCase()) continue
     const parsed = fx.token.interface.parseLog(log)
     if (parsed?.name === 'Transfer') out.push({ from: parsed.args[0] as string, to: parsed.args[1] as string, value: parsed.args[2] as bigint })
   }
+  return out
+}
+
+interface CallFrame { from: string, to?: string, value?: string, error?: string, calls?: CallFrame[] }
+
+async function valueCalls (fx: EscrowFixture, txHash: string): Promise<Transfer[]> {
+  const root = await fx.provider.send('debug_traceTransaction', [txHash, { tracer: 'callTracer' }]) as CallFrame
+  const out: Transfer[] = []
+  const walk = (f: CallFrame): void => {
+    if (f.error !== undefined) return // reverted: neither it nor anything under it moved
+    const value = BigInt(f.value ?? '0x0')
+    if (value > 0n && f.to !== undefined) out.push({ from: getAddress(f.from), to: getAddress(f.to), value })
+    for (const c of f.calls ?? []) walk(c)
+  }
+  walk(root)
   return out
 }
 

@@ -3,7 +3,7 @@
  * deploys what the file needs, and a snapshot per test so every test starts from that same state.
  */
 import { JsonRpcProvider, Wallet } from 'ethers'
-import { startAnvil, ANVIL_KEYS, type Anvil } from '../../devtools/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, type Anvil, type AnvilInit } from '../../devtools/chain/index.ts'
 import { receiptDomain, receiptMessage, RECEIPT_TYPES, type EscrowDomain, type Receipt } from '../../agent/pay/receipt.ts'
 
 export interface AnvilContext {
@@ -17,12 +17,12 @@ export interface AnvilContext {
  * Registers before/beforeEach/after hooks; `setup` runs once after the chain starts, before the snapshot.
  * Returns the context, whose fields are filled in by the `before` hook.
  */
-export function useAnvil (setup: (ctx: AnvilContext) => Promise<void>): AnvilContext {
+export function useAnvil (setup: (ctx: AnvilContext) => Promise<void>, init: AnvilInit = {}): AnvilContext {
   const ctx = {} as AnvilContext
   let snapshot = ''
   before(async function () {
     this.timeout(60_000)
-    ctx.anvil = await startAnvil()
+    ctx.anvil = await startAnvil(init)
     ctx.provider = new JsonRpcProvider(ctx.anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
     ctx.wallets = ANVIL_KEYS.map(k => new Wallet(k, ctx.provider))
     await setup(ctx)
