@@ -15,7 +15,7 @@ function fragments (name: string): JsonFragment[] {
   return loadArtifact(name).abi as JsonFragment[]
 }
 
-/** BandwidthEscrow's full ABI (IBandwidthEscrow plus its public constants). */
+/** BandwidthEscrow's full ABI (IBandwidthEscrowCore + IBandwidthEscrow, plus its public constants). */
 export function escrowInterface (): Interface {
   escrowIface ??= new Interface(fragments('BandwidthEscrow'))
   return escrowIface
