@@ -8,6 +8,7 @@ import { loadArtifact } from './artifacts.ts'
 import { EscrowRevertError, UnknownRevertError, type EscrowErrorArgs, type EscrowErrorName } from './errors.ts'
 
 let escrowIface: Interface | undefined
+let nativeEscrowIface: Interface | undefined
 let tokenIface: Interface | undefined
 let errorsIface: Interface | undefined
 
@@ -21,6 +22,12 @@ export function escrowInterface (): Interface {
   return escrowIface
 }
 
+/** NativeBandwidthEscrow's ABI: the same core, with `deposit()` / `depositFor(address)` payable, `claim`, `unclaimedOf`. */
+export function nativeEscrowInterface (): Interface {
+  nativeEscrowIface ??= new Interface(fragments('NativeBandwidthEscrow'))
+  return nativeEscrowIface
+}
+
 /** A TRC-20 / ERC-20 token, plus TestBTT's faucet `mint`. */
 export function tokenInterface (): Interface {
   tokenIface ??= new Interface([
@@ -30,12 +37,12 @@ export function tokenInterface (): Interface {
   return tokenIface
 }
 
-/** Every custom error a call into the escrow can surface: its own, OpenZeppelin's, and the token's. */
+/** Every custom error a call into either escrow can surface: their own, OpenZeppelin's, and the token's. */
 function errorsInterface (): Interface {
   if (errorsIface !== undefined) return errorsIface
   const seen = new Set<string>()
   const all: JsonFragment[] = []
-  for (const name of ['BandwidthEscrow', 'IERC20Errors', 'SafeERC20']) {
+  for (const name of ['BandwidthEscrow', 'NativeBandwidthEscrow', 'IERC20Errors', 'SafeERC20']) {
     for (const f of fragments(name)) {
       if (f.type !== 'error' || f.name === undefined || seen.has(f.name)) continue
       seen.add(f.name)

@@ -106,6 +106,9 @@ export interface EventsSinceOptions extends CallOptions {
   toBlock?: number
 }
 
+/** What an escrow holds. */
+export type EscrowAsset = 'token' | 'native'
+
 export interface EscrowClient {
   /** The chain id the escrow's receipt domain uses (Nile: 3448148188). */
   readonly chainId: bigint
@@ -116,12 +119,16 @@ export interface EscrowClient {
   /** What `feePrice` is counted in: sun per unit of energy on TRON, wei per unit of gas on an EVM chain. */
   readonly feeUnit: 'sun' | 'wei'
 
-  // token
-  /** The escrow's token address, 0x-hex. */
+  // the asset: a TRC-20 token (BandwidthEscrow) or the chain's coin (NativeBandwidthEscrow)
+  /** The escrow's token address, 0x-hex; the zero address for an escrow of the chain's native coin. */
   token: (options?: CallOptions) => Promise<string>
+  /** What the escrow holds: 'token' (deposits need an approval) or 'native' (deposits carry the coins). */
+  asset: (options?: CallOptions) => Promise<EscrowAsset>
+  /** What `owner`'s wallet holds of the escrow's asset: its token balance, or its coins. */
   tokenBalanceOf: (owner: string, options?: CallOptions) => Promise<bigint>
+  /** What the escrow may pull from `owner`; unlimited for coins, which need no approval. */
   allowance: (owner: string, options?: CallOptions) => Promise<bigint>
-  /** Approves the escrow to pull `amount` of the token from the account. */
+  /** Approves the escrow to pull `amount` of the token from the account (NativeAssetError for coins). */
   approve: (amount: bigint, options?: CallOptions) => Promise<WriteResult>
 
   // payer

@@ -1,5 +1,5 @@
 /**
- * Deploys a tronbox artifact (BandwidthEscrow) on an EVM chain through ethers. Nile and mainnet deploy through
+ * Deploys a tronbox artifact (BandwidthEscrow, NativeBandwidthEscrow) on an EVM chain through ethers. Nile and mainnet deploy through
  * `npx tronbox migrate` (migrations/1_deploy.js) instead; the local TestBTT + escrow pair is devtools/chain/local-deploy.ts.
  */
 import { ContractFactory, getAddress, type AbstractSigner } from 'ethers'
@@ -32,13 +32,15 @@ export async function deployArtifact (name: string, signer: AbstractSigner, args
   return { address: getAddress(receipt.contractAddress), txId: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed }
 }
 
-export interface EscrowDeployInit {
-  token: string
+/** A BandwidthEscrow over `token`, or (`asset: 'native'`) a NativeBandwidthEscrow of the chain's coin (BTT on BTTC). */
+export type EscrowDeployInit = ({ token: string } | { asset: 'native' }) & {
   /** Seconds. @default 86400 */
   withdrawalDelay?: bigint
 }
 
-/** Deploys BandwidthEscrow over `init.token` with its withdrawal delay. */
+/** Deploys BandwidthEscrow over `init.token`, or NativeBandwidthEscrow, with its withdrawal delay. */
 export async function deployEscrow (signer: AbstractSigner, init: EscrowDeployInit, options: CallOptions = {}): Promise<Deployed> {
-  return await deployArtifact('BandwidthEscrow', signer, [getAddress(init.token), init.withdrawalDelay ?? DEFAULT_WITHDRAWAL_DELAY], options)
+  const delay = init.withdrawalDelay ?? DEFAULT_WITHDRAWAL_DELAY
+  if ('asset' in init) return await deployArtifact('NativeBandwidthEscrow', signer, [delay], options)
+  return await deployArtifact('BandwidthEscrow', signer, [getAddress(init.token), delay], options)
 }

@@ -28,6 +28,10 @@ export interface EscrowErrorArgs {
   MalformedBatch: { length: bigint }
   BatchTooLarge: { entries: bigint, maxEntries: bigint }
   NothingReceived: { requested: bigint }
+  // NativeBandwidthEscrow only
+  NothingToClaim: { account: string }
+  ClaimFailed: { to: string, amount: bigint }
+  UseDeposit: Record<string, never>
   SafeERC20FailedOperation: { token: string }
   SafeCastOverflowedUintDowncast: { bits: bigint, value: bigint }
   ReentrancyGuardReentrantCall: Record<string, never>
@@ -92,6 +96,15 @@ export class MalformedSignatureError extends Error {
   constructor (readonly signature: string, reason: string) {
     super(`invalid signature ${signature.slice(0, 20)}…: ${reason}`)
     this.name = 'MalformedSignatureError'
+  }
+}
+
+/** A token-only operation (approve, the TestBTT faucet) was asked of an escrow of the chain's native coin, or a native
+ * deposit of a chain whose client cannot send coins with a call. */
+export class NativeAssetError extends Error {
+  constructor (readonly operation: string, reason: string) {
+    super(`${operation}: ${reason}`)
+    this.name = 'NativeAssetError'
   }
 }
 

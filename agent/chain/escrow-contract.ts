@@ -3,10 +3,11 @@
  * a call reaches the chain (`readAll`, `write`), how blocks and events are read, and which address forms they
  * accept: every address given here is normalised with `toEvmAddress` (base58, 41-hex or 0x-hex all work).
  */
-import { getAddress, type Interface } from 'ethers'
-import { escrowInterface, tokenInterface } from './abi.ts'
+import { MaxUint256, ZeroAddress, getAddress, type Interface } from 'ethers'
+import { escrowInterface, nativeEscrowInterface, tokenInterface } from './abi.ts'
+import { NativeAssetError } from './errors.ts'
 import { encodeReserveEntries } from './batch-encoding.ts'
-import type { CallOptions, EscrowClient, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
+import type { CallOptions, EscrowAsset, EscrowClient, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
 import { toEvmAddress } from './tron-address.ts'
 import { batchArgs, evmReceipt } from './tron-call.ts'
 import type { Receipt } from '../pay/receipt.ts'
@@ -24,6 +25,7 @@ export abstract class EscrowContractClient implements EscrowClient {
   abstract readonly feeUnit: 'sun' | 'wei'
   protected readonly escrowIface: Interface = escrowInterface()
   protected readonly tokenIface: Interface = tokenInterface()
+  protected readonly nativeIface: Interface = nativeEscrowInterface()
   protected tokenAddress: string | undefined
 
   constructor (token: string | undefined) {
@@ -32,8 +34,10 @@ export abstract class EscrowContractClient implements EscrowClient {
 
   /** Calls `method` without a transaction and returns all its decoded outputs. */
   protected abstract readAll (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<readonly unknown[]>
-  /** Sends `method` as a transaction from `account` and waits until it is mined. */
-  protected abstract write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult>
+  /** Sends `method` as a transaction from `account` (carrying `value` of the chain's coin) and waits until it is mined. */
+  protected abstract write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions, value?: bigint): Promise<WriteResult>
+  /** The chain's coins held by `owner` (0x-hex). */
+  protected abstract coinBalance (owner: string, options: CallOptions): Promise<bigint>
   abstract blockNumber (options?: CallOptions): Promise<number>
   abstract feePrice (options?: CallOptions): Promise<bigint>
   abstract eventsSince (fromBlock: number, options?: EventsSinceOptions): Promise<EventPage>
@@ -49,31 +53,54 @@ export abstract class EscrowContractClient implements EscrowClient {
     return this.tokenAddress
   }
 
+  async asset (options: CallOptions = {}): Promise<EscrowAsset> {
+    return await this.token(options) === ZeroAddress ? 'native' : 'token'
+  }
+
   async tokenBalanceOf (owner: string, options: CallOptions = {}): Promise<bigint> {
+    if (await this.asset(options) === 'native') return await this.coinBalance(toEvmAddress(owner), options)
     return await this.read<bigint>(await this.token(options), this.tokenIface, 'balanceOf', [toEvmAddress(owner)], options)
   }
 
   async allowance (owner: string, options: CallOptions = {}): Promise<bigint> {
+    // Coins come with the deposit call itself: nothing to approve, nothing to run out of.
+    if (await this.asset(options) === 'native') return MaxUint256
     return await this.read<bigint>(await this.token(options), this.tokenIface, 'allowance', [toEvmAddress(owner), this.escrow], options)
   }
 
   async approve (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    if (await this.asset(options) === 'native') throw new NativeAssetError('approve', 'the escrow holds the chain\'s coin, which needs no approval')
     return await this.write(await this.token(options), this.tokenIface, 'approve', [this.escrow, amount], options)
   }
 
   /** TestBTT's open faucet (local chain and Nile only; BTT has no `mint`). */
   async mintTestBTT (to: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    if (await this.asset(options) === 'native') throw new NativeAssetError('mint', 'the escrow holds the chain\'s coin, not TestBTT: fund the account with coins')
     return await this.write(await this.token(options), this.tokenIface, 'mint', [toEvmAddress(to), amount], options)
   }
 
   // ---------------------------------------------------------------- payer
 
   async deposit (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    if (await this.asset(options) === 'native') return await this.write(this.escrow, this.nativeIface, 'deposit', [], options, amount)
     return await this.write(this.escrow, this.escrowIface, 'deposit', [amount], options)
   }
 
   async depositFor (payer: string, amount: bigint, options: CallOptions = {}): Promise<WriteResult> {
+    if (await this.asset(options) === 'native') return await this.write(this.escrow, this.nativeIface, 'depositFor', [toEvmAddress(payer)], options, amount)
     return await this.write(this.escrow, this.escrowIface, 'depositFor', [toEvmAddress(payer), amount], options)
+  }
+
+  /** What `account` refused of its payouts and may `claim` (always 0 for a token escrow, which has no such thing). */
+  async unclaimedOf (account: string, options: CallOptions = {}): Promise<bigint> {
+    if (await this.asset(options) === 'token') return 0n
+    return await this.read<bigint>(this.escrow, this.nativeIface, 'unclaimedOf', [toEvmAddress(account)], options)
+  }
+
+  /** Sends the account's unclaimed payouts to `to` (native escrow only). */
+  async claim (to: string, options: CallOptions = {}): Promise<WriteResult> {
+    if (await this.asset(options) === 'token') throw new NativeAssetError('claim', 'a token escrow pays out at once and keeps nothing to claim')
+    return await this.write(this.escrow, this.nativeIface, 'claim', [toEvmAddress(to)], options)
   }
 
   async requestWithdrawal (amount: bigint, options: CallOptions = {}): Promise<WriteResult> {

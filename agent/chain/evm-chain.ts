@@ -128,7 +128,16 @@ export class EvmChain extends EscrowContractClient {
     return iface.decodeFunctionResult(method, result)
   }
 
-  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
+  protected async coinBalance (owner: string, options: CallOptions): Promise<bigint> {
+    throwIfAborted(options.signal)
+    try {
+      return await abortable(this.provider.getBalance(owner), options.signal)
+    } catch (err) {
+      throw toChainError(err)
+    }
+  }
+
+  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions, value?: bigint): Promise<WriteResult> {
     const signer = this.signer
     if (signer === undefined) throw new ReadOnlyClientError(method)
     throwIfAborted(options.signal)
@@ -137,7 +146,7 @@ export class EvmChain extends EscrowContractClient {
     const tx = await this.sends.run(async () => {
       throwIfAborted(options.signal)
       try {
-        return await signer.sendTransaction({ to, data, nonce: await pendingNonce(signer) })
+        return await signer.sendTransaction({ to, data, nonce: await pendingNonce(signer), ...(value !== undefined ? { value } : {}) })
       } catch (err) {
         throw toChainError(err)
       }

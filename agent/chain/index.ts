@@ -3,14 +3,14 @@
  * EvmChain (ethers, local anvil) and TronChain (tronweb, Nile/mainnet).
  */
 export type {
-  CallOptions, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt,
+  CallOptions, EscrowAsset, EscrowClient, EscrowEvent, EscrowEventName, EventMeta, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt,
   SignerInfo, Withdrawal, WriteResult
 } from './client.ts'
 export { EvmChain, type EvmChainComponents, type EvmChainInit } from './evm-chain.ts'
 export { TronChain, type TronChainComponents, type TronChainInit, type TronConnectInit } from './tron-chain.ts'
 export { refBlockOf, encodeTronCall, batchArgs, type BlockHeaderRef } from './tron-call.ts'
 export {
-  EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, MalformedSignatureError, BatchPayeeMismatchError,
+  EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, MalformedSignatureError, NativeAssetError, BatchPayeeMismatchError,
   BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, type EscrowErrorArgs, type EscrowErrorName
 } from './errors.ts'
 export { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'

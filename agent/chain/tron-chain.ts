@@ -12,7 +12,7 @@ import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
 import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
 import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
-import { ChainRequestError, ReadOnlyClientError } from './errors.ts'
+import { ChainRequestError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
 import { decodeEscrowLog } from './events.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
 import { TronNode, type NodeTransactionInfo } from './tron-node.ts'
@@ -207,7 +207,13 @@ export class TronChain extends EscrowContractClient {
     return iface.decodeFunctionResult(method, res.output)
   }
 
-  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions): Promise<WriteResult> {
+  /** TRON's escrow holds BTT as a TRC-20 token; a native-coin escrow is for EVM chains (BitTorrent Chain). */
+  protected async coinBalance (_owner: string, _options: CallOptions): Promise<bigint> {
+    return await Promise.reject(new NativeAssetError('balance', 'a native-coin escrow is not supported on TRON: use the TRC-20 escrow'))
+  }
+
+  protected async write (to: string, iface: Interface, method: string, args: unknown[], options: CallOptions, value?: bigint): Promise<WriteResult> {
+    if (value !== undefined) throw new NativeAssetError(method, 'a native-coin escrow is not supported on TRON: use the TRC-20 escrow')
     const owner = this.account
     if (owner === undefined) throw new ReadOnlyClientError(method)
     const { signal } = options

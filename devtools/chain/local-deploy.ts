@@ -3,8 +3,8 @@
  * BandwidthEscrow over it, deployed on anvil from the tronbox artifacts. Dev tooling: the agent never deploys
  * a test token.
  */
-import type { AbstractSigner } from 'ethers'
-import { addressPair, deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type CallOptions, type Deployed, type Deployment } from '../../agent/chain/index.ts'
+import { ZeroAddress, type AbstractSigner } from 'ethers'
+import { addressPair, deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type CallOptions, type Deployed, type Deployment, type EscrowAsset } from '../../agent/chain/index.ts'
 
 /** Deploys TestBTT (18 decimals, open `mint`). Never on mainnet. */
 export async function deployTestBTT (signer: AbstractSigner, options: CallOptions = {}): Promise<Deployed> {
@@ -13,8 +13,10 @@ export async function deployTestBTT (signer: AbstractSigner, options: CallOption
 
 export interface LocalDeployInit {
   chainId: bigint
-  /** An existing token; TestBTT is deployed when omitted. */
+  /** An existing token; TestBTT is deployed when omitted (and `asset` is not 'native'). */
   token?: string
+  /** 'native': a NativeBandwidthEscrow of the chain's coin, no token. @default 'token' */
+  asset?: EscrowAsset
   /** @default 86400 */
   withdrawalDelay?: bigint
   /** @default 'development' */
@@ -28,19 +30,21 @@ export interface LocalDeployInit {
 export async function deployLocal (signer: AbstractSigner, init: LocalDeployInit, options: CallOptions = {}): Promise<Deployment> {
   const withdrawalDelay = init.withdrawalDelay ?? DEFAULT_WITHDRAWAL_DELAY
   const txIds: Record<string, string> = {}
-  let token = init.token
+  const native = init.asset === 'native'
+  let token = native ? ZeroAddress : init.token
   if (token === undefined) {
     const t = await deployTestBTT(signer, options)
     token = t.address
     txIds.token = t.txId
   }
-  const escrow = await deployEscrow(signer, { token, withdrawalDelay }, options)
+  const escrow = await deployEscrow(signer, native ? { asset: 'native', withdrawalDelay } : { token, withdrawalDelay }, options)
   txIds.escrow = escrow.txId
   return {
     network: init.network ?? 'development',
     chainId: init.chainId,
+    // the zero address: the escrow holds the chain's coin (its `token()` says so too)
     token: addressPair(token),
-    testToken: init.token === undefined,
+    testToken: !native && init.token === undefined,
     escrow: addressPair(escrow.address),
     withdrawalDelay,
     escrowBlock: escrow.blockNumber,

@@ -12,7 +12,7 @@ import { expect } from 'chai'
 import type { Anvil } from '../../devtools/chain/index.ts'
 import { loadArtifact } from '../../agent/chain/artifacts.ts'
 import type { Receipt } from '../../agent/pay/receipt.ts'
-import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt } from '../helpers/anvil.ts'
+import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt, GAS_FREE_ANVIL_ARGS } from '../helpers/anvil.ts'
 
 export const DELAY = 3_600n
 export const E18 = 10n ** 18n
@@ -22,10 +22,6 @@ export type EscrowKind = 'token' | 'native'
 export const ESCROW_KINDS: readonly EscrowKind[] = ['token', 'native']
 /** The contract's name for a kind, for suite titles and deployments. */
 export const escrowContract = (kind: EscrowKind): string => kind === 'token' ? 'BandwidthEscrow' : 'NativeBandwidthEscrow'
-/** Coins per dev account on the native chain (anvil's `--balance`, in whole coins): as much as the token suites mint. */
-const NATIVE_BALANCE = 10_000_000n
-/** Free transactions, so balances show only what moved through the escrow. */
-const NATIVE_CHAIN_ARGS = ['--base-fee', '0', '--gas-price', '0', '--no-priority-fee', '--balance', NATIVE_BALANCE.toString()]
 
 export interface EscrowFixture {
   kind: EscrowKind
@@ -83,7 +79,7 @@ export function useEscrowFixture (init: FixtureInit = {}): EscrowFixture {
       await (await fx.token.connect(w).getFunction('mint')(w.address, 1_000_000n * E18)).wait()
       await (await fx.token.connect(w).getFunction('approve')(fx.escrowAddress, 2n ** 255n)).wait()
     }
-  }, kind === 'native' ? { extraArgs: NATIVE_CHAIN_ARGS } : {})
+  }, kind === 'native' ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {})
   return fx
 }
 

@@ -17,6 +17,14 @@ export interface AnvilContext {
  * Registers before/beforeEach/after hooks; `setup` runs once after the chain starts, before the snapshot.
  * Returns the context, whose fields are filled in by the `before` hook.
  */
+/** Coins per dev account on a gas-free chain (anvil's `--balance`, in whole coins). */
+export const GAS_FREE_BALANCE = 10_000_000n
+/**
+ * anvil flags for a chain whose transactions cost nothing (base fee and gas price 0), so a wallet's coin balance
+ * moves only by the coins sent and received: the native-coin escrow's tests compare balances to the wei.
+ */
+export const GAS_FREE_ANVIL_ARGS = ['--base-fee', '0', '--gas-price', '0', '--no-priority-fee', '--balance', GAS_FREE_BALANCE.toString()]
+
 export function useAnvil (setup: (ctx: AnvilContext) => Promise<void>, init: AnvilInit = {}): AnvilContext {
   const ctx = {} as AnvilContext
   let snapshot = ''

@@ -1,46 +1,51 @@
 /**
- * One behaviour suite, two EscrowClients: EvmChain on anvil and TronChain through the TRON HTTP API shim on the
- * same anvil. Whatever the agent relies on must hold for both.
+ * One behaviour suite, two EscrowClients and two escrows: EvmChain on anvil and TronChain through the TRON HTTP
+ * API shim on the same anvil, over the TRC-20 BandwidthEscrow; and EvmChain over the NativeBandwidthEscrow (BTT as
+ * BitTorrent Chain's coin), on a gas-free anvil. Whatever the agent relies on must hold for all three.
  */
 import { expect } from 'chai'
 import { TronWeb } from 'tronweb'
-import { ZeroAddress } from 'ethers'
+import { MaxUint256, ZeroAddress } from 'ethers'
 import { useChainFixture, signReceipt, increaseTime, DELAY, E18, type ChainFixture } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
 import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
-import { isEscrowRevert, type EscrowRevertError } from '../../../agent/chain/errors.ts'
-import type { EscrowClient, EscrowEvent } from '../../../agent/chain/client.ts'
+import { isEscrowRevert, NativeAssetError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
+import type { EscrowAsset, EscrowClient, EscrowEvent } from '../../../agent/chain/client.ts'
 import type { EvmChain } from '../../../agent/chain/evm-chain.ts'
 import type { Receipt } from '../../../agent/pay/receipt.ts'
 
-type Mintable = EscrowClient & { mintTestBTT: EvmChain['mintTestBTT'] }
+type Mintable = EscrowClient & Pick<EvmChain, 'mintTestBTT' | 'unclaimedOf' | 'claim'>
 type Factory = (fx: ChainFixture, shim: TronShim, index: number) => Mintable
 
-const CHAINS: Array<[string, Factory]> = [
-  ['EvmChain', (fx, _shim, i) => fx.clients[i]!],
-  ['TronChain', (fx, shim, i) => new TronChain({ tronWeb: new TronWeb({ fullHost: shim.url }) },
-    { escrow: fx.deployment.escrow.base58, chainId: fx.anvil.chainId, privateKey: ANVIL_KEYS[i]!, pollIntervalMs: 20 })]
+const CHAINS: Array<[string, EscrowAsset, Factory]> = [
+  ['EvmChain', 'token', (fx, _shim, i) => fx.clients[i]!],
+  ['TronChain', 'token', (fx, shim, i) => new TronChain({ tronWeb: new TronWeb({ fullHost: shim.url }) },
+    { escrow: fx.deployment.escrow.base58, chainId: fx.anvil.chainId, privateKey: ANVIL_KEYS[i]!, pollIntervalMs: 20 })],
+  ['EvmChain, native escrow', 'native', (fx, _shim, i) => fx.clients[i]!]
 ]
 
 function names (events: EscrowEvent[]): string[] {
   return events.map(e => e.name)
 }
 
-for (const [label, make] of CHAINS) {
+for (const [label, asset, make] of CHAINS) {
   describe(`EscrowClient conformance: ${label}`, function () {
-    const fx = useChainFixture()
+    const fx = useChainFixture({ asset })
     let shim: TronShim
     const c = (i: number): Mintable => make(fx, shim, i)
 
     before(async () => { shim = await TronShim.start(fx.provider) })
     after(async () => { await shim?.stop() })
 
+    /** Deposits `amount` for account `i`: TestBTT minted and approved first, or the coins it already has. */
     async function fund (i: number, amount: bigint): Promise<void> {
       const client = c(i)
-      await client.mintTestBTT(client.account!, amount)
-      await client.approve(amount)
+      if (asset === 'token') {
+        await client.mintTestBTT(client.account!, amount)
+        await client.approve(amount)
+      }
       await client.deposit(amount)
     }
 
@@ -56,19 +61,37 @@ for (const [label, make] of CHAINS) {
       expect(client.account).to.equal(fx.wallets[1]!.address)
     })
 
-    it('deposit → balance, allowance spent, Deposited event', async () => {
-      await fund(1, 5n * E18)
+    it('deposit → balance, allowance spent (coins need none), Deposited event', async () => {
       const client = c(1)
+      expect(await client.asset()).to.equal(asset)
+      const wallet = await client.tokenBalanceOf(client.account!)
+      await fund(1, 5n * E18)
       expect(await client.balanceOf(client.account!)).to.equal(5n * E18)
-      expect(await client.allowance(client.account!)).to.equal(0n)
+      expect(await client.allowance(client.account!)).to.equal(asset === 'token' ? 0n : MaxUint256)
+      // the wallet paid exactly the deposit (the native chain charges no gas; TestBTT was minted just for it)
+      expect(await client.tokenBalanceOf(client.account!)).to.equal(asset === 'token' ? 0n : wallet - 5n * E18)
       const { events } = await client.eventsSince(fx.deployment.escrowBlock!)
       expect(events.filter(e => e.name === 'Deposited')).to.have.length(1)
     })
+
+    if (asset === 'native') {
+      it('native escrow: approve and the faucet refuse with NativeAssetError; claim with nothing unclaimed reverts with NothingToClaim', async () => {
+        const client = c(1)
+        expect(await client.token()).to.equal(ZeroAddress)
+        expect(await client.approve(1n).catch((e: unknown) => e)).to.be.instanceOf(NativeAssetError)
+        expect(await client.mintTestBTT(client.account!, 1n).catch((e: unknown) => e)).to.be.instanceOf(NativeAssetError)
+        const err = await client.claim(client.account!).catch((e: unknown) => e)
+        expect(isEscrowRevert(err, 'NothingToClaim')).to.equal(true)
+        await client.depositFor(fx.wallets[2]!.address, 2n * E18)
+        expect(await client.balanceOf(fx.wallets[2]!.address)).to.equal(2n * E18)
+      })
+    }
 
     it('settle and settleBatch pay the payee; replay reverts with NothingToSettle', async () => {
       await fund(1, 10n * E18)
       await fund(2, 10n * E18)
       const payee = c(5)
+      const payeeWallet = await payee.tokenBalanceOf(payee.account!)
       const r1 = receipt(1, 5, 100n, E18)
       const s1 = await signReceipt(fx, fx.wallets[1]!, r1)
       expect(names((await payee.settle(r1, s1)).events)).to.deep.equal(['Settled'])
@@ -85,7 +108,8 @@ for (const [label, make] of CHAINS) {
       expect(names(batch.events)).to.deep.equal(['BatchSettled', 'Settled', 'Settled'])
       expect(await payee.paidOut(r2.payer, r2.payee)).to.equal(3n * E18)
       expect(await payee.paidOut(r3.payer, r3.payee)).to.equal(2n * E18)
-      expect(await payee.tokenBalanceOf(payee.account!)).to.equal(5n * E18)
+      expect(await payee.tokenBalanceOf(payee.account!)).to.equal(payeeWallet + 5n * E18)
+      expect(await payee.unclaimedOf(payee.account!)).to.equal(0n)
       expect(await payee.hashReceipt(r2)).to.match(/^0x[0-9a-f]{64}$/)
     })
 

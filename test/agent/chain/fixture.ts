@@ -8,7 +8,8 @@ import { deployLocal } from '../../../devtools/chain/index.ts'
 import type { Deployment } from '../../../agent/chain/deployments.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'
 import type { Receipt } from '../../../agent/pay/receipt.ts'
-import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt } from '../../helpers/anvil.ts'
+import { useAnvil, increaseTime as increaseChainTime, signTypedReceipt, GAS_FREE_ANVIL_ARGS } from '../../helpers/anvil.ts'
+import type { EscrowAsset } from '../../../agent/chain/client.ts'
 
 export const DELAY = 3_600n
 export const E18 = 10n ** 18n
@@ -23,15 +24,21 @@ export interface ChainFixture {
   readOnly: EvmChain
 }
 
-export function useChainFixture (): ChainFixture {
+export interface ChainFixtureInit {
+  /** 'native': a NativeBandwidthEscrow on a gas-free anvil (balances move only by what the escrow moves). @default 'token' */
+  asset?: EscrowAsset
+}
+
+export function useChainFixture (init: ChainFixtureInit = {}): ChainFixture {
   const fx = {} as ChainFixture
+  const native = init.asset === 'native'
   useAnvil(async ({ anvil, provider, wallets }) => {
     Object.assign(fx, { anvil, provider, wallets })
-    fx.deployment = await deployLocal(wallets[0]!, { chainId: anvil.chainId, withdrawalDelay: DELAY })
-    const init = { escrow: fx.deployment.escrow.hex, chainId: anvil.chainId }
-    fx.clients = await Promise.all(wallets.map(async w => await EvmChain.create({ provider, signer: w }, init)))
-    fx.readOnly = await EvmChain.create({ provider }, init)
-  })
+    fx.deployment = await deployLocal(wallets[0]!, { chainId: anvil.chainId, withdrawalDelay: DELAY, ...(native ? { asset: 'native' as const } : {}) })
+    const clientInit = { escrow: fx.deployment.escrow.hex, chainId: anvil.chainId }
+    fx.clients = await Promise.all(wallets.map(async w => await EvmChain.create({ provider, signer: w }, clientInit)))
+    fx.readOnly = await EvmChain.create({ provider }, clientInit)
+  }, native ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {})
   return fx
 }
 
