@@ -1,6 +1,7 @@
 /**
  * npm run demo — seedpay end to end on this machine, with no arguments:
- * a local chain (anvil, chain id = Nile) with TestBTT + BandwidthEscrow; three payers funded with a hot signing
+ * a local chain (anvil, chain id = Nile) with TestBTT + BandwidthEscrow (`npm run demo -- --network local-bttc`:
+ * anvil with BitTorrent Chain's chain id 199 and the NativeBandwidthEscrow, BTT as the chain's coin); three payers funded with a hot signing
  * key each and a fourth with almost nothing; a 32 MiB torrent; a seeder agent (payee) and four leecher agents
  * (payers), each a TorrentEngine whose payments createPayments builds (as `seedpay seed`/`get` do), with its own
  * SQLite ledger, over TCP on 127.0.0.1. Two payers reserve the lane the seeder asks for; one pays from its free
@@ -17,7 +18,7 @@ import pino from 'pino'
 import { JsonRpcProvider, Wallet, getAddress } from 'ethers'
 import { EvmChain } from '../agent/chain/index.ts'
 import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../devtools/chain/index.ts'
-import { channelKey, DEFAULT_CREDIT, priceText, type ChannelKey } from '../agent/pay/index.ts'
+import { BTTC_CHAIN_ID, channelKey, DEFAULT_CREDIT, NILE_CHAIN_ID, priceText, type ChannelKey } from '../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../agent/swarm/index.ts'
 import {
   defaultMinAmount, settlementCost, BATCH_RECEIPT_ENERGY, DEFAULT_COST_RATIO, TRON_SUN_PER_ENERGY, TRON_TOKEN_PER_SUN,
@@ -30,6 +31,21 @@ import { table, btt, short, mib } from './demo/table.ts'
 import { makePeer, type DemoPeer } from './demo/peers.ts'
 
 const E18 = 10n ** 18n
+
+/** The chains the demo runs on: the TRON stand-in (TRC-20 TestBTT) or the BitTorrent Chain stand-in (native BTT). */
+const DEMO_NETWORKS = {
+  local: { chainId: NILE_CHAIN_ID, asset: 'token', chain: 'anvil with chain id 3448148188 (Nile), so receipts signed here are the ones Nile accepts' },
+  'local-bttc': { chainId: BTTC_CHAIN_ID, asset: 'native', chain: 'anvil with chain id 199 (BitTorrent Chain), BTT as the chain\'s own coin, held by the NativeBandwidthEscrow' }
+} as const
+type DemoNetwork = keyof typeof DEMO_NETWORKS
+
+/** `--network <name>` (default local); anything else is a usage error (exit 2). */
+function demoNetwork (argv: readonly string[]): DemoNetwork {
+  if (argv.length === 0) return 'local'
+  const name = argv[0] === '--network' ? argv[1] : argv[0]?.startsWith('--network=') === true ? argv[0].slice('--network='.length) : undefined
+  if (name !== undefined && argv.length <= (argv[0] === '--network' ? 2 : 1) && Object.hasOwn(DEMO_NETWORKS, name)) return name as DemoNetwork
+  throw new UsageError(`usage: npm run demo [-- --network ${Object.keys(DEMO_NETWORKS).join('|')}] (got ${argv.join(' ')})`)
+}
 /** 0.01 BTT per MiB. */
 const PRICE = E18 / 100n
 const FILE_BYTES = 32 * 1024 * 1024
@@ -42,7 +58,7 @@ const WANT_LANE = E18 / 2n
 /** How much of a payer's unreserved balance the seeder trusts: 10 MiB at its price. */
 const EXPOSURE = E18 / 10n
 /**
- * Bytes the seeder serves ahead of payment: the 4 MiB default. Paying leechers keep what they owe within half
+ * Bytes the seeder serves ahead of payment: the default credit (a payer starts at 4 MiB and earns the rest by paying). Paying leechers keep what they owe within half
  * of it (their download policy), so the seeder never has to choke them.
  */
 const CREDIT = DEFAULT_CREDIT
@@ -56,6 +72,7 @@ const MIN_AMOUNT = E18
 const DEADLINE_MS = 90_000
 
 class DemoError extends Error {}
+class UsageError extends DemoError {}
 
 const tty = process.stdout.isTTY === true
 const say = (text: string): void => { process.stdout.write(text + '\n') }
@@ -69,6 +86,8 @@ async function within<T> (ms: number, what: string, p: Promise<T>): Promise<T> {
 }
 
 async function main (): Promise<void> {
+  const network = DEMO_NETWORKS[demoNetwork(process.argv.slice(2))]
+  const native = network.asset === 'native'
   const started = Date.now()
   const logger = pino({ level: process.env['SEEDPAY_DEMO_LOG'] ?? 'silent' }, pino.destination(2))
   const dir = await mkdtemp(join(tmpdir(), 'seedpay-demo-'))
@@ -93,25 +112,35 @@ async function main (): Promise<void> {
   // a closed pipe (`npm run demo | head`) must still stop anvil and the agents
   process.stdout.on('error', (err: Error) => { abort(new DemoError(`cannot write the output: ${err.message}`), 1) })
   try {
-    step('Local chain: anvil with chain id 3448148188 (Nile), so receipts signed here are the ones Nile accepts')
-    anvil = await startAnvil()
+    step(`Local chain: ${network.chain}`)
+    anvil = await startAnvil({ chainId: network.chainId })
     provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 20, cacheTimeout: -1 })
     const wallets = ANVIL_KEYS.map(k => new Wallet(k, provider))
     const [deployer, seederWallet] = [wallets[0]!, wallets[1]!]
     const payerWallets = [wallets[2]!, wallets[3]!, wallets[4]!]
     const hotWallets = [wallets[5]!, wallets[6]!, wallets[7]!]
-    const deployment = await deployLocal(deployer, { chainId: anvil.chainId })
+    const deployment = await deployLocal(deployer, { chainId: anvil.chainId, ...(native ? { asset: 'native' as const } : {}) })
     const domain = { chainId: anvil.chainId, escrow: deployment.escrow.hex }
     const connect = async (w: Wallet): Promise<EvmChain> => await EvmChain.create({ provider: provider!, signer: w }, { escrow: domain.escrow, chainId: domain.chainId })
     const seederChain = await connect(seederWallet)
     const payerChains = await Promise.all(payerWallets.map(connect))
-    say(`  ${anvil.url}\n  TestBTT         ${deployment.token.hex}\n  BandwidthEscrow ${deployment.escrow.hex} (withdrawal delay 24 h)`)
+    say(native
+      ? `  ${anvil.url}\n  NativeBandwidthEscrow ${deployment.escrow.hex} (withdrawal delay 24 h; token() is the zero address)`
+      : `  ${anvil.url}\n  TestBTT         ${deployment.token.hex}\n  BandwidthEscrow ${deployment.escrow.hex} (withdrawal delay 24 h)`)
+    /** Puts `amount` in the escrow for `c`: TestBTT minted and approved first, or coins the account already holds. */
+    const fund = async (c: EvmChain, amount: bigint): Promise<void> => {
+      if (!native) {
+        await c.mintTestBTT(c.account!, amount)
+        await c.approve(amount)
+      }
+      await c.deposit(amount)
+    }
 
-    step('Three payers: mint TestBTT, approve, deposit 100 BTT each, and name a hot key that signs receipts (setSigner)')
+    step(native
+      ? 'Three payers: deposit 100 BTT each (coins sent with the call: no approval), and name a hot key that signs receipts (setSigner)'
+      : 'Three payers: mint TestBTT, approve, deposit 100 BTT each, and name a hot key that signs receipts (setSigner)')
     await Promise.all(payerChains.map(async (c, i) => {
-      await c.mintTestBTT(c.account!, DEPOSIT)
-      await c.approve(DEPOSIT)
-      await c.deposit(DEPOSIT)
+      await fund(c, DEPOSIT)
       await c.setSigner(hotWallets[i]!.address)
     }))
     const names = ['A', 'B', 'C', 'D'] as const
@@ -126,7 +155,7 @@ async function main (): Promise<void> {
     const torrent = await parseTorrentBuffer(await createTorrentFile(join(seedDir, 'seedpay-demo.bin'), { pieceLength: PIECE_LENGTH }))
     say(`  ${torrent.name}: ${torrent.pieceCount} pieces of ${PIECE_LENGTH / 1024} KiB, info hash ${torrent.infoHash}`)
 
-    step('The seeder (payee) charges 0.01 BTT/MiB, serves up to 4 MiB ahead of payment, asks each payer for a 0.5 BTT lane, and trusts at most 0.1 BTT of a payer\'s unreserved balance')
+    step(`The seeder (payee) charges 0.01 BTT/MiB, serves up to ${CREDIT / 1048576n} MiB ahead of payment, asks each payer for a 0.5 BTT lane, and trusts at most 0.1 BTT of a payer's unreserved balance`)
     const seeder = await makePeer({ logger, chain: seederChain }, {
       name: 'seeder', dir: join(dir, 'seeder'), domain, torrent, account: seederWallet.address, signingKey: seederWallet.privateKey, dataDir: seedDir,
       payee: {
@@ -145,9 +174,7 @@ async function main (): Promise<void> {
 
     step('Four leechers download over TCP, each paying a receipt per verified piece: A and B reserve the lane the seeder asks for, C pays from its free balance, and D deposited only 0.05 BTT and signs whatever it receives')
     const dChain = await connect(dWallet)
-    await dChain.mintTestBTT(dChain.account!, D_DEPOSIT)
-    await dChain.approve(D_DEPOSIT)
-    await dChain.deposit(D_DEPOSIT)
+    await fund(dChain, D_DEPOSIT)
     const leecherChains = [...payerChains, dChain]
     const leechers = await Promise.all(['A', 'B', 'C', 'D'].map(async (n, i) => await makePeer({ logger, chain: leecherChains[i]! }, {
       name: `leecher ${n}`, dir: join(dir, `leecher-${n}`), domain, torrent, account: leecherChains[i]!.account!,
@@ -305,7 +332,7 @@ function trackProgress (seeder: DemoPeer, leechers: DemoPeer[]): { stop: () => v
 }
 
 let failed = false
-function fail (err: unknown, code = 1): void {
+function fail (err: unknown, code = err instanceof UsageError ? 2 : 1): void {
   if (failed) return
   failed = true
   const message = err instanceof Error ? err.message.split('\n')[0]! : String(err)

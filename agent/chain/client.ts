@@ -119,6 +119,9 @@ export interface EscrowClient {
   /** What `feePrice` is counted in: sun per unit of energy on TRON, wei per unit of gas on an EVM chain. */
   readonly feeUnit: 'sun' | 'wei'
 
+  /** The escrow's EIP-712 domain separator, as it computes it (its chain id and address): what receipts must be signed for. */
+  domainSeparator: (options?: CallOptions) => Promise<string>
+
   // the asset: a TRC-20 token (BandwidthEscrow) or the chain's coin (NativeBandwidthEscrow)
   /** The escrow's token address, 0x-hex; the zero address for an escrow of the chain's native coin. */
   token: (options?: CallOptions) => Promise<string>

@@ -184,6 +184,10 @@ export abstract class EscrowContractClient implements EscrowClient {
     return { signer: getAddress(r[0] as string), previous: getAddress(r[1] as string), previousValidUntil: r[2] as bigint }
   }
 
+  async domainSeparator (options: CallOptions = {}): Promise<string> {
+    return await this.read<string>(this.escrow, this.escrowIface, 'domainSeparator', [], options)
+  }
+
   async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {
     return await this.read<string>(this.escrow, this.escrowIface, 'hashReceipt', [receiptTuple(receipt)], options)
   }

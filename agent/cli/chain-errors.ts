@@ -2,7 +2,7 @@
  * Chain errors as the CLI prints them: a revert of the escrow or its token in words, with what to do next.
  * Anything already a CliError passes through; anything unknown is returned as it is.
  */
-import { EscrowRevertError, ChainRequestError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
+import { EscrowRevertError, ChainRequestError, NativeAssetError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { systemError } from './explain.ts'
@@ -36,6 +36,12 @@ export function explainChainError (err: unknown): unknown {
         return new CliError('a payer cannot pay itself', 'settle receipts from other accounts', 1)
       case 'ERC20InsufficientBalance':
         return new CliError(`your token balance is ${btt('balance')}, less than ${btt('needed')}`, 'get more BTT into the account first (see `seedpay account`)', 1)
+      case 'NothingToClaim':
+        return new CliError('nothing is waiting to be claimed for this account', 'payouts you accepted were paid at once (see `seedpay account`)', 1)
+      case 'ClaimFailed':
+        return new CliError(`sending ${btt('amount')} to ${String(a['to'])} failed; it stays claimable`, 'claim to an address that accepts coins', 1)
+      case 'UseDeposit':
+        return new CliError('the escrow takes coins only as a deposit', 'use `seedpay deposit <amount>`', 2)
       case 'ERC20InsufficientAllowance':
         return new CliError(`the escrow may pull ${btt('allowance')} of your tokens, less than ${btt('needed')}`, 'run the deposit again; it approves what it needs', 1)
       default:
@@ -44,6 +50,7 @@ export function explainChainError (err: unknown): unknown {
   }
   if (err instanceof UnknownRevertError) return new CliError(err.message, 'check --escrow names a BandwidthEscrow on this chain', 1)
   if (err instanceof ChainRequestError) return new CliError(`the node refused or failed: ${err.message}`, 'check --rpc/--tron, your connection and the account\'s TRX for energy', 1)
+  if (err instanceof NativeAssetError) return new CliError(err.message, 'this escrow holds the chain\'s coin (BitTorrent Chain): fund the account with coins, and deposit them', 2)
   if (err instanceof ReadOnlyClientError) return new CliError(err.message, 'pass --key-file <path> (or set SEEDPAY_KEY)', 2)
   const sys = systemError(err)
   if (sys !== undefined && UNREACHABLE.has(sys.code)) {

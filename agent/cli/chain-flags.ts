@@ -5,7 +5,8 @@
  */
 import { Option, type Command } from 'commander'
 
-export const NETWORKS = ['local', 'nile', 'mainnet'] as const
+/** local: anvil with Nile's chain id and the TRC-20 escrow; local-bttc: anvil with BTTC's chain id and the native-BTT escrow. */
+export const NETWORKS = ['local', 'nile', 'mainnet', 'local-bttc', 'donau', 'bttc'] as const
 export type NetworkName = typeof NETWORKS[number]
 
 /** The raw flags as commander hands them over. */
@@ -26,7 +27,7 @@ export interface Out { json: boolean }
 /** Adds the chain options to a command. */
 export function addChainOptions (cmd: Command): Command {
   return cmd
-    .addOption(new Option('--network <name>', 'local (anvil), nile or mainnet; reads deployments/<network>.json').default('local'))
+    .addOption(new Option('--network <name>', 'local (anvil), nile, mainnet (TRON), local-bttc (anvil), donau or bttc (BitTorrent Chain); reads deployments/<network>.json').default('local'))
     .option('--rpc <url>', 'EVM JSON-RPC endpoint (default for local: http://127.0.0.1:8545)')
     .option('--tron <fullHost>', 'TRON full node (default: https://nile.trongrid.io for nile, https://api.trongrid.io for mainnet)')
     .addOption(new Option('--tron-api-key <key>', 'TronGrid API key').env('TRONGRID_API_KEY'))

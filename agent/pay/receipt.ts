@@ -8,6 +8,10 @@ import { TypedDataEncoder, getAddress, keccak256, toUtf8Bytes } from 'ethers'
 export const NILE_CHAIN_ID = 3448148188n
 /** TRON mainnet's chain id. */
 export const TRON_MAINNET_CHAIN_ID = 728126428n
+/** BitTorrent Chain (BTTC) mainnet's chain id; `local-bttc` runs anvil with it. */
+export const BTTC_CHAIN_ID = 199n
+/** BTTC's testnet, Donau. */
+export const DONAU_CHAIN_ID = 1029n
 
 export const RECEIPT_DOMAIN_NAME = 'seedpay'
 export const RECEIPT_DOMAIN_VERSION = '1'
