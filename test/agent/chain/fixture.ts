@@ -27,6 +27,8 @@ export interface ChainFixture {
 export interface ChainFixtureInit {
   /** 'native': a NativeBandwidthEscrow on a gas-free anvil (balances move only by what the escrow moves). @default 'token' */
   asset?: EscrowAsset
+  /** anvil's chain id. @default Nile's */
+  chainId?: bigint
 }
 
 export function useChainFixture (init: ChainFixtureInit = {}): ChainFixture {
@@ -38,7 +40,7 @@ export function useChainFixture (init: ChainFixtureInit = {}): ChainFixture {
     const clientInit = { escrow: fx.deployment.escrow.hex, chainId: anvil.chainId }
     fx.clients = await Promise.all(wallets.map(async w => await EvmChain.create({ provider, signer: w }, clientInit)))
     fx.readOnly = await EvmChain.create({ provider }, clientInit)
-  }, native ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {})
+  }, { ...(native ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {}), ...(init.chainId !== undefined ? { chainId: init.chainId } : {}) })
   return fx
 }
 

@@ -1,0 +1,103 @@
+/**
+ * The chain a command signs for is the escrow's own: `seedpay` reads the escrow's `domainSeparator()` and refuses
+ * (exit 2, one line, nothing sent) when it was not computed for the chain id the command would sign with. On TRON
+ * the chain id cannot be asked of the node, so it comes from --network. The attack: a TRON node taken for mainnet
+ * when it is Nile would have the payer sign receipts no payee can cash. And on `local-bttc` (BTT as the chain's
+ * coin) a deposit carries the coins with the call, with no approval.
+ */
+import { expect } from 'chai'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { useChainFixture } from '../agent/chain/fixture.ts'
+import { TronShim } from '../agent/chain/tron-shim.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
+import { runSeedpay } from '../helpers/cli.ts'
+import { BTTC_CHAIN_ID } from '../../agent/pay/receipt.ts'
+
+async function keyFile (dir: string, key: string): Promise<string> {
+  const path = join(dir, 'payer.key')
+  await writeFile(path, key.slice(2) + '\n', { mode: 0o600 })
+  return path
+}
+
+describe('seedpay on TRON: the receipt domain is checked before anything is signed', function () {
+  this.timeout(120_000)
+  const fx = useChainFixture()
+  let shim: TronShim
+  let dir: string
+  before(async () => {
+    shim = await TronShim.start(fx.provider)
+    dir = await mkdtemp(join(tmpdir(), 'seedpay-networks-'))
+  })
+  after(async () => {
+    await shim?.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('refuses --network mainnet against an escrow whose domain is Nile\'s, with exit 2 and no transaction', async () => {
+    const key = await keyFile(dir, ANVIL_KEYS[3])
+    const before = await fx.provider.getBlockNumber()
+    const r = await runSeedpay(['deposit', '1', '--network', 'mainnet', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--key-file', key],
+      { SEEDPAY_HOME: join(dir, 'home') })
+    expect(r.code, r.stderr).to.equal(2)
+    expect(r.stderr).to.match(/does not sign receipts for chain id 728126428/)
+    expect(r.stderr).not.to.match(/\n\s+at /) // no stack trace
+    expect(await fx.provider.getBlockNumber()).to.equal(before)
+  })
+
+  it('accepts --network nile against the same escrow', async () => {
+    const r = await runSeedpay(['account', '--address', fx.wallets[3]!.address, '--network', 'nile', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--json'],
+      { SEEDPAY_HOME: join(dir, 'home') })
+    expect(r.code, r.stderr).to.equal(0)
+  })
+})
+
+describe('seedpay on local-bttc: native BTT', function () {
+  this.timeout(120_000)
+  const fx = useChainFixture({ asset: 'native', chainId: BTTC_CHAIN_ID })
+  let dir: string
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'seedpay-bttc-')) })
+  after(async () => { if (dir !== undefined) await rm(dir, { recursive: true, force: true }) })
+
+  it('deposits coins with the call (no approval) and shows the escrow balance', async () => {
+    const key = await keyFile(dir, ANVIL_KEYS[3])
+    const chain = ['--network', 'local-bttc', '--rpc', fx.anvil.url, '--escrow', fx.deployment.escrow.hex, '--key-file', key]
+    const env = { SEEDPAY_HOME: join(dir, 'home') }
+    const r = await runSeedpay(['deposit', '2.5', ...chain, '--json'], env)
+    expect(r.code, r.stderr).to.equal(0)
+    const out = JSON.parse(r.stdout.trim()) as { txIds: Record<string, string> }
+    expect(Object.keys(out.txIds)).to.deep.equal(['deposit'])
+    expect(await fx.readOnly.balanceOf(fx.wallets[3]!.address)).to.equal(25n * 10n ** 17n)
+    const mint = await runSeedpay(['mint', '1', ...chain], env)
+    expect(mint.code).to.equal(2)
+    expect(mint.stderr).to.match(/chain's coin/)
+  })
+
+  it('without deployments/local-bttc.json or --escrow, says in one line how to get an escrow', async () => {
+    const key = await keyFile(dir, ANVIL_KEYS[3])
+    const r = await runSeedpay(['deposit', '1', '--network', 'local-bttc', '--rpc', fx.anvil.url, '--key-file', key], { SEEDPAY_HOME: join(dir, 'home'), SEEDPAY_DEPLOYMENTS_DIR: dir })
+    expect(r.code).to.equal(2)
+    expect(r.stderr).to.match(/npm run demo -- --network local-bttc/)
+  })
+})
+
+describe('seedpay on local-bttc: an anvil of another chain', function () {
+  this.timeout(120_000)
+  // Nile's chain id: --network local-bttc would sign for 199
+  const fx = useChainFixture({ asset: 'native' })
+
+  it('is refused before anything is signed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seedpay-bttc-'))
+    try {
+      const before = await fx.provider.getBlockNumber()
+      const r = await runSeedpay(['deposit', '1', '--network', 'local-bttc', '--rpc', fx.anvil.url, '--escrow', fx.deployment.escrow.hex, '--key-file', await keyFile(dir, ANVIL_KEYS[3])],
+        { SEEDPAY_HOME: join(dir, 'home') })
+      expect(r.code, r.stderr).to.equal(2)
+      expect(r.stderr).to.match(/is chain 3448148188, but .* --network local-bttc is on chain 199/)
+      expect(await fx.provider.getBlockNumber()).to.equal(before)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
