@@ -21,7 +21,7 @@ import { rpcChainId } from './json-rpc.ts'
 import { topUpLocalGas } from './local-gas.ts'
 
 /** Each network: its deployments file, default node and receipt-domain chain id. */
-const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
+export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
   // deployLocal (the demo, tests) writes deployments/development.json
   local: { deployment: 'development', rpc: 'http://127.0.0.1:8545' },
   nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID },
