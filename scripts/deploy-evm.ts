@@ -95,8 +95,18 @@ async function main (): Promise<void> {
   }
 }
 
+/** One line for a person: ethers' short message (its full one carries the whole signed transaction), or what to do. */
+function describe (err: unknown): string {
+  const e = err as { code?: unknown, shortMessage?: unknown, message?: unknown }
+  if (e.code === 'INSUFFICIENT_FUNDS') return 'the BTTC_PRIVATE_KEY account cannot pay for the deployment\'s gas: send it BTT on this network first'
+  if (typeof e.shortMessage === 'string') return e.shortMessage
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err)
+}
+
+// `npm run deploy:evm | head`: a closed pipe must not turn a finished deployment into a crash
+process.stdout.on('error', () => {})
+
 main().catch((err: unknown) => {
-  const usage = err instanceof UsageError
-  process.stderr.write(`error: ${err instanceof Error ? err.message.split('\n')[0]! : String(err)}\n`)
-  process.exitCode = usage ? 2 : 1
+  process.stderr.write(`error: ${describe(err)}\n`)
+  process.exitCode = err instanceof UsageError || (err as { code?: unknown }).code === 'INSUFFICIENT_FUNDS' ? 2 : 1
 })
