@@ -5,14 +5,13 @@
  * heads every bundled module with a `// <path>` comment.
  */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SEEDPAY_BIN } from '../../devtools/seedpay-child.ts'
 import { DIST, DIST_MAIN } from '../../scripts/build.ts'
-import { runSeedpay, type CliRun } from '../helpers/cli.ts'
+import { runNode, runSeedpay, type CliRun } from '../helpers/cli.ts'
 
 /** The dist files loaded with `file`: it and, transitively, every file it imports statically. */
 function loadedWith (file: string): string[] {
@@ -41,13 +40,7 @@ function chunkOf (path: string): string {
 const packages = (modules: string[]): Set<string> => new Set(modules.flatMap(m => /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m)?.[1] ?? []))
 
 async function run (bin: string, args: string[]): Promise<CliRun> {
-  const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number>(resolve => p.once('exit', c => { resolve(c ?? 1) }))
-  return { code, stdout, stderr }
+  return await runNode([bin, ...args])
 }
 
 describe('seedpay CLI: the build (dist/)', function () {

@@ -5,25 +5,18 @@
  * node of another chain, a missing key, an unknown network.
  */
 import { expect } from 'chai'
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startAnvil, ANVIL_KEYS, type Anvil } from '../../devtools/chain/index.ts'
 import { ARTIFACTS_DIR } from '../../agent/chain/artifacts.ts'
 import { BTTC_CHAIN_ID } from '../../agent/pay/receipt.ts'
-import { runSeedpay } from '../helpers/cli.ts'
+import { runNode, runSeedpay, type CliRun } from '../helpers/cli.ts'
 
 const ROOT = join(ARTIFACTS_DIR, '..', '..')
 
-async function deployEvm (args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number, stdout: string, stderr: string }> {
-  const p = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'deploy-evm.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  p.stdout.on('data', (d: Buffer) => { stdout += d.toString() })
-  p.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
-  const code = await new Promise<number>(resolve => p.once('close', c => { resolve(c ?? 1) }))
-  return { code, stdout, stderr }
+async function deployEvm (args: string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return await runNode(['--import', 'tsx', join(ROOT, 'scripts', 'deploy-evm.ts'), ...args], env, undefined, ROOT)
 }
 
 describe('npm run deploy:evm (native BTT escrow on an EVM network)', function () {

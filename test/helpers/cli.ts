@@ -6,7 +6,12 @@ export interface CliRun { code: number, stdout: string, stderr: string }
 
 /** `node bin/seedpay.js ...args` to completion, with its exit code and both outputs; `input` is piped to its stdin. */
 export async function runSeedpay (args: string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<CliRun> {
-  const p = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+  return await runNode([...SEEDPAY_NODE_FLAGS, SEEDPAY_BIN, ...args], env, input)
+}
+
+/** `node ...args` (a script, with its flags) to completion; `env` adds to this process's environment. */
+export async function runNode (args: string[], env: NodeJS.ProcessEnv = {}, input?: string, cwd?: string): Promise<CliRun> {
+  const p = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(cwd !== undefined ? { cwd } : {}) })
   p.stdin.on('error', () => {}) // a child that exits without reading its input
   p.stdin.end(input ?? '')
   let stdout = ''
