@@ -25,7 +25,8 @@ export abstract class EscrowContractClient implements EscrowClient {
   abstract readonly feeUnit: 'sun' | 'wei'
   protected readonly escrowIface: Interface = escrowInterface()
   protected readonly tokenIface: Interface = tokenInterface()
-  protected readonly nativeIface: Interface = nativeEscrowInterface()
+  /** Loaded on first use: a token escrow's commands never parse the native artifact. */
+  protected get nativeIface (): Interface { return nativeEscrowInterface() }
   protected tokenAddress: string | undefined
 
   constructor (token: string | undefined) {
