@@ -88,6 +88,10 @@ export type EscrowEvent = EventMeta & (
   | { name: 'LaneReleaseCancelled', payer: string, payee: string }
   /** `amount` went from the lane back to the payer's free balance (possibly 0). */
   | { name: 'LaneReleased', payer: string, payee: string, amount: bigint }
+  /** Native escrow: `to` refused a payout of `amount` (a settlement's or a withdrawal's); it waits in `unclaimedOf(to)`. */
+  | { name: 'PayoutDeferred', to: string, amount: bigint }
+  /** Native escrow: `account` took `amount` of its unclaimed payouts, sent to `to`. */
+  | { name: 'Claimed', account: string, to: string, amount: bigint }
 )
 
 export type EscrowEventName = EscrowEvent['name']

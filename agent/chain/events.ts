@@ -6,7 +6,7 @@
  * Settled `paid` on the pair took min(paid, lane before) from the lane (the contract takes the lane first).
  */
 import { getAddress } from 'ethers'
-import { escrowInterface } from './abi.ts'
+import { escrowInterface, nativeEscrowInterface } from './abi.ts'
 import { decodeBatchRecords } from './batch-encoding.ts'
 import type { EscrowEvent, EventMeta } from './client.ts'
 
@@ -21,12 +21,19 @@ function hex (s: string): string {
   return s.startsWith('0x') ? s : '0x' + s
 }
 
-/** Decodes one escrow log; unknown logs (e.g. EIP712DomainChanged) decode to nothing. */
+/** The native escrow's own two events: looked up only when the shared ABI does not know a log's topic. */
+const NATIVE_ONLY = new Set(['PayoutDeferred', 'Claimed'])
+
+/** Decodes one escrow log of either escrow; unknown logs (e.g. EIP712DomainChanged) decode to nothing. */
 export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
-  const iface = escrowInterface()
+  const raw = { topics: log.topics.map(hex), data: hex(log.data === '' ? '0x' : log.data) }
   let parsed
   try {
-    parsed = iface.parseLog({ topics: log.topics.map(hex), data: hex(log.data === '' ? '0x' : log.data) })
+    parsed = escrowInterface().parseLog(raw)
+    if (parsed === null) {
+      const native = nativeEscrowInterface().parseLog(raw)
+      parsed = native !== null && NATIVE_ONLY.has(native.name) ? native : null
+    }
   } catch {
     return []
   }
@@ -66,6 +73,10 @@ export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
       return [{ ...meta, name: 'LaneReleaseCancelled', payer: addr(0), payee: addr(1) }]
     case 'LaneReleased':
       return [{ ...meta, name: 'LaneReleased', payer: addr(0), payee: addr(1), amount: big(2) }]
+    case 'PayoutDeferred':
+      return [{ ...meta, name: 'PayoutDeferred', to: addr(0), amount: big(1) }]
+    case 'Claimed':
+      return [{ ...meta, name: 'Claimed', account: addr(0), to: addr(1), amount: big(2) }]
     default:
       return []
   }

@@ -5,7 +5,10 @@
  */
 import { expect } from 'chai'
 import { TronWeb } from 'tronweb'
-import { MaxUint256, ZeroAddress } from 'ethers'
+import { Contract, MaxUint256, ZeroAddress } from 'ethers'
+import { deployArtifact } from '../../../agent/chain/deploy.ts'
+import { loadArtifact } from '../../../agent/chain/artifacts.ts'
+import { nativeEscrowInterface } from '../../../agent/chain/abi.ts'
 import { useChainFixture, signReceipt, increaseTime, DELAY, E18, type ChainFixture } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
@@ -84,6 +87,21 @@ for (const [label, asset, make] of CHAINS) {
         expect(isEscrowRevert(err, 'NothingToClaim')).to.equal(true)
         await client.depositFor(fx.wallets[2]!.address, 2n * E18)
         expect(await client.balanceOf(fx.wallets[2]!.address)).to.equal(2n * E18)
+      })
+
+      it('native escrow: a payout a contract refuses is decoded as PayoutDeferred, its claim as Claimed', async () => {
+        await fund(1, 5n * E18)
+        const hostile = await deployArtifact('HostileAccount', fx.wallets[0]!, [1 /* Refuse */], {})
+        const r: Receipt = { payer: fx.wallets[1]!.address, payee: hostile.address, cumulativeBytes: 10n, cumulativeAmount: 2n * E18 }
+        const settled = await c(5).settle(r, await signReceipt(fx, fx.wallets[1]!, r))
+        expect(names(settled.events)).to.deep.equal(['Settled', 'PayoutDeferred'])
+        expect(settled.events[1]).to.include({ name: 'PayoutDeferred', to: hostile.address, amount: 2n * E18 })
+        expect(await c(5).unclaimedOf(hostile.address)).to.equal(2n * E18)
+        const contract = new Contract(hostile.address, loadArtifact('HostileAccount').abi, fx.wallets[0]!)
+        const to = fx.wallets[7]!.address
+        await (await contract.getFunction('exec')(fx.deployment.escrow.hex, nativeEscrowInterface().encodeFunctionData('claim', [to]))).wait()
+        const { events } = await c(5).eventsSince(settled.blockNumber)
+        expect(events.find(e => e.name === 'Claimed')).to.include({ name: 'Claimed', account: hostile.address, to, amount: 2n * E18 })
       })
     }
 
