@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai'
 import { TronWeb } from 'tronweb'
-import { Contract, MaxUint256, ZeroAddress } from 'ethers'
+import { Contract, MaxUint256, ZeroAddress, type ContractTransactionResponse } from 'ethers'
 import { deployArtifact } from '../../../agent/chain/deploy.ts'
 import { loadArtifact } from '../../../agent/chain/artifacts.ts'
 import { nativeEscrowInterface } from '../../../agent/chain/abi.ts'
@@ -97,9 +97,10 @@ for (const [label, asset, make] of CHAINS) {
         expect(names(settled.events)).to.deep.equal(['Settled', 'PayoutDeferred'])
         expect(settled.events[1]).to.include({ name: 'PayoutDeferred', to: hostile.address, amount: 2n * E18 })
         expect(await c(5).unclaimedOf(hostile.address)).to.equal(2n * E18)
-        const contract = new Contract(hostile.address, loadArtifact('HostileAccount').abi, fx.wallets[0]!)
+        const contract = new Contract(hostile.address, loadArtifact('HostileAccount').abi, fx.wallets[0])
         const to = fx.wallets[7]!.address
-        await (await contract.getFunction('exec')(fx.deployment.escrow.hex, nativeEscrowInterface().encodeFunctionData('claim', [to]))).wait()
+        const tx = await contract.getFunction('exec')(fx.deployment.escrow.hex, nativeEscrowInterface().encodeFunctionData('claim', [to])) as ContractTransactionResponse
+        await tx.wait()
         const { events } = await c(5).eventsSince(settled.blockNumber)
         expect(events.find(e => e.name === 'Claimed')).to.include({ name: 'Claimed', account: hostile.address, to, amount: 2n * E18 })
       })
