@@ -17,7 +17,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { JsonRpcProvider, Wallet, getAddress } from 'ethers'
 import { EvmChain } from '../agent/chain/index.ts'
-import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../devtools/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, depositTestFunds, type Anvil } from '../devtools/chain/index.ts'
 import { BTTC_CHAIN_ID, channelKey, DEFAULT_CREDIT, NILE_CHAIN_ID, priceText, type ChannelKey } from '../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../agent/swarm/index.ts'
 import {
@@ -127,20 +127,12 @@ async function main (): Promise<void> {
     say(native
       ? `  ${anvil.url}\n  NativeBandwidthEscrow ${deployment.escrow.hex} (withdrawal delay 24 h; token() is the zero address)`
       : `  ${anvil.url}\n  TestBTT         ${deployment.token.hex}\n  BandwidthEscrow ${deployment.escrow.hex} (withdrawal delay 24 h)`)
-    /** Puts `amount` in the escrow for `c`: TestBTT minted and approved first, or coins the account already holds. */
-    const fund = async (c: EvmChain, amount: bigint): Promise<void> => {
-      if (!native) {
-        await c.mintTestBTT(c.account!, amount)
-        await c.approve(amount)
-      }
-      await c.deposit(amount)
-    }
 
     step(native
       ? 'Three payers: deposit 100 BTT each (coins sent with the call: no approval), and name a hot key that signs receipts (setSigner)'
       : 'Three payers: mint TestBTT, approve, deposit 100 BTT each, and name a hot key that signs receipts (setSigner)')
     await Promise.all(payerChains.map(async (c, i) => {
-      await fund(c, DEPOSIT)
+      await depositTestFunds(c, DEPOSIT)
       await c.setSigner(hotWallets[i]!.address)
     }))
     const names = ['A', 'B', 'C', 'D'] as const
@@ -174,7 +166,7 @@ async function main (): Promise<void> {
 
     step('Four leechers download over TCP, each paying a receipt per verified piece: A and B reserve the lane the seeder asks for, C pays from its free balance, and D deposited only 0.05 BTT and signs whatever it receives')
     const dChain = await connect(dWallet)
-    await fund(dChain, D_DEPOSIT)
+    await depositTestFunds(dChain, D_DEPOSIT)
     const leecherChains = [...payerChains, dChain]
     const leechers = await Promise.all(['A', 'B', 'C', 'D'].map(async (n, i) => await makePeer({ logger, chain: leecherChains[i]! }, {
       name: `leecher ${n}`, dir: join(dir, `leecher-${n}`), domain, torrent, account: leecherChains[i]!.account!,

@@ -14,10 +14,9 @@
  */
 import { existsSync } from 'node:fs'
 import { JsonRpcProvider, Network, Wallet, ZeroAddress } from 'ethers'
-import { deployEscrow, DEFAULT_WITHDRAWAL_DELAY } from '../agent/chain/deploy.ts'
-import { addressPair, deploymentPath, writeDeployment, type Deployment } from '../agent/chain/deployments.ts'
+import { deployEscrow, deploymentRecord, DEFAULT_WITHDRAWAL_DELAY } from '../agent/chain/deploy.ts'
+import { deploymentPath, writeDeployment } from '../agent/chain/deployments.ts'
 import { EvmChain } from '../agent/chain/evm-chain.ts'
-import { receiptDomainSeparator } from '../agent/pay/receipt.ts'
 import { NETWORK_DEFAULTS } from '../agent/cli/chain-options.ts'
 import { rpcChainId } from '../agent/cli/json-rpc.ts'
 
@@ -75,19 +74,8 @@ async function main (): Promise<void> {
     const escrow = await deployEscrow(signer, { asset: 'native', withdrawalDelay: args.delay })
     const client = await EvmChain.create({ provider }, { escrow: escrow.address, chainId })
     // the escrow computes its own domain: it must be the one every payer will sign receipts for
-    if (await client.domainSeparator() !== receiptDomainSeparator({ chainId, escrow: escrow.address })) throw new Error(`the escrow at ${escrow.address} does not use chain id ${chainId} in its receipt domain`)
-    const deployment: Deployment = {
-      network: args.network,
-      chainId,
-      token: addressPair(ZeroAddress),
-      testToken: false,
-      escrow: addressPair(escrow.address),
-      withdrawalDelay: args.delay,
-      escrowBlock: escrow.blockNumber,
-      deployedAt: new Date().toISOString(),
-      txIds: { escrow: escrow.txId }
-    }
-    const written = writeDeployment(deployment)
+    await client.checkReceiptDomain()
+    const written = writeDeployment(deploymentRecord({ network: args.network, chainId, token: ZeroAddress, testToken: false, withdrawalDelay: args.delay }, escrow))
     process.stdout.write(`NativeBandwidthEscrow ${escrow.address} on ${args.network} (chain ${chainId}), block ${escrow.blockNumber}, ${escrow.gasUsed} gas\nwrote ${written}\n`)
     process.stdout.write(JSON.stringify({ network: args.network, chainId: Number(chainId), escrow: escrow.address, block: escrow.blockNumber, gasUsed: Number(escrow.gasUsed), txId: escrow.txId, deployment: written }) + '\n')
   } finally {

@@ -6,6 +6,7 @@ import { ContractFactory, getAddress, type AbstractSigner } from 'ethers'
 import { abortable, throwIfAborted } from './abort.ts'
 import { loadArtifact } from './artifacts.ts'
 import type { CallOptions } from './client.ts'
+import { addressPair, type Deployment } from './deployments.ts'
 import { ChainRequestError } from './errors.ts'
 import { pendingNonce } from './evm-chain.ts'
 
@@ -43,4 +44,31 @@ export async function deployEscrow (signer: AbstractSigner, init: EscrowDeployIn
   const delay = init.withdrawalDelay ?? DEFAULT_WITHDRAWAL_DELAY
   if ('asset' in init) return await deployArtifact('NativeBandwidthEscrow', signer, [delay], options)
   return await deployArtifact('BandwidthEscrow', signer, [getAddress(init.token), delay], options)
+}
+
+export interface DeploymentRecordInit {
+  network: string
+  chainId: bigint
+  /** The token held; the zero address for the native escrow. */
+  token: string
+  /** True when TestBTT was deployed with it. */
+  testToken: boolean
+  withdrawalDelay: bigint
+  /** Transactions besides the escrow's own (e.g. `token`). */
+  txIds?: Record<string, string>
+}
+
+/** The deployments-file record of an escrow just deployed, for `writeDeployment`. */
+export function deploymentRecord (init: DeploymentRecordInit, escrow: Deployed): Deployment {
+  return {
+    network: init.network,
+    chainId: init.chainId,
+    token: addressPair(init.token),
+    testToken: init.testToken,
+    escrow: addressPair(escrow.address),
+    withdrawalDelay: init.withdrawalDelay,
+    escrowBlock: escrow.blockNumber,
+    deployedAt: new Date().toISOString(),
+    txIds: { ...init.txIds, escrow: escrow.txId }
+  }
 }

@@ -99,6 +99,14 @@ export class MalformedSignatureError extends Error {
   }
 }
 
+/** The escrow's `domainSeparator()` was not made for the chain id a receipt would be signed with: never sign for it. */
+export class ReceiptDomainMismatchError extends Error {
+  constructor (readonly escrow: string, readonly chainId: bigint, readonly onChain: string) {
+    super(`the escrow ${escrow} does not sign receipts for chain id ${chainId} (its domain separator is ${onChain})`)
+    this.name = 'ReceiptDomainMismatchError'
+  }
+}
+
 /** A token-only operation (approve, the TestBTT faucet) was asked of an escrow of the chain's native coin, or a native
  * deposit of a chain whose client cannot send coins with a call. */
 export class NativeAssetError extends Error {

@@ -5,12 +5,12 @@
  */
 import { MaxUint256, ZeroAddress, getAddress, type Interface } from 'ethers'
 import { escrowInterface, nativeEscrowInterface, tokenInterface } from './abi.ts'
-import { NativeAssetError } from './errors.ts'
+import { NativeAssetError, ReceiptDomainMismatchError } from './errors.ts'
 import { encodeReserveEntries } from './batch-encoding.ts'
 import type { CallOptions, EscrowAsset, EscrowClient, EventPage, EventsSinceOptions, Lane, ReserveEntry, SignedReceipt, SignerInfo, WriteResult, Withdrawal } from './client.ts'
 import { toEvmAddress } from './tron-address.ts'
 import { batchArgs, evmReceipt } from './tron-call.ts'
-import type { Receipt } from '../pay/receipt.ts'
+import { receiptDomainSeparator, type Receipt } from '../pay/receipt.ts'
 
 /** The Receipt struct as an ABI tuple (checksummed addresses). */
 export function receiptTuple (receipt: Receipt): [string, string, bigint, bigint] {
@@ -187,6 +187,15 @@ export abstract class EscrowContractClient implements EscrowClient {
 
   async domainSeparator (options: CallOptions = {}): Promise<string> {
     return await this.read<string>(this.escrow, this.escrowIface, 'domainSeparator', [], options)
+  }
+
+  /**
+   * Throws ReceiptDomainMismatchError unless the escrow's own domain separator is the one this client signs
+   * receipts for (its chain id and address): a receipt signed for another chain is worthless to its payee.
+   */
+  async checkReceiptDomain (options: CallOptions = {}): Promise<void> {
+    const onChain = await this.domainSeparator(options)
+    if (onChain !== receiptDomainSeparator({ chainId: this.chainId, escrow: this.escrow })) throw new ReceiptDomainMismatchError(this.escrow, this.chainId, onChain)
   }
 
   async hashReceipt (receipt: Receipt, options: CallOptions = {}): Promise<string> {

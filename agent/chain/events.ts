@@ -21,19 +21,13 @@ function hex (s: string): string {
   return s.startsWith('0x') ? s : '0x' + s
 }
 
-/** The native escrow's own two events: looked up only when the shared ABI does not know a log's topic. */
-const NATIVE_ONLY = new Set(['PayoutDeferred', 'Claimed'])
-
 /** Decodes one escrow log of either escrow; unknown logs (e.g. EIP712DomainChanged) decode to nothing. */
 export function decodeEscrowLog (log: RawLog, meta: EventMeta): EscrowEvent[] {
   const raw = { topics: log.topics.map(hex), data: hex(log.data === '' ? '0x' : log.data) }
   let parsed
   try {
-    parsed = escrowInterface().parseLog(raw)
-    if (parsed === null) {
-      const native = nativeEscrowInterface().parseLog(raw)
-      parsed = native !== null && NATIVE_ONLY.has(native.name) ? native : null
-    }
+    // the native escrow's own events (PayoutDeferred, Claimed) are looked up only when the shared ABI has no match
+    parsed = escrowInterface().parseLog(raw) ?? nativeEscrowInterface().parseLog(raw)
   } catch {
     return []
   }

@@ -23,5 +23,5 @@ export { toEvmAddress, toTronAddress, toTronHex, isTronAddress } from './tron-ad
 export {
   readDeployment, writeDeployment, parseDeployment, deploymentPath, deploymentsDir, addressPair, DeploymentError, DeploymentSchema, type Deployment
 } from './deployments.ts'
-export { deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type Deployed, type EscrowDeployInit } from './deploy.ts'
+export { deployArtifact, deployEscrow, deploymentRecord, DEFAULT_WITHDRAWAL_DELAY, type Deployed, type DeploymentRecordInit, type EscrowDeployInit } from './deploy.ts'
 export { loadArtifact, MissingArtifactError, type ContractArtifact } from './artifacts.ts'

@@ -13,28 +13,29 @@ import { EvmChain } from '../chain/evm-chain.ts'
 import { readDeployment, deploymentPath, DeploymentError, type Deployment } from '../chain/deployments.ts'
 import { toEvmAddress } from '../chain/tron-address.ts'
 import type { TronChain } from '../chain/tron-chain.ts'
-import { BTTC_CHAIN_ID, DONAU_CHAIN_ID, NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, receiptDomainSeparator, toAddress, type Address } from '../pay/index.ts'
+import { BTTC_CHAIN_ID, DONAU_CHAIN_ID, NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
+import { ReceiptDomainMismatchError } from '../chain/errors.ts'
 import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { NETWORKS, type ChainFlags, type NetworkName } from './chain-flags.ts'
 import { asCliError, CliError } from './errors.ts'
 import { rpcChainId } from './json-rpc.ts'
 import { topUpLocalGas } from './local-gas.ts'
 
-/** Each network: its deployments file, default node and receipt-domain chain id. */
-export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint }> = {
+/**
+ * Each network: its deployments file, default node, receipt-domain chain id, and how one deploys there
+ * (`local`: an anvil the demo deploys on, where the CLI also tops up a key's gas; otherwise the doc to follow).
+ */
+export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint, local?: true, deployDoc?: string }> = {
   // deployLocal (the demo, tests) writes deployments/development.json
-  local: { deployment: 'development', rpc: 'http://127.0.0.1:8545' },
-  nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID },
-  mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID },
-  // deployLocal with the native escrow (npm run demo -- --network local-bttc) writes deployments/local-bttc.json
-  'local-bttc': { deployment: 'local-bttc', rpc: 'http://127.0.0.1:8545', chainId: BTTC_CHAIN_ID },
-  // BitTorrent Chain's public RPC endpoints (docs/deploy-bttc.md); not reachable from this machine
-  donau: { deployment: 'donau', rpc: 'https://pre-rpc.bt.io', chainId: DONAU_CHAIN_ID },
-  bttc: { deployment: 'bttc', rpc: 'https://rpc.bt.io', chainId: BTTC_CHAIN_ID }
+  local: { deployment: 'development', rpc: 'http://127.0.0.1:8545', local: true },
+  nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID, deployDoc: 'docs/deploy-nile.md' },
+  mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID, deployDoc: 'docs/deploy-nile.md' },
+  // the native escrow on anvil with BTTC's chain id (npm run demo -- --network local-bttc, npm run deploy:evm)
+  'local-bttc': { deployment: 'local-bttc', rpc: 'http://127.0.0.1:8545', chainId: BTTC_CHAIN_ID, local: true },
+  // BitTorrent Chain's public RPC endpoints; not reachable from this machine
+  donau: { deployment: 'donau', rpc: 'https://pre-rpc.bt.io', chainId: DONAU_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md' },
+  bttc: { deployment: 'bttc', rpc: 'https://rpc.bt.io', chainId: BTTC_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md' }
 }
-
-/** Networks on a local anvil: the CLI tops up a key's gas there, and `npm run demo` deploys them. */
-const LOCAL_NETWORKS: readonly NetworkName[] = ['local', 'local-bttc']
 
 const hints: Record<string, string> = {
   network: `use --network ${NETWORKS.join(', ')}`,
@@ -110,7 +111,7 @@ export function resolveChainFlags (flags: ChainFlags): ChainTarget {
     // a missing or broken deployments file only matters when it is what names the escrow
     if (f.escrow === undefined) {
       throw new CliError(`no escrow for --network ${f.network}: ${err.message}`,
-        `pass --escrow <address>, or deploy first (${deployHint(f.network, defaults.deployment)})`, 2)
+        `pass --escrow <address>, or deploy first (${deployHint(f.network)})`, 2)
     }
   }
   const kind = f.rpc !== undefined ? 'evm' : f.tron !== undefined ? 'tron' : defaults.rpc !== undefined ? 'evm' : 'tron'
@@ -203,21 +204,23 @@ export function addressOf (privateKey: string): Address {
   return toAddress(computeAddress(privateKey))
 }
 
-function deployHint (network: NetworkName, deployment: string): string {
-  if (LOCAL_NETWORKS.includes(network)) return `npm run demo${network === 'local' ? '' : ` -- --network ${network}`} writes ${deploymentPath(deployment)}`
-  return ['donau', 'bttc'].includes(network) ? 'docs/deploy-bttc.md' : 'docs/deploy-nile.md'
+function deployHint (network: NetworkName): string {
+  const d = NETWORK_DEFAULTS[network]
+  if (d.local === true) return `npm run demo${network === 'local' ? '' : ` -- --network ${network}`} writes ${deploymentPath(d.deployment)}`
+  return d.deployDoc ?? 'docs/deploy-nile.md'
 }
 
 /**
- * Refuses an escrow whose receipt domain is not the one we would sign for: a receipt signed with the wrong chain id
- * (a TRON node taken for Nile, an RPC of another chain) would be worthless to the payee and must never be signed.
- * Reads `domainSeparator()` once, before any command signs or sends anything.
+ * Refuses an escrow whose receipt domain is not the one we would sign for (a TRON node taken for Nile, an RPC of
+ * another chain), before any command signs or sends anything.
  */
 async function checkReceiptDomain (client: EvmChain | TronChain, target: ChainTarget): Promise<void> {
-  const onChain = await client.domainSeparator().catch((err: unknown) => { throw asCliError(err) })
-  if (onChain === receiptDomainSeparator({ chainId: client.chainId, escrow: client.escrow })) return
-  throw new CliError(`the escrow ${target.escrow} on ${target.url} does not sign receipts for chain id ${client.chainId} (its domain separator is ${onChain})`,
-    `check --network (${target.network}) and the node: they must be the chain the escrow was deployed on`, 2)
+  try {
+    await client.checkReceiptDomain()
+  } catch (err) {
+    if (!(err instanceof ReceiptDomainMismatchError)) throw err
+    throw new CliError(`${err.message}, on ${target.url}`, `check --network (${target.network}) and the node: they must be the chain the escrow was deployed on`, 2)
+  }
 }
 
 /** An open chain connection: the EscrowClient plus what commands print and need. */
@@ -253,7 +256,7 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
   const provider = new JsonRpcProvider(target.url, Network.from(chainId), { staticNetwork: true, pollingInterval: 250, cacheTimeout: -1, batchStallTime: 0 })
   try {
     if (await provider.getCode(target.escrow) === '0x') throw new CliError(`no contract at ${target.escrow} on ${target.url} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain (a restarted anvil forgets its contracts)', 2)
-    if (privateKey !== undefined && LOCAL_NETWORKS.includes(target.network)) await topUpLocalGas(provider, addressOf(privateKey))
+    if (privateKey !== undefined && NETWORK_DEFAULTS[target.network].local === true) await topUpLocalGas(provider, addressOf(privateKey))
     const signer = privateKey === undefined ? undefined : new Wallet(privateKey, provider)
     const client = await EvmChain.create({ provider, ...(signer !== undefined ? { signer } : {}) }, { escrow: target.escrow, chainId })
     await checkReceiptDomain(client, target)

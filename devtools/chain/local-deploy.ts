@@ -4,7 +4,7 @@
  * a test token.
  */
 import { ZeroAddress, type AbstractSigner } from 'ethers'
-import { addressPair, deployArtifact, deployEscrow, DEFAULT_WITHDRAWAL_DELAY, type CallOptions, type Deployed, type Deployment, type EscrowAsset } from '../../agent/chain/index.ts'
+import { deployArtifact, deployEscrow, deploymentRecord, DEFAULT_WITHDRAWAL_DELAY, type CallOptions, type Deployed, type Deployment, type EscrowAsset } from '../../agent/chain/index.ts'
 
 /** Deploys TestBTT (18 decimals, open `mint`). Never on mainnet. */
 export async function deployTestBTT (signer: AbstractSigner, options: CallOptions = {}): Promise<Deployed> {
@@ -38,17 +38,6 @@ export async function deployLocal (signer: AbstractSigner, init: LocalDeployInit
     txIds.token = t.txId
   }
   const escrow = await deployEscrow(signer, native ? { asset: 'native', withdrawalDelay } : { token, withdrawalDelay }, options)
-  txIds.escrow = escrow.txId
-  return {
-    network: init.network ?? 'development',
-    chainId: init.chainId,
-    // the zero address: the escrow holds the chain's coin (its `token()` says so too)
-    token: addressPair(token),
-    testToken: !native && init.token === undefined,
-    escrow: addressPair(escrow.address),
-    withdrawalDelay,
-    escrowBlock: escrow.blockNumber,
-    deployedAt: new Date().toISOString(),
-    txIds
-  }
+  // token: the zero address when the escrow holds the chain's coin (its `token()` says so too)
+  return deploymentRecord({ network: init.network ?? 'development', chainId: init.chainId, token, testToken: !native && init.token === undefined, withdrawalDelay, txIds }, escrow)
 }

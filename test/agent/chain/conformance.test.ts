@@ -12,7 +12,7 @@ import { nativeEscrowInterface } from '../../../agent/chain/abi.ts'
 import { useChainFixture, signReceipt, increaseTime, DELAY, E18, type ChainFixture } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
-import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
+import { ANVIL_KEYS, depositTestFunds } from '../../../devtools/chain/index.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
 import { isEscrowRevert, NativeAssetError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
 import type { EscrowAsset, EscrowClient, EscrowEvent } from '../../../agent/chain/client.ts'
@@ -42,14 +42,8 @@ for (const [label, asset, make] of CHAINS) {
     before(async () => { shim = await TronShim.start(fx.provider) })
     after(async () => { await shim?.stop() })
 
-    /** Deposits `amount` for account `i`: TestBTT minted and approved first, or the coins it already has. */
     async function fund (i: number, amount: bigint): Promise<void> {
-      const client = c(i)
-      if (asset === 'token') {
-        await client.mintTestBTT(client.account!, amount)
-        await client.approve(amount)
-      }
-      await client.deposit(amount)
+      await depositTestFunds(c(i), amount)
     }
 
     function receipt (payer: number, payee: number, bytes: bigint, amount: bigint): Receipt {

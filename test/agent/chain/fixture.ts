@@ -48,12 +48,8 @@ export async function signReceipt (fx: ChainFixture, signer: Wallet, receipt: Re
   return await signTypedReceipt(signer, { chainId: fx.anvil.chainId, escrow: fx.deployment.escrow.hex }, receipt)
 }
 
-/** Mints, approves and deposits `amount` for the client's account. */
-export async function fund (client: EvmChain, amount: bigint): Promise<void> {
-  await client.mintTestBTT(client.account!, amount)
-  await client.approve(amount)
-  await client.deposit(amount)
-}
+/** Deposits `amount` for the client's account (TestBTT minted and approved first on a token escrow). */
+export { depositTestFunds as fund } from '../../../devtools/chain/index.ts'
 
 export async function increaseTime (fx: ChainFixture, seconds: bigint): Promise<void> {
   await increaseChainTime(fx.provider, seconds)
