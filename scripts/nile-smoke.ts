@@ -78,8 +78,8 @@ export async function runSmoke (init: SmokeInit, options: { signal?: AbortSignal
   const calls: SmokeCall[] = []
   const record = async (call: string, p: Promise<WriteResult>): Promise<WriteResult> => {
     const res = await p
-    calls.push({ call, txId: res.txId, energy: res.gasUsed, feeSun: res.feeSun ?? 0n })
-    log(`  ${call.padEnd(28)} energy ${res.gasUsed.toString().padStart(7)}  fee ${formatUnits(res.feeSun ?? 0n, 6).padStart(10)} TRX  ${res.txId}`)
+    calls.push({ call, txId: res.txId, energy: res.gasUsed, feeSun: res.fee })
+    log(`  ${call.padEnd(28)} energy ${res.gasUsed.toString().padStart(7)}  fee ${formatUnits(res.fee, 6).padStart(10)} TRX  ${res.txId}`)
     return res
   }
   const opts = { signal: options.signal }
@@ -161,7 +161,7 @@ async function main (): Promise<void> {
   const feeLimitTrx = Number(process.env.SEEDPAY_FEE_LIMIT_TRX ?? '300')
   const chain = TronChain.connect(
     { fullHost, ...(process.env.TRONGRID_API_KEY === undefined ? {} : { apiKey: process.env.TRONGRID_API_KEY }) },
-    { escrow: deployment.escrow.base58, token: deployment.token.base58, chainId: deployment.chainId, privateKey: privateKey.trim(), feeLimitSun: feeLimitTrx * 1_000_000 })
+    { escrow: deployment.escrow.base58, token: deployment.token.base58, chainId: deployment.chainId, privateKey: privateKey.trim(), maxFeeLimitSun: feeLimitTrx * 1_000_000 })
   const report = await runSmoke({ privateKey: privateKey.trim(), deployment, chain })
   const total = report.calls.reduce((s, c) => s + c.energy, 0n)
   console.log(`ok: ${report.calls.length} transactions, ${total} energy in all`)

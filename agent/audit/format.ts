@@ -1,5 +1,5 @@
 /** Renders an AuditReport: a plain-text table for people, plain JSON (big integers as strings) for scripts. */
-import { formatBtt } from '../pay/index.ts'
+import { formatBtt, formatUnits, groupThousands } from '../pay/index.ts'
 import { formatBytes } from '../util/format-bytes.ts'
 import type { AuditReport, PairAudit } from './reconcile.ts'
 
@@ -19,7 +19,13 @@ export function renderTable (headers: string[], rows: string[][]): string {
 }
 
 /** One row per pair (paid, bytes, unsettled, bounced, BTT per GiB, ✓ or the mismatch kinds), then a total. */
-export function auditTable (report: AuditReport, options: { fullAddresses?: boolean } = {}): string {
+export interface AuditTableOptions {
+  fullAddresses?: boolean
+  /** The coin fees are paid in (TRX with 6 decimals on TRON; the EVM network's coin with 18). @default by `report.feeUnit`, as TRX or ETH */
+  feeCoin?: { symbol: string, decimals: number }
+}
+
+export function auditTable (report: AuditReport, options: AuditTableOptions = {}): string {
   const addr = (a: string): string => (options.fullAddresses === true ? a : shortAddress(a))
   const byPayee = 'payee' in report.subject
   const rows = report.pairs.map(p => [
@@ -36,7 +42,15 @@ export function auditTable (report: AuditReport, options: { fullAddresses?: bool
     report.ok ? '✓' : `✗ ${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'}`])
   const table = renderTable([byPayee ? 'payer' : 'payee', 'paid (chain)', 'bytes settled', 'unsettled', 'bounced', 'BTT/GiB', 'match'], rows)
   const problems = report.mismatches.map(m => `  ✗ ${m.kind}${m.payer === null ? '' : ` ${addr(m.payer)}${m.payee === null ? '' : `→${addr(m.payee)}`}`}: ${m.message}`)
-  return [table, '', lanesTable(report, addr), '', balancesTable(report, addr), ...problems].join('\n')
+  return [table, feesLine(report, options.feeCoin), '', lanesTable(report, addr), '', balancesTable(report, addr), ...problems].join('\n')
+}
+
+/** What the ledger's confirmed settlements cost the subject: gas (TRON: energy) and the coin burnt for it. */
+function feesLine (report: AuditReport, coin?: { symbol: string, decimals: number }): string {
+  const t = report.totals
+  const c = coin ?? (report.feeUnit === 'sun' ? { symbol: 'TRX', decimals: 6 } : { symbol: 'ETH', decimals: 18 })
+  const gas = report.feeUnit === 'sun' ? 'energy' : 'gas'
+  return `settlement costs (the ledger's confirmed settlements): ${gas} ${groupThousands(t.settlementGas.toString())}, fees ${formatUnits(t.settlementFees, c.decimals)} ${c.symbol}`
 }
 
 const LANE_KINDS = new Set(['lane', 'release'])

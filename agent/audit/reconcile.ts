@@ -17,7 +17,7 @@
  * Lanes and free balances come from replaying every event of the escrow (a payer's free balance also pays its
  * other payees), so they need events from the escrow's deployment block on.
  */
-import type { EscrowClient, Withdrawal } from '../chain/index.ts'
+import type { EscrowClient, EscrowEvent, EventPage, Withdrawal } from '../chain/index.ts'
 import type { ChannelState, Ledger, Role } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { chainTotals, pairId, type ChainPair } from './totals.ts'
@@ -29,7 +29,7 @@ export const GIB = 1n << 30n
 export type AuditSubject = { payee: string } | { payer: string }
 
 export interface AuditComponents {
-  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'eventsSince' | 'laneOf' | 'balanceOf' | 'pendingRelease' | 'withdrawalWindow'>
+  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'feeUnit' | 'blockNumber' | 'eventsSince' | 'laneOf' | 'balanceOf' | 'pendingRelease' | 'withdrawalWindow'>
   ledger: Ledger
 }
 
@@ -63,6 +63,9 @@ export interface LedgerPair {
   attempts: number
   failedAttempts: number
   receipts: number
+  /** What the confirmed settlements cost (a batch's shared among its entries): gas (TRON: energy), and fees in `feeUnit`. */
+  settlementGas: bigint
+  settlementFees: bigint
 }
 
 /** A pair's lane: rebuilt from events, and the escrow's own figures. */
@@ -104,6 +107,8 @@ export interface PairAudit {
 export interface AuditReport {
   chainId: bigint
   escrow: string
+  /** What fees are counted in: sun (TRON) or wei (an EVM chain's coin). */
+  feeUnit: 'sun' | 'wei'
   subject: { payee: Address } | { payer: Address }
   fromBlock: number
   toBlock: number
@@ -115,7 +120,7 @@ export interface AuditReport {
   payers: PayerAudit[]
   /** Every mismatch: the pairs', the payers' and the ledger-wide ones. */
   mismatches: Mismatch[]
-  totals: { paid: bigint, bytes: bigint, unsettled: bigint, bounced: bigint, lane: bigint, paidFromLane: bigint, paidFromFree: bigint }
+  totals: { paid: bigint, bytes: bigint, unsettled: bigint, bounced: bigint, lane: bigint, paidFromLane: bigint, paidFromFree: bigint, settlementGas: bigint, settlementFees: bigint }
   ok: boolean
 }
 
@@ -124,7 +129,40 @@ export async function auditPayee (components: AuditComponents, payee: string, op
   return await reconcile(components, { payee }, options)
 }
 
+/** How often the audit starts over when the escrow logged events while it read the escrow's views. */
+const SNAPSHOT_ATTEMPTS = 3
+
+/**
+ * Reconciles `subject`'s books. The events are read up to a head block and the escrow's views after them; a
+ * settlement mined in between would show as a mismatch that is not one, so when events arrived past that head
+ * the audit starts over from scratch (up to three times, then it reports what it read).
+ */
 export async function reconcile (components: AuditComponents, subject: AuditSubject, options: AuditOptions = {}): Promise<AuditReport> {
+  const call = options.signal !== undefined ? { signal: options.signal } : {}
+  for (let attempt = 1; ; attempt++) {
+    const report = await reconcileOnce(components, subject, options)
+    if (attempt >= SNAPSHOT_ATTEMPTS) return report
+    const later = await components.chain.eventsSince(report.toBlock + 1, call)
+    if (later.events.length === 0) return report
+  }
+}
+
+/**
+ * Every event from `fromBlock` to the head, over as many pages as the client needs (a TRON block scan reads at
+ * most `maxScanBlocks` per call; an EVM node may cap a log range the same way).
+ */
+async function eventsToHead (chain: AuditComponents['chain'], fromBlock: number, call: { signal?: AbortSignal }): Promise<EventPage> {
+  const head = await chain.blockNumber(call)
+  const events: EscrowEvent[] = []
+  for (let from = fromBlock; ;) {
+    const page = await chain.eventsSince(from, { ...call, toBlock: head })
+    events.push(...page.events)
+    if (page.toBlock >= head || page.toBlock < from) return { events, toBlock: Math.max(page.toBlock, from - 1) }
+    from = page.toBlock + 1
+  }
+}
+
+async function reconcileOnce (components: AuditComponents, subject: AuditSubject, options: AuditOptions): Promise<AuditReport> {
   const { chain, ledger } = components
   const who: { payee: Address } | { payer: Address } = 'payee' in subject ? { payee: toAddress(subject.payee) } : { payer: toAddress(subject.payer) }
   const ours = (payer: Address, payee: Address): boolean => ('payee' in who ? payee === who.payee : payer === who.payer)
@@ -133,7 +171,7 @@ export async function reconcile (components: AuditComponents, subject: AuditSubj
   const now = options.now ?? BigInt(Math.floor(Date.now() / 1000))
   const call = options.signal !== undefined ? { signal: options.signal } : {}
 
-  const page = await chain.eventsSince(fromBlock, call)
+  const page = await eventsToHead(chain, fromBlock, call)
   const onChain = chainTotals(page.events, ours)
   const replay = replayLanes(page.events)
   const lanes = new Map([...replay.pairs].filter(([, p]) => ours(p.payer, p.payee)))
@@ -170,7 +208,7 @@ export async function reconcile (components: AuditComponents, subject: AuditSubj
 
   const mismatches = [...pairs.flatMap(p => p.mismatches), ...payers.flatMap(p => p.mismatches)]
   for (const problem of ledger.check()) mismatches.push({ kind: 'ledger', payer: null, payee: null, message: problem })
-  const totals = { paid: 0n, bytes: 0n, unsettled: 0n, bounced: 0n, lane: 0n, paidFromLane: 0n, paidFromFree: 0n }
+  const totals = { paid: 0n, bytes: 0n, unsettled: 0n, bounced: 0n, lane: 0n, paidFromLane: 0n, paidFromFree: 0n, settlementGas: 0n, settlementFees: 0n }
   for (const p of pairs) {
     totals.paid += p.chain.paid
     totals.bytes += p.chain.bytes
@@ -179,9 +217,11 @@ export async function reconcile (components: AuditComponents, subject: AuditSubj
     totals.lane += p.lane.onChain
     totals.paidFromLane += p.lane.paidFromLane
     totals.paidFromFree += p.lane.paidFromFree
+    totals.settlementGas += p.ledger?.settlementGas ?? 0n
+    totals.settlementFees += p.ledger?.settlementFees ?? 0n
   }
   return {
-    chainId: chain.chainId, escrow: chain.escrow, subject: who, fromBlock, toBlock: page.toBlock, now, withdrawalWindow: window,
+    chainId: chain.chainId, escrow: chain.escrow, feeUnit: chain.feeUnit, subject: who, fromBlock, toBlock: page.toBlock, now, withdrawalWindow: window,
     pairs, payers, mismatches, totals, ok: mismatches.length === 0
   }
 }
@@ -238,7 +278,9 @@ function auditPair (
       confirmedPaid: attempts.reduce((sum, a) => sum + (a.status === 'confirmed' ? a.paid ?? 0n : 0n), 0n),
       attempts: attempts.length,
       failedAttempts: attempts.filter(a => a.status === 'failed').length,
-      receipts: history.length
+      receipts: history.length,
+      settlementGas: attempts.reduce((sum, a) => sum + (a.status === 'confirmed' ? a.gasUsed ?? 0n : 0n), 0n),
+      settlementFees: attempts.reduce((sum, a) => sum + (a.status === 'confirmed' ? a.fee ?? 0n : 0n), 0n)
     }
     if (ch.role === 'payee' && books.confirmedPaid !== chain.paid) {
       add('paid', `the escrow paid ${chain.paid}; the ledger's confirmed settlements say ${books.confirmedPaid}`, { chain: chain.paid, ledger: books.confirmedPaid })

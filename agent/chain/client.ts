@@ -22,10 +22,13 @@ export interface SignedReceipt {
 export interface WriteResult {
   txId: string
   blockNumber: number
-  /** EVM gas used; on TRON the energy used (`energy_usage_total`, bought or burnt). */
+  /** EVM gas used; on TRON the energy used (`energy_usage_total`, staked or burnt). */
   gasUsed: bigint
-  /** TRON only: the fee burnt in sun (energy not covered by staking + bandwidth). */
-  feeSun?: bigint
+  /**
+   * What the sender paid for the transaction, in the smallest unit of the chain's coin (`feeUnit`): on TRON the
+   * sun burnt for energy not covered by staking and for bandwidth (`fee`); on an EVM chain gas used × gas price.
+   */
+  fee: bigint
   /** The escrow events this transaction logged, decoded (batch records expanded). */
   events: EscrowEvent[]
 }

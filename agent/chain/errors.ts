@@ -155,3 +155,31 @@ export class ReadOnlyClientError extends Error {
     this.name = 'ReadOnlyClientError'
   }
 }
+
+/**
+ * A TRON write would burn more TRX for its energy (and bandwidth) than the account holds: refused before it is
+ * signed, since java-tron would take the fee limit's worth and fail the transaction half way (OUT_OF_ENERGY).
+ */
+export class InsufficientEnergyError extends Error {
+  constructor (
+    readonly method: string,
+    readonly account: string,
+    /** Energy the write is estimated to use, and what the account has staked for it right now. */
+    readonly energy: bigint,
+    readonly energyAvailable: bigint,
+    /** Sun the write would burn for the energy (and bandwidth) not covered by staking, and the account's balance. */
+    readonly burnSun: bigint,
+    readonly balanceSun: bigint
+  ) {
+    super(`${method} needs ~${energy} energy; ${account} has ${energyAvailable} staked, so it would burn ~${burnSun} sun but holds ${balanceSun} sun`)
+    this.name = 'InsufficientEnergyError'
+  }
+}
+
+/** A TRON write's estimated energy, priced with its margin, is above the most the client may set as fee limit. */
+export class FeeLimitExceededError extends Error {
+  constructor (readonly method: string, readonly energy: bigint, readonly feeLimitSun: bigint, readonly maxFeeLimitSun: bigint) {
+    super(`${method} needs ~${energy} energy, a fee limit of ${feeLimitSun} sun, above the maximum of ${maxFeeLimitSun} sun`)
+    this.name = 'FeeLimitExceededError'
+  }
+}

@@ -166,6 +166,7 @@ export class EvmChain extends EscrowContractClient {
       txId: receipt.hash,
       blockNumber: receipt.blockNumber,
       gasUsed: receipt.gasUsed,
+      fee: receipt.fee,
       events: this.decodeLogs(receipt.logs)
     }
   }

@@ -11,7 +11,7 @@ export { TronChain, type TronChainComponents, type TronChainInit, type TronConne
 export { refBlockOf, encodeTronCall, batchArgs, type BlockHeaderRef } from './tron-call.ts'
 export {
   EscrowRevertError, isEscrowRevert, UnknownRevertError, ValueOutOfRangeError, MalformedSignatureError, NativeAssetError, BatchPayeeMismatchError,
-  BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, type EscrowErrorArgs, type EscrowErrorName
+  BatchSizeError, InvalidAddressError, ChainRequestError, ReadOnlyClientError, InsufficientEnergyError, FeeLimitExceededError, type EscrowErrorArgs, type EscrowErrorName
 } from './errors.ts'
 export { decodeRevert, escrowInterface, tokenInterface } from './abi.ts'
 export { decodeEscrowLog, type RawLog } from './events.ts'

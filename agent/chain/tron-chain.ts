@@ -13,6 +13,7 @@ import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
 import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
 import { ChainRequestError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
+import { DEFAULT_BANDWIDTH_PRICE_SUN, DEFAULT_FEE_LIMIT_MARGIN_PERCENT, feeLimitFor, planTronFee, type TronFeePlan } from './tron-fee.ts'
 import { decodeEscrowLog } from './events.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
 import { TronNode, type NodeTransactionInfo } from './tron-node.ts'
@@ -31,8 +32,14 @@ export interface TronChainInit {
   privateKey?: string
   /** The token; read from the escrow on first use when omitted. */
   token?: string
-  /** Most TRX (in sun) a write may burn for energy. @default 300_000_000 (300 TRX) */
-  feeLimitSun?: number
+  /**
+   * The highest fee limit a write may set, in sun. Each write's limit is its energy estimate at today's price plus
+   * `feeLimitMarginPercent`; a write whose limit would be higher is refused (FeeLimitExceededError).
+   * @default 300_000_000 (300 TRX)
+   */
+  maxFeeLimitSun?: number
+  /** @default 20 */
+  feeLimitMarginPercent?: number
   /** @default 3000 (one TRON block) */
   pollIntervalMs?: number
   /** How long to wait for a broadcast transaction to be in a block. @default 90_000 */
@@ -52,6 +59,9 @@ export interface TronConnectInit {
   apiKey?: string
 }
 
+interface BuildOptions { blockHeader?: BlockHeaderRef, signal?: AbortSignal, feeLimitSun?: bigint }
+type CostInputs = Pick<Parameters<typeof planTronFee>[0], 'energy' | 'energyPrice' | 'bandwidthPrice' | 'resources' | 'balanceSun'>
+
 type Transaction = Awaited<ReturnType<TronWeb['transactionBuilder']['triggerSmartContract']>>['transaction']
 type SignedTransaction = Transaction & { signature: string[] }
 
@@ -61,13 +71,14 @@ function logAddress (address: string): string {
 }
 
 /**
- * The price in force from `wallet/getenergyprices`: its `prices` is the history `time:price,time:price,...`
- * (ms since the epoch : sun per energy), oldest first, so the last entry is today's (100 since 2025-08-29).
+ * The price in force from `wallet/getenergyprices` (or `getbandwidthprices`): its `prices` is the history
+ * `time:price,time:price,...` (ms since the epoch : sun per unit), oldest first, so the last entry is today's
+ * (energy: 100 sun since 2025-08-29; bandwidth: 1000).
  */
-export function lastEnergyPrice (prices: string): bigint {
+export function lastEnergyPrice (prices: string, endpoint = 'wallet/getenergyprices'): bigint {
   const last = prices.trim().split(',').at(-1) ?? ''
   const m = /^\s*\d+\s*:\s*(\d+)\s*$/.exec(last)
-  if (m === null) throw new ChainRequestError(`wallet/getenergyprices: no price in ${JSON.stringify(prices.slice(0, 100))}`)
+  if (m === null) throw new ChainRequestError(`${endpoint}: no price in ${JSON.stringify(prices.slice(0, 100))}`)
   return BigInt(m[1]!)
 }
 
@@ -80,7 +91,7 @@ export class TronChain extends EscrowContractClient {
   private readonly node: TronNode
   private readonly privateKey: string | undefined
   private readonly sends = new SerialQueue()
-  private readonly init: Required<Pick<TronChainInit, 'feeLimitSun' | 'pollIntervalMs' | 'confirmTimeoutMs' | 'expirationMs' | 'eventSource' | 'maxScanBlocks'>>
+  private readonly init: Required<Pick<TronChainInit, 'maxFeeLimitSun' | 'feeLimitMarginPercent' | 'pollIntervalMs' | 'confirmTimeoutMs' | 'expirationMs' | 'eventSource' | 'maxScanBlocks'>>
 
   constructor (components: TronChainComponents, init: TronChainInit) {
     super(init.token)
@@ -91,7 +102,8 @@ export class TronChain extends EscrowContractClient {
     this.privateKey = init.privateKey === undefined ? undefined : init.privateKey.replace(/^0x/, '')
     this.account = this.privateKey === undefined ? undefined : computeAddress('0x' + this.privateKey)
     this.init = {
-      feeLimitSun: init.feeLimitSun ?? 300_000_000,
+      maxFeeLimitSun: init.maxFeeLimitSun ?? 300_000_000,
+      feeLimitMarginPercent: init.feeLimitMarginPercent ?? DEFAULT_FEE_LIMIT_MARGIN_PERCENT,
       pollIntervalMs: init.pollIntervalMs ?? 3_000,
       confirmTimeoutMs: init.confirmTimeoutMs ?? 90_000,
       expirationMs: init.expirationMs ?? 60_000,
@@ -119,14 +131,7 @@ export class TronChain extends EscrowContractClient {
   }
 
   async feePrice (options: CallOptions = {}): Promise<bigint> {
-    let res: { prices?: string }
-    try {
-      res = await abortable(this.tronWeb.fullNode.request<{ prices?: string }>('wallet/getenergyprices', {}, 'post'), options.signal)
-    } catch (err) {
-      if (options.signal?.aborted === true) throw err
-      throw new ChainRequestError(`wallet/getenergyprices: ${(err as Error).message ?? String(err)}`, err)
-    }
-    return lastEnergyPrice(res.prices ?? '')
+    return lastEnergyPrice(await this.node.prices('wallet/getenergyprices', options.signal))
   }
 
   async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
@@ -157,15 +162,15 @@ export class TronChain extends EscrowContractClient {
 
   /**
    * Builds (does not send) the TriggerSmartContract transaction for `method` on `to`. With `blockHeader` it
-   * needs no node at all; without, it references the node's current block.
+   * needs no node at all; without, it references the node's current block. `feeLimitSun` defaults to the maximum.
    */
-  async buildTransaction (to: string, iface: Interface, method: string, args: readonly unknown[], opts: { blockHeader?: BlockHeaderRef, signal?: AbortSignal } = {}): Promise<Transaction> {
+  async buildTransaction (to: string, iface: Interface, method: string, args: readonly unknown[], opts: BuildOptions = {}): Promise<Transaction> {
     const owner = this.account
     if (owner === undefined) throw new ReadOnlyClientError(method)
     const { selector, parameter } = encodeTronCall(iface, method, args)
     const blockHeader = opts.blockHeader ?? refBlockOf(await this.node.nowBlock(opts.signal), this.init.expirationMs)
     const built = await this.tronWeb.transactionBuilder.triggerSmartContract(toTronHex(to), selector, {
-      feeLimit: this.init.feeLimitSun,
+      feeLimit: Number(opts.feeLimitSun ?? BigInt(this.init.maxFeeLimitSun)),
       rawParameter: parameter.slice(2),
       txLocal: true,
       blockHeader
@@ -180,7 +185,7 @@ export class TronChain extends EscrowContractClient {
   }
 
   /** Builds a call to the escrow (`target` 'escrow') or its token; exposed for offline checks and tooling. */
-  async buildCall (target: 'escrow' | 'token', method: string, args: readonly unknown[], opts: { blockHeader?: BlockHeaderRef, signal?: AbortSignal } = {}): Promise<Transaction> {
+  async buildCall (target: 'escrow' | 'token', method: string, args: readonly unknown[], opts: BuildOptions = {}): Promise<Transaction> {
     const to = target === 'escrow' ? this.escrow : await this.token(opts)
     return await this.buildTransaction(to, target === 'escrow' ? this.escrowIface : this.tokenIface, method, args, opts)
   }
@@ -222,9 +227,13 @@ export class TronChain extends EscrowContractClient {
     // Simulate first: a revert becomes a typed error and burns nothing.
     const sim = await this.node.constantCall(toTronHex(owner), toTronHex(to), selector, parameter, signal)
     if (!sim.ok) throw decodeRevert(sim.output, undefined, sim.message ?? '')
+    const cost = await this.costInputs(owner, to, selector, parameter, sim.energyUsed, signal)
+    const feeLimitSun = feeLimitFor(cost.energy, cost.energyPrice, this.init.feeLimitMarginPercent)
     const txId = await this.sends.run(async () => {
-      const tx = await this.buildTransaction(to, iface, method, args, { signal })
+      const tx = await this.buildTransaction(to, iface, method, args, { signal, feeLimitSun })
       const signed = await this.signTransaction(tx)
+      // Refused here, before anything is sent: too dear for the fee limit allowed, or more TRX than the account holds.
+      this.planFee(method, owner, cost, signed)
       throwIfAborted(signal)
       const sent = await abortable(this.tronWeb.trx.sendRawTransaction(signed), signal)
       if (sent.result !== true) {
@@ -242,9 +251,34 @@ export class TronChain extends EscrowContractClient {
       txId,
       blockNumber: info.blockNumber ?? 0,
       gasUsed: BigInt(info.receipt?.energy_usage_total ?? 0),
-      feeSun: BigInt(info.fee ?? 0),
+      fee: BigInt(info.fee ?? 0),
       events: this.decodeInfo(info)
     }
+  }
+
+  /** The figures a write's cost is planned from, read in parallel: the energy estimate, prices, resources, balance. */
+  private async costInputs (owner: string, to: string, selector: string, parameter: string, simulated: number, signal: AbortSignal | undefined): Promise<CostInputs> {
+    const [estimate, energyPrice, bandwidthPrice, resources, balanceSun] = await Promise.all([
+      this.node.estimateEnergy(toTronHex(owner), toTronHex(to), selector, parameter, signal),
+      this.feePrice({ signal }),
+      this.node.prices('wallet/getbandwidthprices', signal)
+        .then(p => lastEnergyPrice(p, 'wallet/getbandwidthprices'), () => DEFAULT_BANDWIDTH_PRICE_SUN),
+      this.node.accountResources(toTronHex(owner), signal),
+      this.node.balanceSun(toTronHex(owner), signal)
+    ])
+    // The larger of the two: estimateenergy counts what the constant call's accounting leaves out.
+    return { energy: BigInt(Math.max(estimate ?? 0, simulated)), energyPrice, bandwidthPrice, resources, balanceSun }
+  }
+
+  private planFee (method: string, owner: string, cost: CostInputs, signed: SignedTransaction): TronFeePlan {
+    return planTronFee({
+      method,
+      account: owner,
+      ...cost,
+      txBytes: signed.raw_data_hex.length / 2 + 65 * signed.signature.length,
+      marginPercent: this.init.feeLimitMarginPercent,
+      maxFeeLimitSun: BigInt(this.init.maxFeeLimitSun)
+    })
   }
 
   private async waitForInfo (txId: string, signal: AbortSignal | undefined): Promise<NodeTransactionInfo> {

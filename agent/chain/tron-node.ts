@@ -16,6 +16,16 @@ export interface ConstantCallResult {
   message: string | undefined
 }
 
+/** `wallet/getaccountresource`: what the account has staked (energy, bandwidth) and used of it; absent fields are 0. */
+export interface NodeAccountResources {
+  EnergyLimit?: number
+  EnergyUsed?: number
+  freeNetLimit?: number
+  freeNetUsed?: number
+  NetLimit?: number
+  NetUsed?: number
+}
+
 export interface NodeLog {
   /** 20-byte hex, no prefix (TRON omits the 41). */
   address: string
@@ -97,6 +107,39 @@ export class TronNode {
       energyUsed: res.energy_used ?? 0,
       message: utf8OfHex(res.result?.message)
     }
+  }
+
+  /**
+   * `wallet/estimateenergy` (java-tron 4.7.1+, on when the node runs with `vm.estimateEnergy`): the energy a call
+   * needs, which can exceed what the constant call used (energy refunds, call-depth costs). Null where the node
+   * does not offer it; the caller falls back on the constant call's `energy_used`.
+   */
+  async estimateEnergy (owner: string, contract: string, selector: string, parameter: string, signal?: AbortSignal): Promise<number | null> {
+    let res: { result?: { result?: boolean }, energy_required?: number }
+    try {
+      res = await this.post('wallet/estimateenergy', {
+        owner_address: owner, contract_address: contract, function_selector: selector, parameter: parameter.replace(/^0x/, ''), visible: false
+      }, signal)
+    } catch (err) {
+      if (signal?.aborted === true) throw err
+      return null
+    }
+    return res.result?.result === true && typeof res.energy_required === 'number' ? res.energy_required : null
+  }
+
+  async accountResources (owner: string, signal?: AbortSignal): Promise<NodeAccountResources> {
+    return await this.post<NodeAccountResources>('wallet/getaccountresource', { address: owner, visible: false }, signal)
+  }
+
+  /** The account's TRX balance in sun (0 for an account not yet activated). */
+  async balanceSun (owner: string, signal?: AbortSignal): Promise<bigint> {
+    const res = await this.post<{ balance?: number }>('wallet/getaccount', { address: owner, visible: false }, signal)
+    return BigInt(res.balance ?? 0)
+  }
+
+  /** A price history endpoint (`getenergyprices`, `getbandwidthprices`): `time:price,...`, oldest first. */
+  async prices (path: 'wallet/getenergyprices' | 'wallet/getbandwidthprices', signal?: AbortSignal): Promise<string> {
+    return (await this.post<{ prices?: string }>(path, {}, signal)).prices ?? ''
   }
 
   async transactionInfo (txId: string, signal?: AbortSignal): Promise<NodeTransactionInfo> {

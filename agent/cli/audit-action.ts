@@ -3,9 +3,8 @@ import { existsSync, statSync } from 'node:fs'
 import type { Ledger } from '../ledger/index.ts'
 import { toAddress, type Address } from '../pay/index.ts'
 import { reconcile, auditTable, auditJson, type AuditSubject } from '../audit/index.ts'
-import { EvmChain } from '../chain/index.ts'
 import type { ChainFlags } from './chain-flags.ts'
-import type { ChainSession } from './chain-options.ts'
+import { feeCoin, type ChainSession } from './chain-options.ts'
 import { chainNow } from './chain-time.ts'
 import { checkAddress, withChain } from './command-helpers.ts'
 import { CliError } from './errors.ts'
@@ -25,7 +24,6 @@ export async function audit (o: AuditOptions): Promise<void> {
 type Named = { payee: Address } | { payer: Address } | null
 
 async function runAudit (s: ChainSession, o: AuditOptions, named: Named, fromBlock: number | undefined): Promise<void> {
-  if (!(s.client instanceof EvmChain)) throw new CliError('seedpay audit reads EVM JSON-RPC nodes only for now', 'pass --rpc <url> of an EVM node (a TRON audit is not built yet)', 2)
   const account = named === null ? s.account : 'payee' in named ? named.payee : named.payer
   if (s.target.ledger === undefined && account === undefined) throw new CliError('no ledger to audit', 'pass --key <name> (your default ledger), --payee/--payer <address>, or --ledger <file>', 2)
   const ledgerPath = s.target.ledger ?? ledgerPathFor(s.target, account!)
@@ -40,7 +38,7 @@ async function runAudit (s: ChainSession, o: AuditOptions, named: Named, fromBlo
     } else {
       const who = 'payee' in report.subject ? `payee ${report.subject.payee}` : `payer ${report.subject.payer}`
       process.stdout.write(`audit of ${who} on escrow ${report.escrow} (chain ${report.chainId}), blocks ${report.fromBlock}–${report.toBlock}\n\n`)
-      process.stdout.write(auditTable(report, { fullAddresses: o.fullAddresses }) + '\n')
+      process.stdout.write(auditTable(report, { fullAddresses: o.fullAddresses, feeCoin: feeCoin(s.target) }) + '\n')
       process.stdout.write(report.ok ? '\n✓ the ledger matches the chain\n' : `\n✗ ${report.mismatches.length} mismatch(es) between the ledger, the events and the escrow\n`)
     }
     process.exitCode = report.ok ? 0 : 1

@@ -2,8 +2,9 @@
  * Chain errors as the CLI prints them: a revert of the escrow or its token in words, with what to do next.
  * Anything already a CliError passes through; anything unknown is returned as it is.
  */
-import { EscrowRevertError, ChainRequestError, NativeAssetError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
+import { EscrowRevertError, ChainRequestError, FeeLimitExceededError, InsufficientEnergyError, NativeAssetError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
 import { formatBtt } from './amounts.ts'
+import { formatUnits } from '../pay/btt.ts'
 import { CliError } from './errors.ts'
 import { systemError } from './explain.ts'
 
@@ -48,6 +49,14 @@ export function explainChainError (err: unknown): unknown {
         return new CliError(`the escrow refused: ${err.message}`, 'check the amounts and the account with `seedpay account`', 1)
     }
   }
+  if (err instanceof InsufficientEnergyError) {
+    return new CliError(`${err.method} needs ~${err.energy} energy: with ${err.energyAvailable} staked it would burn ${trx(err.burnSun)} TRX, and the account holds ${trx(err.balanceSun)} TRX`,
+      'send TRX to the account, or stake TRX for energy, then run it again; nothing was sent', 1)
+  }
+  if (err instanceof FeeLimitExceededError) {
+    return new CliError(`${err.method} needs ~${err.energy} energy, a fee limit of ${trx(err.feeLimitSun)} TRX, above the ${trx(err.maxFeeLimitSun)} TRX allowed`,
+      'nothing was sent; check the escrow and the call (a settlement needs ~18,000 energy per payer)', 1)
+  }
   if (err instanceof UnknownRevertError) return new CliError(err.message, 'check --escrow names a BandwidthEscrow on this chain', 1)
   if (err instanceof ChainRequestError) return new CliError(`the node refused or failed: ${err.message}`, 'check --rpc/--tron, your connection and the account\'s TRX for energy', 1)
   if (err instanceof NativeAssetError) return new CliError(err.message, 'this escrow holds the chain\'s coin (BitTorrent Chain): fund the account with coins, and deposit them', 2)
@@ -63,4 +72,9 @@ export function explainChainError (err: unknown): unknown {
   }
   if (code === 'INSUFFICIENT_FUNDS') return new CliError('the account cannot pay for gas', 'fund the account with the chain\'s native coin (TRX on TRON)', 1)
   return err
+}
+
+/** Sun as TRX, exact. */
+function trx (sun: bigint): string {
+  return formatUnits(sun, 6)
 }

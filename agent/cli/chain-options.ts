@@ -25,16 +25,22 @@ import { topUpLocalGas } from './local-gas.ts'
  * Each network: its deployments file, default node, receipt-domain chain id, and how one deploys there
  * (`local`: an anvil the demo deploys on, where the CLI also tops up a key's gas; otherwise the doc to follow).
  */
-export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint, local?: true, deployDoc?: string }> = {
-  // deployLocal (the demo, tests) writes deployments/development.json
-  local: { deployment: 'development', rpc: 'http://127.0.0.1:8545', local: true },
+export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: string, tron?: string, chainId?: bigint, local?: true, deployDoc?: string, evmCoin?: string }> = {
+  // deployLocal (the demo, tests) writes deployments/development.json; anvil's gas is paid in its own ETH
+  local: { deployment: 'development', rpc: 'http://127.0.0.1:8545', local: true, evmCoin: 'ETH' },
   nile: { deployment: 'nile', tron: 'https://nile.trongrid.io', chainId: NILE_CHAIN_ID, deployDoc: 'docs/deploy-nile.md' },
   mainnet: { deployment: 'mainnet', tron: 'https://api.trongrid.io', chainId: TRON_MAINNET_CHAIN_ID, deployDoc: 'docs/deploy-nile.md' },
   // the native escrow on anvil with BTTC's chain id (npm run demo -- --network local-bttc, npm run deploy:evm)
-  'local-bttc': { deployment: 'local-bttc', rpc: 'http://127.0.0.1:8545', chainId: BTTC_CHAIN_ID, local: true },
+  'local-bttc': { deployment: 'local-bttc', rpc: 'http://127.0.0.1:8545', chainId: BTTC_CHAIN_ID, local: true, evmCoin: 'BTT' },
   // BitTorrent Chain's public RPC endpoints; not reachable from this machine
-  donau: { deployment: 'donau', rpc: 'https://pre-rpc.bt.io', chainId: DONAU_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md' },
-  bttc: { deployment: 'bttc', rpc: 'https://rpc.bt.io', chainId: BTTC_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md' }
+  donau: { deployment: 'donau', rpc: 'https://pre-rpc.bt.io', chainId: DONAU_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md', evmCoin: 'BTT' },
+  bttc: { deployment: 'bttc', rpc: 'https://rpc.bt.io', chainId: BTTC_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md', evmCoin: 'BTT' }
+}
+
+/** The coin a target's transaction fees are paid in, and its decimals: TRX (sun) on TRON, the EVM network's coin (wei). */
+export function feeCoin (target: Pick<ChainTarget, 'kind' | 'network'>): { symbol: string, decimals: number } {
+  if (target.kind === 'tron') return { symbol: 'TRX', decimals: 6 }
+  return { symbol: NETWORK_DEFAULTS[target.network].evmCoin ?? 'ETH', decimals: 18 }
 }
 
 const hints: Record<string, string> = {

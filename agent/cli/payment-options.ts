@@ -13,9 +13,9 @@ import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
-import { formatBtt, parseBtt, parseMiB } from './amounts.ts'
+import { feeText, formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
-import { addressOf, keyFlag, loadKey, openChain, resolveChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
+import { addressOf, feeCoin, keyFlag, loadKey, openChain, resolveChainFlags, type ChainSession, type ChainTarget } from './chain-options.ts'
 import type { PaymentFlags, PaymentRole } from './payment-flags.ts'
 import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
@@ -102,6 +102,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   scheduler.on('settle:confirmed', e => {
     reporter.event('settled', {
       reason: e.reason, txId: e.txId, method: e.batch ? 'settleBatch' : 'settle', total: formatBtt(e.total),
+      gasUsed: e.gasUsed.toString(), fee: feeText(e.fee, feeCoin(session.target)),
       payers: e.entries.map(x => ({ payer: x.payer, bytes: x.bytes.toString(), paid: formatBtt(e.paid.get(x.payer) ?? 0n) }))
     })
   })

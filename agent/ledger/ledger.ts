@@ -46,6 +46,9 @@ export interface SettlementAttempt {
   status: SettlementStatus
   paid: bigint | null
   error: string | null
+  /** A confirmed attempt's share of its transaction's gas (TRON: energy) and fee (sun or wei); null before. */
+  gasUsed: bigint | null
+  fee: bigint | null
 }
 
 export interface LedgerComponents {
@@ -70,7 +73,7 @@ interface ChannelRow {
 }
 interface SettlementRow {
   id: number, channel_id: number, bytes: string, amount: string, tx_id: string | null, status: SettlementStatus,
-  paid: string | null, error: string | null
+  paid: string | null, error: string | null, gas_used: string | null, fee: string | null
 }
 
 const label = (k: ChannelKey): string => `${k.chainId}/${k.escrow}/${k.payer}→${k.payee}`
@@ -112,8 +115,8 @@ export class Ledger {
       all: db.prepare<[], ChannelRow>('SELECT * FROM channels ORDER BY id'),
       addSettlement: db.prepare<[number, string, string, number, number]>(
         "INSERT INTO settlements (channel_id, bytes, amount, status, created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?)"),
-      updateSettlement: db.prepare<[string | null, SettlementStatus, string | null, string | null, number, number]>(
-        'UPDATE settlements SET tx_id = coalesce(?, tx_id), status = ?, paid = coalesce(?, paid), error = ?, updated_at = ? WHERE id = ?'),
+      updateSettlement: db.prepare<[string | null, SettlementStatus, string | null, string | null, string | null, string | null, number, number]>(
+        'UPDATE settlements SET tx_id = coalesce(?, tx_id), status = ?, paid = coalesce(?, paid), error = ?, gas_used = coalesce(?, gas_used), fee = coalesce(?, fee), updated_at = ? WHERE id = ?'),
       settlement: db.prepare<[number], SettlementRow>('SELECT * FROM settlements WHERE id = ?'),
       settlements: db.prepare<[number], SettlementRow>('SELECT * FROM settlements WHERE channel_id = ? ORDER BY id')
     }
@@ -192,9 +195,9 @@ export class Ledger {
   }
 
   /** Updates an attempt: `sent` with its tx id, then `confirmed` with what the escrow paid, or `failed`. */
-  updateSettlement (id: number, update: { status: SettlementStatus, txId?: string, paid?: bigint, error?: string }): void {
+  updateSettlement (id: number, update: { status: SettlementStatus, txId?: string, paid?: bigint, error?: string, gasUsed?: bigint, fee?: bigint }): void {
     const res = this.stmts.updateSettlement.run(update.txId ?? null, update.status, update.paid?.toString() ?? null,
-      update.error ?? null, this.clock(), id)
+      update.error ?? null, update.gasUsed?.toString() ?? null, update.fee?.toString() ?? null, this.clock(), id)
     if (res.changes === 0) throw new UnknownSettlementError(id)
   }
 
@@ -278,7 +281,8 @@ export class Ledger {
   private toSettlement (r: SettlementRow, key: ChannelKey): SettlementAttempt {
     return {
       id: r.id, key, bytes: BigInt(r.bytes), amount: BigInt(r.amount), txId: r.tx_id, status: r.status,
-      paid: r.paid === null ? null : BigInt(r.paid), error: r.error
+      paid: r.paid === null ? null : BigInt(r.paid), error: r.error,
+      gasUsed: r.gas_used === null ? null : BigInt(r.gas_used), fee: r.fee === null ? null : BigInt(r.fee)
     }
   }
 }

@@ -55,5 +55,11 @@ export const MIGRATIONS: readonly string[] = [
     account     TEXT    NOT NULL,
     claimed_at  INTEGER NOT NULL
   ) STRICT;
+  `,
+  // 3: what each confirmed settlement cost: gas (TRON: energy) and the fee paid in the chain's coin's smallest unit
+  // (sun on TRON, wei on an EVM chain). A batch's cost is shared among its entries (the first takes the remainder).
+  `
+  ALTER TABLE settlements ADD COLUMN gas_used TEXT;
+  ALTER TABLE settlements ADD COLUMN fee TEXT;
   `
 ]

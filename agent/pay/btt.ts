@@ -5,7 +5,6 @@
 
 /** BTT (TRC-20, mainnet TAFjULxiVgT4qWk6UZwjqwZXTSaGaqnVp4) and TestBTT both have 18 decimals. */
 export const BTT_DECIMALS = 18
-const UNIT = 10n ** BigInt(BTT_DECIMALS)
 
 export interface BttFormat {
   /** Keep at most this many fraction digits, cutting (not rounding) the rest. @default 18: exact */
@@ -19,11 +18,17 @@ export interface BttFormat {
  * default (exact, ungrouped) is what `parseBtt` reads back, so JSON fields use it.
  */
 export function formatBtt (units: bigint, format: BttFormat = {}): string {
+  return formatUnits(units, BTT_DECIMALS, format)
+}
+
+/** Base units of any coin with `decimals` (TRX: 6) as a decimal, the same way as `formatBtt`. */
+export function formatUnits (units: bigint, decimals: number, format: BttFormat = {}): string {
+  const unit = 10n ** BigInt(decimals)
   const sign = units < 0n ? '-' : ''
   const abs = units < 0n ? -units : units
-  const whole = abs / UNIT
-  const digits = Math.max(0, Math.min(BTT_DECIMALS, format.maxDecimals ?? BTT_DECIMALS))
-  const frac = (abs % UNIT).toString().padStart(BTT_DECIMALS, '0').slice(0, digits).replace(/0+$/, '')
+  const whole = abs / unit
+  const digits = Math.max(0, Math.min(decimals, format.maxDecimals ?? decimals))
+  const frac = (abs % unit).toString().padStart(decimals, '0').slice(0, digits).replace(/0+$/, '')
   const wholeText = format.grouped === true ? groupThousands(whole.toString()) : whole.toString()
   return `${sign}${wholeText}${frac === '' ? '' : '.' + frac}`
 }

@@ -33,8 +33,11 @@ interface Logged { txId: string, blockNumber: number }
 export interface SettlementEvents {
   /** A settlement transaction is about to be sent (one `settle`, or one `settleBatch` for several payers). */
   'settle:sent': { reason: SettleReason, payee: Address, batch: boolean, entries: SettleEntry[] }
-  /** It was mined; `paid` is what the escrow transferred per payer (0 for a skipped batch entry). */
-  'settle:confirmed': { reason: SettleReason, payee: Address, batch: boolean, txId: string, entries: SettleEntry[], paid: Map<Address, bigint>, total: bigint }
+  /**
+   * It was mined; `paid` is what the escrow transferred per payer (0 for a skipped batch entry); `gasUsed` (TRON:
+   * energy) and `fee` (in the chain's coin: sun on TRON, wei on an EVM chain) are the whole transaction's.
+   */
+  'settle:confirmed': { reason: SettleReason, payee: Address, batch: boolean, txId: string, entries: SettleEntry[], paid: Map<Address, bigint>, total: bigint, gasUsed: bigint, fee: bigint }
   /** It failed (recorded in the ledger as failed); it is retried after `retryInMs` (null: no retry scheduled). */
   'settle:failed': { reason: SettleReason, payee: Address, batch: boolean, entries: SettleEntry[], error: Error, retryInMs: number | null }
   /** A watched payer requested a withdrawal of `amount` from its free balance. */

@@ -13,6 +13,18 @@ export interface SettleOutcome {
   txId: string
   /** What the escrow transferred for this receipt (0 if it was already paid). */
   paid: bigint
+  /** The transaction's gas (TRON: energy) and fee in the chain's coin (sun or wei). */
+  gasUsed: bigint
+  fee: bigint
+}
+
+/**
+ * Splits a batch transaction's cost among its `n` entries, so that the ledger's per-settlement figures add up to
+ * the transaction's: equal shares, the first entry taking the remainder.
+ */
+export function shareOf (total: bigint, n: number, index: number): bigint {
+  const share = total / BigInt(n)
+  return index === 0 ? total - share * BigInt(n - 1) : share
 }
 
 export async function settleChannel (
@@ -32,8 +44,8 @@ export async function settleChannel (
     for (const e of result.events) {
       if (e.name === 'Settled' && e.payer.toLowerCase() === key.payer && e.payee.toLowerCase() === key.payee) paid += e.paid
     }
-    ledger.updateSettlement(attempt, { status: 'confirmed', txId: result.txId, paid })
-    return { attempt, txId: result.txId, paid }
+    ledger.updateSettlement(attempt, { status: 'confirmed', txId: result.txId, paid, gasUsed: result.gasUsed, fee: result.fee })
+    return { attempt, txId: result.txId, paid, gasUsed: result.gasUsed, fee: result.fee }
   } catch (err) {
     ledger.updateSettlement(attempt, { status: 'failed', error: err instanceof Error ? err.message : String(err) })
     throw err
@@ -51,7 +63,7 @@ export async function settleChannels (
   payee: Address,
   keys: readonly ChannelKey[],
   options: { signal?: AbortSignal } = {}
-): Promise<{ txId: string, paid: Map<Address, bigint> } | null> {
+): Promise<{ txId: string, paid: Map<Address, bigint>, gasUsed: bigint, fee: bigint } | null> {
   const { ledger, chain } = components
   const entries = keys.flatMap(key => {
     const newest = ledger.newest(key)
@@ -69,10 +81,16 @@ export async function settleChannels (
       const payer = e.payer.toLowerCase() as Address
       paid.set(payer, (paid.get(payer) ?? 0n) + e.paid)
     }
-    for (const { key, attempt } of entries) {
-      ledger.updateSettlement(attempt, { status: 'confirmed', txId: result.txId, paid: paid.get(key.payer) ?? 0n })
-    }
-    return { txId: result.txId, paid }
+    entries.forEach(({ key, attempt }, i) => {
+      ledger.updateSettlement(attempt, {
+        status: 'confirmed',
+        txId: result.txId,
+        paid: paid.get(key.payer) ?? 0n,
+        gasUsed: shareOf(result.gasUsed, entries.length, i),
+        fee: shareOf(result.fee, entries.length, i)
+      })
+    })
+    return { txId: result.txId, paid, gasUsed: result.gasUsed, fee: result.fee }
   } catch (err) {
     for (const { attempt } of entries) ledger.updateSettlement(attempt, { status: 'failed', error: err instanceof Error ? err.message : String(err) })
     throw err

@@ -386,19 +386,16 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
     this.emit('settle:sent', { reason, payee: this.payee, batch: isBatch, entries })
     const components = { ledger: this.ledger, chain: this.chain }
     try {
-      let txId: string
-      let paid: Map<Address, bigint>
+      let out: { txId: string, paid: Map<Address, bigint>, gasUsed: bigint, fee: bigint } | null
       if (isBatch) {
-        const out = await settleChannels(components, this.payee, batch.map(b => b.key), options)
-        if (out === null) return { txIds: [], paid: new Map(), failed: [] }
-        ;({ txId, paid } = out)
+        out = await settleChannels(components, this.payee, batch.map(b => b.key), options)
       } else {
         const { c, key } = batch[0]!
-        const out = await settleChannel(components, key, options)
-        if (out === null) return { txIds: [], paid: new Map(), failed: [] }
-        txId = out.txId
-        paid = new Map([[c.payer, out.paid]])
+        const one = await settleChannel(components, key, options)
+        out = one === null ? null : { ...one, paid: new Map([[c.payer, one.paid]]) }
       }
+      if (out === null) return { txIds: [], paid: new Map(), failed: [] }
+      const { txId, paid, gasUsed, fee } = out
       let total = 0n
       for (const { c } of batch) {
         const p = paid.get(c.payer) ?? 0n
@@ -408,8 +405,8 @@ export class SettlementScheduler extends TypedEmitter<SettlementEvents> {
         this.pairs.set(c.payer, { paidOut: c.paidOut + p, lane: lane > p ? lane - p : 0n })
       }
       this.urgent = afterSuccess(this.urgent, batch.map(b => b.c.payer))
-      this.log.info({ reason, txId, payers: batch.length, total }, 'settled')
-      this.emit('settle:confirmed', { reason, payee: this.payee, batch: isBatch, txId, entries, paid, total })
+      this.log.info({ reason, txId, payers: batch.length, total, gasUsed, fee }, 'settled')
+      this.emit('settle:confirmed', { reason, payee: this.payee, batch: isBatch, txId, entries, paid, total, gasUsed, fee })
       return { txIds: [txId], paid, failed: [] }
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err))

@@ -9,7 +9,8 @@ import { expect } from 'chai'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { useChainFixture } from '../agent/chain/fixture.ts'
+import { useChainFixture, fund, E18 } from '../agent/chain/fixture.ts'
+import { payeeBooks } from '../agent/settle/helpers.ts'
 import { TronShim } from '../agent/chain/tron-shim.ts'
 import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { runSeedpay } from '../helpers/cli.ts'
@@ -50,6 +51,62 @@ describe('seedpay on TRON: the receipt domain is checked before anything is sign
     const r = await runSeedpay(['account', '--address', fx.wallets[3]!.address, '--network', 'nile', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--json'],
       { SEEDPAY_HOME: join(dir, 'home') })
     expect(r.code, r.stderr).to.equal(0)
+  })
+
+  it('refuses a write the account cannot pay the energy of: one line in TRX, exit 1, nothing sent', async () => {
+    const key = await keyFile(dir, ANVIL_KEYS[3])
+    shim.setBalance(fx.wallets[3]!.address, 1_000n)
+    try {
+      const sent = shim.broadcasts.length
+      const r = await runSeedpay(['mint', '1', '--network', 'nile', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--key-file', key],
+        { SEEDPAY_HOME: join(dir, 'home') })
+      expect(r.code, r.stderr).to.equal(1)
+      expect(r.stderr).to.match(/needs ~\d+ energy: with 0 staked it would burn [0-9.]+ TRX, and the account holds 0\.001 TRX/)
+      expect(r.stderr).to.match(/send TRX to the account, or stake TRX for energy/)
+      expect(r.stderr.trim().split('\n')).to.have.length.at.most(2)
+      expect(shim.broadcasts.length).to.equal(sent)
+    } finally {
+      shim.setBalance(fx.wallets[3]!.address, 10n ** 12n)
+    }
+  })
+
+  it('settles on TRON saying what it cost (energy, TRX burnt), and audits the payee, costs included', async () => {
+    for (const i of [1, 2]) await fund(fx.clients[i]!, 10n * E18)
+    const books = payeeBooks({ chainId: fx.anvil.chainId, escrow: fx.deployment.escrow.hex }, ANVIL_KEYS[5])
+    try {
+      books.receive(ANVIL_KEYS[1], 3n)
+      books.receive(ANVIL_KEYS[2], 5n)
+      books.ledger.close()
+      const key = join(dir, 'payee.key')
+      await writeFile(key, ANVIL_KEYS[5].slice(2) + '\n', { mode: 0o600 })
+      const chain = ['--network', 'nile', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--key-file', key, '--ledger', join(books.dir, 'ledger.db')]
+      const env = { SEEDPAY_HOME: join(dir, 'home') }
+      const settled = await runSeedpay(['settle', ...chain, '--json'], env)
+      expect(settled.code, settled.stderr).to.equal(0)
+      const out = JSON.parse(settled.stdout) as { fees: string, transactions: Array<{ method: string, gasUsed: string, fee: string }> }
+      expect(out.transactions.map(t => t.method)).to.deep.equal(['settleBatch'])
+      const energy = BigInt(out.transactions[0]!.gasUsed)
+      expect(energy > 20_000n).to.equal(true)
+      // no staked energy on the shim: all of it burnt at 100 sun, shown in TRX (6 decimals)
+      const trx = (sun: bigint): string => `${sun / 1_000_000n}.${(sun % 1_000_000n).toString().padStart(6, '0').replace(/0+$/, '')} TRX`
+      expect(out.transactions[0]!.fee).to.equal(trx(energy * 100n))
+      expect(out.fees).to.equal(trx(energy * 100n))
+
+      const audited = await runSeedpay(['audit', ...chain, '--json'], env)
+      expect(audited.code, audited.stdout + audited.stderr).to.equal(0)
+      const report = JSON.parse(audited.stdout) as { ok: boolean, feeUnit: string, totals: { paid: string, settlementGas: string, settlementFees: string } }
+      expect(report.ok).to.equal(true)
+      expect(report.feeUnit).to.equal('sun')
+      expect(report.totals.paid).to.equal((8n * 10n ** 16n).toString())
+      expect(report.totals.settlementGas).to.equal(energy.toString())
+      expect(report.totals.settlementFees).to.equal((energy * 100n).toString())
+      const table = await runSeedpay(['audit', ...chain], env)
+      expect(table.code, table.stderr).to.equal(0)
+      expect(table.stdout).to.include(`energy ${energy.toLocaleString('en-US')}, fees ${trx(energy * 100n)}`)
+      expect(table.stdout).to.include('✓ the ledger matches the chain')
+    } finally {
+      await rm(books.dir, { recursive: true, force: true })
+    }
   })
 })
 

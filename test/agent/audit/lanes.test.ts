@@ -131,6 +131,8 @@ describe('audit: lanes and free balances rebuilt from events', function () {
     const lossy: AuditComponents['chain'] = {
       chainId: ro.chainId,
       escrow: ro.escrow,
+      feeUnit: ro.feeUnit,
+      blockNumber: ro.blockNumber.bind(ro),
       laneOf: ro.laneOf.bind(ro),
       balanceOf: ro.balanceOf.bind(ro),
       pendingRelease: ro.pendingRelease.bind(ro),

@@ -10,7 +10,8 @@ import { useChainFixture, signReceipt, E18 } from './fixture.ts'
 import { TronShim } from './tron-shim.ts'
 import { TronChain } from '../../../agent/chain/tron-chain.ts'
 import { toTronAddress } from '../../../agent/chain/tron-address.ts'
-import { isEscrowRevert, ChainRequestError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
+import { isEscrowRevert, ChainRequestError, FeeLimitExceededError, InsufficientEnergyError, type EscrowRevertError } from '../../../agent/chain/errors.ts'
+import { feeLimitFor } from '../../../agent/chain/tron-fee.ts'
 import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { receiptDigest, type Receipt } from '../../../agent/pay/receipt.ts'
 import type { EscrowEvent } from '../../../agent/chain/client.ts'
@@ -55,7 +56,8 @@ describe('TronChain over a TRON HTTP API (shim over anvil)', function () {
     const res = await payer.deposit(4n * E18)
     expect(res.txId).to.match(/^[0-9a-f]{64}$/)
     expect(res.gasUsed > 21_000n).to.equal(true)
-    expect(res.feeSun).to.equal(0n)
+    // no staked energy: every unit burnt at the shim's 100 sun; bandwidth from the free allowance
+    expect(res.fee).to.equal(res.gasUsed * 100n)
     expect(res.events).to.have.length(1)
     expect(res.events[0]).to.include({ name: 'Deposited', payer: payer.account, amount: 4n * E18, txId: res.txId, logIndex: 1 }) // after the token's Transfer
     expect(await payee.balanceOf(payer.account!)).to.equal(4n * E18)
@@ -134,5 +136,86 @@ describe('TronChain over a TRON HTTP API (shim over anvil)', function () {
     const res = await new TronWeb({ fullHost: shim.url }).trx.sendRawTransaction(forged)
     expect(res.result).not.to.equal(true)
     expect(new Wallet(ANVIL_KEYS[3]).address).not.to.equal(payer.account)
+  })
+
+  describe('what a write costs (energy estimate, fee limit, TRX burnt)', () => {
+    afterEach(() => {
+      shim.underestimatePercent = 0
+      shim.setResources(payer.account!, { freeNetLimit: 1_000_000 })
+      shim.setBalance(payer.account!, 10n ** 12n)
+    })
+
+    async function estimateOf (call: () => Promise<unknown>): Promise<bigint> {
+      // what the shim's estimate says for this call: the fee limit is that energy at 100 sun, plus 20 %
+      const sent = shim.broadcasts.length
+      await call()
+      return BigInt(shim.broadcasts[sent]!.raw_data.fee_limit!)
+    }
+
+    it('sets the fee limit from the estimate (not a fixed 300 TRX) and reports the sun burnt', async () => {
+      const sent = shim.broadcasts.length
+      const res = await payer.approve(1n)
+      const limit = BigInt(shim.broadcasts[sent]!.raw_data.fee_limit!)
+      // the estimate is anvil's gas estimate for the call, which is at least what it used
+      expect(limit >= feeLimitFor(res.gasUsed, 100n, 20)).to.equal(true)
+      expect(limit < feeLimitFor(res.gasUsed * 2n, 100n, 20)).to.equal(true)
+      expect(limit < 300_000_000n).to.equal(true)
+      expect(res.fee).to.equal(res.gasUsed * 100n)
+    })
+
+    it('uses staked energy first: a write covered by it burns nothing', async () => {
+      shim.setResources(payer.account!, { EnergyLimit: 10_000_000, EnergyUsed: 0, freeNetLimit: 1_000_000 })
+      const res = await payer.approve(1n)
+      expect(res.fee).to.equal(0n)
+      const again = await payer.approve(1n) // staked energy left: all but what the first write used
+      expect(again.fee).to.equal(0n)
+    })
+
+    it('bandwidth beyond the free allowance is bought at 1000 sun a byte', async () => {
+      shim.setResources(payer.account!, { freeNetLimit: 0 })
+      const sent = shim.broadcasts.length
+      const res = await payer.approve(1n)
+      const tx = shim.broadcasts[sent]!
+      expect(res.fee).to.equal(res.gasUsed * 100n + BigInt(tx.raw_data_hex.length / 2 + 65 + 64) * 1000n)
+    })
+
+    it('refuses, before signing anything out, a write the account cannot pay the energy of', async () => {
+      shim.setBalance(payer.account!, 1_000n)
+      const sent = shim.broadcasts.length
+      const err = await payer.approve(1n).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(InsufficientEnergyError)
+      const e = err as InsufficientEnergyError
+      expect(e.balanceSun).to.equal(1_000n)
+      expect(e.energyAvailable).to.equal(0n)
+      expect(e.burnSun).to.equal(e.energy * 100n)
+      expect(shim.broadcasts.length).to.equal(sent)
+      // staked energy that covers it makes the same account able to send
+      shim.setResources(payer.account!, { EnergyLimit: 10_000_000, freeNetLimit: 1_000_000 })
+      expect((await payer.approve(1n)).fee).to.equal(0n)
+    })
+
+    it('refuses a write whose fee limit would be above the maximum, and sends nothing', async () => {
+      const capped = new TronChain({ tronWeb: new TronWeb({ fullHost: shim.url }) },
+        { escrow: fx.deployment.escrow.base58, chainId: fx.anvil.chainId, privateKey: ANVIL_KEYS[1], pollIntervalMs: 20, maxFeeLimitSun: 1_000_000 })
+      const sent = shim.broadcasts.length
+      const err = await capped.approve(1n).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(FeeLimitExceededError)
+      expect((err as FeeLimitExceededError).maxFeeLimitSun).to.equal(1_000_000n)
+      expect(shim.broadcasts.length).to.equal(sent)
+    })
+
+    it('the margin is what stands between a low estimate and OUT_OF_ENERGY, which burns the whole limit', async () => {
+      const limit = await estimateOf(async () => await payer.approve(1n))
+      expect(limit > 0n).to.equal(true)
+      shim.underestimatePercent = 10 // within the 20 % margin: still goes through
+      await payer.approve(1n)
+      shim.underestimatePercent = 40 // beyond it: java-tron stops the call and keeps the limit
+      const before = shim.balanceOf(payer.account!)
+      const sent = shim.broadcasts.length
+      const err = await payer.approve(1n).catch((e: unknown) => e)
+      expect(err).to.be.instanceOf(ChainRequestError)
+      expect((err as Error).message).to.match(/OUT_OF_ENERGY/)
+      expect(before - shim.balanceOf(payer.account!)).to.equal(BigInt(shim.broadcasts[sent]!.raw_data.fee_limit!))
+    })
   })
 })

@@ -26,7 +26,7 @@ const HEADER: BlockHeaderRef = refBlockOf({
 
 // No node listens here: any network call would fail the test.
 const tronWeb = new TronWeb({ fullHost: 'http://127.0.0.1:9' })
-const chain = new TronChain({ tronWeb }, { escrow: ESCROW, token: BTT, chainId: NILE_CHAIN_ID, privateKey: ANVIL_KEYS[1], feeLimitSun: 150_000_000 })
+const chain = new TronChain({ tronWeb }, { escrow: ESCROW, token: BTT, chainId: NILE_CHAIN_ID, privateKey: ANVIL_KEYS[1], maxFeeLimitSun: 150_000_000 })
 
 function valueOf (tx: Awaited<ReturnType<TronChain['buildCall']>>): { data?: string, owner_address: string, contract_address?: string } {
   return tx.raw_data.contract[0]!.parameter.value

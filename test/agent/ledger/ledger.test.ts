@@ -73,8 +73,22 @@ describe('Ledger', () => {
     ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) })
     const id = ledger.beginSettlement(key, { bytes: 200n, amount: 2n })
     ledger.updateSettlement(id, { status: 'sent', txId: '0xabc' })
-    ledger.updateSettlement(id, { status: 'confirmed', paid: 2n })
-    expect(ledger.settlements(key)).to.deep.equal([{ id, key, bytes: 200n, amount: 2n, txId: '0xabc', status: 'confirmed', paid: 2n, error: null }])
+    ledger.updateSettlement(id, { status: 'confirmed', paid: 2n, gasUsed: 17_812n, fee: 1_781_200n })
+    expect(ledger.settlements(key)).to.deep.equal([{ id, key, bytes: 200n, amount: 2n, txId: '0xabc', status: 'confirmed', paid: 2n, error: null, gasUsed: 17_812n, fee: 1_781_200n }])
+  })
+
+  it('a ledger written before settlement costs were recorded opens with them unknown (migration 3)', () => {
+    ledger.record(key, 'payee', { bytes: 200n, amount: 2n, sig: sig(2) })
+    const id = ledger.beginSettlement(key, { bytes: 200n, amount: 2n })
+    ledger.updateSettlement(id, { status: 'confirmed', txId: '0xabc', paid: 2n })
+    ledger.close()
+    // take the file back to schema 2: the columns gone, as an older agent left it
+    const old = new Database(join(dir, 'ledger.db'))
+    old.exec('ALTER TABLE settlements DROP COLUMN gas_used; ALTER TABLE settlements DROP COLUMN fee; PRAGMA user_version = 2')
+    old.close()
+    ledger = new Ledger({}, { path: join(dir, 'ledger.db') })
+    expect(ledger.settlements(key)).to.deep.equal([{ id, key, bytes: 200n, amount: 2n, txId: '0xabc', status: 'confirmed', paid: 2n, error: null, gasUsed: null, fee: null }])
+    expect(ledger.db.pragma('user_version', { simple: true })).to.equal(3)
   })
 
   it('survives a reopen with everything in place', () => {

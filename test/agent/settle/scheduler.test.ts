@@ -92,8 +92,18 @@ describe('SettlementScheduler', function () {
     await s.start()
     const sent: Array<SettlementEvents['settle:sent']> = []
     s.on('settle:sent', e => sent.push(e))
+    const confirmed: Array<SettlementEvents['settle:confirmed']> = []
+    s.on('settle:confirmed', e => confirmed.push(e))
     const summary = await s.stop()
     expect(sent).to.have.length(1)
+    // the transaction's cost, from its receipt, is shared among the batch's attempts in the ledger, to the unit
+    const receipt = await fx.provider.getTransactionReceipt(summary.txIds[0]!)
+    expect(confirmed[0]!.gasUsed).to.equal(receipt!.gasUsed)
+    expect(confirmed[0]!.fee).to.equal(receipt!.gasUsed * receipt!.gasPrice)
+    const attempts = [A, B, C].map(k => books.ledger.settlements(books.keyOf(k))[0]!)
+    expect(attempts.reduce((t, a) => t + a.gasUsed!, 0n)).to.equal(receipt!.gasUsed)
+    expect(attempts.reduce((t, a) => t + a.fee!, 0n)).to.equal(receipt!.fee)
+    expect(new Set(attempts.slice(1).map(a => a.gasUsed)).size).to.equal(1)
     expect(sent[0]!.reason).to.equal('shutdown')
     expect(sent[0]!.batch).to.equal(true)
     expect(summary.txIds).to.have.length(1)
