@@ -240,6 +240,19 @@ export interface ChainSession {
 }
 
 /**
+ * The highest fee limit a TRON write may set, in sun: `SEEDPAY_FEE_LIMIT_TRX` (default 300 TRX). Each write's own
+ * limit is its energy estimate at today's price plus a margin; this only caps it.
+ */
+function maxFeeLimitSun (): number {
+  const text = process.env['SEEDPAY_FEE_LIMIT_TRX'] ?? '300'
+  const trx = Number(text)
+  if (!(Number.isFinite(trx) && trx > 0 && trx <= 15_000)) {
+    throw new CliError(`SEEDPAY_FEE_LIMIT_TRX "${text}" is not a number of TRX between 0 and 15000`, 'set it like SEEDPAY_FEE_LIMIT_TRX=300, or unset it', 2)
+  }
+  return Math.round(trx * 1_000_000)
+}
+
+/**
  * Connects to the escrow. With `privateKey` the client can send transactions from that account.
  * On an EVM node, checks the chain id against the deployments file and that the escrow has code.
  */
@@ -249,7 +262,7 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
     const { TronChain } = await import('../chain/tron-chain.ts')
     const chainId = target.chainId ?? NILE_CHAIN_ID
     const client = TronChain.connect({ fullHost: target.url, ...(target.tronApiKey !== undefined ? { apiKey: target.tronApiKey } : {}) },
-      { escrow: target.escrow, chainId, ...(privateKey !== undefined ? { privateKey } : {}) })
+      { escrow: target.escrow, chainId, maxFeeLimitSun: maxFeeLimitSun(), ...(privateKey !== undefined ? { privateKey } : {}) })
     await checkReceiptDomain(client, target)
     return { client, target, chainId, account: privateKey === undefined ? undefined : addressOf(privateKey), close: () => {} }
   }

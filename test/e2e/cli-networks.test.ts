@@ -70,6 +70,19 @@ describe('seedpay on TRON: the receipt domain is checked before anything is sign
     }
   })
 
+  it('SEEDPAY_FEE_LIMIT_TRX caps the fee limit: a write that needs more is refused (exit 1), a bad value is exit 2', async () => {
+    const key = await keyFile(dir, ANVIL_KEYS[3])
+    const mint = ['mint', '1', '--network', 'nile', '--tron', shim.url, '--escrow', fx.deployment.escrow.base58, '--key-file', key]
+    const sent = shim.broadcasts.length
+    const low = await runSeedpay(mint, { SEEDPAY_HOME: join(dir, 'home'), SEEDPAY_FEE_LIMIT_TRX: '0.5' })
+    expect(low.code, low.stderr).to.equal(1)
+    expect(low.stderr).to.match(/mint needs ~\d+ energy, a fee limit of [0-9.]+ TRX, above the 0\.5 TRX allowed/)
+    const bad = await runSeedpay(mint, { SEEDPAY_HOME: join(dir, 'home'), SEEDPAY_FEE_LIMIT_TRX: 'lots' })
+    expect(bad.code, bad.stderr).to.equal(2)
+    expect(bad.stderr).to.match(/SEEDPAY_FEE_LIMIT_TRX "lots" is not a number of TRX/)
+    expect(shim.broadcasts.length).to.equal(sent)
+  })
+
   it('settles on TRON saying what it cost (energy, TRX burnt), and audits the payee, costs included', async () => {
     for (const i of [1, 2]) await fund(fx.clients[i]!, 10n * E18)
     const books = payeeBooks({ chainId: fx.anvil.chainId, escrow: fx.deployment.escrow.hex }, ANVIL_KEYS[5])
