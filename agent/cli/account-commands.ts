@@ -12,8 +12,12 @@ const actions = async (): Promise<typeof import('./account-actions.ts')> => awai
 export function registerAccountCommands (program: Command): void {
   cmd(program.command('account')
     .description('show an account: wallet and escrow balance, pending withdrawal, hot signer')
-    .option('--address <address>', 'show this account instead of the key\'s (needs no key)'))
-    .action(async (o: ChainFlags & Out & { address?: string }) => { await (await actions()).account(o) })
+    .option('--address <address>', 'show this account instead of the key\'s (needs no key)')
+    .option('--all-networks', 'show it on every network with a deployments file, each on its default node'))
+    .action(async (o: ChainFlags & Out & { address?: string, allNetworks?: boolean }) => {
+      if (o.allNetworks === true) await (await import('./account-everywhere.ts')).accountEverywhere(o)
+      else await (await actions()).account(o)
+    })
 
   cmd(program.command('deposit')
     .description('put BTT into the escrow (approves the escrow for the amount first if needed)')

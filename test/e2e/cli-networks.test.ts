@@ -15,6 +15,7 @@ import { TronShim } from '../agent/chain/tron-shim.ts'
 import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 import { BTTC_CHAIN_ID } from '../../agent/pay/receipt.ts'
+import { writeDeployment } from '../../agent/chain/deployments.ts'
 
 async function keyFile (dir: string, key: string): Promise<string> {
   const path = join(dir, 'payer.key')
@@ -169,5 +170,44 @@ describe('seedpay on local-bttc: an anvil of another chain', function () {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('seedpay account --all-networks: one account on every network with a deployment', function () {
+  this.timeout(120_000)
+  // on 127.0.0.1:8545, `--network local`'s default node
+  const fx = useChainFixture({ port: 8545 })
+  let dir: string
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'seedpay-everywhere-')) })
+  after(async () => { if (dir !== undefined) await rm(dir, { recursive: true, force: true }) })
+
+  it('shows where the account is funded; a network that does not answer, or is another chain, is a row with the reason', async () => {
+    const deployments = join(dir, 'deployments')
+    writeDeployment(fx.deployment, deployments) // development.json: --network local
+    // the same escrow claimed for BitTorrent Chain's id (8545 answers with Nile's) and for Nile (unreachable here)
+    writeDeployment({ ...fx.deployment, network: 'local-bttc', chainId: BTTC_CHAIN_ID }, deployments)
+    writeDeployment({ ...fx.deployment, network: 'nile' }, deployments)
+    await fund(fx.clients[3]!, 2n * E18)
+    const env = { SEEDPAY_HOME: join(dir, 'home'), SEEDPAY_DEPLOYMENTS_DIR: deployments }
+    const address = fx.wallets[3]!.address
+    const r = await runSeedpay(['account', '--all-networks', '--address', address, '--json'], env)
+    expect(r.code, r.stderr).to.equal(0)
+    const out = JSON.parse(r.stdout) as { account: string, networks: Array<{ network: string, chainId: string | null, escrowBalance: string | null, walletBalance: string | null, error: string | null }> }
+    expect(out.account).to.equal(address.toLowerCase())
+    expect(out.networks.map(n => n.network)).to.deep.equal(['local', 'nile', 'local-bttc'])
+    const [local, nile, bttc] = out.networks
+    expect(local).to.include({ chainId: fx.anvil.chainId.toString(), escrowBalance: '2', error: null })
+    expect(bttc!.error).to.match(/is chain 3448148188, but the deployment of --network local-bttc is on chain 199/)
+    expect(nile!.error).to.be.a('string')
+    expect(nile!.escrowBalance).to.equal(null)
+
+    const text = await runSeedpay(['account', '--all-networks', '--address', address], env)
+    expect(text.code, text.stderr).to.equal(0)
+    expect(text.stdout).to.match(/^local {2,}3448148188 .* 2 BTT {2,}nothing$/m)
+    expect(text.stdout).to.include('funded on 1 of 3 network(s) with a deployment')
+
+    const bad = await runSeedpay(['account', '--all-networks', '--address', address, '--rpc', 'http://127.0.0.1:8545'], env)
+    expect(bad.code).to.equal(2)
+    expect(bad.stderr).to.match(/--all-networks reads each network's own deployment and node; --rpc names one/)
   })
 })

@@ -29,6 +29,8 @@ export interface ChainFixtureInit {
   asset?: EscrowAsset
   /** anvil's chain id. @default Nile's */
   chainId?: bigint
+  /** anvil's port, e.g. 8545 where a network's default node is. @default a free one */
+  port?: number
 }
 
 export function useChainFixture (init: ChainFixtureInit = {}): ChainFixture {
@@ -40,7 +42,7 @@ export function useChainFixture (init: ChainFixtureInit = {}): ChainFixture {
     const clientInit = { escrow: fx.deployment.escrow.hex, chainId: anvil.chainId }
     fx.clients = await Promise.all(wallets.map(async w => await EvmChain.create({ provider, signer: w }, clientInit)))
     fx.readOnly = await EvmChain.create({ provider }, clientInit)
-  }, { ...(native ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {}), ...(init.chainId !== undefined ? { chainId: init.chainId } : {}) })
+  }, { ...(native ? { extraArgs: GAS_FREE_ANVIL_ARGS } : {}), ...(init.chainId !== undefined ? { chainId: init.chainId } : {}), ...(init.port !== undefined ? { port: init.port } : {}) })
   return fx
 }
 
