@@ -5,6 +5,7 @@
  * the point is to see where the money is.
  */
 import { existsSync } from 'node:fs'
+import { getAddress } from 'ethers'
 import { deploymentPath } from '../chain/deployments.ts' // not ../chain/index.ts: see chain-options.ts
 import { toTronAddress } from '../chain/tron-address.ts'
 import type { Address } from '../pay/index.ts'
@@ -53,9 +54,9 @@ export async function accountEverywhere (o: ChainFlags & Out & { address?: strin
     '',
     networks.length === 0
       ? 'no network has a deployments file: deploy an escrow first (npm run demo, tronbox migrate, npm run deploy:evm)'
-      : renderTable(['network', 'chain', 'escrow', 'wallet', 'in escrow', 'withdrawing'], rows.map(r => r.error !== null
-        ? [r.network, r.chainId ?? '–', r.escrow ?? '–', `✗ ${r.error}`, '', '']
-        : [r.network, r.chainId!, r.escrow!, `${r.walletBalance!} ${r.walletUnit!}`, `${r.escrowBalance!} BTT`, r.withdrawing!])),
+      : renderTable(['network', 'chain', 'escrow', 'wallet', 'in escrow', 'withdrawing', 'read'], rows.map(r => r.error !== null
+        ? [r.network, r.chainId ?? '–', r.escrow ?? '–', '–', '–', '–', `✗ ${r.error}`]
+        : [r.network, r.chainId!, r.escrow!, `${r.walletBalance!} ${r.walletUnit!}`, `${r.escrowBalance!} BTT`, r.withdrawing!, '✓'])),
     '',
     `funded on ${funded.length} of ${networks.length} network(s) with a deployment`
   ].join('\n'))
@@ -93,7 +94,7 @@ async function readNetwork (network: NetworkName, account: Address, o: ChainFlag
     }
   } catch (err) {
     const explained = explainChainError(err)
-    return { ...failedRow(network, (explained as Error).message), escrow: target.escrow, chainId: target.chainId?.toString() ?? null }
+    return { ...failedRow(network, (explained as Error).message), escrow: getAddress(target.escrow), chainId: target.chainId?.toString() ?? null }
   }
 }
 

@@ -203,7 +203,8 @@ describe('seedpay account --all-networks: one account on every network with a de
 
     const text = await runSeedpay(['account', '--all-networks', '--address', address], env)
     expect(text.code, text.stderr).to.equal(0)
-    expect(text.stdout).to.match(/^local {2,}3448148188 .* 2 BTT {2,}nothing$/m)
+    expect(text.stdout).to.match(/^local {2,}3448148188 .* 2 BTT {2,}nothing {2,}✓$/m)
+    expect(text.stdout).to.match(/^local-bttc {2,}199 .* – {2,}✗ http:\/\/127\.0\.0\.1:8545 is chain 3448148188/m)
     expect(text.stdout).to.include('funded on 1 of 3 network(s) with a deployment')
 
     const bad = await runSeedpay(['account', '--all-networks', '--address', address, '--rpc', 'http://127.0.0.1:8545'], env)
