@@ -123,21 +123,26 @@ export class Downloader {
     const sentAt = peer.outstanding.get(key)
     if (sentAt !== undefined && sentAt > peer.lastAnsweredSentAt) peer.lastAnsweredSentAt = sentAt
     let late = false
-    // The answer to a request we gave back and asked again: the second answer is now a duplicate the peer
-    // would serve (and a charging peer count as owed) for nothing; cancel it while it may still be queued.
-    // The key stays remembered, so an answer already on its way is dropped quietly.
-    if (peer.abandoned.has(key) && peer.outstanding.delete(key)) {
-      peer.wire.cancel(index, offset, data.length)
-      late = true
-    } else if (!peer.outstanding.delete(key)) {
-      if (!peer.abandoned.delete(key)) {
-        this.hooks.violation(peer, `unrequested block ${index}:${offset}+${data.length}`)
-        return
+    // Copies of this block we asked for, gave back, and may still get: one per request given back.
+    const givenBack = peer.abandoned.get(key) ?? 0
+    if (peer.outstanding.delete(key)) {
+      // Asked again after giving it back: this answer may be an old copy; the request still open is now a
+      // duplicate the peer would serve (and a charging peer count as owed) for nothing, so cancel it. The copies
+      // given back stay counted: those already on their way are taken quietly.
+      if (givenBack > 0) {
+        peer.wire.cancel(index, offset, data.length)
+        late = true
       }
+    } else if (givenBack > 0) {
       // A late answer to a request we gave back (the peer choked us, or we cancelled it): kept if the piece still
       // needs it. A charging peer counted it as served; thrown away, it was owed forever, and each choke added
       // more until the payer's debt stayed above the half of its credit it must be under to be unchoked again.
+      if (givenBack === 1) peer.abandoned.delete(key)
+      else peer.abandoned.set(key, givenBack - 1)
       late = true
+    } else {
+      this.hooks.violation(peer, `unrequested block ${index}:${offset}+${data.length}`)
+      return
     }
     peer.down.add(data.length)
     peer.lastBlockAt = Date.now()
@@ -247,8 +252,10 @@ export class Downloader {
   }
 
   private remember (peer: Peer, key: number): void {
-    if (peer.abandoned.size >= MAX_ABANDONED) peer.abandoned.clear()
-    peer.abandoned.add(key)
+    const copies = peer.abandoned.get(key) ?? 0
+    // Full: forget the oldest (its answer, if any, is long overdue), not everything (whose answers may be on the way).
+    if (copies === 0 && peer.abandoned.size >= MAX_ABANDONED) peer.abandoned.delete(peer.abandoned.keys().next().value!)
+    peer.abandoned.set(key, copies + 1)
   }
 
   /** The queue depth within the download policy's byte limit for this peer (0: wait for verifications). */

@@ -60,8 +60,11 @@ export class Peer implements ChokerPeer {
   pieceTotal = 0
   /** Requests we sent and still wait for: key → time sent. */
   readonly outstanding = new Map<number, number>()
-  /** Requests we gave up on; a late block for one of these is dropped, not a violation. */
-  readonly abandoned = new Set<number>()
+  /**
+   * Requests we gave back (choked, snubbed, cancelled) whose answers may still arrive: key → how many copies. A block
+   * asked for, given back and asked again can come once per request, so a yes/no is not enough.
+   */
+  readonly abandoned = new Map<number, number>()
   /** Bytes this peer sent us in pieces not yet verified and written (what a charging peer is still owed for). */
   unverifiedBytes = 0
   readonly down = new RateMeter()
