@@ -34,7 +34,7 @@ describe('swarm engine: late answers to requests given back and asked again', fu
         wire.bitfield(fullBitfield(fx.meta.pieceCount))
         wire.unchoke()
       })
-      wire.on('request', ((index: number, offset: number) => {
+      wire.on('request', (index: number, offset: number) => {
         if (index !== 0 || offset !== 0) return
         asked++
         if (asked < 3) {
@@ -47,7 +47,7 @@ describe('swarm engine: late answers to requests given back and asked again', fu
         for (let i = 0; i < 3; i++) wire.piece(0, 0, data.subarray(0, BLOCK))
         wire.piece(0, BLOCK, data.subarray(BLOCK, 2 * BLOCK))
         done()
-      }) as never)
+      })
     })
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
     const addr = server.address()
