@@ -23,7 +23,7 @@ import { intOption } from './flags.ts'
 import type { PaymentEventSource } from './stall-watch.ts'
 import { cliLogger } from './logging.ts'
 import { makeReporter, type Reporter, type SpendReader } from './output.ts'
-import { settleWarning } from './settle-warning.ts'
+import { exposureWarning, settleWarning } from './settle-warning.ts'
 
 /** What the CLI's engine runner needs from the payment side. */
 export interface CliPayments {
@@ -128,6 +128,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   })
   const uneconomic = settleWarning({ pricePerMiB: price, threshold: scheduler.minAmount, fixed: threshold !== undefined, network: session.target.network })
   if (uneconomic !== null) reporter.event('warning', { code: 'uneconomic-price', message: uneconomic })
+  const exposed = exposureWarning({ exposureLimit: coverage.exposureLimit, settlementCost: scheduler.urgentCost, network: session.target.network })
+  if (exposed !== null) reporter.event('warning', { code: 'exposure-below-settlement-cost', message: exposed })
   return {
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },

@@ -34,3 +34,15 @@ export function settleWarning (e: SettleEconomics): string | null {
     `(the settle threshold, ten times the fee of settling one receipt, is ${bttText(e.threshold)}); smaller debts are cashed only by ` +
     `the watchtower or on shutdown, for a fee that may exceed them. Charge at least ${enough} to settle every 10 GiB`
 }
+
+/**
+ * The risk-settlement line: a seeder settles a payer without a lane early only when what rests on its free
+ * balance is worth the settlement (agent/payment/payee-coverage.ts); with `--max-exposure` below that cost it never
+ * does, so such a payer is paused at the exposure until it reserves a lane or deposits. Null when one is worth it.
+ */
+export function exposureWarning (e: { exposureLimit: bigint, settlementCost: bigint, network: string }): string | null {
+  if (e.exposureLimit <= 0n || e.settlementCost <= e.exposureLimit / 2n) return null
+  return `--max-exposure ${bttText(e.exposureLimit)} is less than twice what one settlement costs on ${e.network} (${bttText(e.settlementCost)}): ` +
+    'settling a payer early would burn more than it recovers, so payers without a lane are paused at the exposure until they reserve one ' +
+    '(`seedpay get` does by default) or deposit. Raise --max-exposure or ask for a lane with --want-lane'
+}

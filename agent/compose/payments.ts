@@ -119,6 +119,7 @@ export async function createPayments (components: PaymentsComponents, options: P
       coverage = new PayeeCoverage({
         logger, chain, feed,
         settle: async p => await s.settleNow([p], 'risk'),
+        settlementCost: () => s.urgentCost,
         ...(components.clock !== undefined ? { clock: components.clock } : {})
       }, {
         payee: account,

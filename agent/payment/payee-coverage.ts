@@ -41,6 +41,13 @@ export interface PayeeCoverageComponents {
   feed?: EscrowEventSource
   /** Settles a payer's newest receipt now (risk-triggered); resolves once mined. */
   settle?: (payer: Address) => Promise<unknown>
+  /**
+   * What one such settlement costs now, in token base units (the scheduler's `urgentCost`). A risk settlement
+   * recovers only what rests on the free balance, so it is sent only when that is at least its cost: below, the
+   * payer waits (reserve or deposit) instead of us burning more than we recover. On TRON mainnet a lone settle
+   * costs ~5.8 TRX, millions of BTT: far above a cheap torrent's exposure. @default () => 0n
+   */
+  settlementCost?: () => bigint
   /** @default Date.now */
   clock?: () => number
 }
@@ -162,7 +169,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     }
     if (!settlingHelps(coverage, b, exposure) || this.c.settle === undefined) return 'wait'
     const onFree = unsettledOf(b, exposure) - coverage.lane
-    if (onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) return 'wait'
+    if (onFree < this.minRiskSettle()) return 'wait'
     this.settleNow(payer, exposure, coverage)
     return 'settle'
   }
@@ -176,7 +183,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     const at = this.init.settleAheadAt ?? this.init.exposureLimit / 2n
     if (at === 0n || this.settling.has(payer) || this.c.settle === undefined) return
     const onFree = unsettledOf(b, exposure) - coverage.lane
-    if (onFree < at || onFree < (this.init.minRiskSettle ?? this.init.exposureLimit / 4n)) {
+    if (onFree < at || onFree < this.minRiskSettle()) {
       this.aheadSince.delete(payer)
       return
     }
@@ -186,6 +193,13 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     if (this.book.isDirty(payer) || (this.readAt.get(payer) ?? 0) <= since) { this.reread(payer); return }
     this.aheadSince.delete(payer)
     this.settleNow(payer, exposure, coverage, 'ahead')
+  }
+
+  /** The least a risk settlement must recover: the configured floor, and never less than what it costs. */
+  minRiskSettle (): bigint {
+    const floor = this.init.minRiskSettle ?? this.init.exposureLimit / 4n
+    const cost = this.c.settlementCost?.() ?? 0n
+    return cost > floor ? cost : floor
   }
 
   stop (): void {

@@ -1,6 +1,6 @@
 import { expect } from 'chai'
-import { settleWarning } from '../../../agent/cli/settle-warning.ts'
-import { defaultMinAmount } from '../../../agent/settle/index.ts'
+import { exposureWarning, settleWarning } from '../../../agent/cli/settle-warning.ts'
+import { defaultMinAmount, urgentSettlementCost, TRON_SUN_PER_ENERGY, TRON_TOKEN_PER_SUN } from '../../../agent/settle/index.ts'
 
 const E18 = 10n ** 18n
 
@@ -21,5 +21,19 @@ describe('cli/settle-warning: a --price too low for the settlement fee', () => {
     expect(settleWarning({ pricePerMiB: E18, threshold: 10_240n * E18, fixed: true, network: 'nile' })).to.equal(null)
     expect(settleWarning({ pricePerMiB: E18, threshold: 10_241n * E18, fixed: true, network: 'nile' })).to.match(/--settle-threshold 10,241 BTT/)
     expect(settleWarning({ pricePerMiB: E18, threshold: 0n, fixed: true, network: 'nile' })).to.equal(null)
+  })
+})
+
+describe('cli/settle-warning: a --max-exposure below what a risk settlement costs', () => {
+  it('warns when settling early would burn more than it recovers (TRON mainnet\'s lone settle against a cheap exposure)', () => {
+    const cost = urgentSettlementCost(TRON_SUN_PER_ENERGY, TRON_TOKEN_PER_SUN) // 58,000 energy × 100 sun × 0.48 BTT
+    const line = exposureWarning({ exposureLimit: 64n * 10n ** 14n, settlementCost: cost, network: 'mainnet' })
+    expect(line).to.match(/^--max-exposure 0\.0064 BTT is less than twice what one settlement costs on mainnet \(2,784,000 BTT\)/)
+    expect(line).to.match(/payers without a lane are paused at the exposure/)
+  })
+
+  it('says nothing when one settlement costs at most half the exposure (a local chain, or BitTorrent Chain)', () => {
+    expect(exposureWarning({ exposureLimit: 64n * 10n ** 14n, settlementCost: 32n * 10n ** 14n, network: 'local' })).to.equal(null)
+    expect(exposureWarning({ exposureLimit: 64n * 10n ** 14n, settlementCost: 58_000n * 10n ** 9n, network: 'local' })).to.equal(null)
   })
 })
