@@ -42,7 +42,10 @@ export function auditTable (report: AuditReport, options: AuditTableOptions = {}
     report.ok ? '✓' : `✗ ${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'}`])
   const table = renderTable([byPayee ? 'payer' : 'payee', 'paid (chain)', 'bytes settled', 'unsettled', 'bounced', 'BTT/GiB', 'match'], rows)
   const problems = report.mismatches.map(m => `  ✗ ${m.kind}${m.payer === null ? '' : ` ${addr(m.payer)}${m.payee === null ? '' : `→${addr(m.payee)}`}`}: ${m.message}`)
-  return [table, feesLine(report, options.feeCoin), '', lanesTable(report, addr), '', balancesTable(report, addr), ...problems].join('\n')
+  const unclaimed = report.unclaimed.onChain > 0n || report.unclaimed.events > 0n
+    ? [`unclaimed payouts: ${formatToken(report.unclaimed.onChain)} waiting in the escrow for ${addr(report.unclaimed.account)} (it refused them as they were paid: a contract takes them by calling the escrow's claim(to))`]
+    : []
+  return [table, feesLine(report, options.feeCoin), ...unclaimed, '', lanesTable(report, addr), '', balancesTable(report, addr), ...problems].join('\n')
 }
 
 /** What the ledger's confirmed settlements cost the subject: gas (TRON: energy) and the coin burnt for it. */

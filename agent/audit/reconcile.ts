@@ -13,6 +13,8 @@
  * - `release`: the pending release rebuilt from events differs from the escrow's `releaseOf`.
  * - `balance`: a payer's free balance rebuilt from events differs from the escrow's `balanceOf`.
  * - `ledger`: the ledger's own consistency check failed (newest receipt vs history, SQLite integrity).
+ * - `unclaimed`: the subject's refused payouts rebuilt from events (PayoutDeferred − Claimed, native escrow)
+ *   differ from the escrow's `unclaimedOf`.
  *
  * Lanes and free balances come from replaying every event of the escrow (a payer's free balance also pays its
  * other payees), so they need events from the escrow's deployment block on.
@@ -29,7 +31,7 @@ export const GIB = 1n << 30n
 export type AuditSubject = { payee: string } | { payer: string }
 
 export interface AuditComponents {
-  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'feeUnit' | 'blockNumber' | 'eventsSince' | 'laneOf' | 'balanceOf' | 'pendingRelease' | 'withdrawalWindow'>
+  chain: Pick<EscrowClient, 'chainId' | 'escrow' | 'feeUnit' | 'blockNumber' | 'eventsSince' | 'unclaimedOf' | 'laneOf' | 'balanceOf' | 'pendingRelease' | 'withdrawalWindow'>
   ledger: Ledger
 }
 
@@ -41,7 +43,7 @@ export interface AuditOptions {
   signal?: AbortSignal
 }
 
-export type MismatchKind = 'paid' | 'unknown-receipt' | 'beyond-newest' | 'unknown-pair' | 'state' | 'lane' | 'release' | 'balance' | 'ledger'
+export type MismatchKind = 'paid' | 'unknown-receipt' | 'beyond-newest' | 'unknown-pair' | 'state' | 'lane' | 'release' | 'balance' | 'ledger' | 'unclaimed'
 
 export interface Mismatch {
   kind: MismatchKind
@@ -118,6 +120,11 @@ export interface AuditReport {
   pairs: PairAudit[]
   /** The payers of `pairs` (or the audited payer): their free balances. */
   payers: PayerAudit[]
+  /**
+   * The subject's payouts it refused (a contract account on the native escrow) and can still `claim`: rebuilt from
+   * events and the escrow's `unclaimedOf`. Settlements paid into it count as paid: the money left the payer.
+   */
+  unclaimed: { account: Address, events: bigint, onChain: bigint }
   /** Every mismatch: the pairs', the payers' and the ledger-wide ones. */
   mismatches: Mismatch[]
   totals: { paid: bigint, bytes: bigint, unsettled: bigint, bounced: bigint, lane: bigint, paidFromLane: bigint, paidFromFree: bigint, settlementGas: bigint, settlementFees: bigint }
@@ -208,6 +215,14 @@ async function reconcileOnce (components: AuditComponents, subject: AuditSubject
 
   const mismatches = [...pairs.flatMap(p => p.mismatches), ...payers.flatMap(p => p.mismatches)]
   for (const problem of ledger.check()) mismatches.push({ kind: 'ledger', payer: null, payee: null, message: problem })
+  const own = 'payee' in who ? who.payee : who.payer
+  const unclaimed = { account: own, events: unclaimedFromEvents(page.events, own), onChain: await chain.unclaimedOf(own, call) }
+  if (unclaimed.events !== unclaimed.onChain) {
+    mismatches.push({
+      kind: 'unclaimed', payer: 'payer' in who ? own : null, payee: 'payee' in who ? own : null, chain: unclaimed.events, ledger: unclaimed.onChain,
+      message: `events rebuild ${unclaimed.events} of unclaimed payouts but the escrow's unclaimedOf is ${unclaimed.onChain}`
+    })
+  }
   const totals = { paid: 0n, bytes: 0n, unsettled: 0n, bounced: 0n, lane: 0n, paidFromLane: 0n, paidFromFree: 0n, settlementGas: 0n, settlementFees: 0n }
   for (const p of pairs) {
     totals.paid += p.chain.paid
@@ -222,8 +237,18 @@ async function reconcileOnce (components: AuditComponents, subject: AuditSubject
   }
   return {
     chainId: chain.chainId, escrow: chain.escrow, feeUnit: chain.feeUnit, subject: who, fromBlock, toBlock: page.toBlock, now, withdrawalWindow: window,
-    pairs, payers, mismatches, totals, ok: mismatches.length === 0
+    pairs, payers, unclaimed, mismatches, totals, ok: mismatches.length === 0
   }
+}
+
+/** Σ PayoutDeferred to `account` − Σ Claimed by it: what the native escrow still holds for it. */
+function unclaimedFromEvents (events: readonly EscrowEvent[], account: Address): bigint {
+  let sum = 0n
+  for (const e of events) {
+    if (e.name === 'PayoutDeferred' && e.to.toLowerCase() === account) sum += e.amount
+    else if (e.name === 'Claimed' && e.account.toLowerCase() === account) sum -= e.amount
+  }
+  return sum
 }
 
 function auditPayer (funds: PayerFunds, balance: bigint): PayerAudit {

@@ -138,6 +138,10 @@ export interface EscrowClient {
   tokenBalanceOf: (owner: string, options?: CallOptions) => Promise<bigint>
   /** What the escrow may pull from `owner`; unlimited for coins, which need no approval. */
   allowance: (owner: string, options?: CallOptions) => Promise<bigint>
+  /** Payouts `account` refused (a contract that takes no coins with the 2,300-gas stipend) and may `claim`; 0 on a token escrow. */
+  unclaimedOf: (account: string, options?: CallOptions) => Promise<bigint>
+  /** Sends the caller's unclaimed payouts to `to` (native escrow only: NativeAssetError on a token escrow). */
+  claim: (to: string, options?: CallOptions) => Promise<WriteResult>
   /** Approves the escrow to pull `amount` of the token from the account (NativeAssetError for coins). */
   approve: (amount: bigint, options?: CallOptions) => Promise<WriteResult>
 

@@ -156,13 +156,14 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
       ledger.close()
     }
   }
-  const [token, wallet, escrowBalance, withdrawal, signer, delay, window, now, laneRows] = await Promise.all([
+  const [token, wallet, escrowBalance, withdrawal, signer, delay, window, now, laneRows, unclaimed] = await Promise.all([
     c.token(), c.tokenBalanceOf(account), c.balanceOf(account), c.pendingWithdrawal(account), c.signerOf(account), c.withdrawalDelay(),
     c.withdrawalWindow(), chainNow(s.target),
     Promise.all(payees.map(async payee => {
       const [{ lane, paidOut }, release] = await Promise.all([c.laneOf(account, payee), c.pendingRelease(account, payee)])
       return { payee, lane, paidOut, release }
-    }))
+    })),
+    c.unclaimedOf(account)
   ])
   const pendingOf = (w: Withdrawal): { amount: string, unlockAt: string, expiresAt: string, state: Exclude<PendingState, 'none'> } | null => {
     const state = pendingState(w, window, now)
@@ -180,7 +181,9 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
   const result = {
     account, accountBase58: toTronAddress(account), network: s.target.network, chainId: s.chainId.toString(), escrow: s.client.escrow, token,
     tokenBalance: formatBtt(wallet), escrowBalance: formatBtt(escrowBalance), pendingWithdrawal: pending, signer: hot, previousSigner: previous,
-    withdrawalDelaySeconds: Number(delay), withdrawalWindowSeconds: Number(window), lanes
+    withdrawalDelaySeconds: Number(delay), withdrawalWindowSeconds: Number(window), lanes,
+    // native escrow: payouts this account (a contract) refused, waiting for its claim(to); always 0 on a token escrow
+    unclaimed: formatBtt(unclaimed)
   }
   print(o, result, [
     `account      ${account} (${result.accountBase58})`,
@@ -188,6 +191,7 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
     `wallet       ${formatBtt(wallet)} BTT (token ${token})`,
     `in escrow    ${formatBtt(escrowBalance)} BTT free (any seeder's receipts can take it)`,
     `withdrawing  ${pending === null ? 'nothing' : pendingText(pending, '`seedpay withdraw execute`')}`,
+    ...(unclaimed > 0n ? [`unclaimed    ${formatBtt(unclaimed)} BTT of payouts it refused, waiting for its claim(to) on the escrow`] : []),
     `delays       withdrawals and lane releases unlock ${Number(delay)} s after the request and stay executable ${Number(window)} s`,
     `signer       ${hot ?? 'none: your own key signs receipts'}${previous === null ? '' : ` (previous ${previous.address} counts until ${previous.validUntil})`}`,
     `lanes        ${lanes.length === 0 ? 'none (no seeders in the ledger)' : `${lanes.length} seeder(s) in the ledger`}`,

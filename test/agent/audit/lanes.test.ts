@@ -133,6 +133,7 @@ describe('audit: lanes and free balances rebuilt from events', function () {
       escrow: ro.escrow,
       feeUnit: ro.feeUnit,
       blockNumber: ro.blockNumber.bind(ro),
+      unclaimedOf: ro.unclaimedOf.bind(ro),
       laneOf: ro.laneOf.bind(ro),
       balanceOf: ro.balanceOf.bind(ro),
       pendingRelease: ro.pendingRelease.bind(ro),
