@@ -12,7 +12,7 @@ import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
 import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
 import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
-import { ChainRequestError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
+import { ChainRequestError, FeeLimitExceededError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
 import { DEFAULT_BANDWIDTH_PRICE_SUN, DEFAULT_FEE_LIMIT_MARGIN_PERCENT, feeLimitFor, planTronFee, type TronFeePlan } from './tron-fee.ts'
 import { decodeEscrowLog } from './events.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
@@ -229,10 +229,13 @@ export class TronChain extends EscrowContractClient {
     if (!sim.ok) throw decodeRevert(sim.output, undefined, sim.message ?? '')
     const cost = await this.costInputs(owner, to, selector, parameter, sim.energyUsed, signal)
     const feeLimitSun = feeLimitFor(cost.energy, cost.energyPrice, this.init.feeLimitMarginPercent)
+    // before building: tronweb refuses a limit above TRON's own cap with an untyped error
+    const maxFeeLimitSun = BigInt(this.init.maxFeeLimitSun)
+    if (feeLimitSun > maxFeeLimitSun) throw new FeeLimitExceededError(method, cost.energy, feeLimitSun, maxFeeLimitSun)
     const txId = await this.sends.run(async () => {
       const tx = await this.buildTransaction(to, iface, method, args, { signal, feeLimitSun })
       const signed = await this.signTransaction(tx)
-      // Refused here, before anything is sent: too dear for the fee limit allowed, or more TRX than the account holds.
+      // Refused here, before anything is sent, if the account holds less TRX than it would burn (bandwidth needs the size).
       this.planFee(method, owner, cost, signed)
       throwIfAborted(signal)
       const sent = await abortable(this.tronWeb.trx.sendRawTransaction(signed), signal)
