@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { MAX_BATCH_SIZE } from '../chain/batch-size.ts'
 import { SettlementScheduler, type SettlementEvents } from '../settle/index.ts'
 import { feeText, formatBtt } from './amounts.ts'
+import { groupThousands } from '../pay/btt.ts'
 import { explainChainError } from './chain-errors.ts'
 import type { ChainFlags, Out } from './chain-flags.ts'
 import { feeCoin, type ChainSession } from './chain-options.ts'
@@ -50,7 +51,7 @@ async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<vo
     const fees = feeText(confirmed.reduce((t, e) => t + e.fee, 0n), coin)
     const text = txs.length === 0
       ? 'nothing to settle: every receipt in the ledger is already paid (or its payer has no balance)'
-      : txs.map(t => `${t.method} ${t.txId}: ${t.total} BTT (${gasName} ${t.gasUsed}, fee ${t.fee})\n${t.payers.map(p => `  ${p.payer} paid ${p.paid} BTT (receipt ${p.receiptAmount} BTT for ${p.bytes} bytes)`).join('\n')}`).join('\n') +
+      : txs.map(t => `${t.method} ${t.txId}: ${t.total} BTT (${gasName} ${groupThousands(t.gasUsed)}, fee ${t.fee})\n${t.payers.map(p => `  ${p.payer} paid ${p.paid} BTT (receipt ${p.receiptAmount} BTT for ${p.bytes} bytes)`).join('\n')}`).join('\n') +
         `\nsettled ${formatBtt(total)} BTT in ${txs.length} transaction(s), fees ${fees}`
     print(o, { action: 'settle', payee, total: formatBtt(total), fees, transactions: txs, failed: summary.failed }, text)
     if (summary.failed.length > 0) {
