@@ -86,7 +86,8 @@ const LINES: Record<string, Line> = {
     : `payer ${shortHex(f['account'])} (peer ${shortHex(f['peerId'])}) ready to pay`,
   'payment:refused': f => `payment refused (${text(f['code'])}), peer ${shortHex(f['peerId'])}: ${text(f['reason'])}`,
   'payment:uncovered': f => `payer ${shortHex(f['payer'])} is not covered (lane ${bttField(f['lane'])}, trusted free balance ${bttField(f['trustedFree'])}): ${text(f['action'])}`,
-  settled: f => `settled (${text(f['reason'])}): ${text(f['method'])} ${shortHex(f['txId'])} total ${bttField(f['total'])} — ` +
+  settled: f => `settled (${text(f['reason'])}): ${text(f['method'])} ${shortHex(f['txId'])} total ${bttField(f['total'])}` +
+    (typeof f['fee'] === 'string' ? `, fee ${f['fee']}` : '') + ' — ' +
     (list(f['payers']).map(p => `${shortHex(field(p, 'payer'))} ${bttField(field(p, 'paid'))} (receipt for ${bytesText(field(p, 'bytes'))})`).join(', ') || 'no payers'),
   'settle:failed': f => `settling failed (${text(f['reason'])}) for ${valueText(f['payers'])}: ${text(f['error'])}` +
     (typeof f['retryInMs'] === 'number' ? `; retrying in ${Math.ceil(f['retryInMs'] / 1000)} s` : ''),

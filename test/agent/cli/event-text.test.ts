@@ -21,6 +21,9 @@ describe('cli/event-text: reporter events for people', () => {
     })
     expect(line).to.equal('settled (shutdown): settleBatch 0xabc1…f456 total 1.2 BTT — 0x7099…79c8 0.6 BTT (receipt for 60.0 MiB), 0x3c44…93bc 0.6 BTT (receipt for 1.0 MiB)')
     readable(line)
+    // with what the transaction cost, as the reporter sends it now
+    const paid = eventText('settled', { reason: 'risk', txId: TX, method: 'settle', total: '1', gasUsed: '48499', fee: '0.000048499 BTT', payers: [{ payer: PAYER, bytes: '1048576', paid: '1' }] })
+    expect(paid).to.equal('settled (risk): settle 0xabc1…f456 total 1 BTT, fee 0.000048499 BTT — 0x7099…79c8 1 BTT (receipt for 1.0 MiB)')
   })
 
   it('paid lists the channels instead of [object Object]', () => {
