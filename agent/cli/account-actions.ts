@@ -188,7 +188,7 @@ async function showAccount (s: ChainSession, o: Out & { address?: string }): Pro
   print(o, result, [
     `account      ${account} (${result.accountBase58})`,
     `network      ${s.target.network}, chain ${s.chainId}, escrow ${s.client.escrow}`,
-    `wallet       ${formatBtt(wallet)} BTT (token ${token})`,
+    `wallet       ${formatBtt(wallet)} BTT ${token.toLowerCase() === ZERO ? '(the chain\'s coin: this escrow holds native BTT)' : `(token ${token})`}`,
     `in escrow    ${formatBtt(escrowBalance)} BTT free (any seeder's receipts can take it)`,
     `withdrawing  ${pending === null ? 'nothing' : pendingText(pending, '`seedpay withdraw execute`')}`,
     ...(unclaimed > 0n ? [`unclaimed    ${formatBtt(unclaimed)} BTT of payouts it refused, waiting for its claim(to) on the escrow`] : []),

@@ -140,6 +140,10 @@ describe('seedpay on local-bttc: native BTT', function () {
     const out = JSON.parse(r.stdout.trim()) as { txIds: Record<string, string> }
     expect(Object.keys(out.txIds)).to.deep.equal(['deposit'])
     expect(await fx.readOnly.balanceOf(fx.wallets[3]!.address)).to.equal(25n * 10n ** 17n)
+    const shown = await runSeedpay(['account', ...chain], env)
+    expect(shown.code, shown.stderr).to.equal(0)
+    expect(shown.stdout).to.match(/^wallet {7}[0-9.]+ BTT \(the chain's coin: this escrow holds native BTT\)$/m)
+    expect(shown.stdout).to.match(/^in escrow {4}2\.5 BTT free/m)
     const mint = await runSeedpay(['mint', '1', ...chain], env)
     expect(mint.code).to.equal(2)
     expect(mint.stderr).to.match(/chain's coin/)
