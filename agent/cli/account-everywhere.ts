@@ -61,7 +61,8 @@ export async function accountEverywhere (o: ChainFlags & Out & { address?: strin
     `funded on ${funded.length} of ${networks.length} network(s) with a deployment`
   ].join('\n'))
   // A node that never answered may still hold a socket open: the answer is printed, so do not wait for it.
-  if (timedOut) process.exit(process.exitCode ?? 0)
+  // Exit once stdout is flushed: to a pipe it is written asynchronously, and exiting at once could cut it short.
+  if (timedOut) process.stdout.write('', () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0))
 }
 
 async function readNetwork (network: NetworkName, account: Address, o: ChainFlags): Promise<NetworkRow> {
