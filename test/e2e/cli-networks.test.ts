@@ -15,7 +15,7 @@ import { TronShim } from '../agent/chain/tron-shim.ts'
 import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 import { BTTC_CHAIN_ID } from '../../agent/pay/receipt.ts'
-import { writeDeployment } from '../../agent/chain/deployments.ts'
+import { addressPair, writeDeployment } from '../../agent/chain/deployments.ts'
 
 async function keyFile (dir: string, key: string): Promise<string> {
   const path = join(dir, 'payer.key')
@@ -214,5 +214,39 @@ describe('seedpay account --all-networks: one account on every network with a de
     const bad = await runSeedpay(['account', '--all-networks', '--address', address, '--rpc', 'http://127.0.0.1:8545'], env)
     expect(bad.code).to.equal(2)
     expect(bad.stderr).to.match(/--all-networks reads each network's own deployment and node; --rpc names one/)
+  })
+})
+
+describe('seedpay account --all-networks: a node that never answers', function () {
+  this.timeout(60_000)
+
+  it('gives up on it, says so in its row, prints everything and exits 0 (it does not hang on the open socket)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'seedpay-silent-'))
+    const { createServer } = await import('node:net')
+    const held = new Set<import('node:net').Socket>()
+    // accepts on --network local's default node and never says a word
+    const silent = createServer(socket => { held.add(socket); socket.on('error', () => {}) })
+    await new Promise<void>(resolve => silent.listen(8545, '127.0.0.1', resolve))
+    try {
+      const deployments = join(dir, 'deployments')
+      writeDeployment({
+        network: 'development', chainId: '3448148188', token: addressPair('0x5FbDB2315678afecb367f032d93F642f64180aa3'),
+        testToken: true, escrow: addressPair('0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512'),
+        withdrawalDelay: '3600', deployedAt: new Date().toISOString(), txIds: {}
+      }, deployments)
+      const started = Date.now()
+      const r = await runSeedpay(['account', '--all-networks', '--address', '0x90f79bf6eb2c4f870365e785982e1f101e93b906', '--json'],
+        { SEEDPAY_HOME: join(dir, 'home'), SEEDPAY_DEPLOYMENTS_DIR: deployments })
+      expect(r.code, r.stderr).to.equal(0)
+      const out = JSON.parse(r.stdout) as { networks: Array<{ network: string, error: string | null }> }
+      expect(out.networks.map(n => n.network)).to.deep.equal(['local'])
+      // the JSON-RPC client's own timeout, or the 15 s one of --all-networks: whichever comes first
+      expect(out.networks[0]!.error).to.match(/cannot reach the JSON-RPC endpoint http:\/\/127\.0\.0\.1:8545: ETIMEDOUT|no answer within 15 s/)
+      expect(Date.now() - started).to.be.lessThan(40_000)
+    } finally {
+      for (const s of held) s.destroy()
+      await new Promise<void>(resolve => silent.close(() => { resolve() }))
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
