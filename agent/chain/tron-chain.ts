@@ -12,8 +12,8 @@ import { abortable, SerialQueue, sleep, throwIfAborted } from './abort.ts'
 import { decodeRevert } from './abi.ts'
 import { EscrowContractClient } from './escrow-contract.ts'
 import type { CallOptions, EscrowEvent, EventPage, EventsSinceOptions, WriteResult } from './client.ts'
-import { ChainRequestError, FeeLimitExceededError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
-import { DEFAULT_BANDWIDTH_PRICE_SUN, DEFAULT_FEE_LIMIT_MARGIN_PERCENT, feeLimitFor, planTronFee, type TronFeePlan } from './tron-fee.ts'
+import { ChainRequestError, NativeAssetError, ReadOnlyClientError } from './errors.ts'
+import { checkedFeeLimit, DEFAULT_BANDWIDTH_PRICE_SUN, DEFAULT_FEE_LIMIT_MARGIN_PERCENT, planTronBurn, type TronBurnPlan, type TronFeeInput } from './tron-fee.ts'
 import { decodeEscrowLog } from './events.ts'
 import { toEvmAddress, toTronAddress, toTronHex } from './tron-address.ts'
 import { TronNode, type NodeTransactionInfo } from './tron-node.ts'
@@ -60,7 +60,7 @@ export interface TronConnectInit {
 }
 
 interface BuildOptions { blockHeader?: BlockHeaderRef, signal?: AbortSignal, feeLimitSun?: bigint }
-type CostInputs = Pick<Parameters<typeof planTronFee>[0], 'energy' | 'energyPrice' | 'bandwidthPrice' | 'resources' | 'balanceSun'>
+type CostInputs = Pick<TronFeeInput, 'energy' | 'energyPrice' | 'bandwidthPrice' | 'resources' | 'balanceSun'>
 
 type Transaction = Awaited<ReturnType<TronWeb['transactionBuilder']['triggerSmartContract']>>['transaction']
 type SignedTransaction = Transaction & { signature: string[] }
@@ -228,15 +228,12 @@ export class TronChain extends EscrowContractClient {
     const sim = await this.node.constantCall(toTronHex(owner), toTronHex(to), selector, parameter, signal)
     if (!sim.ok) throw decodeRevert(sim.output, undefined, sim.message ?? '')
     const cost = await this.costInputs(owner, to, selector, parameter, sim.energyUsed, signal)
-    const feeLimitSun = feeLimitFor(cost.energy, cost.energyPrice, this.init.feeLimitMarginPercent)
-    // before building: tronweb refuses a limit above TRON's own cap with an untyped error
-    const maxFeeLimitSun = BigInt(this.init.maxFeeLimitSun)
-    if (feeLimitSun > maxFeeLimitSun) throw new FeeLimitExceededError(method, cost.energy, feeLimitSun, maxFeeLimitSun)
+    const feeLimitSun = checkedFeeLimit(method, cost.energy, cost.energyPrice, this.init.feeLimitMarginPercent, BigInt(this.init.maxFeeLimitSun))
     const txId = await this.sends.run(async () => {
       const tx = await this.buildTransaction(to, iface, method, args, { signal, feeLimitSun })
       const signed = await this.signTransaction(tx)
       // Refused here, before anything is sent, if the account holds less TRX than it would burn (bandwidth needs the size).
-      this.planFee(method, owner, cost, signed)
+      this.planBurn(method, owner, cost, signed)
       throwIfAborted(signal)
       const sent = await abortable(this.tronWeb.trx.sendRawTransaction(signed), signal)
       if (sent.result !== true) {
@@ -273,15 +270,8 @@ export class TronChain extends EscrowContractClient {
     return { energy: BigInt(Math.max(estimate ?? 0, simulated)), energyPrice, bandwidthPrice, resources, balanceSun }
   }
 
-  private planFee (method: string, owner: string, cost: CostInputs, signed: SignedTransaction): TronFeePlan {
-    return planTronFee({
-      method,
-      account: owner,
-      ...cost,
-      txBytes: signed.raw_data_hex.length / 2 + 65 * signed.signature.length,
-      marginPercent: this.init.feeLimitMarginPercent,
-      maxFeeLimitSun: BigInt(this.init.maxFeeLimitSun)
-    })
+  private planBurn (method: string, owner: string, cost: CostInputs, signed: SignedTransaction): TronBurnPlan {
+    return planTronBurn({ method, account: owner, ...cost, txBytes: signed.raw_data_hex.length / 2 + 65 * signed.signature.length })
   }
 
   private async waitForInfo (txId: string, signal: AbortSignal | undefined): Promise<NodeTransactionInfo> {

@@ -30,12 +30,9 @@ export interface TronFeeInput {
   txBytes: number
   resources: NodeAccountResources
   balanceSun: bigint
-  marginPercent: number
-  maxFeeLimitSun: bigint
 }
 
-export interface TronFeePlan {
-  feeLimitSun: bigint
+export interface TronBurnPlan {
   /** Energy staked and not yet used, and what the write would burn beyond it (plus bandwidth) at today's prices. */
   energyAvailable: bigint
   burnSun: bigint
@@ -48,12 +45,20 @@ export function feeLimitFor (energy: bigint, energyPrice: bigint, marginPercent:
 }
 
 /**
- * The fee limit and the expected burn, or why the write must not be sent: its limit would exceed
- * `maxFeeLimitSun` (FeeLimitExceededError), or the account cannot pay what it would burn (InsufficientEnergyError).
+ * The fee limit to set, decided before the transaction is built (tronweb refuses a limit above TRON's own cap with an
+ * untyped error): FeeLimitExceededError when it would exceed `maxFeeLimitSun`.
  */
-export function planTronFee (i: TronFeeInput): TronFeePlan {
-  const feeLimitSun = feeLimitFor(i.energy, i.energyPrice, i.marginPercent)
-  if (feeLimitSun > i.maxFeeLimitSun) throw new FeeLimitExceededError(i.method, i.energy, feeLimitSun, i.maxFeeLimitSun)
+export function checkedFeeLimit (method: string, energy: bigint, energyPrice: bigint, marginPercent: number, maxFeeLimitSun: bigint): bigint {
+  const feeLimitSun = feeLimitFor(energy, energyPrice, marginPercent)
+  if (feeLimitSun > maxFeeLimitSun) throw new FeeLimitExceededError(method, energy, feeLimitSun, maxFeeLimitSun)
+  return feeLimitSun
+}
+
+/**
+ * What the signed write would burn (its bandwidth needs its size), or InsufficientEnergyError when the account cannot
+ * pay it. The fee limit does not enter: on TRON it caps staked and bought energy alike.
+ */
+export function planTronBurn (i: TronFeeInput): TronBurnPlan {
   const r = i.resources
   const energyAvailable = nonNegative(BigInt(r.EnergyLimit ?? 0) - BigInt(r.EnergyUsed ?? 0))
   const energyBurn = nonNegative(i.energy - energyAvailable) * i.energyPrice
@@ -64,7 +69,7 @@ export function planTronFee (i: TronFeeInput): TronFeePlan {
   const bandwidthBurn = staked >= bytes || free >= bytes ? 0n : bytes * i.bandwidthPrice
   const burnSun = energyBurn + bandwidthBurn
   if (burnSun > i.balanceSun) throw new InsufficientEnergyError(i.method, i.account, i.energy, energyAvailable, burnSun, i.balanceSun)
-  return { feeLimitSun, energyAvailable, burnSun }
+  return { energyAvailable, burnSun }
 }
 
 function nonNegative (v: bigint): bigint {

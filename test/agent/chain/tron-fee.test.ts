@@ -1,7 +1,7 @@
-/** The pure planner of a TRON write's cost (agent/chain/tron-fee.ts): fee limit, burn, and the two refusals. */
+/** The pure planners of a TRON write's cost (agent/chain/tron-fee.ts): fee limit, burn, and the two refusals. */
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { feeLimitFor, planTronFee, type TronFeeInput } from '../../../agent/chain/tron-fee.ts'
+import { checkedFeeLimit, feeLimitFor, planTronBurn, type TronFeeInput } from '../../../agent/chain/tron-fee.ts'
 import { FeeLimitExceededError, InsufficientEnergyError } from '../../../agent/chain/errors.ts'
 
 const BASE: TronFeeInput = {
@@ -12,10 +12,11 @@ const BASE: TronFeeInput = {
   bandwidthPrice: 1_000n,
   txBytes: 300,
   resources: {},
-  balanceSun: 10_000_000n,
-  marginPercent: 20,
-  maxFeeLimitSun: 300_000_000n
+  balanceSun: 10_000_000n
 }
+const MARGIN = 20
+const MAX_FEE_LIMIT = 300_000_000n
+const limitOf = (i: TronFeeInput, max = MAX_FEE_LIMIT): bigint => checkedFeeLimit(i.method, i.energy, i.energyPrice, MARGIN, max)
 
 function thrown (f: () => unknown): unknown {
   try {
@@ -26,35 +27,35 @@ function thrown (f: () => unknown): unknown {
   return null
 }
 
-describe('planTronFee: what a TRON write may burn, decided before it is signed', () => {
+describe('checkedFeeLimit and planTronBurn: what a TRON write may burn, decided before it is signed', () => {
   it('a settlement with nothing staked: the limit is the estimate at today\'s price plus 20 %, and all of it plus bandwidth is burnt', () => {
-    const plan = planTronFee(BASE)
-    expect(plan.feeLimitSun).to.equal(2_137_440n) // 17,812 × 100 × 1.2
+    const plan = planTronBurn(BASE)
+    expect(limitOf(BASE)).to.equal(2_137_440n) // 17,812 × 100 × 1.2
     expect(plan.energyAvailable).to.equal(0n)
     expect(plan.burnSun).to.equal(1_781_200n + 364n * 1_000n) // 1.78 TRX of energy, 364 bytes of bandwidth
   })
 
   it('staked energy and bandwidth are used first; only what is beyond them is burnt', () => {
-    const plan = planTronFee({ ...BASE, resources: { EnergyLimit: 20_000, EnergyUsed: 12_812, freeNetLimit: 600, freeNetUsed: 0 } })
+    const plan = planTronBurn({ ...BASE, resources: { EnergyLimit: 20_000, EnergyUsed: 12_812, freeNetLimit: 600, freeNetUsed: 0 } })
     expect(plan.energyAvailable).to.equal(7_188n)
     expect(plan.burnSun).to.equal((17_812n - 7_188n) * 100n)
-    expect(planTronFee({ ...BASE, resources: { EnergyLimit: 50_000, NetLimit: 5_000 } }).burnSun).to.equal(0n)
-    // the limit does not shrink with staking: on TRON it caps staked and bought energy alike
-    expect(planTronFee({ ...BASE, resources: { EnergyLimit: 50_000 } }).feeLimitSun).to.equal(2_137_440n)
+    expect(planTronBurn({ ...BASE, resources: { EnergyLimit: 50_000, NetLimit: 5_000 } }).burnSun).to.equal(0n)
+    // the limit does not shrink with staking (it takes no resources): on TRON it caps staked and bought energy alike
+    expect(limitOf({ ...BASE, resources: { EnergyLimit: 50_000 } })).to.equal(2_137_440n)
   })
 
   it('refuses when the account holds less TRX than it would burn, naming both figures', () => {
-    expect(() => planTronFee({ ...BASE, balanceSun: 2_145_199n })).to.throw(InsufficientEnergyError)
-    const err = thrown(() => planTronFee({ ...BASE, balanceSun: 1_000n }))
+    expect(() => planTronBurn({ ...BASE, balanceSun: 2_145_199n })).to.throw(InsufficientEnergyError)
+    const err = thrown(() => planTronBurn({ ...BASE, balanceSun: 1_000n }))
     expect(err).to.be.instanceOf(InsufficientEnergyError)
     expect((err as InsufficientEnergyError).burnSun).to.equal(2_145_200n)
     expect((err as InsufficientEnergyError).message).to.include('holds 1000 sun')
-    expect(planTronFee({ ...BASE, balanceSun: 2_145_200n }).burnSun).to.equal(2_145_200n)
+    expect(planTronBurn({ ...BASE, balanceSun: 2_145_200n }).burnSun).to.equal(2_145_200n)
   })
 
   it('refuses a fee limit above the maximum', () => {
-    expect(() => planTronFee({ ...BASE, maxFeeLimitSun: 2_137_439n })).to.throw(FeeLimitExceededError)
-    expect(planTronFee({ ...BASE, maxFeeLimitSun: 2_137_440n }).feeLimitSun).to.equal(2_137_440n)
+    expect(() => limitOf(BASE, 2_137_439n)).to.throw(FeeLimitExceededError)
+    expect(limitOf(BASE, 2_137_440n)).to.equal(2_137_440n)
   })
 
   it('for any figures: the limit covers the estimate with the margin, and what it plans to burn is never more than the balance', () => {
@@ -66,7 +67,7 @@ describe('planTronFee: what a TRON write may burn, decided before it is signed',
         expect(limit * 100n >= energy * price * BigInt(100 + margin)).to.equal(true)
         expect((limit - 1n) * 100n < energy * price * BigInt(100 + margin) || energy === 0n).to.equal(true)
         try {
-          const plan = planTronFee({ ...BASE, energy, energyPrice: price, marginPercent: margin, resources: { EnergyLimit: staked, EnergyUsed: used }, balanceSun: balance, maxFeeLimitSun: 10n ** 18n })
+          const plan = planTronBurn({ ...BASE, energy, energyPrice: price, resources: { EnergyLimit: staked, EnergyUsed: used }, balanceSun: balance })
           expect(plan.burnSun <= balance).to.equal(true)
         } catch (err) {
           expect(err).to.be.instanceOf(InsufficientEnergyError)
