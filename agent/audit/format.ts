@@ -1,5 +1,5 @@
 /** Renders an AuditReport: a plain-text table for people, plain JSON (big integers as strings) for scripts. */
-import { formatBtt, formatUnits, groupThousands } from '../pay/index.ts'
+import { evmFeeCoin, feeText, formatBtt, groupThousands, TRX_FEE_COIN, type FeeCoin } from '../pay/index.ts'
 import { formatBytes } from '../util/format-bytes.ts'
 import type { AuditReport, PairAudit } from './reconcile.ts'
 
@@ -21,8 +21,8 @@ export function renderTable (headers: string[], rows: string[][]): string {
 /** One row per pair (paid, bytes, unsettled, bounced, BTT per GiB, ✓ or the mismatch kinds), then a total. */
 export interface AuditTableOptions {
   fullAddresses?: boolean
-  /** The coin fees are paid in (TRX with 6 decimals on TRON; the EVM network's coin with 18). @default by `report.feeUnit`, as TRX or ETH */
-  feeCoin?: { symbol: string, decimals: number }
+  /** The coin fees are paid in (TRX on TRON; the EVM network's coin). @default by `report.feeUnit`, as TRX or ETH */
+  feeCoin?: FeeCoin
 }
 
 export function auditTable (report: AuditReport, options: AuditTableOptions = {}): string {
@@ -49,11 +49,10 @@ export function auditTable (report: AuditReport, options: AuditTableOptions = {}
 }
 
 /** What the ledger's confirmed settlements cost the subject: gas (TRON: energy) and the coin burnt for it. */
-function feesLine (report: AuditReport, coin?: { symbol: string, decimals: number }): string {
+function feesLine (report: AuditReport, coin?: FeeCoin): string {
   const t = report.totals
-  const c = coin ?? (report.feeUnit === 'sun' ? { symbol: 'TRX', decimals: 6 } : { symbol: 'ETH', decimals: 18 })
-  const gas = report.feeUnit === 'sun' ? 'energy' : 'gas'
-  return `settlement costs (the ledger's confirmed settlements): ${gas} ${groupThousands(t.settlementGas.toString())}, fees ${formatUnits(t.settlementFees, c.decimals)} ${c.symbol}`
+  const c = coin ?? (report.feeUnit === 'sun' ? TRX_FEE_COIN : evmFeeCoin('ETH'))
+  return `settlement costs (the ledger's confirmed settlements): ${c.gasName} ${groupThousands(t.settlementGas.toString())}, fees ${feeText(t.settlementFees, c)}`
 }
 
 const LANE_KINDS = new Set(['lane', 'release'])

@@ -75,7 +75,7 @@ function logAddress (address: string): string {
  * `time:price,time:price,...` (ms since the epoch : sun per unit), oldest first, so the last entry is today's
  * (energy: 100 sun since 2025-08-29; bandwidth: 1000).
  */
-export function lastEnergyPrice (prices: string, endpoint = 'wallet/getenergyprices'): bigint {
+export function lastPriceOf (prices: string, endpoint = 'wallet/getenergyprices'): bigint {
   const last = prices.trim().split(',').at(-1) ?? ''
   const m = /^\s*\d+\s*:\s*(\d+)\s*$/.exec(last)
   if (m === null) throw new ChainRequestError(`${endpoint}: no price in ${JSON.stringify(prices.slice(0, 100))}`)
@@ -131,7 +131,7 @@ export class TronChain extends EscrowContractClient {
   }
 
   async feePrice (options: CallOptions = {}): Promise<bigint> {
-    return lastEnergyPrice(await this.node.prices('wallet/getenergyprices', options.signal))
+    return lastPriceOf(await this.node.prices('wallet/getenergyprices', options.signal))
   }
 
   async eventsSince (fromBlock: number, options: EventsSinceOptions = {}): Promise<EventPage> {
@@ -262,7 +262,7 @@ export class TronChain extends EscrowContractClient {
       this.node.estimateEnergy(toTronHex(owner), toTronHex(to), selector, parameter, signal),
       this.feePrice({ signal }),
       this.node.prices('wallet/getbandwidthprices', signal)
-        .then(p => lastEnergyPrice(p, 'wallet/getbandwidthprices'), () => DEFAULT_BANDWIDTH_PRICE_SUN),
+        .then(p => lastPriceOf(p, 'wallet/getbandwidthprices'), () => DEFAULT_BANDWIDTH_PRICE_SUN),
       this.node.accountResources(toTronHex(owner), signal),
       this.node.balanceSun(toTronHex(owner), signal)
     ])

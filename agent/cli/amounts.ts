@@ -3,11 +3,11 @@
  * BTT's TRC-20 has) and printed back without rounding. Never through floating point: 0.1 BTT is exactly
  * 100000000000000000 base units.
  */
-import { BTT_DECIMALS, MIB, formatUnits } from '../pay/index.ts'
+import { BTT_DECIMALS, MIB } from '../pay/index.ts'
 import { CliError } from './errors.ts'
 
 // The formatter lives in agent/pay (refusal reasons below the CLI need it too); re-exported for the CLI.
-export { BTT_DECIMALS, formatBtt, bttText, priceText } from '../pay/index.ts'
+export { BTT_DECIMALS, formatBtt, bttText, priceText, feeText } from '../pay/index.ts'
 const UNIT = 10n ** BigInt(BTT_DECIMALS)
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?$/
 
@@ -40,9 +40,4 @@ export function parseMiB (what: string, text: string): bigint {
   const scale = 10n ** BigInt(frac.length)
   const scaled = BigInt(m[1] ?? '0') * scale + BigInt(frac === '' ? '0' : frac)
   return (scaled * MIB + scale - 1n) / scale
-}
-
-/** A transaction fee for people and JSON: "1.7812 TRX", "0.000012 BTT" (exact), from base units of `coin`. */
-export function feeText (fee: bigint, coin: { symbol: string, decimals: number }): string {
-  return `${formatUnits(fee, coin.decimals)} ${coin.symbol}`
 }

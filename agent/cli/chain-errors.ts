@@ -4,7 +4,7 @@
  */
 import { EscrowRevertError, ChainRequestError, FeeLimitExceededError, InsufficientEnergyError, NativeAssetError, ReadOnlyClientError, UnknownRevertError } from '../chain/errors.ts' // not ../chain/index.ts: see chain-options.ts
 import { formatBtt } from './amounts.ts'
-import { formatUnits } from '../pay/btt.ts'
+import { feeText, TRX_FEE_COIN } from '../pay/btt.ts'
 import { CliError } from './errors.ts'
 import { systemError } from './explain.ts'
 
@@ -50,11 +50,11 @@ export function explainChainError (err: unknown): unknown {
     }
   }
   if (err instanceof InsufficientEnergyError) {
-    return new CliError(`${err.method} needs ~${err.energy} energy: with ${err.energyAvailable} staked it would burn ${trx(err.burnSun)} TRX, and the account holds ${trx(err.balanceSun)} TRX`,
+    return new CliError(`${err.method} needs ~${err.energy} energy: with ${err.energyAvailable} staked it would burn ${feeText(err.burnSun, TRX_FEE_COIN)}, and the account holds ${feeText(err.balanceSun, TRX_FEE_COIN)}`,
       'send TRX to the account, or stake TRX for energy, then run it again; nothing was sent', 1)
   }
   if (err instanceof FeeLimitExceededError) {
-    return new CliError(`${err.method} needs ~${err.energy} energy, a fee limit of ${trx(err.feeLimitSun)} TRX, above the ${trx(err.maxFeeLimitSun)} TRX allowed`,
+    return new CliError(`${err.method} needs ~${err.energy} energy, a fee limit of ${feeText(err.feeLimitSun, TRX_FEE_COIN)}, above the ${feeText(err.maxFeeLimitSun, TRX_FEE_COIN)} allowed`,
       'nothing was sent; check the escrow and the call (a settlement needs ~18,000 energy per payer)', 1)
   }
   if (err instanceof UnknownRevertError) return new CliError(err.message, 'check --escrow names a BandwidthEscrow on this chain', 1)
@@ -72,9 +72,4 @@ export function explainChainError (err: unknown): unknown {
   }
   if (code === 'INSUFFICIENT_FUNDS') return new CliError('the account cannot pay for gas', 'fund the account with the chain\'s native coin (TRX on TRON)', 1)
   return err
-}
-
-/** Sun as TRX, exact. */
-function trx (sun: bigint): string {
-  return formatUnits(sun, 6)
 }

@@ -13,7 +13,7 @@ import { EvmChain } from '../chain/evm-chain.ts'
 import { readDeployment, deploymentPath, DeploymentError, type Deployment } from '../chain/deployments.ts'
 import { toEvmAddress } from '../chain/tron-address.ts'
 import type { TronChain } from '../chain/tron-chain.ts'
-import { BTTC_CHAIN_ID, DONAU_CHAIN_ID, NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, toAddress, type Address } from '../pay/index.ts'
+import { BTTC_CHAIN_ID, DONAU_CHAIN_ID, NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, TRX_FEE_COIN, evmFeeCoin, toAddress, type Address, type FeeCoin } from '../pay/index.ts'
 import { ReceiptDomainMismatchError } from '../chain/errors.ts'
 import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { NETWORKS, type ChainFlags, type NetworkName } from './chain-flags.ts'
@@ -37,10 +37,9 @@ export const NETWORK_DEFAULTS: Record<NetworkName, { deployment: string, rpc?: s
   bttc: { deployment: 'bttc', rpc: 'https://rpc.bt.io', chainId: BTTC_CHAIN_ID, deployDoc: 'docs/deploy-bttc.md', evmCoin: 'BTT' }
 }
 
-/** The coin a target's transaction fees are paid in, and its decimals: TRX (sun) on TRON, the EVM network's coin (wei). */
-export function feeCoin (target: Pick<ChainTarget, 'kind' | 'network'>): { symbol: string, decimals: number } {
-  if (target.kind === 'tron') return { symbol: 'TRX', decimals: 6 }
-  return { symbol: NETWORK_DEFAULTS[target.network].evmCoin ?? 'ETH', decimals: 18 }
+/** The coin a target's transaction fees are paid in: TRX (sun) on TRON, the EVM network's coin (wei). */
+export function feeCoin (target: Pick<ChainTarget, 'kind' | 'network'>): FeeCoin {
+  return target.kind === 'tron' ? TRX_FEE_COIN : evmFeeCoin(NETWORK_DEFAULTS[target.network].evmCoin ?? 'ETH')
 }
 
 const hints: Record<string, string> = {

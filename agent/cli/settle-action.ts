@@ -37,7 +37,6 @@ async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<vo
     scheduler.on('settle:failed', e => failed.push(e))
     const summary = await scheduler.settleAll()
     const coin = feeCoin(s.target)
-    const gasName = s.target.kind === 'tron' ? 'energy' : 'gas'
     const txs = confirmed.map(e => ({
       txId: e.txId,
       method: e.batch ? 'settleBatch' : 'settle',
@@ -51,7 +50,7 @@ async function settleAll (s: ChainSession, o: Out, maxBatch: number): Promise<vo
     const fees = feeText(confirmed.reduce((t, e) => t + e.fee, 0n), coin)
     const text = txs.length === 0
       ? 'nothing to settle: every receipt in the ledger is already paid (or its payer has no balance)'
-      : txs.map(t => `${t.method} ${t.txId}: ${t.total} BTT (${gasName} ${groupThousands(t.gasUsed)}, fee ${t.fee})\n${t.payers.map(p => `  ${p.payer} paid ${p.paid} BTT (receipt ${p.receiptAmount} BTT for ${p.bytes} bytes)`).join('\n')}`).join('\n') +
+      : txs.map(t => `${t.method} ${t.txId}: ${t.total} BTT (${coin.gasName} ${groupThousands(t.gasUsed)}, fee ${t.fee})\n${t.payers.map(p => `  ${p.payer} paid ${p.paid} BTT (receipt ${p.receiptAmount} BTT for ${p.bytes} bytes)`).join('\n')}`).join('\n') +
         `\nsettled ${formatBtt(total)} BTT in ${txs.length} transaction(s), fees ${fees}`
     print(o, { action: 'settle', payee, total: formatBtt(total), fees, transactions: txs, failed: summary.failed }, text)
     if (summary.failed.length > 0) {

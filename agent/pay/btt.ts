@@ -49,3 +49,19 @@ export function groupThousands (decimal: string): string {
   if (m === null) return decimal
   return `${m[1] ?? ''}${(m[2] ?? '').replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${m[3] ?? ''}`
 }
+
+/** The coin a chain's transaction fees are paid in: its symbol, its decimals, and what its gas is called. */
+export interface FeeCoin { symbol: string, decimals: number, gasName: 'energy' | 'gas' }
+
+/** TRON: fees in TRX (10^6 sun), gas called energy. */
+export const TRX_FEE_COIN: FeeCoin = { symbol: 'TRX', decimals: 6, gasName: 'energy' }
+
+/** An EVM chain's coin (ETH on anvil, BTT on BitTorrent Chain): 18 decimals, counted in wei. */
+export function evmFeeCoin (symbol: string): FeeCoin {
+  return { symbol, decimals: 18, gasName: 'gas' }
+}
+
+/** A transaction fee for people and JSON: "1.7812 TRX", "0.000012 BTT" (exact), from base units of `coin`. */
+export function feeText (fee: bigint, coin: FeeCoin): string {
+  return `${formatUnits(fee, coin.decimals)} ${coin.symbol}`
+}

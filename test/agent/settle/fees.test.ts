@@ -6,7 +6,7 @@ import { startAnvil } from '../../../devtools/chain/index.ts'
 import { EvmChain } from '../../../agent/chain/evm-chain.ts'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { lastEnergyPrice, TronChain } from '../../../agent/chain/tron-chain.ts'
+import { lastPriceOf, TronChain } from '../../../agent/chain/tron-chain.ts'
 import { ChainRequestError } from '../../../agent/chain/index.ts'
 import { ANVIL_KEYS } from '../../../devtools/chain/index.ts'
 import { defaultMinAmount, FeeConfigError, FeeOracle, SettlementScheduler, TRON_TOKEN_PER_SUN } from '../../../agent/settle/index.ts'
@@ -102,9 +102,9 @@ describe('fee price', function () {
 
   it('TRON: the newest entry of getenergyprices\' history, sun per energy', () => {
     // shaped like mainnet's answer: oldest first, ms since the epoch : sun (timestamps illustrative; 210 → 100 in 2025-08)
-    expect(lastEnergyPrice('0:100,1575871200000:10,1606537680000:40,1614238080000:140,1635739080000:280,1681895880000:420,1729653300000:210,1756432800000:100')).to.equal(100n)
-    expect(lastEnergyPrice('0:420')).to.equal(420n)
-    expect(() => lastEnergyPrice('')).to.throw(ChainRequestError)
-    expect(() => lastEnergyPrice('0:100,garbage')).to.throw(ChainRequestError)
+    expect(lastPriceOf('0:100,1575871200000:10,1606537680000:40,1614238080000:140,1635739080000:280,1681895880000:420,1729653300000:210,1756432800000:100')).to.equal(100n)
+    expect(lastPriceOf('0:420')).to.equal(420n)
+    expect(() => lastPriceOf('')).to.throw(ChainRequestError)
+    expect(() => lastPriceOf('0:100,garbage')).to.throw(ChainRequestError)
   })
 })
