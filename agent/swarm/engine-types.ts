@@ -4,6 +4,7 @@ import type { DownloaderInit } from './downloader.ts'
 import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import type { UploadPolicy } from './choker.ts'
 import type { DownloadPolicy } from './downloader.ts'
+import type { PortRouter } from './port-router.ts'
 
 /** Public shapes of TorrentEngine: its init, its events and its stats. */
 
@@ -58,6 +59,11 @@ export interface EngineInit extends DownloaderInit {
   host?: string
   /** Listen port; 0 picks a free one. @default 0 */
   port?: number
+  /**
+   * A port shared with other torrents (the daemon's): the engine takes its info hash's route there instead of
+   * listening itself; `host` and `port` are ignored.
+   */
+  router?: PortRouter
   /** `host:port` peers to dial directly. */
   peers?: string[]
   /** Tracker URLs; defaults to the torrent's own announce list. */

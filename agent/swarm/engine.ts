@@ -61,6 +61,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.manager = new PeerManager({ logger: this.log }, {
       ...(init.host !== undefined ? { host: init.host } : {}),
       ...(init.port !== undefined ? { port: init.port } : {}),
+      ...(init.router !== undefined ? { router: { router: init.router, infoHash: this.infoHash } } : {}),
       ...(init.maxPeers !== undefined ? { maxPeers: init.maxPeers } : {}),
       ...(init.connectTimeoutMs !== undefined ? { connectTimeoutMs: init.connectTimeoutMs } : {}),
       onSocket: (socket, address, direction, reader) => this.onSocket(socket, address, direction, reader),
@@ -227,7 +228,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       infoHash: this.infoHash,
       peerId: this.peerId,
       port: this.port,
-      host: this.init.host ?? '127.0.0.1',
+      host: this.init.router?.listenHost ?? this.init.host ?? '127.0.0.1',
       stats: () => ({
         uploaded: this.uploaded,
         downloaded: this.downloaded,

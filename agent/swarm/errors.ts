@@ -39,3 +39,11 @@ export class MetadataTimeoutError extends Error {
     super(`no peer sent the metadata for ${infoHash} within ${ms} ms`)
   }
 }
+
+/** A shared port already routes this info hash to another torrent (the same torrent added twice). */
+export class PortRouteTakenError extends Error {
+  override readonly name = 'PortRouteTakenError'
+  constructor (readonly infoHash: string) {
+    super(`torrent ${infoHash} is already served on this port`)
+  }
+}

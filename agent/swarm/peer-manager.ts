@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { formatAddress, parseAddress } from './address.ts'
+import type { PortRouter } from './port-router.ts'
 
 /** Outgoing TCP connects that take longer than this are abandoned (libtorrent: peer_connect_timeout 15 s; loopback needs far less). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
@@ -29,6 +30,11 @@ export interface PeerManagerInit {
   maxPeers?: number
   /** @default 5000 */
   connectTimeoutMs?: number
+  /**
+   * Share this listening port with other torrents instead of opening one: connections whose handshake names
+   * `infoHash` are accepted here (host and port are then the router's).
+   */
+  router?: { router: PortRouter, infoHash: string }
   /** Called for every accepted or dialled socket; the engine wraps it in a PeerWire. */
   onSocket: (socket: Socket, address: string, direction: 'in' | 'out', reader?: ReaderHook) => void
   /** An outgoing connect failed before any socket reached the engine (`error`: an errno code or a message). */
@@ -54,7 +60,9 @@ export class PeerManager {
   private readonly connectTimeoutMs: number
   private readonly onSocket: PeerManagerInit['onSocket']
   private readonly onDialFailed: NonNullable<PeerManagerInit['onDialFailed']>
+  private readonly router: PeerManagerInit['router']
   private server: Server | null = null
+  private unroute: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
   private readonly known = new Map<string, Known>()
   /** Addresses with an open or pending socket. */
@@ -67,7 +75,8 @@ export class PeerManager {
 
   constructor (components: PeerManagerComponents, init: PeerManagerInit) {
     this.log = components.logger
-    this.host = init.host ?? '127.0.0.1'
+    this.router = init.router
+    this.host = init.router?.router.listenHost ?? init.host ?? '127.0.0.1'
     this.wantPort = init.port ?? 0
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
     this.connectTimeoutMs = init.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
@@ -75,11 +84,16 @@ export class PeerManager {
     this.onDialFailed = init.onDialFailed ?? (() => {})
   }
 
-  get port (): number { return this.listenPort }
-  get address (): string { return formatAddress(this.host, this.listenPort) }
+  get port (): number { return this.router?.router.port ?? this.listenPort }
+  get address (): string { return formatAddress(this.host, this.port) }
   get connectionCount (): number { return this.open.size }
 
+  /** Listens, or with a router takes this torrent's route on its port (PortRouteTakenError if already taken). */
   async listen (): Promise<number> {
+    if (this.router !== undefined) {
+      this.unroute = this.router.router.route(this.router.infoHash, socket => { this.accept(socket) })
+      return this.port
+    }
     const server = createServer({ noDelay: true }, socket => this.accept(socket))
     this.server = server
     await new Promise<void>((resolve, reject) => {
@@ -140,6 +154,8 @@ export class PeerManager {
   async stop (): Promise<void> {
     this.stopped = true
     if (this.timer !== null) clearInterval(this.timer)
+    this.unroute?.()
+    this.unroute = null
     for (const s of this.sockets) s.destroy()
     const server = this.server
     this.server = null
