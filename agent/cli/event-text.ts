@@ -105,6 +105,8 @@ const LINES: Record<string, Line> = {
   paid: f => `paid: signed ${bttField(f['spent'])} this run from ${shortHex(f['account'])}; receipts per seeder (all runs): ` +
     (list(f['channels']).map(c => `${shortHex(field(c, 'payee'))} ${bttField(field(c, 'amount'))} for ${bytesText(field(c, 'bytes'))}`).join(', ') || 'none'),
   stalled: f => `stalled: ${text(f['reason'])} — ${text(f['hint'])}`,
+  daemon: f => `daemon: peers connect to ${text(f['listen'])} · ${text(f['seeding'])} of ${plural(Number(f['torrents']), 'torrent')} seeding${f['charging'] === true ? ', charging paying peers' : ', free'} · API ${text(f['api'])} (token in ${text(f['token'])}); \`seedpay list\` shows them`,
+  'torrent:error': f => `not serving ${f['name'] !== undefined ? `"${text(f['name'])}"` : text(f['file'])}: ${text(f['reason'])}`,
   warning: f => `warning: ${text(f['message'])}`
 }
 

@@ -5,6 +5,7 @@ import { registerAuditCommand } from './audit-command.ts'
 import { registerAccountCommands } from './account-commands.ts'
 import { registerLaneCommands } from './lane-commands.ts'
 import { registerKeyCommands } from './key-commands.ts'
+import { registerDaemonCommands } from './daemon-commands.ts'
 import { explain, EXIT_BAD_INPUT } from './explain.ts'
 
 export { explain } from './explain.ts'
@@ -29,6 +30,7 @@ export function buildProgram (): Command {
   registerAccountCommands(program)
   registerLaneCommands(program)
   registerKeyCommands(program)
+  registerDaemonCommands(program)
   return program
 }
 

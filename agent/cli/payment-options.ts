@@ -29,8 +29,8 @@ import { exposureWarning, settleWarning } from './settle-warning.ts'
 export interface CliPayments {
   /** Spread into the TorrentEngine's init: the seedpay extension, the payment policies, the free slots. */
   engineInit: ReturnType<typeof swarmInit> & Pick<EngineInit, 'uploadSlots'>
-  /** Counts bytes and rechokes on payment changes; call once the engine exists. */
-  attach: (engine: TorrentEngine) => void
+  /** Counts bytes and rechokes on payment changes; call once the engine exists. Returns its detach. */
+  attach: (engine: TorrentEngine) => () => void
   /** Payer: resolves once the budget is spent. */
   budgetSpent?: Promise<void>
   /** Payer: what this run has signed, and its --budget cap. */
@@ -133,7 +133,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   return {
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
-      attach: engine => { payments.attach(engine) },
+      attach: engine => payments.attach(engine),
       events: agent
     },
     stop: async () => {
@@ -220,7 +220,7 @@ async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   return {
     payments: {
       engineInit: payments.engineInit,
-      attach: engine => { payments.attach(engine) },
+      attach: engine => payments.attach(engine),
       budgetSpent,
       spend,
       events: agent,

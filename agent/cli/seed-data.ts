@@ -1,5 +1,6 @@
 /** What `seed` needs beyond the engine: where its resume data lives, and what it says about damaged data. */
-import { join } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
 import type { TorrentEngine, TorrentMeta } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
 import { seedpayHome } from '../util/home.ts'
@@ -13,6 +14,21 @@ const LISTED_PIECES = 10
  */
 export function seedResumeFile (infoHash: string): string {
   return join(seedpayHome(), 'resume', `${infoHash}.resume`)
+}
+
+/**
+ * The directory holding a torrent's data (`<dir>/<name>`), given the path of the shared file or directory itself
+ * or of the directory that contains it (`seed --data`, the daemon's `data`); null if neither holds `name`.
+ */
+export async function findSeedData (data: string, name: string): Promise<string | null> {
+  const p = resolve(data)
+  if (await exists(join(p, name))) return p
+  if (basename(p) === name && await exists(p)) return dirname(p)
+  return null
+}
+
+async function exists (p: string): Promise<boolean> {
+  try { await stat(p); return true } catch { return false }
 }
 
 /**

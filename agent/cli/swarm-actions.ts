@@ -1,12 +1,11 @@
 /** What `seedpay seed` and `seedpay get` (swarm-commands.ts) do: load the torrent, run the engine, with payments if asked. */
-import { stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { loadTorrent } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
 import { withPayments } from './payment-options.ts'
 import { runEngine } from './run-engine.ts'
 import { fetchMagnetMetadata } from './magnet-metadata.ts'
-import { checkSeedData, seedResumeFile } from './seed-data.ts'
+import { checkSeedData, findSeedData, seedResumeFile } from './seed-data.ts'
 import type { NetOptions } from './net-options.ts'
 import type { PaymentFlags } from './payment-flags.ts'
 
@@ -41,12 +40,7 @@ export async function get (torrent: string, o: GetFlags): Promise<void> {
 
 /** `--data` may name the shared file/dir itself or the directory that contains it. */
 async function seedDataDir (data: string, name: string): Promise<string> {
-  const p = resolve(data)
-  if (await exists(join(p, name))) return p
-  if (basename(p) === name && await exists(p)) return dirname(p)
-  throw new CliError(`--data ${data} holds no "${name}"`, `pass the path of "${name}" or of the directory that contains it`, 2)
-}
-
-async function exists (p: string): Promise<boolean> {
-  try { await stat(p); return true } catch { return false }
+  const dir = await findSeedData(data, name)
+  if (dir === null) throw new CliError(`--data ${data} holds no "${name}"`, `pass the path of "${name}" or of the directory that contains it`, 2)
+  return dir
 }

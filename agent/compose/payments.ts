@@ -90,8 +90,8 @@ export interface Payments {
   readonly funds: PayerFunds | null
   /** Spread into the TorrentEngine's init: the seedpay extension and the payment policies. */
   readonly engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'>
-  /** Counts bytes and rechokes on payment changes. */
-  attach: (engine: TorrentEngine) => void
+  /** Counts bytes and rechokes on payment changes for `engine` (one or many: the daemon's); returns its detach. */
+  attach: (engine: TorrentEngine) => () => void
   /** Stops everything; a payee settles what is outstanding first. */
   stop: () => Promise<SettleSummary | null>
 }
@@ -163,13 +163,18 @@ export async function createPayments (components: PaymentsComponents, options: P
       unhooks.push(() => agent.off('peer:ready', watch))
       await scheduler.start()
     }
-    let unhookSwarm = (): void => {}
+    const attached = new Set<() => void>()
     return {
       agent, scheduler, feed, coverage, funds,
       engineInit: swarmInit(agent),
-      attach: engine => { unhookSwarm = connectSwarm(agent, engine) },
+      attach: engine => {
+        const unhook = connectSwarm(agent, engine)
+        attached.add(unhook)
+        return () => { if (attached.delete(unhook)) unhook() }
+      },
       stop: async () => {
-        unhookSwarm()
+        for (const unhook of attached) unhook()
+        attached.clear()
         for (const u of unhooks) u()
         agent.stop()
         coverage?.stop()

@@ -1,0 +1,168 @@
+/**
+ * The daemon's configuration file (TOML): where it listens, its API, whether and how it charges, and the torrents
+ * it seeds. Keys are the command-line flags of `seedpay seed` without their dashes (`price`, `key-file`,
+ * `max-exposure`), so what works on the command line carries over. Validated with zod; unknown keys are refused,
+ * so a misspelt key never silently falls back to a default. Every error names the key and the fix.
+ */
+import { readFile } from 'node:fs/promises'
+import { homedir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { parse as parseToml, TomlError } from 'smol-toml'
+import * as z from 'zod'
+import { ConfigError } from './errors.ts'
+
+/** A BTT amount as text ("0.0001"): checked for shape here, converted by the same parser as the CLI flags. */
+const btt = z.string().regex(/^\d[\d_]*(\.\d+)?$|^\.\d+$/, 'must be a number of BTT written as a string, e.g. "0.0001"')
+const mib = z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of MiB written as a string, e.g. "32"')
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:6881" or "[::]:6881"')
+  .refine(s => { const p = Number(s.slice(s.lastIndexOf(':') + 1)); return p >= 0 && p <= 65535 }, 'port must be 0-65535')
+
+const torrentEntry = z.strictObject({
+  /** The .torrent file. */
+  file: z.string().min(1),
+  /** The shared file or directory, or the directory that contains it (as `seed --data`). */
+  data: z.string().min(1),
+  /** With [payments]: false seeds this torrent to everyone for free. */
+  paid: z.boolean().default(true)
+})
+
+const schema = z.strictObject({
+  daemon: z.strictObject({
+    listen: hostPort.default('0.0.0.0:6881'),
+    api: hostPort.default('127.0.0.1:7373'),
+    'max-peers': z.number().int().min(1).max(10_000).default(200),
+    'log-level': z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
+    'log-file': z.string().min(1).optional(),
+    /** Seconds a stop (settling included) may take before the daemon exits anyway. */
+    'stop-timeout': z.number().int().min(1).max(3600).default(30)
+  }).prefault({}),
+  payments: z.strictObject({
+    price: btt,
+    network: z.enum(['local', 'nile', 'mainnet', 'local-bttc', 'donau', 'bttc']).default('local'),
+    rpc: z.string().url().optional(),
+    tron: z.string().url().optional(),
+    escrow: z.string().optional(),
+    'key-file': z.string().optional(),
+    key: z.string().optional(),
+    'passphrase-file': z.string().optional(),
+    ledger: z.string().optional(),
+    credit: mib.optional(),
+    'free-slots': z.number().int().min(0).max(100).default(4),
+    'settle-threshold': btt.optional(),
+    'settle-interval': z.number().int().min(1).max(86_400).default(60),
+    'max-exposure': btt.optional(),
+    'want-lane': btt.optional(),
+    'max-staleness': z.number().int().min(1).max(86_400).default(30)
+  }).optional(),
+  torrent: z.array(torrentEntry).default([])
+})
+
+export type DaemonConfig = z.infer<typeof schema>
+export type ConfiguredTorrent = z.infer<typeof torrentEntry>
+
+/** Where the config is read when `--config` is not given: $SEEDPAY_HOME/config.toml, else ~/.config/seedpay/config.toml. */
+export function defaultConfigPath (): string {
+  const home = process.env['SEEDPAY_HOME']
+  if (home !== undefined && home.trim() !== '') return join(resolve(home), 'config.toml')
+  const xdg = process.env['XDG_CONFIG_HOME']
+  return join(xdg !== undefined && xdg.trim() !== '' ? xdg : join(homedir(), '.config'), 'seedpay', 'config.toml')
+}
+
+/**
+ * Reads and validates the config at `path`. Relative paths inside it (torrent files, data, key files) are taken
+ * from the config's own directory, as a person reading the file would expect.
+ * @throws ConfigError naming the file, the key and the fix
+ */
+export async function loadConfig (path: string): Promise<DaemonConfig> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') throw new ConfigError(path, null, 'does not exist', 'write one with `seedpay config init`, or pass --config <file>')
+    throw new ConfigError(path, null, `cannot be read (${code ?? (err as Error).message})`, 'check its permissions')
+  }
+  return parseConfig(path, text)
+}
+
+/** Validates config text (`path` is where it came from: messages name it, relative paths resolve from it). */
+export function parseConfig (path: string, text: string): DaemonConfig {
+  let raw: unknown
+  try {
+    raw = parseToml(text)
+  } catch (err) {
+    const e = err as TomlError
+    const where = e instanceof TomlError ? `line ${e.line}, column ${e.column}` : 'somewhere'
+    throw new ConfigError(path, null, `is not valid TOML at ${where}: ${firstLine(e.message)}`, 'fix the syntax there (strings need quotes, tables [name], lists of tables [[torrent]])')
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const key = issue.path.map((p, i) => typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`).join('')
+    const message = issue.code === 'unrecognized_keys'
+      ? `unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map(k => `"${k}"`).join(', ')}`
+      : issue.code === 'invalid_type' && issue.message.endsWith('received undefined') ? 'is required' : issue.message
+    const hint = issue.code === 'unrecognized_keys'
+      ? 'check the spelling against `seedpay config init` (keys are the flags of `seedpay seed` without dashes)'
+      : `fix ${key === '' ? 'the file' : key} (see docs/daemon.md for every key)`
+    throw new ConfigError(path, issue.code === 'unrecognized_keys' ? (key === '' ? null : key) : key, message, hint)
+  }
+  const base = dirname(resolve(path))
+  const c = parsed.data
+  const at = (p: string): string => resolve(base, p)
+  return {
+    ...c,
+    daemon: { ...c.daemon, ...(c.daemon['log-file'] !== undefined ? { 'log-file': at(c.daemon['log-file']) } : {}) },
+    ...(c.payments !== undefined
+      ? {
+          payments: {
+            ...c.payments,
+            ...(c.payments['key-file'] !== undefined ? { 'key-file': at(c.payments['key-file']) } : {}),
+            ...(c.payments['passphrase-file'] !== undefined ? { 'passphrase-file': at(c.payments['passphrase-file']) } : {}),
+            ...(c.payments.ledger !== undefined ? { ledger: at(c.payments.ledger) } : {})
+          }
+        }
+      : {}),
+    torrent: c.torrent.map(t => ({ ...t, file: at(t.file), data: at(t.data) }))
+  }
+}
+
+const firstLine = (s: string): string => s.split('\n')[0] ?? s
+
+/** What `seedpay config init` writes: every key, commented, with its default. */
+export function configTemplate (): string {
+  return `# seedpay daemon configuration. Every key is optional unless marked; docs/daemon.md explains them.
+# Keys are the flags of \`seedpay seed\` without their dashes. Relative paths are read from this file's folder.
+
+[daemon]
+# where peers connect, for every torrent (one port for all of them)
+listen = "0.0.0.0:6881"
+# the local API that \`seedpay status | list | add | remove | pause | resume\` use (keep it on 127.0.0.1)
+api = "127.0.0.1:7373"
+# most connections per torrent
+max-peers = 200
+# silent, error, warn, info or debug; the log goes to ~/.seedpay/logs unless log-file says otherwise
+log-level = "info"
+# log-file = "seedpay-daemon.log"
+# seconds a stop (settling what is owed included) may take before the daemon exits anyway
+stop-timeout = 30
+
+# Charge paying peers. Leave this table out to seed for free; ordinary BitTorrent peers are served either way.
+# [payments]
+# price = "0.0001"              # required: BTT per MiB uploaded
+# network = "local"             # local, nile, mainnet, local-bttc, donau or bttc
+# key-file = "account.key"      # your account's key (or key = "<name>" from \`seedpay key list\`)
+# credit = "32"                 # MiB a payer is served ahead of its newest receipt
+# free-slots = 4                # upload slots for peers that never pay (0: payers only)
+# max-exposure = "0.0064"       # BTT of a payer's unreserved balance to serve against (docs/risk.md)
+# want-lane = "0"               # BTT each payer is asked to reserve for you alone
+# settle-threshold = "0.01"     # settle a payer once it owes this much (default: worth a settlement's fee)
+# settle-interval = 60          # seconds between threshold checks
+
+# One table per torrent to seed (\`seedpay add\` adds more while the daemon runs).
+# [[torrent]]
+# file = "debian.iso.torrent"   # the .torrent file
+# data = "/srv/downloads"       # the shared file or directory, or the directory that contains it
+# paid = true                   # false: free for everyone, even with [payments]
+`
+}

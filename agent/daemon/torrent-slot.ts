@@ -1,0 +1,141 @@
+/**
+ * One torrent of the daemon: its engine on the shared port, read-only over the user's data (verified before a byte
+ * is served, never written), charged through the daemon's one payment agent or free. A torrent whose data fails
+ * to open or matches nothing is kept in state `error` with the reason, and the others go on.
+ */
+import type { Logger } from 'pino'
+import { TorrentEngine, type PortRouter, type TorrentMeta } from '../swarm/index.ts'
+import type { CliPayments } from '../cli/payment-options.ts'
+import { seedResumeFile } from '../cli/seed-data.ts'
+
+export type TorrentState = 'checking' | 'seeding' | 'paused' | 'error'
+
+export interface TorrentSpec {
+  meta: TorrentMeta
+  /** The .torrent file it was loaded from (the daemon's copy for torrents added over the API). */
+  file: string
+  /** The directory that holds `<meta.name>`. */
+  dataDir: string
+  /** Charged through the payment agent (when the daemon has one); false: free for everyone. */
+  paid: boolean
+  source: 'config' | 'api'
+}
+
+export interface TorrentStatus {
+  infoHash: string
+  name: string
+  length: number
+  state: TorrentState
+  /** Why the torrent is in state `error`. */
+  error?: string
+  paid: boolean
+  source: 'config' | 'api'
+  file: string
+  dataDir: string
+  pieces: number
+  piecesVerified: number
+  verifiedBytes: number
+  peers: number
+  uploaded: number
+  uploadRate: number
+}
+
+export interface TorrentSlotComponents {
+  logger: Logger
+  router: PortRouter
+  /** The daemon's payment side, null when it seeds for free. */
+  payments: CliPayments | null
+}
+
+export class TorrentSlot {
+  private engine: TorrentEngine | null = null
+  private detach: (() => void) | null = null
+  private current: TorrentState = 'paused'
+  private failure: string | null = null
+  /** Uploaded by the engines this slot ran before (a pause ends an engine; the count goes on). */
+  private uploadedBefore = 0
+
+  constructor (private readonly c: TorrentSlotComponents, readonly spec: TorrentSpec, private readonly maxPeers: number) {}
+
+  get infoHash (): string { return this.spec.meta.infoHash }
+  get state (): TorrentState { return this.current }
+  get error (): string | null { return this.failure }
+  get running (): TorrentEngine | null { return this.engine }
+
+  /** Checks the data and serves it; on failure the slot is left in `error` with the reason (nothing thrown). */
+  async start (): Promise<void> {
+    if (this.engine !== null) return
+    this.current = 'checking'
+    this.failure = null
+    const { meta, dataDir } = this.spec
+    const charged = this.spec.paid && this.c.payments !== null
+    const engine = new TorrentEngine({ logger: this.c.logger }, {
+      torrent: meta,
+      dataDir,
+      router: this.c.router,
+      seed: true,
+      readOnly: true,
+      maxPeers: this.maxPeers,
+      resumeFile: seedResumeFile(meta.infoHash),
+      ...(charged ? this.c.payments!.engineInit : {})
+    })
+    this.engine = engine
+    // a disk that fails while serving (file removed, unreadable) stops this torrent only
+    engine.on('engine:error', ({ error }) => { if (this.engine === engine) void this.fail(`stopped: ${error.message}`) })
+    this.detach = charged ? this.c.payments!.attach(engine) : null
+    try {
+      await engine.start()
+    } catch (err) {
+      await this.fail(`cannot serve ${dataDir}: ${(err as Error).message}`)
+      return
+    }
+    if (engine.missingPieces().length === meta.pieceCount) {
+      await this.fail(`none of the ${meta.pieceCount} pieces of "${meta.name}" match the data under ${dataDir}`)
+      return
+    }
+    // it may have been paused or removed while it checked
+    if (this.engine === engine) this.current = 'seeding'
+  }
+
+  /** Stops serving (pause, remove, shutdown); `paused` unless it failed. */
+  async stop (): Promise<void> {
+    const engine = this.engine
+    this.engine = null
+    this.detach?.()
+    this.detach = null
+    if (engine !== null) {
+      this.uploadedBefore += engine.stats().uploaded
+      await engine.stop()
+    }
+    if (this.current !== 'error') this.current = 'paused'
+  }
+
+  status (): TorrentStatus {
+    const { meta } = this.spec
+    const s = this.engine?.stats()
+    return {
+      infoHash: meta.infoHash,
+      name: meta.name,
+      length: meta.length,
+      state: this.current,
+      ...(this.failure !== null ? { error: this.failure } : {}),
+      paid: this.spec.paid && this.c.payments !== null,
+      source: this.spec.source,
+      file: this.spec.file,
+      dataDir: this.spec.dataDir,
+      pieces: meta.pieceCount,
+      piecesVerified: s?.piecesVerified ?? 0,
+      verifiedBytes: s?.verifiedBytes ?? 0,
+      peers: s?.peers ?? 0,
+      uploaded: this.uploadedBefore + (s?.uploaded ?? 0),
+      uploadRate: s?.uploadRate ?? 0
+    }
+  }
+
+  private async fail (reason: string): Promise<void> {
+    this.c.logger.warn({ infoHash: this.infoHash, reason }, 'torrent not served')
+    await this.stop()
+    this.current = 'error'
+    this.failure = reason
+  }
+}
