@@ -1,0 +1,129 @@
+/**
+ * A charging daemon on the local chain: one payment agent, one ledger and one settlement scheduler for every
+ * torrent it sells. Two paying `seedpay get`s of two paid torrents and one of a free torrent in the same daemon;
+ * SIGINT settles both payers in its shutdown settlement, and the escrow pays the seeder what its ledger holds.
+ */
+import { expect } from 'chai'
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { JsonRpcProvider, Wallet } from 'ethers'
+import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
+import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
+import { Ledger } from '../../agent/ledger/index.ts'
+import { toAddress } from '../../agent/pay/index.ts'
+import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
+import { SeedpayChild } from '../../devtools/seedpay-child.ts'
+import { runSeedpay } from '../helpers/cli.ts'
+
+const E18 = 10n ** 18n
+
+describe('seedpay daemon: charging for several torrents through one payment agent', function () {
+  this.timeout(180_000)
+  let anvil: Anvil
+  let provider: JsonRpcProvider
+  let dep: Deployment
+  let chain: EvmChain
+  let dir: string
+  const previousHome = process.env['SEEDPAY_HOME']
+  const children: SeedpayChild[] = []
+  const seederKey = ANVIL_KEYS[3]
+  const seeder = toAddress(new Wallet(seederKey).address)
+  const payerKeys = [ANVIL_KEYS[4], ANVIL_KEYS[5]]
+  const payers = payerKeys.map(k => toAddress(new Wallet(k).address))
+
+  before(async () => {
+    anvil = await startAnvil()
+    provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
+    dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
+    chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
+    dir = await mkdtemp(join(tmpdir(), 'seedpay-daemon-pay-'))
+    process.env['SEEDPAY_HOME'] = join(dir, 'home')
+  })
+  afterEach(async () => { await Promise.all(children.splice(0).map(async c => await c.stop())) })
+  after(async () => {
+    if (previousHome === undefined) delete process.env['SEEDPAY_HOME']
+    else process.env['SEEDPAY_HOME'] = previousHome
+    provider?.destroy()
+    await anvil?.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('sells two torrents and gives a third away on one port; SIGINT settles every payer from one ledger', async () => {
+    const chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+    const keyFiles: string[] = []
+    for (const [i, key] of [seederKey, ...payerKeys].entries()) {
+      const file = join(dir, `key${i}`)
+      await writeFile(file, `${key}\n`, { mode: 0o600 })
+      keyFiles.push(file)
+    }
+    for (const [i, payer] of payers.entries()) {
+      await chain.mintTestBTT(payer, 10n * E18)
+      const r = await runSeedpay(['deposit', '5', ...chainArgs, '--key-file', keyFiles[i + 1]!])
+      expect(r.code, r.stderr).to.equal(0)
+    }
+    const data = join(dir, 'data')
+    await mkdir(data)
+    const sizes = { p1: 3 * 1024 * 1024, p2: 2 * 1024 * 1024 + 4321, free: 1024 * 1024 }
+    const files: Record<string, string> = {}
+    for (const [name, size] of Object.entries(sizes)) {
+      await writeFile(join(data, `${name}.bin`), randomBytes(size))
+      files[name] = join(dir, `${name}.torrent`)
+      await writeFile(files[name], await createTorrentFile(join(data, `${name}.bin`), { pieceLength: 256 * 1024 }))
+    }
+    const ledgerPath = join(dir, 'seeder.sqlite')
+    const config = join(dir, 'config.toml')
+    await writeFile(config, [
+      '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
+      '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
+      '[[torrent]]', `file = "${files['p1']!}"`, 'data = "data"', '',
+      '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', '',
+      '[[torrent]]', `file = "${files['free']!}"`, 'data = "data"', 'paid = false', ''
+    ].join('\n'))
+    const daemon = new SeedpayChild(['daemon', '--config', config])
+    children.push(daemon)
+    expect(await daemon.next('payments', 30_000)).to.include({ role: 'payee', account: seeder, pricePerMiB: '0.01', freeSlots: 0 })
+    const started = await daemon.next('daemon', 30_000)
+    expect(started).to.include({ torrents: 3, seeding: 3, charging: true })
+    const listen = String(started['listen'])
+
+    const get = (torrent: string, i: number, host: string): SeedpayChild => {
+      const c = new SeedpayChild(['get', torrent, '--out', join(dir, `out-${i}-${host}`), '--peer', listen, '--host', host, '--max-price', '0.02', ...chainArgs, '--key-file', keyFiles[i + 1]!, '--ledger', join(dir, `payer-${host}.sqlite`)])
+      children.push(c)
+      return c
+    }
+    const g1 = get(files['p1']!, 0, '127.0.0.3')
+    const g2 = get(files['p2']!, 1, '127.0.0.4')
+    // a paying downloader of the free torrent: the daemon speaks no seedpay there, so it pays nothing
+    const g3 = get(files['free']!, 0, '127.0.0.5')
+    const paid = await Promise.all([g1, g2, g3].map(async g => await g.next('paid', 60_000)))
+    for (const g of [g1, g2, g3]) expect(await g.exited, g.stderr).to.equal(0)
+    for (const [g, name] of [[0, 'p1'], [1, 'p2'], [0, 'free']] as const) {
+      const host = ['127.0.0.3', '127.0.0.4', '127.0.0.5'][name === 'p1' ? 0 : name === 'p2' ? 1 : 2]!
+      expect((await readFile(join(dir, `out-${g}-${host}`, `${name}.bin`))).equals(await readFile(join(data, `${name}.bin`))), name).to.equal(true)
+    }
+    const channels = paid.map(p => p['channels'] as Array<{ payee: string, bytes: string }>)
+    expect(channels[0]).to.deep.include({ payee: seeder, bytes: String(sizes.p1), amount: '0.03' })
+    expect(channels[1]![0]).to.include({ payee: seeder, bytes: String(sizes.p2) })
+    // the free torrent's downloader paid nothing
+    expect(paid[2]!).to.include({ spent: '0' })
+    expect(channels[2]).to.deep.equal([])
+
+    const before = await chain.tokenBalanceOf(seeder)
+    expect(await daemon.stop(), daemon.stderr).to.equal(0)
+    const ledger = new Ledger({}, { path: ledgerPath })
+    try {
+      let held = 0n
+      for (const [i, payer] of payers.entries()) {
+        const ch = ledger.channels().find(c => c.role === 'payee' && c.key.payer === payer && c.key.payee === seeder)
+        expect(ch?.newest?.bytes, `payer ${i}`).to.equal(BigInt(i === 0 ? sizes.p1 : sizes.p2))
+        expect(await chain.paidOut(payer, seeder)).to.equal(ch!.newest!.amount)
+        held += ch!.newest!.amount
+      }
+      expect(await chain.tokenBalanceOf(seeder) - before).to.equal(held)
+    } finally {
+      ledger.close()
+    }
+  })
+})
