@@ -5,6 +5,7 @@ import { ApiServer } from '../daemon/api.ts'
 import { ensureApiToken } from '../daemon/api-token.ts'
 import { configTemplate, defaultConfigPath, loadConfig, type DaemonConfig } from '../daemon/config.ts'
 import { Daemon, splitHostPort } from '../daemon/daemon.ts'
+import { daemonMetrics } from '../daemon/metrics.ts'
 import { ConfigError, DaemonRunningError } from '../daemon/errors.ts'
 import { daemonPaths } from '../daemon/paths.ts'
 import { acquirePidLock } from '../daemon/pid-lock.ts'
@@ -31,7 +32,7 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
     const token = await ensureApiToken(paths.token)
     await withPayments(flags, 'payee', async payments => {
       const daemon = new Daemon({ logger, payments }, { config, paths })
-      const api = new ApiServer({ logger, daemon }, { ...splitHostPort(config.daemon.api), token })
+      const api = new ApiServer({ logger, daemon, metrics: daemonMetrics(daemon, payments?.payee ?? null) }, { ...splitHostPort(config.daemon.api), token })
       const stopped = new Promise<string>(resolve => {
         handleStopSignals({
           boundMs: config.daemon['stop-timeout'] * 1000,

@@ -9,9 +9,10 @@
 import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
-import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain, type FeeCoin } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
-import type { swarmInit } from '../payment/index.ts'
+import type { PayeeCoverage, PaymentAgent, swarmInit } from '../payment/index.ts'
+import type { SettlementScheduler } from '../settle/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { feeText, formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
@@ -39,6 +40,20 @@ export interface CliPayments {
   events?: PaymentEventSource
   /** Payer: --max-price in base units per MiB. */
   maxPricePerMiB?: bigint
+  /** Payee: its books and settlement side, for the daemon's metrics and dashboard. */
+  payee?: PayeeView
+}
+
+/** What a payee's run exposes to observers: read-only use of its ledger, scheduler and coverage. */
+export interface PayeeView {
+  account: Address
+  network: string
+  domain: EscrowDomain
+  feeCoin: FeeCoin
+  ledger: Ledger
+  scheduler: SettlementScheduler
+  coverage: PayeeCoverage
+  agent: PaymentAgent
 }
 
 /**
@@ -134,7 +149,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
       attach: engine => payments.attach(engine),
-      events: agent
+      events: agent,
+      payee: { account, network: session.target.network, domain, feeCoin: feeCoin(session.target), ledger, scheduler, coverage, agent }
     },
     stop: async () => {
       try {

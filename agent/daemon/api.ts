@@ -10,9 +10,11 @@
  *   DELETE /api/v1/torrents/<info hash>          stop and forget
  *   POST   /api/v1/torrents/<info hash>/pause    stop serving, kept across restarts
  *   POST   /api/v1/torrents/<info hash>/resume
+ *   GET    /metrics                              Prometheus text format (metrics.ts)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
+import type { Registry } from 'prom-client'
 import * as z from 'zod'
 import { tokenMatches } from './api-token.ts'
 import type { Daemon } from './daemon.ts'
@@ -23,7 +25,12 @@ const HASH = /^[0-9a-fA-F]{40}$/
 
 const addBody = z.strictObject({ file: z.string().min(1), data: z.string().min(1), paid: z.boolean().optional() })
 
-export interface ApiServerComponents { logger: Logger, daemon: Daemon }
+export interface ApiServerComponents {
+  logger: Logger
+  daemon: Daemon
+  /** Served at GET /metrics (Prometheus text format), behind the same token. */
+  metrics?: Registry
+}
 export interface ApiServerInit { host: string, port: number, token: string }
 
 export class ApiServer {
@@ -64,8 +71,15 @@ export class ApiServer {
       if (!tokenMatches(this.init.token, token)) {
         throw new DaemonRequestError('unauthorized', 'this request has no valid API token', 'send `Authorization: Bearer <token>` with the token in the daemon\'s api-token file', 401)
       }
-      const body = await this.route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://localhost').pathname, req)
-      send(res, 200, body)
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname
+      const metrics = this.c.metrics
+      if (path === '/metrics' && req.method === 'GET' && metrics !== undefined) {
+        const text = await metrics.metrics()
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
+        res.end(text)
+        return
+      }
+      send(res, 200, await this.route(req.method ?? 'GET', path, req))
     } catch (err) {
       if (err instanceof DaemonRequestError) {
         send(res, err.status, { error: { code: err.code, message: err.message, hint: err.hint } })

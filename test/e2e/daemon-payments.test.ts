@@ -14,6 +14,7 @@ import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/
 import { Ledger } from '../../agent/ledger/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 
@@ -109,6 +110,34 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     // the free torrent's downloader paid nothing
     expect(paid[2]!).to.include({ spent: '0' })
     expect(channels[2]).to.deep.equal([])
+
+    // scraped as Prometheus would, with the token: what was earned and on which torrent
+    const token = (await readFile(join(dir, 'home', 'daemon', 'api-token'), 'utf8')).trim()
+    const scraped = await fetch(new URL('/metrics', String(started['api'])), { headers: { authorization: `Bearer ${token}` } })
+    expect(scraped.status).to.equal(200)
+    expect(scraped.headers.get('content-type')).to.match(/^text\/plain; version=0\.0\.4/)
+    const families = new Map(parsePrometheusTextFormat(await scraped.text()).map(f => [f.name, f]))
+    const value = (name: string, labels: Record<string, string> = {}): number => {
+      const f = families.get(name)
+      expect(f, name).to.not.equal(undefined)
+      const m = f!.metrics.find(s => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v))
+      expect(m, `${name} ${JSON.stringify(labels)}`).to.not.equal(undefined)
+      return Number(m!.value)
+    }
+    const hashOf = async (name: string): Promise<string> => (await parseTorrentBuffer(await readFile(files[name]!))).infoHash
+    expect(value('seedpay_torrent_uploaded_bytes_total', { info_hash: await hashOf('p1') })).to.be.at.least(sizes.p1)
+    expect(value('seedpay_torrent_uploaded_bytes_total', { info_hash: await hashOf('free') })).to.be.at.least(sizes.free)
+    expect(value('seedpay_torrents', { state: 'seeding' })).to.equal(3)
+    expect(value('seedpay_receipts_total', { role: 'payee' })).to.be.greaterThan(1)
+    // 0.01 BTT/MiB for 3 MiB and for 2 MiB + 4321 bytes, not settled yet: all of it unsettled
+    const earned = 0.03 + 0.01 * (sizes.p2 / 1048576)
+    expect(value('seedpay_earned_btt', { network: 'local' })).to.be.closeTo(earned, 1e-6)
+    expect(value('seedpay_unsettled_btt', { network: 'local' })).to.be.closeTo(earned, 1e-6)
+    expect(value('seedpay_payers', { network: 'local' })).to.equal(2)
+    expect(families.get('seedpay_torrents')?.type).to.equal('GAUGE')
+    expect(families.get('seedpay_receipts_total')?.type).to.equal('COUNTER')
+    const unauthorized = await fetch(new URL('/metrics', String(started['api'])))
+    expect(unauthorized.status).to.equal(401)
 
     const before = await chain.tokenBalanceOf(seeder)
     expect(await daemon.stop(), daemon.stderr).to.equal(0)
