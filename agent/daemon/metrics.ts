@@ -5,7 +5,7 @@
  * in `_total`, bytes in bytes; BTT amounts are in BTT (a float: base units above 2^53 would lose precision).
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import { inDomain, type Address } from '../pay/index.ts'
+import { inDomain } from '../pay/index.ts'
 import type { PayeeView } from '../cli/payment-options.ts'
 import type { Daemon } from './daemon.ts'
 
@@ -24,7 +24,7 @@ export function payeeBooks (p: PayeeView): PayeeBooks {
     let settled = 0n
     for (const s of p.ledger.settlements(ch.key)) if (s.status === 'confirmed') settled += s.paid ?? 0n
     const unsettled = held > settled ? held - settled : 0n
-    const cover = p.coverage.coverage(ch.key.payer as Address)
+    const cover = p.coverage.coverage(ch.key.payer)
     out.payers++
     out.earned += held
     out.settled += settled
@@ -40,7 +40,7 @@ export function daemonMetrics (daemon: Daemon, payee: PayeeView | null): Registr
   const registry = new Registry()
   const lastUploaded = new Map<string, { bytes: number, name: string }>()
   // registered first: prom-client collects in registration order, and this collect fills the per-torrent metrics
-  new Gauge({ // eslint-disable-line no-new -- registered with the registry; collect() sets it at scrape time
+  new Gauge({  
     name: 'seedpay_torrents',
     help: 'Torrents in the daemon by state',
     labelNames: ['state'],
@@ -102,7 +102,7 @@ function payeeMetrics (registry: Registry, p: PayeeView): void {
   let books: PayeeBooks | null = null
   const book = (fresh: boolean): PayeeBooks => { if (fresh || books === null) books = payeeBooks(p); return books }
   const gauge = (name: string, help: string, read: (b: PayeeBooks) => number, first = false): void => {
-    new Gauge({ name, help, labelNames: ['network'], registers: [registry], collect () { this.set({ network }, read(book(first))) } }) // eslint-disable-line no-new -- registered
+    new Gauge({ name, help, labelNames: ['network'], registers: [registry], collect () { this.set({ network }, read(book(first))) } })  
   }
   gauge('seedpay_earned_btt', 'BTT of the newest receipts we hold as payee (settled or not)', b => btt(b.earned), true)
   gauge('seedpay_unsettled_btt', 'BTT we hold in receipts the escrow has not paid yet', b => btt(b.unsettled))
