@@ -1,5 +1,5 @@
 /** What `seedpay daemon` and `seedpay config init` do (daemon-commands.ts declares them). */
-import { mkdir, open, rm, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ApiServer } from '../daemon/api.ts'
 import { ensureApiToken } from '../daemon/api-token.ts'
@@ -9,6 +9,8 @@ import { daemonMetrics } from '../daemon/metrics.ts'
 import { ConfigError, DaemonRunningError } from '../daemon/errors.ts'
 import { daemonPaths } from '../daemon/paths.ts'
 import { acquirePidLock } from '../daemon/pid-lock.ts'
+import { TransmissionRpc } from '../daemon/transmission-rpc.ts'
+import { TransmissionSync, type TransmissionSyncComponents } from '../daemon/transmission-sync.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { defaultLogFile } from './log-flags.ts'
@@ -49,6 +51,8 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
         await daemon.stop()
         throw listenError(err, config)
       }
+      const importing = new AbortController()
+      const sync = await startTransmissionSync(config, { logger, daemon, report: (name, fields) => { reporter.event(name, fields) } }, importing.signal)
       await writeFile(paths.api, JSON.stringify({ url: api.url, pid: process.pid }) + '\n', { mode: 0o600 })
       const s = daemon.status()
       reporter.event('daemon', { listen: daemon.listenAddress, api: api.url, torrents: s.torrents, seeding: s.seeding, charging: s.charging, config: configPath, token: paths.token })
@@ -57,6 +61,8 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
       }
       for (const u of s.unloaded) reporter.event('torrent:error', { file: u.file, reason: u.reason })
       await stopped
+      importing.abort()
+      await sync?.stopped()
       await rm(paths.api, { force: true })
       await api.stop()
       await daemon.stop()
@@ -65,6 +71,23 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
     reporter.close()
     await lock.release()
   }
+}
+
+/** With [transmission]: the importer, after its first sync (so the `daemon` line counts what it brought). */
+async function startTransmissionSync (c: DaemonConfig, components: Omit<TransmissionSyncComponents, 'rpc'>, signal: AbortSignal): Promise<TransmissionSync | null> {
+  const t = c.transmission
+  if (t === undefined) return null
+  let password = t.password
+  if (t['password-file'] !== undefined) {
+    const text = await readFile(t['password-file'], 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new CliError(`cannot read transmission.password-file ${t['password-file']!} (${err.code ?? err.message})`, 'point it at a file holding Transmission\'s rpc-password', EXIT_BAD_INPUT)
+    })
+    password = text.replace(/\r?\n$/, '')
+  }
+  const rpc = new TransmissionRpc({ url: t.rpc, ...(t.username !== undefined ? { username: t.username } : {}), ...(password !== undefined ? { password } : {}) })
+  const sync = new TransmissionSync({ ...components, rpc }, { pollMs: t.poll * 1000, paid: t.paid })
+  await sync.start(signal)
+  return sync
 }
 
 /** `seedpay config init [--config <path>]`: writes the commented template, never over an existing file. */

@@ -106,6 +106,8 @@ const LINES: Record<string, Line> = {
     (list(f['channels']).map(c => `${shortHex(field(c, 'payee'))} ${bttField(field(c, 'amount'))} for ${bytesText(field(c, 'bytes'))}`).join(', ') || 'none'),
   stalled: f => `stalled: ${text(f['reason'])} — ${text(f['hint'])}`,
   daemon: f => `daemon: peers connect to ${text(f['listen'])} · ${text(f['seeding'])} of ${plural(Number(f['torrents']), 'torrent')} seeding${f['charging'] === true ? ', charging paying peers' : ', free'} · API ${text(f['api'])} (token in ${text(f['token'])}); \`seedpay list\` shows them`,
+  'transmission:error': f => `Transmission at ${text(f['url'])}: ${text(f['reason'])} — ${text(f['action'])}`,
+  'transmission:synced': f => `Transmission at ${text(f['url'])}: selling ${text(f['complete'])} finished of its ${plural(Number(f['torrents']), 'torrent')}`,
   'torrent:error': f => `not serving ${f['name'] !== undefined ? `"${text(f['name'])}"` : text(f['file'])}: ${text(f['reason'])}`,
   warning: f => `warning: ${text(f['message'])}`
 }

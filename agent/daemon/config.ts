@@ -54,6 +54,18 @@ const schema = z.strictObject({
     'want-lane': btt.optional(),
     'max-staleness': z.number().int().min(1).max(86_400).default(30)
   }).optional(),
+  /** Sell what the user's Transmission has finished (transmission-sync.ts). */
+  transmission: z.strictObject({
+    rpc: z.string().url().default('http://127.0.0.1:9091/transmission/rpc'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    /** A file holding the password (mode 600), instead of writing it in the config. */
+    'password-file': z.string().optional(),
+    /** Seconds between two looks at Transmission's list. */
+    poll: z.number().int().min(1).max(3600).default(10),
+    /** With [payments]: charge for the imported torrents (false: give them away). */
+    paid: z.boolean().default(true)
+  }).refine(t => t.password === undefined || t['password-file'] === undefined, { message: 'give password or password-file, not both', path: ['password'] }).optional(),
   torrent: z.array(torrentEntry).default([])
 })
 
@@ -123,6 +135,9 @@ export function parseConfig (path: string, text: string): DaemonConfig {
           }
         }
       : {}),
+    ...(c.transmission !== undefined
+      ? { transmission: { ...c.transmission, ...(c.transmission['password-file'] !== undefined ? { 'password-file': at(c.transmission['password-file']) } : {}) } }
+      : {}),
     torrent: c.torrent.map(t => ({ ...t, file: at(t.file), data: at(t.data) }))
   }
 }
@@ -158,6 +173,14 @@ stop-timeout = 30
 # want-lane = "0"               # BTT each payer is asked to reserve for you alone
 # settle-threshold = "0.01"     # settle a payer once it owes this much (default: worth a settlement's fee)
 # settle-interval = 60          # seconds between threshold checks
+
+# Sell what your Transmission has finished, from its own files (read-only; verified before serving).
+# [transmission]
+# rpc = "http://127.0.0.1:9091/transmission/rpc"
+# username = "me"               # its rpc-username, if its RPC asks for one
+# password-file = "tr.pass"     # its rpc-password, in a file (or password = "...")
+# poll = 10                     # seconds between two looks at its list
+# paid = true                   # false: give its torrents away, even with [payments]
 
 # One table per torrent to seed (\`seedpay add\` adds more while the daemon runs).
 # [[torrent]]

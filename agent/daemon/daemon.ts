@@ -14,7 +14,7 @@ import type { DaemonConfig } from './config.ts'
 import { DaemonRequestError } from './errors.ts'
 import type { DaemonPaths } from './paths.ts'
 import { loadState, saveState, type DaemonState } from './state.ts'
-import { TorrentSlot, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
+import { TorrentSlot, type TorrentSource, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
 
 export interface DaemonComponents {
   logger: Logger
@@ -144,7 +144,7 @@ export class Daemon {
     })
   }
 
-  /** Stops serving a torrent and forgets it (a config torrent stays removed until it is added again). */
+  /** Stops serving a torrent and forgets it (a config or imported torrent stays removed until it is added again). */
   async remove (infoHash: string): Promise<TorrentStatus> {
     return await this.serial(async () => {
       const slot = this.find(infoHash)
@@ -153,7 +153,7 @@ export class Daemon {
       const state = this.mustState()
       state.added = state.added.filter(a => a.infoHash !== slot.infoHash)
       state.paused = state.paused.filter(h => h !== slot.infoHash)
-      if (slot.spec.source === 'config' && !state.removed.includes(slot.infoHash)) state.removed.push(slot.infoHash)
+      if (slot.spec.source !== 'api' && !state.removed.includes(slot.infoHash)) state.removed.push(slot.infoHash)
       await saveState(this.init.paths.state, state)
       return slot.status()
     })
@@ -182,6 +182,42 @@ export class Daemon {
     })
   }
 
+  /**
+   * Makes the torrents from `source` (an importer: Transmission) exactly `wanted`: new ones are served once their
+   * data checks out, gone ones stop. Not kept in the state file: the importer says again after a restart. A torrent
+   * the daemon already has from elsewhere is left as it is. Returns why each wanted torrent that is not served is not.
+   */
+  async syncSource (source: Exclude<TorrentSource, 'config' | 'api'>, wanted: Array<{ file: string, data: string, paid: boolean }>): Promise<Array<{ file: string, reason: string }>> {
+    return await this.serial(async () => {
+      const problems: Array<{ file: string, reason: string }> = []
+      const keep = new Set<string>()
+      const starting: Array<Promise<void>> = []
+      for (const w of wanted) {
+        let spec: TorrentSpec
+        try {
+          spec = await this.specFor(w.file, w.data, w.paid, source)
+        } catch (err) {
+          problems.push({ file: w.file, reason: (err as Error).message })
+          continue
+        }
+        const hash = spec.meta.infoHash
+        keep.add(hash)
+        const state = this.mustState()
+        if (this.slots.has(hash) || state.removed.includes(hash)) continue
+        const slot = this.slot(spec)
+        if (state.paused.includes(hash)) continue
+        starting.push(slot.start().then(() => { if (slot.state === 'error') problems.push({ file: w.file, reason: slot.error ?? 'cannot be served' }) }))
+      }
+      for (const slot of [...this.slots.values()]) {
+        if (slot.spec.source !== source || keep.has(slot.infoHash)) continue
+        this.slots.delete(slot.infoHash)
+        starting.push(slot.stop())
+      }
+      await Promise.all(starting)
+      return problems
+    })
+  }
+
   /** Stops every torrent and the port. The payment side (settling what is owed) is stopped by its owner after this. */
   async stop (): Promise<void> {
     await this.queue.catch(() => undefined)
@@ -195,7 +231,7 @@ export class Daemon {
     return slot
   }
 
-  private async specFor (file: string, data: string, paid: boolean, source: 'config' | 'api'): Promise<TorrentSpec> {
+  private async specFor (file: string, data: string, paid: boolean, source: TorrentSource): Promise<TorrentSpec> {
     const meta = await readMeta(file)
     const dataDir = await findSeedData(data, meta.name) ?? resolve(data)
     return { meta, file, dataDir, paid, source }

@@ -9,6 +9,8 @@ import type { CliPayments } from '../cli/payment-options.ts'
 import { seedResumeFile } from '../cli/seed-data.ts'
 
 export type TorrentState = 'checking' | 'seeding' | 'paused' | 'error'
+/** Where a torrent of the daemon comes from: its config, `seedpay add`, or the Transmission it imports from. */
+export type TorrentSource = 'config' | 'api' | 'transmission'
 
 export interface TorrentSpec {
   meta: TorrentMeta
@@ -18,7 +20,7 @@ export interface TorrentSpec {
   dataDir: string
   /** Charged through the payment agent (when the daemon has one); false: free for everyone. */
   paid: boolean
-  source: 'config' | 'api'
+  source: TorrentSource
 }
 
 export interface TorrentStatus {
@@ -29,7 +31,7 @@ export interface TorrentStatus {
   /** Why the torrent is in state `error`. */
   error?: string
   paid: boolean
-  source: 'config' | 'api'
+  source: TorrentSource
   file: string
   dataDir: string
   pieces: number

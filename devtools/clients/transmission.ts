@@ -24,18 +24,28 @@ const TR_STATUS_SEED = 6
 
 interface TrTorrent { id: number, percentDone: number, status: number, rateDownload: number, rateUpload: number, peersConnected: number, error: number, errorString: string, leftUntilDone: number, haveValid: number, sizeWhenDone: number }
 
+export interface TransmissionClientInit {
+  /** Protect its RPC with a username and password (rpc-authentication-required). @default none */
+  rpcAuth?: { username: string, password: string }
+}
+
 export class TransmissionClient implements BitTorrentClient {
   readonly name = 'transmission'
   private proc: ManagedProcess | null = null
   private configDir = ''
-  private rpcUrl = ''
+  private url = ''
   private session = ''
   private id = 0
+
+  constructor (private readonly init: TransmissionClientInit = {}) {}
+
+  /** Its RPC endpoint (once started). */
+  get rpcUrl (): string { return this.url }
 
   async start (torrentPath: string, dataDir: string, options: ClientStartOptions): Promise<void> {
     this.configDir = await mkdtemp(path.join(tmpdir(), 'seedpay-transmission-'))
     const rpcPort = await freePort('127.0.0.1')
-    this.rpcUrl = `http://127.0.0.1:${rpcPort}/transmission/rpc`
+    this.url = `http://127.0.0.1:${rpcPort}/transmission/rpc`
     await writeFile(path.join(this.configDir, 'settings.json'), JSON.stringify({
       'peer-port-random-on-start': false,
       'pex-enabled': false,
@@ -52,19 +62,36 @@ export class TransmissionClient implements BitTorrentClient {
       'message-level': 1
     }))
     this.proc = startProcess('transmission-daemon', 'transmission-daemon', [
-      '-f', '-g', this.configDir, '-p', String(rpcPort), '-r', '127.0.0.1', '-T',
+      '-f', '-g', this.configDir, '-p', String(rpcPort), '-r', '127.0.0.1',
       '-w', dataDir, '-i', options.host, '-P', String(options.port),
       '-M', '-O', '-Y', '--no-utp', '-et', '-C', '--no-incomplete-dir',
+      ...(this.init.rpcAuth !== undefined ? ['-t', '-u', this.init.rpcAuth.username, '-v', this.init.rpcAuth.password] : ['-T']),
       process.env.SEEDPAY_TR_DEBUG === '1' ? '--log-debug' : '--log-info', '-e', path.join(this.configDir, 'transmission.log')
     ])
     await waitForClient('transmission-daemon (rpc)', this.proc, async () => { await this.rpc('session-get'); return true }, { timeoutMs: 15_000 })
-    const added = await this.rpc('torrent-add', { filename: torrentPath, 'download-dir': dataDir, paused: false }) as { 'torrent-added'?: { id: number }, 'torrent-duplicate'?: { id: number } }
-    const t = added['torrent-added'] ?? added['torrent-duplicate']
-    if (t === undefined) throw new Error('transmission did not add the torrent')
-    this.id = t.id
+    this.id = await this.addTorrent(torrentPath, dataDir)
     if (options.trackers !== undefined && options.trackers.length > 0) {
       await this.rpc('torrent-set', { ids: [this.id], trackerAdd: options.trackers })
     }
+  }
+
+  /** Adds one more torrent (its data under `dataDir`); returns its Transmission id. */
+  async addTorrent (torrentPath: string, dataDir: string): Promise<number> {
+    const added = await this.rpc('torrent-add', { filename: torrentPath, 'download-dir': dataDir, paused: false }) as { 'torrent-added'?: { id: number }, 'torrent-duplicate'?: { id: number } }
+    const t = added['torrent-added'] ?? added['torrent-duplicate']
+    if (t === undefined) throw new Error('transmission did not add the torrent')
+    return t.id
+  }
+
+  /** Removes a torrent from Transmission, keeping its data. */
+  async removeTorrent (id: number): Promise<void> {
+    await this.rpc('torrent-remove', { ids: [id], 'delete-local-data': false })
+  }
+
+  /** Transmission's own view of a torrent: its state (6 = seeding) and what is left. */
+  async torrentState (id: number): Promise<{ status: number, leftUntilDone: number, percentDone: number } | undefined> {
+    const r = await this.rpc('torrent-get', { ids: [id], fields: ['status', 'leftUntilDone', 'percentDone'] }) as { torrents: Array<{ status: number, leftUntilDone: number, percentDone: number }> }
+    return r.torrents[0]
   }
 
   /** Ask Transmission to re-announce now (it otherwise waits for the tracker's interval). */
@@ -74,9 +101,13 @@ export class TransmissionClient implements BitTorrentClient {
 
   private async rpc (method: string, args: Record<string, unknown> = {}): Promise<unknown> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const res = await fetch(this.rpcUrl, {
+      const auth = this.init.rpcAuth
+      const res = await fetch(this.url, {
         method: 'POST',
-        headers: { 'X-Transmission-Session-Id': this.session, 'content-type': 'application/json' },
+        headers: {
+          'X-Transmission-Session-Id': this.session, 'content-type': 'application/json',
+          ...(auth !== undefined ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` } : {})
+        },
         body: JSON.stringify({ method, arguments: args }),
         signal: AbortSignal.timeout(5000)
       })
