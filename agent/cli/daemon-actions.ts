@@ -34,7 +34,8 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
     const token = await ensureApiToken(paths.token)
     await withPayments(flags, 'payee', async payments => {
       const daemon = new Daemon({ logger, payments }, { config, paths })
-      const api = new ApiServer({ logger, daemon, metrics: daemonMetrics(daemon, payments?.payee ?? null) }, { ...splitHostPort(config.daemon.api), token })
+      const payee = payments?.payee ?? null
+      const api = new ApiServer({ logger, daemon, payee, metrics: daemonMetrics(daemon, payee) }, { ...splitHostPort(config.daemon.api), token })
       const stopped = new Promise<string>(resolve => {
         handleStopSignals({
           boundMs: config.daemon['stop-timeout'] * 1000,

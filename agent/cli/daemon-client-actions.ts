@@ -43,6 +43,15 @@ export async function change (action: 'remove' | 'pause' | 'resume', hash: strin
   print(o, t, () => `${action === 'remove' ? 'removed' : action === 'pause' ? 'paused' : 'resumed'} ${line(t)}`)
 }
 
+/** The dashboard's address with the token: opening it logs the browser in (a cookie) and drops the token from the URL. */
+export async function dashboard (o: ClientFlags): Promise<void> {
+  const base = await apiUrl(o)
+  const token = await readApiToken(daemonPaths().token)
+  if (token === null) throw new CliError(`no API token in ${daemonPaths().token}`, 'start `seedpay daemon` once (it writes the token), or run this as the user who runs it', 1)
+  const url = `${base}/?token=${token}`
+  print(o, { url }, () => `${url}\n  open it in a browser on this machine; it holds the API token, so do not share it`)
+}
+
 function line (t: TorrentStatus): string {
   const state = t.state === 'error' ? `error: ${t.error ?? '?'}` : t.state
   return `${t.infoHash}  ${t.name}  ${bytesText(t.length)}  ${state}  ${t.paid ? 'paid' : 'free'}  ${t.peers} peers  ${bytesText(t.uploaded)} up`

@@ -36,6 +36,8 @@ export function registerDaemonCommands (program: Command): void {
     .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it')
     .option('--free', 'serve this torrent to everyone for free, even if the daemon charges', false))
     .action(async (torrent: string, o: ClientFlags & { data: string, free: boolean }) => { await (await clientActions()).add(torrent, o) })
+  client(program.command('dashboard').description('print the address of the running daemon\'s dashboard, with the token that logs a browser in'))
+    .action(async (o: ClientFlags) => { await (await clientActions()).dashboard(o) })
   for (const [name, what] of [['remove', 'stop seeding a torrent and forget it'], ['pause', 'stop seeding a torrent until `seedpay resume` (kept across restarts)'], ['resume', 'seed a paused torrent again (or retry one in error)']] as const) {
     client(program.command(name).description(what).argument('<info-hash>', 'the 40 hex digits `seedpay list` shows'))
       .action(async (hash: string, o: ClientFlags) => { await (await clientActions()).change(name, hash, o) })

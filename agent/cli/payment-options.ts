@@ -47,6 +47,8 @@ export interface CliPayments {
 /** What a payee's run exposes to observers: read-only use of its ledger, scheduler and coverage. */
 export interface PayeeView {
   account: Address
+  /** What we charge, base units per MiB. */
+  pricePerMiB: bigint
   network: string
   domain: EscrowDomain
   feeCoin: FeeCoin
@@ -150,7 +152,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
       attach: engine => payments.attach(engine),
       events: agent,
-      payee: { account, network: session.target.network, domain, feeCoin: feeCoin(session.target), ledger, scheduler, coverage, agent }
+      payee: { account, pricePerMiB: price, network: session.target.network, domain, feeCoin: feeCoin(session.target), ledger, scheduler, coverage, agent }
     },
     stop: async () => {
       try {

@@ -10,17 +10,30 @@
  *   DELETE /api/v1/torrents/<info hash>          stop and forget
  *   POST   /api/v1/torrents/<info hash>/pause    stop serving, kept across restarts
  *   POST   /api/v1/torrents/<info hash>/resume
+ *   GET    /api/v1/torrents/<info hash>/peers    its peers, their rates, who pays for each
+ *   GET    /api/v1/payments                      what we are owed, per payer, and the recent settlements
+ *   GET    /api/v1/history                       bytes served over time per torrent
+ *   GET    /api/v1/events                        server-sent events: a `snapshot` every second, `settled` at once
  *   GET    /metrics                              Prometheus text format (metrics.ts)
+ *   GET    /                                     the dashboard (web/); `/?token=<token>` logs a browser in with a
+ *                                                cookie (HttpOnly, SameSite=Strict) and drops the token from the URL
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import * as z from 'zod'
+import type { PayeeView } from '../cli/payment-options.ts'
 import { tokenMatches } from './api-token.ts'
+import { booksJson, earningsOverTime, payerBooks, recentSettlements } from './payee-books.ts'
+import { webAsset } from './web-assets.ts'
 import type { Daemon } from './daemon.ts'
 import { DaemonRequestError } from './errors.ts'
 
 const MAX_BODY_BYTES = 64 * 1024
+/** The browser's login cookie (its value is the API token). */
+const COOKIE = 'seedpay_token'
+/** How often an event stream gets a snapshot. */
+const SNAPSHOT_MS = 1000
 const HASH = /^[0-9a-fA-F]{40}$/
 
 const addBody = z.strictObject({ file: z.string().min(1), data: z.string().min(1), paid: z.boolean().optional() })
@@ -28,6 +41,8 @@ const addBody = z.strictObject({ file: z.string().min(1), data: z.string().min(1
 export interface ApiServerComponents {
   logger: Logger
   daemon: Daemon
+  /** The payment side's books (a charging daemon), for /api/v1/payments and the dashboard. */
+  payee?: PayeeView | null
   /** Served at GET /metrics (Prometheus text format), behind the same token. */
   metrics?: Registry
 }
@@ -60,18 +75,32 @@ export class ApiServer {
     const server = this.server
     this.server = null
     if (server === null) return
+    // event streams never end by themselves
     server.closeAllConnections()
     await new Promise<void>(resolve => { server.close(() => { resolve() }) })
   }
 
   private async handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const auth = req.headers.authorization
-      const token = auth?.startsWith('Bearer ') === true ? auth.slice(7).trim() : undefined
-      if (!tokenMatches(this.init.token, token)) {
-        throw new DaemonRequestError('unauthorized', 'this request has no valid API token', 'send `Authorization: Bearer <token>` with the token in the daemon\'s api-token file', 401)
+      const url = new URL(req.url ?? '/', 'http://localhost')
+      const path = url.pathname
+      const login = url.searchParams.get('token') ?? undefined
+      if (path === '/' && req.method === 'GET' && login !== undefined && tokenMatches(this.init.token, login)) {
+        // the token leaves the address bar (and the browser's history) at once; the cookie goes only to this origin
+        res.writeHead(303, { location: '/', 'set-cookie': `${COOKIE}=${login}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' })
+        res.end()
+        return
       }
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname
+      if (!this.authorized(req)) {
+        throw new DaemonRequestError('unauthorized', 'this request has no valid API token', 'send `Authorization: Bearer <token>` with the token in the daemon\'s api-token file; in a browser, open the address `seedpay dashboard` prints', 401)
+      }
+      const asset = req.method === 'GET' ? await webAsset(path) : null
+      if (asset !== null) {
+        res.writeHead(200, { 'content-type': asset.type, 'content-length': asset.body.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'" })
+        res.end(asset.body)
+        return
+      }
+      if (path === '/api/v1/events' && req.method === 'GET') { this.events(req, res); return }
       const metrics = this.c.metrics
       if (path === '/metrics' && req.method === 'GET' && metrics !== undefined) {
         const text = await metrics.metrics()
@@ -90,12 +119,55 @@ export class ApiServer {
     }
   }
 
+  /** A bearer token (CLI, scripts, Prometheus) or the dashboard's cookie. */
+  private authorized (req: IncomingMessage): boolean {
+    const auth = req.headers.authorization
+    if (auth?.startsWith('Bearer ') === true) return tokenMatches(this.init.token, auth.slice(7).trim())
+    const cookie = (req.headers.cookie ?? '').split(';').map(c => c.trim()).find(c => c.startsWith(`${COOKIE}=`))
+    return tokenMatches(this.init.token, cookie?.slice(COOKIE.length + 1))
+  }
+
+  /** What the dashboard shows, in one object. */
+  private snapshot (): Record<string, unknown> {
+    const d = this.c.daemon
+    const payee = this.c.payee ?? null
+    return { time: Date.now(), status: d.status(), torrents: d.list(), payments: payee === null ? null : this.payments(payee) }
+  }
+
+  private payments (payee: PayeeView): Record<string, unknown> {
+    const books = payerBooks(payee)
+    return { ...booksJson(payee, books), settlements: recentSettlements(payee, 20), earnings: earningsOverTime(payee) }
+  }
+
+  /** Server-sent events: a snapshot now and every second, and `settled` as soon as a settlement is mined. */
+  private events (req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' })
+    const push = (event: string, data: unknown): void => { res.write(`event: ${event}\ndata: ${JSON.stringify(data, bigints)}\n\n`) }
+    const tick = (): void => {
+      try { push('snapshot', this.snapshot()) } catch (err) { this.c.logger.warn({ err }, 'dashboard snapshot failed') }
+    }
+    tick()
+    const timer = setInterval(tick, SNAPSHOT_MS)
+    const scheduler = this.c.payee?.scheduler
+    const settled = (e: { txId: string, total: bigint, reason: string }): void => { push('settled', { txId: e.txId, total: e.total, reason: e.reason }) }
+    scheduler?.on('settle:confirmed', settled)
+    req.on('close', () => {
+      clearInterval(timer)
+      scheduler?.off('settle:confirmed', settled)
+    })
+  }
+
   private async route (method: string, path: string, req: IncomingMessage): Promise<unknown> {
     const d = this.c.daemon
     const parts = path.split('/').filter(p => p !== '')
     if (parts[0] !== 'api' || parts[1] !== 'v1') throw notFound(method, path)
     const [, , what, hash, action] = parts
     if (what === 'status' && parts.length === 3 && method === 'GET') return d.status()
+    if (what === 'payments' && parts.length === 3 && method === 'GET') {
+      const payee = this.c.payee ?? null
+      return payee === null ? { charging: false } : { charging: true, ...this.payments(payee) }
+    }
+    if (what === 'history' && parts.length === 3 && method === 'GET') return { samples: d.history.samples() }
     if (what !== 'torrents') throw notFound(method, path)
     if (hash === undefined) {
       if (method === 'GET') return { torrents: d.list() }
@@ -112,6 +184,7 @@ export class ApiServer {
     }
     if (!HASH.test(hash)) throw new DaemonRequestError('bad-request', `"${hash}" is not an info hash`, 'give the 40 hex digits `seedpay list` shows', 400)
     if (action === undefined && method === 'GET') return d.torrent(hash)
+    if (action === 'peers' && method === 'GET') return { peers: d.peers(hash) }
     if (action === undefined && method === 'DELETE') return await d.remove(hash)
     if (action === 'pause' && method === 'POST') return await d.pause(hash)
     if (action === 'resume' && method === 'POST') return await d.resume(hash)
@@ -138,8 +211,10 @@ async function readJson (req: IncomingMessage): Promise<unknown> {
   }
 }
 
+const bigints = (_k: string, v: unknown): unknown => typeof v === 'bigint' ? v.toString() : v
+
 function send (res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body, (_k, v: unknown) => typeof v === 'bigint' ? v.toString() : v)
+  const text = JSON.stringify(body, bigints)
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
   res.end(text)
 }

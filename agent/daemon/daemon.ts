@@ -14,7 +14,8 @@ import type { DaemonConfig } from './config.ts'
 import { DaemonRequestError } from './errors.ts'
 import type { DaemonPaths } from './paths.ts'
 import { loadState, saveState, type DaemonState } from './state.ts'
-import { TorrentSlot, type TorrentSource, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
+import { History } from './history.ts'
+import { TorrentSlot, type TorrentPeer, type TorrentSource, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
 
 export interface DaemonComponents {
   logger: Logger
@@ -59,6 +60,8 @@ export class Daemon {
   private readonly startedAt = new Date()
   /** Changes to the torrent list run one at a time, so two API calls cannot interleave their state writes. */
   private queue: Promise<unknown> = Promise.resolve()
+  /** Bytes served over time, for the dashboard. */
+  readonly history = new History(() => this.list())
 
   constructor (private readonly c: DaemonComponents, private readonly init: DaemonInit) {
     this.log = c.logger
@@ -93,6 +96,7 @@ export class Daemon {
       if (!state.paused.includes(hash)) starting.push(slot.start())
     }
     await Promise.all(starting)
+    this.history.start()
   }
 
   list (): TorrentStatus[] {
@@ -101,6 +105,11 @@ export class Daemon {
 
   torrent (infoHash: string): TorrentStatus {
     return this.find(infoHash).status()
+  }
+
+  /** A torrent's connected peers and who pays for each. */
+  peers (infoHash: string): TorrentPeer[] {
+    return this.find(infoHash).peers()
   }
 
   status (): DaemonStatus {
@@ -220,6 +229,7 @@ export class Daemon {
 
   /** Stops every torrent and the port. The payment side (settling what is owed) is stopped by its owner after this. */
   async stop (): Promise<void> {
+    this.history.stop()
     await this.queue.catch(() => undefined)
     await Promise.all([...this.slots.values()].map(async s => { await s.stop() }))
     await this.router.stop()

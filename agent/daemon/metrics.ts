@@ -5,36 +5,12 @@
  * in `_total`, bytes in bytes; BTT amounts are in BTT (a float: base units above 2^53 would lose precision).
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import { inDomain } from '../pay/index.ts'
 import type { PayeeView } from '../cli/payment-options.ts'
 import type { Daemon } from './daemon.ts'
+import { payeeTotals, payerBooks, type PayeeTotals } from './payee-books.ts'
 
 const BTT = 10 ** 18
 const btt = (units: bigint): number => Number(units) / BTT
-
-/** What the payee's ledger says, per payer: held (newest receipt), settled (paid out), lane and trusted coverage. */
-export interface PayeeBooks { earned: bigint, settled: bigint, unsettled: bigint, atRisk: bigint, lanes: bigint, payers: number }
-
-/** Sums the payee's channels in its domain (`unsettled` and `atRisk` per payer first, so one payer cannot offset another). */
-export function payeeBooks (p: PayeeView): PayeeBooks {
-  const out: PayeeBooks = { earned: 0n, settled: 0n, unsettled: 0n, atRisk: 0n, lanes: 0n, payers: 0 }
-  for (const ch of p.ledger.channels()) {
-    if (ch.role !== 'payee' || ch.key.payee !== p.account || !inDomain(ch.key, p.domain) || ch.newest === null) continue
-    const held = ch.newest.amount
-    let settled = 0n
-    for (const s of p.ledger.settlements(ch.key)) if (s.status === 'confirmed') settled += s.paid ?? 0n
-    const unsettled = held > settled ? held - settled : 0n
-    const cover = p.coverage.coverage(ch.key.payer)
-    out.payers++
-    out.earned += held
-    out.settled += settled
-    out.unsettled += unsettled
-    out.lanes += cover?.lane ?? 0n
-    const backed = cover?.total ?? 0n
-    if (unsettled > backed) out.atRisk += unsettled - backed
-  }
-  return out
-}
 
 export function daemonMetrics (daemon: Daemon, payee: PayeeView | null): Registry {
   const registry = new Registry()
@@ -99,9 +75,9 @@ function payeeMetrics (registry: Registry, p: PayeeView): void {
   })
   p.scheduler.on('settle:failed', e => { settlements.inc({ network, reason: e.reason, result: 'failed' }) })
   // the ledger's sums, read once per scrape by the first gauge and shared with the others
-  let books: PayeeBooks | null = null
-  const book = (fresh: boolean): PayeeBooks => { if (fresh || books === null) books = payeeBooks(p); return books }
-  const gauge = (name: string, help: string, read: (b: PayeeBooks) => number, first = false): void => {
+  let books: PayeeTotals | null = null
+  const book = (fresh: boolean): PayeeTotals => { if (fresh || books === null) books = payeeTotals(payerBooks(p)); return books }
+  const gauge = (name: string, help: string, read: (b: PayeeTotals) => number, first = false): void => {
     new Gauge({ name, help, labelNames: ['network'], registers: [registry], collect () { this.set({ network }, read(book(first))) } })  
   }
   gauge('seedpay_earned_btt', 'BTT of the newest receipts we hold as payee (settled or not)', b => btt(b.earned), true)

@@ -4,7 +4,7 @@
  * to open or matches nothing is kept in state `error` with the reason, and the others go on.
  */
 import type { Logger } from 'pino'
-import { TorrentEngine, type PortRouter, type TorrentMeta } from '../swarm/index.ts'
+import { TorrentEngine, type PeerInfo, type PortRouter, type TorrentMeta } from '../swarm/index.ts'
 import type { CliPayments } from '../cli/payment-options.ts'
 import { seedResumeFile } from '../cli/seed-data.ts'
 
@@ -39,8 +39,13 @@ export interface TorrentStatus {
   verifiedBytes: number
   peers: number
   uploaded: number
+  /** Of `uploaded`, what went to peers paying us (charged at the daemon's price). */
+  paidBytes: number
   uploadRate: number
 }
+
+/** A peer of one torrent, and the account paying us for it (null: an ordinary or a free peer). */
+export interface TorrentPeer extends PeerInfo { payer: string | null }
 
 export interface TorrentSlotComponents {
   logger: Logger
@@ -56,6 +61,7 @@ export class TorrentSlot {
   private failure: string | null = null
   /** Uploaded by the engines this slot ran before (a pause ends an engine; the count goes on). */
   private uploadedBefore = 0
+  private paid = 0
 
   constructor (private readonly c: TorrentSlotComponents, readonly spec: TorrentSpec, private readonly maxPeers: number) {}
 
@@ -85,6 +91,10 @@ export class TorrentSlot {
     // a disk that fails while serving (file removed, unreadable) stops this torrent only
     engine.on('engine:error', ({ error }) => { if (this.engine === engine) void this.fail(`stopped: ${error.message}`) })
     this.detach = charged ? this.c.payments!.attach(engine) : null
+    const agent = charged ? this.c.payments!.payee?.agent : undefined
+    if (agent !== undefined) {
+      engine.on('block:uploaded', ({ peerId, length }) => { if (agent.session(peerId)?.asPayee != null) this.paid += length })
+    }
     try {
       await engine.start()
     } catch (err) {
@@ -130,8 +140,15 @@ export class TorrentSlot {
       verifiedBytes: s?.verifiedBytes ?? 0,
       peers: s?.peers ?? 0,
       uploaded: this.uploadedBefore + (s?.uploaded ?? 0),
+      paidBytes: this.paid,
       uploadRate: s?.uploadRate ?? 0
     }
+  }
+
+  /** Its connected peers, with who pays for each (none while paused). */
+  peers (): TorrentPeer[] {
+    const agent = this.spec.paid ? this.c.payments?.payee?.agent : undefined
+    return (this.engine?.peerList() ?? []).map(p => ({ ...p, payer: agent?.session(p.id)?.account ?? null }))
   }
 
   private async fail (reason: string): Promise<void> {

@@ -49,6 +49,9 @@ export interface SettlementAttempt {
   /** A confirmed attempt's share of its transaction's gas (TRON: energy) and fee (sun or wei); null before. */
   gasUsed: bigint | null
   fee: bigint | null
+  /** When it was begun and last updated (ms since the epoch, the ledger's clock). */
+  createdAt: number
+  updatedAt: number
 }
 
 export interface LedgerComponents {
@@ -73,7 +76,7 @@ interface ChannelRow {
 }
 interface SettlementRow {
   id: number, channel_id: number, bytes: string, amount: string, tx_id: string | null, status: SettlementStatus,
-  paid: string | null, error: string | null, gas_used: string | null, fee: string | null
+  paid: string | null, error: string | null, gas_used: string | null, fee: string | null, created_at: number, updated_at: number
 }
 
 const label = (k: ChannelKey): string => `${k.chainId}/${k.escrow}/${k.payer}→${k.payee}`
@@ -282,7 +285,8 @@ export class Ledger {
     return {
       id: r.id, key, bytes: BigInt(r.bytes), amount: BigInt(r.amount), txId: r.tx_id, status: r.status,
       paid: r.paid === null ? null : BigInt(r.paid), error: r.error,
-      gasUsed: r.gas_used === null ? null : BigInt(r.gas_used), fee: r.fee === null ? null : BigInt(r.fee)
+      gasUsed: r.gas_used === null ? null : BigInt(r.gas_used), fee: r.fee === null ? null : BigInt(r.fee),
+      createdAt: r.created_at, updatedAt: r.updated_at
     }
   }
 }

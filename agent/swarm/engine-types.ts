@@ -23,6 +23,22 @@ export interface EngineStats {
 }
 
 export interface PeerEvent { peerId: string, address: string }
+
+/** One connected peer as a status page shows it (TorrentEngine.peerList). */
+export interface PeerInfo {
+  /** BitTorrent peer id, hex. */
+  id: string
+  address: string
+  /** Bytes/s we receive from it and send to it, over the last few seconds. */
+  downloadRate: number
+  uploadRate: number
+  /** It has every piece. */
+  seed: boolean
+  /** It wants what we have. */
+  interested: boolean
+  /** We are not serving it now. */
+  choked: boolean
+}
 export interface EngineEvents {
   /** A new connection, before any handshake: mount BEP 10 extensions here (`wire.use(...)`). */
   'wire:created': { wire: PeerWire }

@@ -17,7 +17,7 @@ import type { TorrentMeta } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
 import { startAnnouncer } from './announcer.ts'
 import type { TrackerClient } from './tracker/index.ts'
-import type { EngineComponents, EngineEvents, EngineInit, EngineStats } from './engine-types.ts'
+import type { EngineComponents, EngineEvents, EngineInit, EngineStats, PeerInfo } from './engine-types.ts'
 
 /** Our BEP 20 peer id prefix: Azureus style, "SP" + version. */
 const PEER_ID_PREFIX = Buffer.from('-SP0100-')
@@ -143,6 +143,14 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       peers: this.peers.size,
       done: this.picker?.done ?? false
     }
+  }
+
+  /** The connected peers (after their handshake), for status pages: who they are and how fast they move data. */
+  peerList (): PeerInfo[] {
+    return [...this.peers.values()].map(p => ({
+      id: p.id, address: p.address, downloadRate: p.downloadRate, uploadRate: p.uploadRate,
+      seed: p.isSeed, interested: p.interested, choked: p.wire.amChoking
+    }))
   }
 
   /** Tell trackers we leave, close every peer and file. Safe to call twice. */

@@ -36,7 +36,7 @@
  * - `'block:uploaded'` counts bytes sent per peer; `'piece:hashed'` gives SHA-1-verified bytes per peer.
  */
 export { TorrentEngine } from './engine.ts'
-export type { EngineInit, EngineComponents, EngineEvents, EngineStats, PeerEvent } from './engine-types.ts'
+export type { EngineInit, EngineComponents, EngineEvents, EngineStats, PeerEvent, PeerInfo } from './engine-types.ts'
 export { loadTorrent, parseMagnet, parseTorrentBuffer, createTorrentFile, magnetFor, metaFromInfo, type TorrentMeta, type MagnetLink, type TorrentSource, type TorrentFileEntry, type CreateTorrentInit } from './torrent-file.ts'
 export { PeerWire, type PeerWireEvents, type WireExtensionCtor } from './peer-wire.ts'
 export { Choker, openPolicy, type UploadPolicy, type ChokerPeer, type ChokerInit } from './choker.ts'

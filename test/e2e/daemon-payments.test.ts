@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { JsonRpcProvider, Wallet } from 'ethers'
 import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
 import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
@@ -15,10 +16,15 @@ import { Ledger } from '../../agent/ledger/index.ts'
 import { toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
+import { chromium } from 'playwright-core'
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
 
 const E18 = 10n ** 18n
+/** Debian's chromium (scripts/ensure-clients.sh installs it); playwright-core never downloads a browser. */
+const CHROMIUM = '/usr/bin/chromium'
+/** Where the dashboard's screenshots are kept (CI keeps the folder as an artifact; git ignores it). */
+const ARTIFACTS = join(fileURLToPath(new URL('../..', import.meta.url)), 'test-artifacts')
 
 describe('seedpay daemon: charging for several torrents through one payment agent', function () {
   this.timeout(180_000)
@@ -33,6 +39,13 @@ describe('seedpay daemon: charging for several torrents through one payment agen
   const seeder = toAddress(new Wallet(seederKey).address)
   const payerKeys = [ANVIL_KEYS[4], ANVIL_KEYS[5]]
   const payers = payerKeys.map(k => toAddress(new Wallet(k).address))
+  let chainArgs: string[]
+  const keyFiles: string[] = []
+  let data: string
+  const sizes = { p1: 3 * 1024 * 1024, p2: 2 * 1024 * 1024 + 4321, free: 1024 * 1024 }
+  const files: Record<string, string> = {}
+  let ledgerPath: string
+  let config: string
 
   before(async () => {
     anvil = await startAnvil()
@@ -41,6 +54,33 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
     dir = await mkdtemp(join(tmpdir(), 'seedpay-daemon-pay-'))
     process.env['SEEDPAY_HOME'] = join(dir, 'home')
+    chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+    for (const [i, key] of [seederKey, ...payerKeys].entries()) {
+      const file = join(dir, `key${i}`)
+      await writeFile(file, `${key}\n`, { mode: 0o600 })
+      keyFiles.push(file)
+    }
+    for (const [i, payer] of payers.entries()) {
+      await chain.mintTestBTT(payer, 10n * E18)
+      const r = await runSeedpay(['deposit', '5', ...chainArgs, '--key-file', keyFiles[i + 1]!])
+      expect(r.code, r.stderr).to.equal(0)
+    }
+    data = join(dir, 'data')
+    await mkdir(data)
+    for (const [name, size] of Object.entries(sizes)) {
+      await writeFile(join(data, `${name}.bin`), randomBytes(size))
+      files[name] = join(dir, `${name}.torrent`)
+      await writeFile(files[name], await createTorrentFile(join(data, `${name}.bin`), { pieceLength: 256 * 1024 }))
+    }
+    ledgerPath = join(dir, 'seeder.sqlite')
+    config = join(dir, 'config.toml')
+    await writeFile(config, [
+      '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
+      '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
+      '[[torrent]]', `file = "${files['p1']!}"`, 'data = "data"', '',
+      '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', '',
+      '[[torrent]]', `file = "${files['free']!}"`, 'data = "data"', 'paid = false', ''
+    ].join('\n'))
   })
   afterEach(async () => { await Promise.all(children.splice(0).map(async c => await c.stop())) })
   after(async () => {
@@ -52,36 +92,6 @@ describe('seedpay daemon: charging for several torrents through one payment agen
   })
 
   it('sells two torrents and gives a third away on one port; SIGINT settles every payer from one ledger', async () => {
-    const chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
-    const keyFiles: string[] = []
-    for (const [i, key] of [seederKey, ...payerKeys].entries()) {
-      const file = join(dir, `key${i}`)
-      await writeFile(file, `${key}\n`, { mode: 0o600 })
-      keyFiles.push(file)
-    }
-    for (const [i, payer] of payers.entries()) {
-      await chain.mintTestBTT(payer, 10n * E18)
-      const r = await runSeedpay(['deposit', '5', ...chainArgs, '--key-file', keyFiles[i + 1]!])
-      expect(r.code, r.stderr).to.equal(0)
-    }
-    const data = join(dir, 'data')
-    await mkdir(data)
-    const sizes = { p1: 3 * 1024 * 1024, p2: 2 * 1024 * 1024 + 4321, free: 1024 * 1024 }
-    const files: Record<string, string> = {}
-    for (const [name, size] of Object.entries(sizes)) {
-      await writeFile(join(data, `${name}.bin`), randomBytes(size))
-      files[name] = join(dir, `${name}.torrent`)
-      await writeFile(files[name], await createTorrentFile(join(data, `${name}.bin`), { pieceLength: 256 * 1024 }))
-    }
-    const ledgerPath = join(dir, 'seeder.sqlite')
-    const config = join(dir, 'config.toml')
-    await writeFile(config, [
-      '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
-      '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
-      '[[torrent]]', `file = "${files['p1']!}"`, 'data = "data"', '',
-      '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', '',
-      '[[torrent]]', `file = "${files['free']!}"`, 'data = "data"', 'paid = false', ''
-    ].join('\n'))
     const daemon = new SeedpayChild(['daemon', '--config', config])
     children.push(daemon)
     expect(await daemon.next('payments', 30_000)).to.include({ role: 'payee', account: seeder, pricePerMiB: '0.01', freeSlots: 0 })
@@ -153,6 +163,62 @@ describe('seedpay daemon: charging for several torrents through one payment agen
       expect(await chain.tokenBalanceOf(seeder) - before).to.equal(held)
     } finally {
       ledger.close()
+    }
+  })
+
+  it('the dashboard in Chromium: it loads with no console error, shows the torrents, and a payment arriving within seconds', async () => {
+    const daemon = new SeedpayChild(['daemon', '--config', config])
+    children.push(daemon)
+    const started = await daemon.next('daemon', 30_000)
+    const printed = await runSeedpay(['dashboard', '--json'])
+    expect(printed.code, printed.stderr).to.equal(0)
+    const url = (JSON.parse(printed.stdout) as { url: string }).url
+    expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/)
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+    try {
+      // a phone's width: the page must not scroll sideways
+      const page = await browser.newPage({ viewport: { width: 390, height: 844 } })
+      const problems: string[] = []
+      page.on('console', m => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`) })
+      page.on('pageerror', e => { problems.push(`page error: ${e.message}`) })
+      await page.goto(url)
+      // logged in by cookie: the token is gone from the address bar
+      expect(page.url()).to.equal(new URL('/', url).href)
+      await page.locator('#conn', { hasText: 'live' }).waitFor({ timeout: 10_000 })
+      for (const name of ['p1.bin', 'p2.bin', 'free.bin']) await page.locator('#torrents tbody', { hasText: name }).waitFor({ timeout: 10_000 })
+      const earned = async (): Promise<number> => Number((await page.locator('.card', { hasText: 'earned' }).locator('.v').textContent())?.replace(' BTT', ''))
+      const before = await earned()
+      // what the first test's payers paid is in the ledger already
+      // (shown to 6 decimals)
+    expect(before).to.be.closeTo(0.03 + 0.01 * (sizes.p2 / 1048576), 1e-6)
+
+      const get = new SeedpayChild(['get', files['p1']!, '--out', join(dir, 'dash-out'), '--peer', String(started['listen']), '--host', '127.0.0.8', '--max-price', '0.02', ...chainArgs, '--key-file', keyFiles[2]!, '--ledger', join(dir, 'payer-dash.sqlite')])
+      children.push(get)
+      const t0 = Date.now()
+      const deadline = t0 + 15_000
+      while (await earned() <= before) {
+        if (Date.now() > deadline) throw new Error('no payment shown within 15 s')
+        await new Promise(resolve => setTimeout(resolve, 100))
+      }
+      expect(await get.exited, get.stderr).to.equal(0)
+      await page.locator('#payers tbody tr').nth(1).waitFor({ timeout: 5_000 })
+      // its swarm: a click on a torrent lists its peers
+      await page.locator('#torrents tbody tr', { hasText: 'p1.bin' }).click()
+      await page.locator('#swarm-title', { hasText: 'p1.bin' }).waitFor({ timeout: 5_000 })
+      const width = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth])
+      expect(width[0], 'no sideways scrolling on a phone').to.be.at.most(width[1]!)
+      await mkdir(ARTIFACTS, { recursive: true })
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png'), fullPage: true })
+      await page.setViewportSize({ width: 1280, height: 900 })
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true })
+      expect(problems).to.deep.equal([])
+      // without the cookie or the token: 401, and the page says what to do
+      const stranger = await browser.newPage()
+      const res = await stranger.goto(new URL('/', url).href)
+      expect(res?.status()).to.equal(401)
+    } finally {
+      await browser.close()
     }
   })
 })
