@@ -11,6 +11,7 @@ import { daemonPaths } from '../daemon/paths.ts'
 import { acquirePidLock } from '../daemon/pid-lock.ts'
 import { TransmissionRpc } from '../daemon/transmission-rpc.ts'
 import { TransmissionSync, type TransmissionSyncComponents } from '../daemon/transmission-sync.ts'
+import { WatchFolder } from '../daemon/watch-folder.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { defaultLogFile } from './log-flags.ts'
@@ -53,7 +54,10 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
         throw listenError(err, config)
       }
       const importing = new AbortController()
-      const sync = await startTransmissionSync(config, { logger, daemon, report: (name, fields) => { reporter.event(name, fields) } }, importing.signal)
+      const report = (name: string, fields: Record<string, unknown>): void => { reporter.event(name, fields) }
+      const sync = await startTransmissionSync(config, { logger, daemon, report }, importing.signal)
+      const watch = config.watch === undefined ? null : new WatchFolder({ logger, daemon, report }, { folder: config.watch.folder, data: config.watch.data, paid: config.watch.paid, pollMs: config.watch.poll * 1000 })
+      await watch?.start(importing.signal)
       await writeFile(paths.api, JSON.stringify({ url: api.url, pid: process.pid }) + '\n', { mode: 0o600 })
       const s = daemon.status()
       reporter.event('daemon', { listen: daemon.listenAddress, api: api.url, torrents: s.torrents, seeding: s.seeding, charging: s.charging, config: configPath, token: paths.token })
@@ -64,6 +68,7 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
       await stopped
       importing.abort()
       await sync?.stopped()
+      await watch?.stopped()
       await rm(paths.api, { force: true })
       await api.stop()
       await daemon.stop()

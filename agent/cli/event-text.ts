@@ -108,6 +108,7 @@ const LINES: Record<string, Line> = {
   daemon: f => `daemon: peers connect to ${text(f['listen'])} · ${text(f['seeding'])} of ${plural(Number(f['torrents']), 'torrent')} seeding${f['charging'] === true ? ', charging paying peers' : ', free'} · API ${text(f['api'])} (token in ${text(f['token'])}); \`seedpay list\` shows them`,
   'transmission:error': f => `Transmission at ${text(f['url'])}: ${text(f['reason'])} — ${text(f['action'])}`,
   'transmission:synced': f => `Transmission at ${text(f['url'])}: selling ${text(f['complete'])} finished of its ${plural(Number(f['torrents']), 'torrent')}`,
+  'watch:error': f => `watch folder ${text(f['folder'])}: ${text(f['reason'])} — ${text(f['action'])}`,
   'torrent:error': f => `not serving ${f['name'] !== undefined ? `"${text(f['name'])}"` : text(f['file'])}: ${text(f['reason'])}`,
   warning: f => `warning: ${text(f['message'])}`
 }

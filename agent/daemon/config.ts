@@ -54,6 +54,14 @@ const schema = z.strictObject({
     'want-lane': btt.optional(),
     'max-staleness': z.number().int().min(1).max(86_400).default(30)
   }).optional(),
+  /** Seed every .torrent dropped into `folder` from the data under `data` (watch-folder.ts). */
+  watch: z.strictObject({
+    folder: z.string().min(1),
+    data: z.string().min(1),
+    paid: z.boolean().default(true),
+    /** Seconds between two looks at the folder. */
+    poll: z.number().int().min(1).max(3600).default(2)
+  }).optional(),
   /** Sell what the user's Transmission has finished (transmission-sync.ts). */
   transmission: z.strictObject({
     rpc: z.string().url().default('http://127.0.0.1:9091/transmission/rpc'),
@@ -135,6 +143,7 @@ export function parseConfig (path: string, text: string): DaemonConfig {
           }
         }
       : {}),
+    ...(c.watch !== undefined ? { watch: { ...c.watch, folder: at(c.watch.folder), data: at(c.watch.data) } } : {}),
     ...(c.transmission !== undefined
       ? { transmission: { ...c.transmission, ...(c.transmission['password-file'] !== undefined ? { 'password-file': at(c.transmission['password-file']) } : {}) } }
       : {}),
@@ -173,6 +182,13 @@ stop-timeout = 30
 # want-lane = "0"               # BTT each payer is asked to reserve for you alone
 # settle-threshold = "0.01"     # settle a payer once it owes this much (default: worth a settlement's fee)
 # settle-interval = 60          # seconds between threshold checks
+
+# Seed every .torrent dropped into a folder, from the data under another (removing the file stops it).
+# [watch]
+# folder = "/srv/torrents"
+# data = "/srv/downloads"
+# paid = true
+# poll = 2                      # seconds between two looks at the folder
 
 # Sell what your Transmission has finished, from its own files (read-only; verified before serving).
 # [transmission]

@@ -9,8 +9,8 @@ import type { CliPayments } from '../cli/payment-options.ts'
 import { seedResumeFile } from '../cli/seed-data.ts'
 
 export type TorrentState = 'checking' | 'seeding' | 'paused' | 'error'
-/** Where a torrent of the daemon comes from: its config, `seedpay add`, or the Transmission it imports from. */
-export type TorrentSource = 'config' | 'api' | 'transmission'
+/** Where a torrent of the daemon comes from: its config, `seedpay add`, the Transmission it imports from, its watch folder. */
+export type TorrentSource = 'config' | 'api' | 'transmission' | 'watch'
 
 export interface TorrentSpec {
   meta: TorrentMeta

@@ -33,6 +33,13 @@ describe('seedpay daemon: many torrents beside the user\'s client', function () 
     expect(r.code, r.stderr).to.equal(0)
     return (JSON.parse(r.stdout) as { torrents: Listed[] }).torrents
   }
+  const eventually = async (check: () => Promise<boolean>, ms = 15_000): Promise<void> => {
+    const deadline = Date.now() + ms
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`not within ${ms} ms`)
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+  }
   function daemon (args: string[] = []): SeedpayChild {
     const c = new SeedpayChild(['daemon', '--config', config, ...args])
     children.push(c)
@@ -232,5 +239,42 @@ describe('seedpay daemon: many torrents beside the user\'s client', function () 
     children.push(fromTemplate)
     // (with the torrents this home's state holds: the API's additions outlive a config change)
     expect(await fromTemplate.next('daemon', 30_000)).to.include({ torrents: 2, seeding: 2, charging: false })
+  })
+
+  it('seeds what is dropped into its watch folder, stops when the file goes, and says which data does not match', async () => {
+    const watch = join(dir, 'watch')
+    const wdata = join(dir, 'wdata')
+    await mkdir(watch)
+    await mkdir(wdata)
+    const make = async (name: string, size: number): Promise<{ buf: Buffer, infoHash: string }> => {
+      await writeFile(join(wdata, name), randomBytes(size))
+      const buf = Buffer.from(await createTorrentFile(join(wdata, name), { pieceLength: 64 * 1024 }))
+      return { buf, infoHash: (await parseTorrentBuffer(buf)).infoHash }
+    }
+    const d = await make('d.bin', 700_000)
+    const e = await make('e.bin', 300_000)
+    // e's data changes after its torrent was made: none of its pieces match any more
+    await writeFile(join(wdata, 'e.bin'), randomBytes(300_000))
+    const wconfig = join(dir, 'watch.toml')
+    await writeFile(wconfig, ['[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '', '[watch]', 'folder = "watch"', 'data = "wdata"', 'poll = 1', ''].join('\n'))
+    const c = new SeedpayChild(['daemon', '--config', wconfig])
+    children.push(c)
+    const started = await c.next('daemon', 30_000)
+    const watched = async (): Promise<Array<[string, string]>> => (await listed()).filter(t => t.source === 'watch').map(t => [t.name, t.state])
+    expect(await watched()).to.deep.equal([])
+
+    await writeFile(join(watch, 'd.torrent'), d.buf)
+    await writeFile(join(watch, 'e.torrent'), e.buf)
+    const bad = await c.next('torrent:error', 15_000)
+    expect(bad).to.include({ file: join(watch, 'e.torrent') })
+    expect(String(bad['reason'])).to.equal(`none of the ${Math.ceil(300_000 / 65536)} pieces of "e.bin" match the data under ${wdata}`)
+    await eventually(async () => JSON.stringify(await watched()) === JSON.stringify([['d.bin', 'seeding'], ['e.bin', 'error']]))
+    const get = new SeedpayChild(['get', join(watch, 'd.torrent'), '--out', join(dir, 'getD'), '--peer', String(started['listen']), '--host', '127.0.0.9'])
+    children.push(get)
+    expect(await get.exited, get.stderr).to.equal(0)
+    expect((await readFile(join(dir, 'getD', 'd.bin'))).equals(await readFile(join(wdata, 'd.bin')))).to.equal(true)
+
+    await rm(join(watch, 'd.torrent'))
+    await eventually(async () => JSON.stringify(await watched()) === JSON.stringify([['e.bin', 'error']]))
   })
 })
