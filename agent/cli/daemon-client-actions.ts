@@ -13,11 +13,24 @@ import type { ClientFlags } from './daemon-commands.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { bytesText } from './event-text.ts'
+import { intOption } from './flags.ts'
 
 const API_TIMEOUT_MS = 30_000
 
-export async function status (o: ClientFlags): Promise<void> {
-  const s = await call<DaemonStatus>(o, 'GET', '/api/v1/status')
+export async function status (o: ClientFlags & { wait?: string }): Promise<void> {
+  const waitS = o.wait === undefined ? 0 : intOption('--wait', o.wait, 0, 3600)
+  const deadline = Date.now() + waitS * 1000
+  let s: DaemonStatus
+  for (;;) {
+    try {
+      s = await call<DaemonStatus>(o, 'GET', '/api/v1/status')
+      break
+    } catch (err) {
+      // not up yet (no api.json, or nothing listening): a daemon that is starting answers within moments
+      if (!(err instanceof CliError) || err.exitCode !== 1 || Date.now() >= deadline || !/no seedpay daemon|cannot reach/.test(err.message)) throw err
+      await new Promise(resolve => setTimeout(resolve, 200))
+    }
+  }
   print(o, s, () => `seedpay daemon (pid ${s.pid}) on ${s.listen} since ${s.startedAt}: ${s.seeding} of ${s.torrents} torrents seeding, ${s.peers} peers, ${bytesText(s.uploaded)} uploaded (${bytesText(s.uploadRate)}/s)${s.charging ? ', charging paying peers' : ', free'}` +
     s.unloaded.map(u => `\nnot loaded: ${u.file}: ${u.reason}`).join(''))
 }

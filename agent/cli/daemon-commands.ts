@@ -27,8 +27,9 @@ export function registerDaemonCommands (program: Command): void {
     .option('-c, --config <path>', 'where to write it (default: $SEEDPAY_HOME/config.toml, else ~/.config/seedpay/config.toml)')
     .action(async (o: { config?: string }) => { await (await daemonActions()).configInit(o) })
 
-  client(program.command('status').description('what the running daemon serves: its port, torrents, peers and bytes up'))
-    .action(async (o: ClientFlags) => { await (await clientActions()).status(o) })
+  client(program.command('status').description('what the running daemon serves: its port, torrents, peers and bytes up')
+    .option('--wait <seconds>', 'wait up to this long for a daemon that is starting to answer'))
+    .action(async (o: ClientFlags & { wait?: string }) => { await (await clientActions()).status(o) })
   client(program.command('list').description('every torrent of the running daemon with its state'))
     .action(async (o: ClientFlags) => { await (await clientActions()).list(o) })
   client(program.command('add').description('seed one more torrent in the running daemon (kept across restarts)')
