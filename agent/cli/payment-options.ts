@@ -9,10 +9,10 @@
 import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
-import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain, type FeeCoin } from '../pay/index.ts'
+import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
-import type { PayeeCoverage, PaymentAgent, swarmInit } from '../payment/index.ts'
-import type { SettlementScheduler } from '../settle/index.ts'
+import type { swarmInit } from '../payment/index.ts'
+import type { PayeeView } from '../daemon/payments-view.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { feeText, formatBtt, parseBtt, parseMiB } from './amounts.ts'
 import { explainChainError } from './chain-errors.ts'
@@ -44,19 +44,6 @@ export interface CliPayments {
   payee?: PayeeView
 }
 
-/** What a payee's run exposes to observers: read-only use of its ledger, scheduler and coverage. */
-export interface PayeeView {
-  account: Address
-  /** What we charge, base units per MiB. */
-  pricePerMiB: bigint
-  network: string
-  domain: EscrowDomain
-  feeCoin: FeeCoin
-  ledger: Ledger
-  scheduler: SettlementScheduler
-  coverage: PayeeCoverage
-  agent: PaymentAgent
-}
 
 /**
  * Runs `fn` with payments when the flags ask for them (`--price` / `--max-price`), else with null. Afterwards

@@ -1,35 +1,9 @@
 /** What `seed` needs beyond the engine: where its resume data lives, and what it says about damaged data. */
-import { stat } from 'node:fs/promises'
-import { basename, dirname, join, resolve } from 'node:path'
 import type { TorrentEngine, TorrentMeta } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
-import { seedpayHome } from '../util/home.ts'
 
 /** Piece numbers listed in the damaged-data line; the rest are counted, not listed. */
 const LISTED_PIECES = 10
-
-/**
- * `seed` must not write into --data, so its fast-resume file lives under ~/.seedpay/resume (SEEDPAY_HOME moves it),
- * keyed by info hash; the file also records which --data it describes.
- */
-export function seedResumeFile (infoHash: string): string {
-  return join(seedpayHome(), 'resume', `${infoHash}.resume`)
-}
-
-/**
- * The directory holding a torrent's data (`<dir>/<name>`), given the path of the shared file or directory itself
- * or of the directory that contains it (`seed --data`, the daemon's `data`); null if neither holds `name`.
- */
-export async function findSeedData (data: string, name: string): Promise<string | null> {
-  const p = resolve(data)
-  if (await exists(join(p, name))) return p
-  if (basename(p) === name && await exists(p)) return dirname(p)
-  return null
-}
-
-async function exists (p: string): Promise<boolean> {
-  try { await stat(p); return true } catch { return false }
-}
 
 /**
  * After `seed` hashed (or trusted) its data: refuse if nothing verifies and --repair is off, and say which

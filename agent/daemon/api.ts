@@ -22,7 +22,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import * as z from 'zod'
-import type { PayeeView } from '../cli/payment-options.ts'
+import type { PayeeView } from './payments-view.ts'
 import { tokenMatches } from './api-token.ts'
 import { booksJson, earningsOverTime, payerBooks, recentSettlements } from './payee-books.ts'
 import { webAsset } from './web-assets.ts'

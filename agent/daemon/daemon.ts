@@ -8,8 +8,8 @@ import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { parseTorrentBuffer, PortRouter, type TorrentMeta } from '../swarm/index.ts'
-import type { CliPayments } from '../cli/payment-options.ts'
-import { findSeedData } from '../cli/seed-data.ts'
+import type { DaemonPayments } from './payments-view.ts'
+import { findSeedData } from '../swarm/index.ts'
 import type { DaemonConfig } from './config.ts'
 import { DaemonRequestError } from './errors.ts'
 import type { DaemonPaths } from './paths.ts'
@@ -20,7 +20,7 @@ import { TorrentSlot, type TorrentPeer, type TorrentSource, type TorrentSpec, ty
 export interface DaemonComponents {
   logger: Logger
   /** The payment side built from the config's [payments], or null to seed for free. */
-  payments: CliPayments | null
+  payments: DaemonPayments | null
 }
 
 export interface DaemonInit {

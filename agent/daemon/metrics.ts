@@ -5,7 +5,7 @@
  * in `_total`, bytes in bytes; BTT amounts are in BTT (a float: base units above 2^53 would lose precision).
  */
 import { Counter, Gauge, Registry } from 'prom-client'
-import type { PayeeView } from '../cli/payment-options.ts'
+import type { PayeeView } from './payments-view.ts'
 import type { Daemon } from './daemon.ts'
 import { payeeTotals, payerBooks, type PayeeTotals } from './payee-books.ts'
 

@@ -4,7 +4,7 @@
  * metrics, the API and the dashboard all read these, so they never disagree.
  */
 import { formatBtt, formatUnits, inDomain, type Address } from '../pay/index.ts'
-import type { PayeeView } from '../cli/payment-options.ts'
+import type { PayeeView } from './payments-view.ts'
 
 export interface PayerBook {
   payer: Address

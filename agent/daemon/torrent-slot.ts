@@ -5,8 +5,8 @@
  */
 import type { Logger } from 'pino'
 import { TorrentEngine, type PeerInfo, type PortRouter, type TorrentMeta } from '../swarm/index.ts'
-import type { CliPayments } from '../cli/payment-options.ts'
-import { seedResumeFile } from '../cli/seed-data.ts'
+import type { DaemonPayments } from './payments-view.ts'
+import { seedResumeFile } from '../swarm/index.ts'
 
 export type TorrentState = 'checking' | 'seeding' | 'paused' | 'error'
 /** Where a torrent of the daemon comes from: its config, `seedpay add`, the Transmission it imports from, its watch folder. */
@@ -51,7 +51,7 @@ export interface TorrentSlotComponents {
   logger: Logger
   router: PortRouter
   /** The daemon's payment side, null when it seeds for free. */
-  payments: CliPayments | null
+  payments: DaemonPayments | null
 }
 
 export class TorrentSlot {

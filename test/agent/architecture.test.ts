@@ -30,7 +30,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   payment: ['chain', 'ledger', 'pay', 'swarm', 'util', 'wire'],
   settle: ['chain', 'ledger', 'pay', 'util'],
   compose: ['chain', 'ledger', 'pay', 'payment', 'settle', 'swarm'],
-  cli: ['audit', 'chain', 'compose', 'keys', 'ledger', 'pay', 'payment', 'settle', 'swarm', 'util', 'wire']
+  daemon: ['ledger', 'pay', 'payment', 'settle', 'swarm', 'util'],
+  cli: ['audit', 'chain', 'compose', 'daemon', 'keys', 'ledger', 'pay', 'payment', 'settle', 'swarm', 'util', 'wire']
 }
 
 function sources (dir: string): string[] {

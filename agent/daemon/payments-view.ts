@@ -1,0 +1,31 @@
+/**
+ * What the daemon needs of the payment side the CLI builds (agent/cli/payment-options.ts): the engine init and
+ * attach for every paid torrent, and a read-only view of the payee's books for the metrics, API and dashboard.
+ * Declared here, on the daemon's side, so the daemon never imports the CLI (the CLI builds these and passes them in).
+ */
+import type { Ledger } from '../ledger/index.ts'
+import type { Address, EscrowDomain, FeeCoin } from '../pay/index.ts'
+import type { PayeeCoverage, PaymentAgent } from '../payment/index.ts'
+import type { SettlementScheduler } from '../settle/index.ts'
+import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
+
+/** What a payee's run exposes to observers: read-only use of its ledger, scheduler and coverage. */
+export interface PayeeView {
+  account: Address
+  /** What we charge, base units per MiB. */
+  pricePerMiB: bigint
+  network: string
+  domain: EscrowDomain
+  feeCoin: FeeCoin
+  ledger: Ledger
+  scheduler: SettlementScheduler
+  coverage: PayeeCoverage
+  agent: PaymentAgent
+}
+
+/** The payment side of a charging daemon: mounted on each paid torrent's engine. */
+export interface DaemonPayments {
+  engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy' | 'uploadSlots'>
+  attach: (engine: TorrentEngine) => () => void
+  payee?: PayeeView
+}
