@@ -83,12 +83,20 @@ describe('README.md: every command line works as written', function () {
     expect((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts).to.include.keys('demo', 'test')
   })
 
-  it('has the blocks this test knows: the demo on BTTC, seeding and downloading, the paid flow, the contract', () => {
-    expect(blocks).to.have.length(5)
+  it('has the blocks this test knows: the daemon, the demo on BTTC, seeding and downloading, the paid flow, the contract', () => {
+    expect(blocks).to.have.length(6)
+  })
+
+  it('the daemon beside your client: config init, daemon, status, add, list, dashboard, stop', async () => {
+    const r = await runBlock(blocks[1]!, 1)
+    expect(r.code, r.out.slice(-3000)).to.equal(0)
+    expect(r.out).to.match(/^added [0-9a-f]{40} {2}a\.bin {2}8\.0 MiB {2}seeding/m)
+    expect(r.out).to.match(/^http:\/\/127\.0\.0\.1:7373\/\?token=[0-9a-f]{64}$/m)
+    expect(r.out).to.match(/"event":"stopping".*"signal":"SIGTERM"/)
   })
 
   it('the demo on the BitTorrent Chain stand-in: native BTT, settled and audited', async () => {
-    const r = await runBlock(blocks[1]!, 1)
+    const r = await runBlock(blocks[2]!, 2)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     expect(r.out).to.match(/chain id 199 \(BitTorrent Chain\)/)
     expect(r.out).to.match(/NativeBandwidthEscrow 0x[0-9a-fA-F]{40}/)
@@ -96,7 +104,7 @@ describe('README.md: every command line works as written', function () {
   })
 
   it('seeding and downloading: create, seed in the background, get, stop', async () => {
-    const r = await runBlock(blocks[2]!, 2)
+    const r = await runBlock(blocks[3]!, 3)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     const original = await readFile(join(ROOT, 'try', 'files', 'video.bin'))
     expect(original.length).to.equal(20 * 1024 * 1024)
@@ -104,7 +112,7 @@ describe('README.md: every command line works as written', function () {
   })
 
   it('the paid flow on one machine: local chain, keys, deposit, a paid download, settle, audit', async () => {
-    const r = await runBlock(blocks[3]!, 3)
+    const r = await runBlock(blocks[4]!, 4)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     expect(Buffer.compare(await readFile(join(ROOT, 'try', 'paid', 'files', 'video.bin')), await readFile(join(ROOT, 'try', 'files', 'video.bin')))).to.equal(0)
     // settle cashed what the download signed: 20 MiB at 0.01 BTT/MiB
@@ -116,7 +124,7 @@ describe('README.md: every command line works as written', function () {
   })
 
   it('the contract: compile and the gas table', async () => {
-    const r = await runBlock(blocks[4]!, 4)
+    const r = await runBlock(blocks[5]!, 5)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     const last = r.out.trim().split('\n').at(-1)!
     expect(JSON.parse(last)).to.include({ bench: 'gas' })
