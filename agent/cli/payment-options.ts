@@ -44,7 +44,6 @@ export interface CliPayments {
   payee?: PayeeView
 }
 
-
 /**
  * Runs `fn` with payments when the flags ask for them (`--price` / `--max-price`), else with null. Afterwards
  * stops the payment side; a payee settles everything outstanding and reports the transactions.

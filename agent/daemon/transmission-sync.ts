@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Daemon } from './daemon.ts'
+import { Poller } from './poller.ts'
 import type { TransmissionRpc, TransmissionTorrent } from './transmission-rpc.ts'
 
 /** Transmission is checking the files (1 waiting to check, 2 checking): not complete yet, whatever percentDone says. */
@@ -34,30 +35,21 @@ export function completeTorrents (all: readonly TransmissionTorrent[]): Transmis
 }
 
 export class TransmissionSync {
-  private timer: NodeJS.Timeout | null = null
+  private poller: Poller | null = null
   private lastError: string | null = null
   private lastCount = -1
   private readonly reported = new Set<string>()
-  private running: Promise<void> | null = null
 
   constructor (private readonly c: TransmissionSyncComponents, private readonly init: TransmissionSyncInit = {}) {}
 
   /** Syncs once now, then every pollMs until `signal` aborts. */
   async start (signal: AbortSignal): Promise<void> {
-    await this.syncOnce(signal)
-    const tick = (): void => {
-      if (signal.aborted) return
-      this.running = this.syncOnce(signal).finally(() => {
-        this.running = null
-        if (!signal.aborted) this.timer = setTimeout(tick, this.init.pollMs ?? 10_000)
-      })
-    }
-    this.timer = setTimeout(tick, this.init.pollMs ?? 10_000)
-    signal.addEventListener('abort', () => { if (this.timer !== null) clearTimeout(this.timer) }, { once: true })
+    this.poller = new Poller(async () => { await this.syncOnce(signal) }, this.init.pollMs ?? 10_000)
+    await this.poller.start(signal)
   }
 
   /** Waits for a sync in progress (the daemon stops after it). */
-  async stopped (): Promise<void> { await this.running }
+  async stopped (): Promise<void> { await this.poller?.stopped() }
 
   async syncOnce (signal?: AbortSignal): Promise<void> {
     let all: TransmissionTorrent[]

@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Daemon } from './daemon.ts'
+import { Poller } from './poller.ts'
 
 export interface WatchFolderComponents {
   logger: Logger
@@ -24,8 +25,7 @@ export interface WatchFolderInit {
 }
 
 export class WatchFolder {
-  private timer: NodeJS.Timeout | null = null
-  private running: Promise<void> | null = null
+  private poller: Poller | null = null
   private lastError: string | null = null
   private readonly reported = new Set<string>()
 
@@ -33,19 +33,11 @@ export class WatchFolder {
 
   /** Looks once now, then every pollMs until `signal` aborts. */
   async start (signal: AbortSignal): Promise<void> {
-    await this.scan()
-    const tick = (): void => {
-      if (signal.aborted) return
-      this.running = this.scan().finally(() => {
-        this.running = null
-        if (!signal.aborted) this.timer = setTimeout(tick, this.init.pollMs ?? 2000)
-      })
-    }
-    this.timer = setTimeout(tick, this.init.pollMs ?? 2000)
-    signal.addEventListener('abort', () => { if (this.timer !== null) clearTimeout(this.timer) }, { once: true })
+    this.poller = new Poller(async () => { await this.scan() }, this.init.pollMs ?? 2000)
+    await this.poller.start(signal)
   }
 
-  async stopped (): Promise<void> { await this.running }
+  async stopped (): Promise<void> { await this.poller?.stopped() }
 
   async scan (): Promise<void> {
     let names: string[]
