@@ -9,7 +9,10 @@ const MIB = 1048576
 let selected = null
 /** info hash → Array<[ms, BTT earned]> built from /api/v1/history and then from each snapshot */
 const earnedSeries = new Map()
-let price = 0
+/** Whether the daemon charges (its earnings are charted in BTT, else bytes uploaded in MiB). */
+let charging = false
+/** Each torrent's price, BTT per MiB (torrents are priced one by one). */
+const prices = new Map()
 
 function bytes (n) {
   const v = Number(n)
@@ -98,7 +101,8 @@ function render (s) {
   $('summary').replaceChildren(...cards)
 
   fill('torrents', torrents.map(t => {
-    const tr = row([t.name, t.state === 'error' ? `error: ${t.error}` : t.state, bytes(t.length), t.peers, bytes(t.uploaded), t.paid ? bytes(t.paidBytes) : 'free', `${bytes(t.uploadRate)}/s`], t.infoHash === selected ? 'selected' : undefined)
+    if (t.pricePerMiB !== null) prices.set(t.infoHash, Number(t.pricePerMiB))
+    const tr = row([t.name, t.state === 'error' ? `error: ${t.error}` : t.state, bytes(t.length), t.pricePerMiB === null ? 'free' : `${t.pricePerMiB} BTT/MiB`, t.peers, bytes(t.uploaded), t.paid ? bytes(t.paidBytes) : '', t.paid ? btt(t.earned) : '', `${bytes(t.uploadRate)}/s`], t.infoHash === selected ? 'selected' : undefined)
     tr.children[1].className = `state-${t.state}`
     tr.dataset.hash = t.infoHash
     tr.addEventListener('click', () => { selected = t.infoHash; $('swarm-title').textContent = `Swarm of ${t.name}`; refreshSwarm() })
@@ -109,8 +113,8 @@ function render (s) {
   $('payer-figure').hidden = payments === null
   $('caption-torrents').textContent = payments === null ? 'per torrent (MiB uploaded)' : 'per torrent (BTT)'
   if (payments !== null) {
-    price = Number(payments.pricePerMiB ?? 0)
-    $('earned-note').textContent = `at ${payments.pricePerMiB} BTT/MiB on ${payments.network}, as ${payments.account}`
+    charging = true
+    $('earned-note').textContent = `at ${payments.pricePerMiB} BTT/MiB unless a torrent has its own price, on ${payments.network}, as ${payments.account}`
     fill('payers', payments.payers.map(p => row([el('code', short(p.payer)), bytes(p.bytes), btt(p.held), btt(p.settled), btt(p.unsettled), btt(p.lane), btt(p.atRisk)])), 'no payer yet')
     fill('settlements', payments.settlements.map(x => row([when(x.updatedAt), el('code', short(x.payer)), x.status, btt(x.paid ?? x.amount), x.fee === null ? '' : `${Number(x.fee).toPrecision(3)} ${x.feeCoin}`, el('code', x.txId ?? '')])), 'none yet')
     const perPayer = new Map(Object.entries(payments.earnings).map(([payer, pts]) => [short(payer), pts]))
@@ -120,7 +124,7 @@ function render (s) {
   }
   for (const t of torrents) {
     const series = earnedSeries.get(t.infoHash) ?? []
-    series.push([s.time, value(t)])
+    series.push([s.time, value(t.infoHash, t.paidBytes, t.uploaded)])
     if (series.length > 1800) series.shift()
     earnedSeries.set(t.infoHash, series)
   }
@@ -128,9 +132,9 @@ function render (s) {
   if (selected !== null) refreshSwarm()
 }
 
-/** BTT earned by a torrent (paid bytes at the price), or MiB uploaded when the daemon is free. */
-function value (t) {
-  return price > 0 ? t.paidBytes / MIB * price : t.uploaded / MIB
+/** BTT earned by a torrent (paid bytes at its price), or MiB uploaded when the daemon is free. */
+function value (hash, paidBytes, uploaded) {
+  return charging ? paidBytes / MIB * (prices.get(hash) ?? 0) : uploaded / MIB
 }
 
 async function refreshSwarm () {
@@ -148,11 +152,13 @@ async function start () {
   if (h.ok) {
     const { samples } = await h.json()
     const pay = await (await fetch('/api/v1/payments')).json()
-    price = Number(pay.pricePerMiB ?? 0)
+    charging = pay.charging === true
+    const { torrents } = await (await fetch('/api/v1/torrents')).json()
+    for (const t of torrents) if (t.pricePerMiB !== null) prices.set(t.infoHash, Number(t.pricePerMiB))
     for (const s of samples) {
       for (const hash of Object.keys(s.uploaded)) {
         const series = earnedSeries.get(hash) ?? []
-        series.push([s.t, value({ paidBytes: s.paid[hash], uploaded: s.uploaded[hash] })])
+        series.push([s.t, value(hash, s.paid[hash], s.uploaded[hash])])
         earnedSeries.set(hash, series)
       }
     }

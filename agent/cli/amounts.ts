@@ -3,12 +3,11 @@
  * BTT's TRC-20 has) and printed back without rounding. Never through floating point: 0.1 BTT is exactly
  * 100000000000000000 base units.
  */
-import { BTT_DECIMALS, MIB } from '../pay/index.ts'
+import { BTT_DECIMALS, bttUnits, MIB } from '../pay/index.ts'
 import { CliError } from './errors.ts'
 
 // The formatter lives in agent/pay (refusal reasons below the CLI need it too); re-exported for the CLI.
 export { BTT_DECIMALS, formatBtt, bttText, priceText, feeText } from '../pay/index.ts'
-const UNIT = 10n ** BigInt(BTT_DECIMALS)
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?$/
 
 /**
@@ -21,12 +20,11 @@ export function parseBtt (what: string, text: string, { allowZero = false } = {}
   if (s.startsWith('-')) throw new CliError(`${what} "${text}" is negative`, `give ${what} as a positive number of BTT, e.g. 1.5`, 2)
   const m = DECIMAL.exec(s.replace(/_/g, ''))
   if (m === null) throw new CliError(`${what} "${text}" is not a number of BTT`, `write ${what} as digits with at most one decimal point, e.g. 10 or 0.25`, 2)
-  const whole = m[1] ?? '0'
   const frac = m[2] ?? ''
   if (frac.length > BTT_DECIMALS) {
     throw new CliError(`${what} "${text}" has ${frac.length} decimals; BTT has ${BTT_DECIMALS}`, `round ${what} to at most ${BTT_DECIMALS} decimal places`, 2)
   }
-  const units = BigInt(whole) * UNIT + BigInt(frac.padEnd(BTT_DECIMALS, '0') || '0')
+  const units = bttUnits(s)!
   if (units === 0n && !allowZero) throw new CliError(`${what} "${text}" is zero`, `give ${what} greater than 0`, 2)
   return units
 }

@@ -4,7 +4,7 @@ import { dirname } from 'node:path'
 import { ApiServer } from '../daemon/api.ts'
 import { ensureApiToken } from '../daemon/api-token.ts'
 import { configTemplate, defaultConfigPath, loadConfig, type DaemonConfig } from '../daemon/config.ts'
-import { Daemon, splitHostPort } from '../daemon/daemon.ts'
+import { configuredSale, Daemon, splitHostPort } from '../daemon/daemon.ts'
 import { daemonMetrics } from '../daemon/metrics.ts'
 import { ConfigError, DaemonRunningError } from '../daemon/errors.ts'
 import { daemonPaths } from '../daemon/paths.ts'
@@ -34,8 +34,9 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
   try {
     const token = await ensureApiToken(paths.token)
     await withPayments(flags, 'payee', async payments => {
-      const daemon = new Daemon({ logger, payments }, { config, paths })
       const payee = payments?.payee ?? null
+      const mount = payments?.mount
+      const daemon = new Daemon({ logger, payments: payee !== null && mount !== undefined ? { payee, mount } : null }, { config, paths })
       const api = new ApiServer({ logger, daemon, payee, metrics: daemonMetrics(daemon, payee) }, { ...splitHostPort(config.daemon.api), token })
       const stopped = new Promise<string>(resolve => {
         handleStopSignals({
@@ -56,7 +57,7 @@ export async function runDaemon (o: { config?: string, json: boolean }): Promise
       const importing = new AbortController()
       const report = (name: string, fields: Record<string, unknown>): void => { reporter.event(name, fields) }
       const sync = await startTransmissionSync(config, { logger, daemon, report }, importing.signal)
-      const watch = config.watch === undefined ? null : new WatchFolder({ logger, daemon, report }, { folder: config.watch.folder, data: config.watch.data, paid: config.watch.paid, pollMs: config.watch.poll * 1000 })
+      const watch = config.watch === undefined ? null : new WatchFolder({ logger, daemon, report }, { folder: config.watch.folder, data: config.watch.data, sale: configuredSale(config.watch), pollMs: config.watch.poll * 1000 })
       await watch?.start(importing.signal)
       await writeFile(paths.api, JSON.stringify({ url: api.url, pid: process.pid }) + '\n', { mode: 0o600 })
       const s = daemon.status()
@@ -91,7 +92,7 @@ async function startTransmissionSync (c: DaemonConfig, components: Omit<Transmis
     password = text.replace(/\r?\n$/, '')
   }
   const rpc = new TransmissionRpc({ url: t.rpc, ...(t.username !== undefined ? { username: t.username } : {}), ...(password !== undefined ? { password } : {}) })
-  const sync = new TransmissionSync({ ...components, rpc }, { pollMs: t.poll * 1000, paid: t.paid })
+  const sync = new TransmissionSync({ ...components, rpc }, { pollMs: t.poll * 1000, sale: configuredSale(t) })
   await sync.start(signal)
   return sync
 }

@@ -9,7 +9,8 @@ import { readApiToken } from '../daemon/api-token.ts'
 import { daemonPaths } from '../daemon/paths.ts'
 import type { DaemonStatus } from '../daemon/daemon.ts'
 import type { TorrentStatus } from '../daemon/torrent-slot.ts'
-import type { ClientFlags } from './daemon-commands.ts'
+import { parseBtt } from './amounts.ts'
+import type { AddFlags, ClientFlags } from './daemon-commands.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { bytesText } from './event-text.ts'
@@ -42,9 +43,16 @@ export async function list (o: ClientFlags): Promise<void> {
     : torrents.map(line).join('\n'))
 }
 
-export async function add (torrent: string, o: ClientFlags & { data: string, free: boolean }): Promise<void> {
+export async function add (torrent: string, o: AddFlags): Promise<void> {
+  if (o.free && (o.price !== undefined || o.freeSlots !== undefined)) throw new CliError(`--free gives the torrent away: --${o.price !== undefined ? 'price' : 'free-slots'} has nothing to do`, 'pass --free, or --price / --free-slots, not both', EXIT_BAD_INPUT)
+  // checked here for the one clear line; the daemon checks again (the API has other callers)
+  if (o.price !== undefined) parseBtt('--price', o.price)
+  const freeSlots = o.freeSlots === undefined ? undefined : intOption('--free-slots', o.freeSlots, 0, 100)
   // the daemon reads the files: give it absolute paths, as this shell means them
-  const t = await call<TorrentStatus>(o, 'POST', '/api/v1/torrents', { file: resolve(torrent), data: resolve(o.data), paid: !o.free })
+  const t = await call<TorrentStatus>(o, 'POST', '/api/v1/torrents', {
+    file: resolve(torrent), data: resolve(o.data), paid: !o.free,
+    ...(o.price !== undefined ? { price: o.price.trim() } : {}), ...(freeSlots !== undefined ? { freeSlots } : {})
+  })
   print(o, t, () => `added ${line(t)}`)
 }
 
@@ -67,7 +75,7 @@ export async function dashboard (o: ClientFlags): Promise<void> {
 
 function line (t: TorrentStatus): string {
   const state = t.state === 'error' ? `error: ${t.error ?? '?'}` : t.state
-  return `${t.infoHash}  ${t.name}  ${bytesText(t.length)}  ${state}  ${t.paid ? 'paid' : 'free'}  ${t.peers} peers  ${bytesText(t.uploaded)} up`
+  return `${t.infoHash}  ${t.name}  ${bytesText(t.length)}  ${state}  ${t.pricePerMiB !== null ? `${t.pricePerMiB} BTT/MiB` : 'free'}  ${t.peers} peers  ${bytesText(t.uploaded)} up${t.pricePerMiB !== null ? `, earned ${t.earned} BTT` : ''}`
 }
 
 function print (o: ClientFlags, value: unknown, text: () => string): void {

@@ -9,6 +9,7 @@ const daemonActions = async (): Promise<typeof import('./daemon-actions.ts')> =>
 const clientActions = async (): Promise<typeof import('./daemon-client-actions.ts')> => await import('./daemon-client-actions.ts')
 
 export interface ClientFlags { api?: string, json: boolean }
+export interface AddFlags extends ClientFlags { data: string, free: boolean, price?: string, freeSlots?: string }
 
 const client = (c: Command): Command => c
   .option('--api <url>', 'the daemon\'s API (default: the one the daemon under SEEDPAY_HOME wrote in daemon/api.json)')
@@ -35,8 +36,10 @@ export function registerDaemonCommands (program: Command): void {
   client(program.command('add').description('seed one more torrent in the running daemon (kept across restarts)')
     .argument('<torrent>', 'the .torrent file')
     .requiredOption('-d, --data <path>', 'the shared file or directory, or the directory that contains it')
-    .option('--free', 'serve this torrent to everyone for free, even if the daemon charges', false))
-    .action(async (torrent: string, o: ClientFlags & { data: string, free: boolean }) => { await (await clientActions()).add(torrent, o) })
+    .option('--free', 'serve this torrent to everyone for free, even if the daemon charges', false)
+    .option('--price <btt>', 'sell this torrent at its own price, BTT per MiB (default: the config\'s [payments] price)')
+    .option('--free-slots <n>', 'its own upload slots for peers that never pay (default: the config\'s free-slots)'))
+    .action(async (torrent: string, o: AddFlags) => { await (await clientActions()).add(torrent, o) })
   client(program.command('dashboard').description('print the address of the running daemon\'s dashboard, with the token that logs a browser in'))
     .action(async (o: ClientFlags) => { await (await clientActions()).dashboard(o) })
   for (const [name, what] of [['remove', 'stop seeding a torrent and forget it'], ['pause', 'stop seeding a torrent until `seedpay resume` (kept across restarts)'], ['resume', 'seed a paused torrent again (or retry one in error)']] as const) {

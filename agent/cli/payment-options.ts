@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
-import { createPayments, PaymentsConfigError, type Payments } from '../compose/index.ts'
+import { createPayments, PaymentsConfigError, type Payments, type PaymentsMount, type TorrentTerms } from '../compose/index.ts'
 import type { swarmInit } from '../payment/index.ts'
 import type { PayeeView } from '../daemon/payments-view.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
@@ -42,6 +42,8 @@ export interface CliPayments {
   maxPricePerMiB?: bigint
   /** Payee: its books and settlement side, for the daemon's metrics and dashboard. */
   payee?: PayeeView
+  /** Payee: mounts the payments on one more torrent at its own terms (the daemon's; unset terms are the flags'). */
+  mount?: (terms: TorrentTerms) => PaymentsMount
 }
 
 /**
@@ -137,6 +139,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
       attach: engine => payments.attach(engine),
+      mount: terms => payments.mount({ freeSlots, ...terms }),
       events: agent,
       payee: { account, pricePerMiB: price, network: session.target.network, domain, feeCoin: feeCoin(session.target), ledger, scheduler, coverage, agent }
     },

@@ -198,6 +198,7 @@ const REFUSAL_HINTS: Record<string, string> = {
   escrow: 'it uses another escrow: pass the --escrow (or --network) it uses',
   self: 'it announces your own account: do not download from your own seeder with the same key',
   'payee-address': 'it announces an account that can never be paid: use another seeder',
+  'price-in-use': 'you are already buying another of its torrents at another price: this one follows once that one ends',
   'bad-proof': 'its hello proof does not hold: use another seeder',
   'unauthorised-signer': 'your signing key is not registered for your account: run `seedpay signer set <address>` or pass --key-file',
   underpaid: 'your receipts pay less than its price: check --max-price and the ledger (--ledger)',

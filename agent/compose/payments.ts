@@ -17,7 +17,7 @@ import type { Logger } from 'pino'
 import type { EscrowClient } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { amountFor, MIB, toAddress, type Address, type EscrowDomain, type ReceiptSigner } from '../pay/index.ts'
-import { PaymentAgent, ChainSignerDirectory, PayeeCoverage, PayerFunds, swarmInit, connectSwarm } from '../payment/index.ts'
+import { PaymentAgent, ChainSignerDirectory, PayeeCoverage, PayerFunds, swarmInit, connectSwarm, type PaymentTerms } from '../payment/index.ts'
 import { EscrowEventFeed, SettlementScheduler, type SettlementSchedulerInit, type SettleSummary } from '../settle/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { PaymentsConfigError } from './errors.ts'
@@ -82,6 +82,24 @@ export interface PaymentsOptions {
   helloTimeoutMs?: number
 }
 
+/** One torrent's own terms, where they differ from the payee's options (the daemon prices torrents one by one). */
+export interface TorrentTerms {
+  /** What this torrent is sold at, token base units per MiB (> 0). @default payee.pricePerMiB */
+  pricePerMiB?: bigint
+  /** Upload slots for ordinary BitTorrent peers in this torrent (0: payers only). @default payee.serveOrdinaryPeers */
+  freeSlots?: number
+}
+
+/** What mounts the payment side on one torrent's engine: its init fields, then `attach` once it exists. */
+export interface PaymentsMount {
+  /** Spread into the TorrentEngine's init: the seedpay extension, the payment policies, the free slots. */
+  readonly engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy' | 'uploadSlots'>
+  /** Counts bytes and rechokes on payment changes for the engine; returns its detach. */
+  attach: (engine: TorrentEngine) => () => void
+  /** The account paying us for what we upload to `peerId` in this torrent (admitted by its hello proof), if any. */
+  payerOf: (peerId: string) => Address | null
+}
+
 export interface Payments {
   readonly agent: PaymentAgent
   readonly scheduler: SettlementScheduler | null
@@ -92,6 +110,11 @@ export interface Payments {
   readonly engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'>
   /** Counts bytes and rechokes on payment changes for `engine` (one or many: the daemon's); returns its detach. */
   attach: (engine: TorrentEngine) => () => void
+  /**
+   * A torrent sold on its own terms (price, free slots): init fields and attach of its own, scoped to its
+   * sessions. A payer connected at one price to a channel open at another is refused (`price-in-use`).
+   */
+  mount: (terms: TorrentTerms) => PaymentsMount
   /** Stops everything; a payee settles what is outstanding first. */
   stop: () => Promise<SettleSummary | null>
 }
@@ -164,13 +187,24 @@ export async function createPayments (components: PaymentsComponents, options: P
       await scheduler.start()
     }
     const attached = new Set<() => void>()
+    const mount = (terms: PaymentTerms): PaymentsMount['attach'] => engine => {
+      const unhook = connectSwarm(agent, engine, terms)
+      attached.add(unhook)
+      return () => { if (attached.delete(unhook)) unhook() }
+    }
     return {
       agent, scheduler, feed, coverage, funds,
       engineInit: swarmInit(agent),
-      attach: engine => {
-        const unhook = connectSwarm(agent, engine)
-        attached.add(unhook)
-        return () => { if (attached.delete(unhook)) unhook() }
+      attach: mount(agent.defaultTerms),
+      mount: terms => {
+        if (terms.pricePerMiB !== undefined && terms.pricePerMiB <= 0n) throw new PaymentsConfigError('a torrent\'s pricePerMiB must be > 0 (serve it without payments to give it away)')
+        if (payee === undefined && terms.pricePerMiB !== undefined) throw new PaymentsConfigError('a torrent\'s price needs the payee role')
+        const scope: PaymentTerms = {
+          ...(terms.pricePerMiB !== undefined ? { pricePerMiB: terms.pricePerMiB } : {}),
+          ...(terms.freeSlots !== undefined ? { serveOrdinaryPeers: terms.freeSlots > 0 } : {})
+        }
+        const slots = terms.freeSlots !== undefined && terms.freeSlots > 0 ? { uploadSlots: terms.freeSlots } : {}
+        return { engineInit: { ...swarmInit(agent, scope), ...slots }, attach: mount(scope), payerOf: peerId => agent.session(peerId, scope)?.account ?? null }
       },
       stop: async () => {
         for (const unhook of attached) unhook()

@@ -5,7 +5,8 @@
  *
  *   GET    /api/v1/status                        the daemon: port, torrents, peers, bytes up
  *   GET    /api/v1/torrents                      every torrent with its state
- *   POST   /api/v1/torrents                      { file, data, paid? } → the torrent, once its data checked out
+ *   POST   /api/v1/torrents                      { file, data, paid?, price?, freeSlots? } → the torrent, once its
+ *                                                data checked out
  *   GET    /api/v1/torrents/<info hash>
  *   DELETE /api/v1/torrents/<info hash>          stop and forget
  *   POST   /api/v1/torrents/<info hash>/pause    stop serving, kept across restarts
@@ -26,7 +27,8 @@ import type { PayeeView } from './payments-view.ts'
 import { tokenMatches } from './api-token.ts'
 import { booksJson, earningsOverTime, payerBooks, recentSettlements } from './payee-books.ts'
 import { webAsset } from './web-assets.ts'
-import type { Daemon } from './daemon.ts'
+import { saleOf, type Daemon } from './daemon.ts'
+import { torrentPrice } from './config.ts'
 import { DaemonRequestError } from './errors.ts'
 
 const MAX_BODY_BYTES = 64 * 1024
@@ -36,7 +38,14 @@ const COOKIE = 'seedpay_token'
 const SNAPSHOT_MS = 1000
 const HASH = /^[0-9a-fA-F]{40}$/
 
-const addBody = z.strictObject({ file: z.string().min(1), data: z.string().min(1), paid: z.boolean().optional() })
+const addBody = z.strictObject({
+  file: z.string().min(1),
+  data: z.string().min(1),
+  paid: z.boolean().optional(),
+  /** Its own price, BTT per MiB as a string. */
+  price: torrentPrice.optional(),
+  freeSlots: z.number().int().min(0).max(100).optional()
+})
 
 export interface ApiServerComponents {
   logger: Logger
@@ -175,10 +184,10 @@ export class ApiServer {
         const parsed = addBody.safeParse(await readJson(req))
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!
-          throw new DaemonRequestError('bad-request', `${issue.path.join('.') || 'body'}: ${issue.message}`, 'send { "file": "<.torrent path>", "data": "<data path>", "paid": true }', 400)
+          throw new DaemonRequestError('bad-request', `${issue.path.join('.') || 'body'}: ${issue.message}`, 'send { "file": "<.torrent path>", "data": "<data path>", "paid": true, "price": "0.0001" } (price and paid are optional)', 400)
         }
-        const { file, data, paid } = parsed.data
-        return await d.add({ file, data, ...(paid !== undefined ? { paid } : {}) })
+        const { file, data, ...sale } = parsed.data
+        return await d.add({ file, data, ...saleOf({ paid: sale.paid ?? true, price: sale.price, freeSlots: sale.freeSlots }) })
       }
       throw notFound(method, path)
     }

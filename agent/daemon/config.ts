@@ -9,10 +9,21 @@ import { homedir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { parse as parseToml, TomlError } from 'smol-toml'
 import * as z from 'zod'
+import { bttUnits } from '../pay/index.ts'
 import { ConfigError } from './errors.ts'
 
 /** A BTT amount as text ("0.0001"): checked for shape here, converted by the same parser as the CLI flags. */
-const btt = z.string().regex(/^\d[\d_]*(\.\d+)?$|^\.\d+$/, 'must be a number of BTT written as a string, e.g. "0.0001"')
+const btt = z.string().regex(/^\d[\d_]*(\.\d{1,18})?$|^\.\d{1,18}$/, 'must be a number of BTT (at most 18 decimals) written as a string, e.g. "0.0001"')
+/** A torrent's own price: BTT per MiB, more than 0 (a torrent given away is `paid = false`). */
+export const torrentPrice = btt.refine(t => bttUnits(t) !== 0n, 'must be more than 0 (to give a torrent away, write paid = false)')
+const freeSlots = z.number().int().min(0).max(100)
+/** How one torrent (or every torrent of a source) is sold where it differs from [payments]: its price and free slots. */
+const sale = {
+  /** With [payments]: false seeds to everyone for free. */
+  paid: z.boolean().default(true),
+  price: torrentPrice.optional(),
+  'free-slots': freeSlots.optional()
+}
 const mib = z.string().regex(/^\d+(\.\d+)?$/, 'must be a number of MiB written as a string, e.g. "32"')
 const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'must be host:port, e.g. "0.0.0.0:6881" or "[::]:6881"')
   .refine(s => { const p = Number(s.slice(s.lastIndexOf(':') + 1)); return p >= 0 && p <= 65535 }, 'port must be 0-65535')
@@ -22,8 +33,7 @@ const torrentEntry = z.strictObject({
   file: z.string().min(1),
   /** The shared file or directory, or the directory that contains it (as `seed --data`). */
   data: z.string().min(1),
-  /** With [payments]: false seeds this torrent to everyone for free. */
-  paid: z.boolean().default(true)
+  ...sale
 })
 
 const schema = z.strictObject({
@@ -47,7 +57,7 @@ const schema = z.strictObject({
     'passphrase-file': z.string().optional(),
     ledger: z.string().optional(),
     credit: mib.optional(),
-    'free-slots': z.number().int().min(0).max(100).default(4),
+    'free-slots': freeSlots.default(4),
     'settle-threshold': btt.optional(),
     'settle-interval': z.number().int().min(1).max(86_400).default(60),
     'max-exposure': btt.optional(),
@@ -58,7 +68,7 @@ const schema = z.strictObject({
   watch: z.strictObject({
     folder: z.string().min(1),
     data: z.string().min(1),
-    paid: z.boolean().default(true),
+    ...sale,
     /** Seconds between two looks at the folder. */
     poll: z.number().int().min(1).max(3600).default(2)
   }).optional(),
@@ -71,8 +81,8 @@ const schema = z.strictObject({
     'password-file': z.string().optional(),
     /** Seconds between two looks at Transmission's list. */
     poll: z.number().int().min(1).max(3600).default(10),
-    /** With [payments]: charge for the imported torrents (false: give them away). */
-    paid: z.boolean().default(true)
+    /** With [payments]: charge for the imported torrents (false: give them away), at [payments]' price or their own. */
+    ...sale
   }).refine(t => t.password === undefined || t['password-file'] === undefined, { message: 'give password or password-file, not both', path: ['password'] }).optional(),
   torrent: z.array(torrentEntry).default([])
 })
@@ -127,8 +137,9 @@ export function parseConfig (path: string, text: string): DaemonConfig {
       : `fix ${key === '' ? 'the file' : key} (see docs/daemon.md for every key)`
     throw new ConfigError(path, issue.code === 'unrecognized_keys' ? (key === '' ? null : key) : key, message, hint)
   }
-  const base = dirname(resolve(path))
   const c = parsed.data
+  checkSales(path, c)
+  const base = dirname(resolve(path))
   const at = (p: string): string => resolve(base, p)
   return {
     ...c,
@@ -152,6 +163,21 @@ export function parseConfig (path: string, text: string): DaemonConfig {
 }
 
 const firstLine = (s: string): string => s.split('\n')[0] ?? s
+
+/** A price or free slots only mean something for a torrent that is charged for: say so rather than ignore them. */
+function checkSales (path: string, c: z.infer<typeof schema>): void {
+  const sales: Array<[string, { paid: boolean, price?: string | undefined, 'free-slots'?: number | undefined }]> = [
+    ...c.torrent.map((t, i): [string, typeof t] => [`torrent[${i}]`, t]),
+    ...(c.watch !== undefined ? [['watch', c.watch] as [string, typeof c.watch]] : []),
+    ...(c.transmission !== undefined ? [['transmission', c.transmission] as [string, typeof c.transmission]] : [])
+  ]
+  for (const [where, s] of sales) {
+    const own = s.price !== undefined ? 'price' : s['free-slots'] !== undefined ? 'free-slots' : null
+    if (own === null) continue
+    if (c.payments === undefined) throw new ConfigError(path, `${where}.${own}`, 'needs a [payments] table: without one every torrent is free', `add [payments] with your price and key-file, or remove ${where}.${own}`)
+    if (!s.paid) throw new ConfigError(path, `${where}.${own}`, 'is set for a torrent with paid = false, which is free for everyone', `remove ${where}.${own}, or write paid = true`)
+  }
+}
 
 /** What `seedpay config init` writes: every key, commented, with its default. */
 export function configTemplate (): string {
@@ -188,6 +214,8 @@ stop-timeout = 30
 # folder = "/srv/torrents"
 # data = "/srv/downloads"
 # paid = true
+# price = "0.0002"              # its torrents' own price (default: [payments] price)
+# free-slots = 4                # its torrents' own free slots (default: [payments] free-slots)
 # poll = 2                      # seconds between two looks at the folder
 
 # Sell what your Transmission has finished, from its own files (read-only; verified before serving).
@@ -197,11 +225,14 @@ stop-timeout = 30
 # password-file = "tr.pass"     # its rpc-password, in a file (or password = "...")
 # poll = 10                     # seconds between two looks at its list
 # paid = true                   # false: give its torrents away, even with [payments]
+# price = "0.0002"              # what they are sold at (default: [payments] price)
 
 # One table per torrent to seed (\`seedpay add\` adds more while the daemon runs).
 # [[torrent]]
 # file = "debian.iso.torrent"   # the .torrent file
 # data = "/srv/downloads"       # the shared file or directory, or the directory that contains it
 # paid = true                   # false: free for everyone, even with [payments]
+# price = "0.0005"              # this torrent's own price in BTT per MiB (default: [payments] price)
+# free-slots = 0                # this torrent's own slots for peers that never pay (default: [payments] free-slots)
 `
 }

@@ -15,7 +15,7 @@ import { DaemonRequestError } from './errors.ts'
 import type { DaemonPaths } from './paths.ts'
 import { loadState, saveState, type DaemonState } from './state.ts'
 import { History } from './history.ts'
-import { TorrentSlot, type TorrentPeer, type TorrentSource, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
+import { TorrentSlot, type TorrentPeer, type TorrentSale, type TorrentSource, type TorrentSpec, type TorrentStatus } from './torrent-slot.ts'
 
 export interface DaemonComponents {
   logger: Logger
@@ -42,13 +42,17 @@ export interface DaemonStatus {
   unloaded: Array<{ file: string, reason: string }>
 }
 
-export interface AddRequest {
+export interface AddRequest extends Partial<TorrentSale> {
   /** A .torrent file on this machine. */
   file: string
   /** The shared file or directory, or the directory that contains it. */
   data: string
-  /** @default true */
-  paid?: boolean
+}
+
+/** A torrent an importer (Transmission, the watch folder) wants served, and how it is sold. */
+export interface WantedTorrent extends TorrentSale {
+  file: string
+  data: string
 }
 
 export class Daemon {
@@ -81,8 +85,8 @@ export class Daemon {
     await this.router.listen()
     const state = this.state
     const specs: Array<TorrentSpec | { failed: string, file: string }> = []
-    for (const t of this.init.config.torrent) specs.push(await this.specFor(t.file, t.data, t.paid, 'config').catch((err: Error) => ({ failed: err.message, file: t.file })))
-    for (const t of state.added) specs.push(await this.specFor(t.file, t.data, t.paid, 'api').catch((err: Error) => ({ failed: err.message, file: t.file })))
+    for (const t of this.init.config.torrent) specs.push(await this.specFor(t.file, t.data, configuredSale(t), 'config').catch((err: Error) => ({ failed: err.message, file: t.file })))
+    for (const t of state.added) specs.push(await this.specFor(t.file, t.data, t, 'api').catch((err: Error) => ({ failed: err.message, file: t.file })))
     const starting: Array<Promise<void>> = []
     for (const spec of specs) {
       if ('failed' in spec) {
@@ -136,16 +140,17 @@ export class Daemon {
       if (this.slots.has(meta.infoHash)) throw new DaemonRequestError('duplicate', `torrent ${meta.infoHash} ("${meta.name}") is already in the daemon`, 'nothing to do; `seedpay list` shows it', 409)
       const dataDir = await findSeedData(req.data, meta.name)
       if (dataDir === null) throw new DaemonRequestError('bad-data', `${req.data} holds no "${meta.name}"`, `pass the path of "${meta.name}" or of the directory that contains it`, 400)
+      const sale = this.checkedSale(req)
       const copy = join(this.init.paths.torrents, `${meta.infoHash}.torrent`)
       await copyFile(source, copy)
-      const slot = this.slot({ meta, file: copy, dataDir, paid: req.paid ?? true, source: 'api' })
+      const slot = this.slot({ meta, file: copy, dataDir, ...sale, source: 'api' })
       await slot.start()
       if (slot.state === 'error') {
         this.slots.delete(meta.infoHash)
         throw new DaemonRequestError('bad-data', slot.error ?? 'the data cannot be served', `point data at the file or directory "${meta.name}" was created from`, 400)
       }
       const state = this.mustState()
-      state.added = [...state.added.filter(a => a.infoHash !== meta.infoHash), { infoHash: meta.infoHash, file: copy, data: dataDir, paid: req.paid ?? true }]
+      state.added = [...state.added.filter(a => a.infoHash !== meta.infoHash), { infoHash: meta.infoHash, file: copy, data: dataDir, ...sale }]
       state.removed = state.removed.filter(h => h !== meta.infoHash)
       state.paused = state.paused.filter(h => h !== meta.infoHash)
       await saveState(this.init.paths.state, state)
@@ -196,7 +201,7 @@ export class Daemon {
    * data checks out, gone ones stop. Not kept in the state file: the importer says again after a restart. A torrent
    * the daemon already has from elsewhere is left as it is. Returns why each wanted torrent that is not served is not.
    */
-  async syncSource (source: Exclude<TorrentSource, 'config' | 'api'>, wanted: Array<{ file: string, data: string, paid: boolean }>): Promise<Array<{ file: string, reason: string }>> {
+  async syncSource (source: Exclude<TorrentSource, 'config' | 'api'>, wanted: WantedTorrent[]): Promise<Array<{ file: string, reason: string }>> {
     return await this.serial(async () => {
       const problems: Array<{ file: string, reason: string }> = []
       const keep = new Set<string>()
@@ -204,7 +209,7 @@ export class Daemon {
       for (const w of wanted) {
         let spec: TorrentSpec
         try {
-          spec = await this.specFor(w.file, w.data, w.paid, source)
+          spec = await this.specFor(w.file, w.data, w, source)
         } catch (err) {
           problems.push({ file: w.file, reason: (err as Error).message })
           continue
@@ -236,15 +241,24 @@ export class Daemon {
   }
 
   private slot (spec: TorrentSpec): TorrentSlot {
-    const slot = new TorrentSlot({ logger: this.log, router: this.router, payments: this.c.payments }, spec, this.init.config.daemon['max-peers'])
+    const slot = new TorrentSlot({ logger: this.log, router: this.router, payments: this.c.payments, freeSlots: this.init.config.payments?.['free-slots'] ?? 0 }, spec, this.init.config.daemon['max-peers'])
     this.slots.set(spec.meta.infoHash, slot)
     return slot
   }
 
-  private async specFor (file: string, data: string, paid: boolean, source: TorrentSource): Promise<TorrentSpec> {
+  private async specFor (file: string, data: string, sale: TorrentSale, source: TorrentSource): Promise<TorrentSpec> {
     const meta = await readMeta(file)
     const dataDir = await findSeedData(data, meta.name) ?? resolve(data)
-    return { meta, file, dataDir, paid, source }
+    return { meta, file, dataDir, ...saleOf(sale), source }
+  }
+
+  /** An add request's terms: a price or free slots are only for a paid torrent of a charging daemon. */
+  private checkedSale (req: Partial<TorrentSale>): TorrentSale {
+    const sale = saleOf({ ...req, paid: req.paid ?? true })
+    const own = sale.price !== undefined ? 'price' : sale.freeSlots !== undefined ? 'freeSlots' : null
+    if (own !== null && this.c.payments === null) throw new DaemonRequestError('bad-request', `${own} needs a charging daemon: this one has no [payments] and seeds everything for free`, `leave ${own} out, or add [payments] to the config and restart`, 400)
+    if (own !== null && !sale.paid) throw new DaemonRequestError('bad-request', `${own} is set for a free torrent (paid: false)`, `leave ${own} out, or send paid: true`, 400)
+    return sale
   }
 
   private find (infoHash: string): TorrentSlot {
@@ -266,6 +280,16 @@ export class Daemon {
 }
 
 /** A .torrent file's metainfo; a magnet or an unreadable or invalid file is a `bad-torrent` request error. */
+/** A config table's sale ([[torrent]], [watch], [transmission]), in the daemon's words. */
+export function configuredSale (t: { paid: boolean, price?: string | undefined, 'free-slots'?: number | undefined }): TorrentSale {
+  return saleOf({ paid: t.paid, price: t.price, freeSlots: t['free-slots'] })
+}
+
+/** Only the sale's own fields, none undefined (they are written to state.json as they are). */
+export function saleOf (s: { paid: boolean, price?: string | undefined, freeSlots?: number | undefined }): TorrentSale {
+  return { paid: s.paid, ...(s.price !== undefined ? { price: s.price } : {}), ...(s.freeSlots !== undefined ? { freeSlots: s.freeSlots } : {}) }
+}
+
 async function readMeta (file: string): Promise<TorrentMeta> {
   if (file.startsWith('magnet:')) throw new DaemonRequestError('bad-torrent', 'the daemon seeds from .torrent files, not magnet links', 'pass the .torrent file (`seedpay create` makes one from your data)', 400)
   let buf: Buffer

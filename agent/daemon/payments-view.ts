@@ -23,9 +23,21 @@ export interface PayeeView {
   agent: PaymentAgent
 }
 
-/** The payment side of a charging daemon: mounted on each paid torrent's engine. */
+/** A paid torrent's own terms; what is unset is the daemon's `[payments]`. */
+export interface TorrentTerms {
+  /** Base units per MiB (> 0). */
+  pricePerMiB?: bigint
+  /** Upload slots for peers that never pay (0: payers only). */
+  freeSlots?: number
+}
+
+/** The payment side of a charging daemon: mounted on each paid torrent's engine, at the torrent's terms. */
 export interface DaemonPayments {
-  engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy' | 'uploadSlots'>
-  attach: (engine: TorrentEngine) => () => void
-  payee?: PayeeView
+  mount: (terms: TorrentTerms) => {
+    engineInit: Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy' | 'uploadSlots'>
+    attach: (engine: TorrentEngine) => () => void
+    /** The account paying us for this torrent's peer, if any. */
+    payerOf: (peerId: string) => Address | null
+  }
+  payee: PayeeView
 }

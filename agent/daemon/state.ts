@@ -6,6 +6,7 @@
  */
 import { open, readFile, rename } from 'node:fs/promises'
 import * as z from 'zod'
+import { torrentPrice } from './config.ts'
 import { ConfigError } from './errors.ts'
 
 const entry = z.strictObject({
@@ -13,7 +14,10 @@ const entry = z.strictObject({
   /** The daemon's copy of the .torrent. */
   file: z.string().min(1),
   data: z.string().min(1),
-  paid: z.boolean()
+  paid: z.boolean(),
+  /** Its own price (BTT per MiB) and free slots, as `seedpay add` set them. */
+  price: torrentPrice.optional(),
+  freeSlots: z.number().int().min(0).max(100).optional()
 })
 
 const schema = z.strictObject({

@@ -5,21 +5,30 @@
  */
 import type { Logger } from 'pino'
 import { TorrentEngine, type PeerInfo, type PortRouter, type TorrentMeta } from '../swarm/index.ts'
-import type { DaemonPayments } from './payments-view.ts'
+import { amountFor, bttUnits, formatBtt } from '../pay/index.ts'
+import type { DaemonPayments, TorrentTerms } from './payments-view.ts'
 import { seedResumeFile } from '../swarm/index.ts'
 
 export type TorrentState = 'checking' | 'seeding' | 'paused' | 'error'
 /** Where a torrent of the daemon comes from: its config, `seedpay add`, the Transmission it imports from, its watch folder. */
 export type TorrentSource = 'config' | 'api' | 'transmission' | 'watch'
 
-export interface TorrentSpec {
+/** How a torrent is sold: charged or free and, where it differs from the daemon's [payments], its own terms. */
+export interface TorrentSale {
+  /** Charged through the payment agent (when the daemon has one); false: free for everyone. */
+  paid: boolean
+  /** Its own price, BTT per MiB ("0.0005"); checked > 0 where it was read (config, API, state). */
+  price?: string
+  /** Its own upload slots for peers that never pay. */
+  freeSlots?: number
+}
+
+export interface TorrentSpec extends TorrentSale {
   meta: TorrentMeta
   /** The .torrent file it was loaded from (the daemon's copy for torrents added over the API). */
   file: string
   /** The directory that holds `<meta.name>`. */
   dataDir: string
-  /** Charged through the payment agent (when the daemon has one); false: free for everyone. */
-  paid: boolean
   source: TorrentSource
 }
 
@@ -31,6 +40,10 @@ export interface TorrentStatus {
   /** Why the torrent is in state `error`. */
   error?: string
   paid: boolean
+  /** What it is sold at, BTT per MiB; null when free. */
+  pricePerMiB: string | null
+  /** Its upload slots for peers that never pay; null when free (every slot is). */
+  freeSlots: number | null
   source: TorrentSource
   file: string
   dataDir: string
@@ -39,8 +52,10 @@ export interface TorrentStatus {
   verifiedBytes: number
   peers: number
   uploaded: number
-  /** Of `uploaded`, what went to peers paying us (charged at the daemon's price). */
+  /** Of `uploaded`, what went to peers paying us. */
   paidBytes: number
+  /** What `paidBytes` is worth at its price, BTT (receipts may still be on their way). */
+  earned: string
   uploadRate: number
 }
 
@@ -52,10 +67,13 @@ export interface TorrentSlotComponents {
   router: PortRouter
   /** The daemon's payment side, null when it seeds for free. */
   payments: DaemonPayments | null
+  /** The daemon's [payments] free-slots, for a torrent without its own. */
+  freeSlots: number
 }
 
 export class TorrentSlot {
   private engine: TorrentEngine | null = null
+  private mount: ReturnType<DaemonPayments['mount']> | null = null
   private detach: (() => void) | null = null
   private current: TorrentState = 'paused'
   private failure: string | null = null
@@ -76,7 +94,8 @@ export class TorrentSlot {
     this.current = 'checking'
     this.failure = null
     const { meta, dataDir } = this.spec
-    const charged = this.spec.paid && this.c.payments !== null
+    const mount = this.charged ? this.c.payments!.mount(this.terms()) : null
+    this.mount = mount
     const engine = new TorrentEngine({ logger: this.c.logger }, {
       torrent: meta,
       dataDir,
@@ -85,16 +104,13 @@ export class TorrentSlot {
       readOnly: true,
       maxPeers: this.maxPeers,
       resumeFile: seedResumeFile(meta.infoHash),
-      ...(charged ? this.c.payments!.engineInit : {})
+      ...mount?.engineInit
     })
     this.engine = engine
     // a disk that fails while serving (file removed, unreadable) stops this torrent only
     engine.on('engine:error', ({ error }) => { if (this.engine === engine) void this.fail(`stopped: ${error.message}`) })
-    this.detach = charged ? this.c.payments!.attach(engine) : null
-    const agent = charged ? this.c.payments!.payee?.agent : undefined
-    if (agent !== undefined) {
-      engine.on('block:uploaded', ({ peerId, length }) => { if (agent.session(peerId)?.asPayee != null) this.paid += length })
-    }
+    this.detach = mount?.attach(engine) ?? null
+    if (mount !== null) engine.on('block:uploaded', ({ peerId, length }) => { if (mount.payerOf(peerId) !== null) this.paid += length })
     try {
       await engine.start()
     } catch (err) {
@@ -115,6 +131,7 @@ export class TorrentSlot {
     this.engine = null
     this.detach?.()
     this.detach = null
+    this.mount = null
     if (engine !== null) {
       this.uploadedBefore += engine.stats().uploaded
       await engine.stop()
@@ -122,8 +139,25 @@ export class TorrentSlot {
     if (this.current !== 'error') this.current = 'paused'
   }
 
+  private get charged (): boolean { return this.spec.paid && this.c.payments !== null }
+
+  /** Its own terms for the payment side: what the spec sets (the price was checked where it was read). */
+  private terms (): TorrentTerms {
+    return {
+      ...(this.spec.price !== undefined ? { pricePerMiB: bttUnits(this.spec.price)! } : {}),
+      ...(this.spec.freeSlots !== undefined ? { freeSlots: this.spec.freeSlots } : {})
+    }
+  }
+
+  /** Base units per MiB it is sold at, null when free. */
+  private get price (): bigint | null {
+    if (!this.charged) return null
+    return this.spec.price !== undefined ? bttUnits(this.spec.price)! : this.c.payments!.payee.pricePerMiB
+  }
+
   status (): TorrentStatus {
     const { meta } = this.spec
+    const price = this.price
     const s = this.engine?.stats()
     return {
       infoHash: meta.infoHash,
@@ -131,7 +165,9 @@ export class TorrentSlot {
       length: meta.length,
       state: this.current,
       ...(this.failure !== null ? { error: this.failure } : {}),
-      paid: this.spec.paid && this.c.payments !== null,
+      paid: this.charged,
+      pricePerMiB: price === null ? null : formatBtt(price),
+      freeSlots: price === null ? null : this.spec.freeSlots ?? this.c.freeSlots,
       source: this.spec.source,
       file: this.spec.file,
       dataDir: this.spec.dataDir,
@@ -141,14 +177,15 @@ export class TorrentSlot {
       peers: s?.peers ?? 0,
       uploaded: this.uploadedBefore + (s?.uploaded ?? 0),
       paidBytes: this.paid,
+      earned: formatBtt(price === null ? 0n : amountFor(BigInt(this.paid), price)),
       uploadRate: s?.uploadRate ?? 0
     }
   }
 
   /** Its connected peers, with who pays for each (none while paused). */
   peers (): TorrentPeer[] {
-    const agent = this.spec.paid ? this.c.payments?.payee?.agent : undefined
-    return (this.engine?.peerList() ?? []).map(p => ({ ...p, payer: agent?.session(p.id)?.account ?? null }))
+    const mount = this.mount
+    return (this.engine?.peerList() ?? []).map(p => ({ ...p, payer: mount?.payerOf(p.id) ?? null }))
   }
 
   private async fail (reason: string): Promise<void> {

@@ -5,6 +5,7 @@
  * from Transmission stop here at the next poll; ones that are still downloading there are left until they finish.
  * An unreachable Transmission is reported once (and once when it is back); the daemon's other torrents go on.
  */
+import type { TorrentSale } from './torrent-slot.ts'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Daemon } from './daemon.ts'
@@ -25,8 +26,8 @@ export interface TransmissionSyncComponents {
 export interface TransmissionSyncInit {
   /** @default 10000 */
   pollMs?: number
-  /** Charge for the imported torrents (with the daemon's [payments]). @default true */
-  paid?: boolean
+  /** How the imported torrents are sold (with the daemon's [payments]). @default paid at [payments]' terms */
+  sale?: TorrentSale
 }
 
 /** Transmission's finished torrents: the ones to sell. */
@@ -66,7 +67,7 @@ export class TransmissionSync {
       return
     }
     const complete = completeTorrents(all)
-    const problems = await this.c.daemon.syncSource('transmission', complete.map(t => ({ file: t.torrentFile, data: join(t.downloadDir, t.name), paid: this.init.paid ?? true })))
+    const problems = await this.c.daemon.syncSource('transmission', complete.map(t => ({ file: t.torrentFile, data: join(t.downloadDir, t.name), ...(this.init.sale ?? { paid: true }) })))
     for (const p of problems) {
       if (this.reported.has(p.file)) continue
       this.reported.add(p.file)

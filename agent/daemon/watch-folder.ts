@@ -3,6 +3,7 @@
  * stops being seeded when its file is removed (as Transmission's watch-dir adds torrents, but for data already on
  * disk). Polled, not fs.watch: a network share or an editor's rename dance is seen the same way everywhere.
  */
+import type { TorrentSale } from './torrent-slot.ts'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
@@ -19,7 +20,8 @@ export interface WatchFolderInit {
   folder: string
   /** The directory holding the data of the torrents dropped in `folder`. */
   data: string
-  paid: boolean
+  /** How its torrents are sold. */
+  sale: TorrentSale
   /** @default 2000 */
   pollMs?: number
 }
@@ -52,7 +54,7 @@ export class WatchFolder {
       return
     }
     this.lastError = null
-    const problems = await this.c.daemon.syncSource('watch', names.map(n => ({ file: join(this.init.folder, n), data: this.init.data, paid: this.init.paid })))
+    const problems = await this.c.daemon.syncSource('watch', names.map(n => ({ file: join(this.init.folder, n), data: this.init.data, ...this.init.sale })))
     for (const p of problems) {
       if (this.reported.has(p.file)) continue
       this.reported.add(p.file)

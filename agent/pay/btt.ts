@@ -21,6 +21,21 @@ export function formatBtt (units: bigint, format: BttFormat = {}): string {
   return formatUnits(units, BTT_DECIMALS, format)
 }
 
+/** A plain BTT decimal: digits with at most one point (underscores, as in 1_000, are dropped first). */
+const BTT_DECIMAL = /^([0-9]+)?(?:\.([0-9]+))?$/
+
+/**
+ * A BTT decimal ("12", "0.5", "1.000000000000000001") as exact base units, the inverse of `formatBtt`; null for
+ * anything else (a sign, more than 18 decimals, an empty string). Callers say what was wrong in their own words.
+ */
+export function bttUnits (text: string): bigint | null {
+  const m = BTT_DECIMAL.exec(text.trim().replace(/_/g, ''))
+  if (m === null || (m[1] === undefined && m[2] === undefined)) return null
+  const frac = m[2] ?? ''
+  if (frac.length > BTT_DECIMALS) return null
+  return BigInt(m[1] ?? '0') * 10n ** BigInt(BTT_DECIMALS) + BigInt(frac.padEnd(BTT_DECIMALS, '0'))
+}
+
 /** Base units of any coin with `decimals` (TRX: 6) as a decimal, the same way as `formatBtt`. */
 export function formatUnits (units: bigint, decimals: number, format: BttFormat = {}): string {
   const unit = 10n ** BigInt(decimals)

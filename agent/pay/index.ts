@@ -2,7 +2,7 @@
 export * from './receipt.ts'
 export * from './errors.ts'
 export * from './bytes.ts'
-export { BTT_DECIMALS, formatBtt, formatUnits, bttText, priceText, groupThousands, feeText, evmFeeCoin, TRX_FEE_COIN, type BttFormat, type FeeCoin } from './btt.ts'
+export { BTT_DECIMALS, bttUnits, formatBtt, formatUnits, bttText, priceText, groupThousands, feeText, evmFeeCoin, TRX_FEE_COIN, type BttFormat, type FeeCoin } from './btt.ts'
 export { MIB, BLOCK_LENGTH, MAX_RECEIPT_BYTES, MAX_RECEIPT_AMOUNT, MAX_PRICE, amountFor } from './price.ts'
 export { ReceiptHasher } from './digest.ts'
 export { HotKeySigner, type ReceiptSigner } from './signer.ts'

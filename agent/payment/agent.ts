@@ -60,6 +60,18 @@ export interface PaymentAgentInit {
   wantLane?: bigint
 }
 
+/**
+ * What one torrent is sold at, when it differs from the agent's init: the daemon prices its torrents one by one.
+ * The object is also the torrent's scope: the choker and byte counts of an engine mounted with it (`swarmInit`,
+ * `connectSwarm`) see only the sessions its extension made, not the same peer's sessions in other torrents.
+ */
+export interface PaymentTerms {
+  /** What we charge per MiB uploaded in this torrent. @default the agent's pricePerMiB */
+  pricePerMiB?: bigint
+  /** Serve peers without the seedpay extension in this torrent. @default the agent's serveOrdinaryPeers */
+  serveOrdinaryPeers?: boolean
+}
+
 /** Structurally the swarm's `UploadPolicy` (agent/swarm/choker.ts), without depending on the swarm. */
 export interface PaymentUploadPolicy {
   canServe: (peer: { id: string, supports: (extension: string) => boolean }) => boolean
@@ -82,6 +94,10 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   /** Aborts background work (signer lookups) on stop(). */
   private readonly abort = new AbortController()
   private readonly pending = new Set<PaymentSession>()
+  /** The terms (scope) each session was made under. */
+  private readonly scopes = new WeakMap<PaymentSession, PaymentTerms>()
+  /** The scope of engines mounted without terms of their own: the agent's init. */
+  readonly defaultTerms: PaymentTerms = Object.freeze({})
   private readonly components: PaymentAgentComponents
   private readonly init: PaymentAgentInit
 
@@ -106,7 +122,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       funds.on('lane:reserved', e => { this.emit('lane:reserved', e) })
     }
     this.channels = new ChannelRegistry({ ledger: components.ledger, verifier: this.verifier, signer: components.signer, policy: this.policy }, {
-      domain: init.domain, account: init.account, pricePerMiB: init.pricePerMiB, blockLength: init.blockLength ?? BLOCK_LENGTH
+      domain: init.domain, account: init.account, blockLength: init.blockLength ?? BLOCK_LENGTH
     })
   }
 
@@ -116,8 +132,9 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
    * @param wire.localPeerId our BitTorrent peer id (hex) on this wire, read when our hello is due; our hello
    *   proof is signed over it
    * @param wire.close how to close the peer @default the raw wire's destroy()
+   * @param terms the torrent's price and scope @default defaultTerms
    */
-  extension (wire: { initiator: boolean, localPeerId: () => string | null, close?: (reason: string) => void }): WireExtensionCtor {
+  extension (wire: { initiator: boolean, localPeerId: () => string | null, close?: (reason: string) => void }, terms: PaymentTerms = this.defaultTerms): WireExtensionCtor {
     let session: PaymentSession | null = null
     return seedpayExtension({ logger: this.components.logger }, {
       initiator: wire.initiator,
@@ -128,28 +145,39 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
       },
       ...(this.init.helloTimeoutMs !== undefined ? { helloTimeoutMs: this.init.helloTimeoutMs } : {}),
       ...(wire.close !== undefined ? { close: wire.close } : {})
-    }, ext => { session = this.track(ext) })
+    }, ext => { session = this.track(ext, terms) })
   }
 
-  /** The session of a peer (BitTorrent peer id, hex), once its BEP 3 handshake arrived. */
-  session (peerId: string): PaymentSession | undefined {
+  /**
+   * The session of a peer (BitTorrent peer id, hex), once its BEP 3 handshake arrived; with `terms`, only one
+   * made in that torrent's scope. A ready session is preferred over one still saying hello or closing.
+   */
+  session (peerId: string, terms?: PaymentTerms): PaymentSession | undefined {
     this.adoptPending()
     const all = this.sessions.get(peerId)
     if (all === undefined) return undefined
     let pick: PaymentSession | undefined
-    for (const s of all) if (pick === undefined || s.ready || !pick.ready) pick = s
+    for (const s of all) {
+      if (terms !== undefined && this.scopes.get(s) !== terms) continue
+      if (pick === undefined || s.ready || !pick.ready) pick = s
+    }
     return pick
   }
 
   /** Upload policy for the swarm's choker: paying peers under their credit first, ordinary peers as configured. */
-  get uploadPolicy (): PaymentUploadPolicy {
+  get uploadPolicy (): PaymentUploadPolicy { return this.uploadPolicyFor(this.defaultTerms) }
+
+  /** The upload policy of one torrent's engine (its terms: price, free slots, scope). */
+  uploadPolicyFor (terms: PaymentTerms): PaymentUploadPolicy {
+    const serveOrdinary = terms.serveOrdinaryPeers ?? this.serveOrdinary
+    const blockLength = this.init.blockLength ?? BLOCK_LENGTH
     return {
       canServe: peer => {
-        const session = this.session(peer.id)
-        if (session === undefined) return !peer.supports(EXTENSION_NAME) && this.serveOrdinary
-        return session.mayServe(this.init.blockLength ?? BLOCK_LENGTH, this.serveOrdinary)
+        const session = this.session(peer.id, terms)
+        if (session === undefined) return !peer.supports(EXTENSION_NAME) && serveOrdinary
+        return session.mayServe(blockLength, serveOrdinary)
       },
-      priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id)?.ready === true ? 1 : 0)
+      priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id, terms)?.ready === true ? 1 : 0)
     }
   }
 
@@ -159,16 +187,19 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
    * stays within half the credit it granted, so it never has to choke us; the other half covers receipts in
    * flight. The credit grows as we pay (`credit` messages), and the window with it. Free peers are not limited.
    */
-  get downloadPolicy (): DownloadPolicy {
+  get downloadPolicy (): DownloadPolicy { return this.downloadPolicyFor(this.defaultTerms) }
+
+  /** The download policy of one torrent's engine (only the sessions of its scope). */
+  downloadPolicyFor (terms: PaymentTerms): DownloadPolicy {
     return {
       maxOutstandingBytes: peerId => {
-        const session = this.session(peerId)
+        const session = this.session(peerId, terms)
         const credit = session?.creditGranted
         if (credit === null || credit === undefined) return undefined
         const window = credit / 2n - (session!.asPayer?.owed ?? 0n)
         return window > 0n ? Number(window) : 0
       },
-      affordableBytes: peerId => this.affordableBytes(peerId)
+      affordableBytes: peerId => this.affordableBytes(peerId, terms)
     }
   }
 
@@ -177,9 +208,9 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
    * share of the free headroom among the charging peers we know (so three seeders at once cannot together
    * draw more than is free). Undefined without a budget or for a free peer; 0 before its lane is known.
    */
-  private affordableBytes (peerId: string): number | undefined {
+  private affordableBytes (peerId: string, terms: PaymentTerms): number | undefined {
     const funds = this.components.funds
-    const session = this.session(peerId)
+    const session = this.session(peerId, terms)
     if (funds === undefined || session === undefined || !session.charges) return undefined
     const ch = session.asPayer
     if (ch === null || ch.pricePerMiB === 0n) return 0
@@ -197,25 +228,25 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   }
 
   /** Whether `length` more bytes may be served to the peer now (payee side). */
-  mayServe (peerId: string, length: number): boolean {
-    return this.session(peerId)?.mayServe(length, this.serveOrdinary) ?? false
+  mayServe (peerId: string, length: number, terms?: PaymentTerms): boolean {
+    return this.session(peerId, terms)?.mayServe(length, terms?.serveOrdinaryPeers ?? this.serveOrdinary) ?? false
   }
 
   private get serveOrdinary (): boolean { return this.init.serveOrdinaryPeers ?? true }
 
-  /** Count bytes uploaded to a peer (the swarm's `block:uploaded`). */
-  onUploaded (peerId: string, length: number): void {
+  /** Count bytes uploaded to a peer (the swarm's `block:uploaded`), in the scope of the engine's terms. */
+  onUploaded (peerId: string, length: number, terms?: PaymentTerms): void {
     try {
-      this.session(peerId)?.onServed(length)
+      this.session(peerId, terms)?.onServed(length)
     } catch (err) {
       this.components.logger.error({ err, peerId }, 'counting uploaded bytes failed')
     }
   }
 
   /** Pay for SHA-1-verified bytes (the swarm's `piece:hashed` `bytesByPeer`). */
-  onVerified (bytesByPeer: ReadonlyMap<string, number>): void {
+  onVerified (bytesByPeer: ReadonlyMap<string, number>, terms?: PaymentTerms): void {
     for (const [peerId, bytes] of bytesByPeer) {
-      const session = this.session(peerId)
+      const session = this.session(peerId, terms)
       try {
         session?.onVerified(bytes)
       } catch (err) {
@@ -247,7 +278,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.abort.abort()
   }
 
-  private track (ext: PaymentSession['ext']): PaymentSession {
+  private track (ext: PaymentSession['ext'], terms: PaymentTerms): PaymentSession {
     const { logger, ledger } = this.components
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
@@ -259,11 +290,12 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     }, {
       domain: this.init.domain,
       account: this.init.account,
-      pricePerMiB: this.init.pricePerMiB,
+      pricePerMiB: terms.pricePerMiB ?? this.init.pricePerMiB,
       maxPricePerMiB: this.init.maxPricePerMiB,
       ...(this.init.wantLane !== undefined ? { wantLane: this.init.wantLane } : {})
     }, ext)
     this.pending.add(session)
+    this.scopes.set(session, terms)
     ext.on('peer:closed', () => {
       this.pending.delete(session)
       const id = session.peerId

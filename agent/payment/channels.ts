@@ -34,7 +34,6 @@ export interface ChannelRegistryComponents {
 export interface ChannelRegistryInit {
   domain: EscrowDomain
   account: Address
-  pricePerMiB: bigint
   blockLength: number
 }
 
@@ -53,25 +52,32 @@ export class ChannelRegistry {
     return channelKey(this.init.domain, payer, payee)
   }
 
-  /** The channel in which `payer` pays us, opened from the ledger on first use. */
-  acquirePayee (payer: Address, user: object): Shared<PayeeChannel> {
+  /**
+   * The channel in which `payer` pays us at `pricePerMiB` (our price for the torrent of `user`'s connection),
+   * opened from the ledger on first use; null while it is open at another price: its receipts are checked
+   * against one price from one base, so another torrent's price waits until the channel's session ends.
+   */
+  acquirePayee (payer: Address, pricePerMiB: bigint, user: object): Shared<PayeeChannel> | null {
     let shared = this.payees.get(payer)
     if (shared === undefined) {
       const key = this.keyFor(payer, this.init.account)
       const channel = new PayeeChannel({ verifier: this.c.verifier, policy: this.c.policy }, {
-        payer, payee: this.init.account, pricePerMiB: this.init.pricePerMiB,
+        payer, payee: this.init.account, pricePerMiB,
         held: this.c.ledger.open(key, 'payee').newest, blockLength: this.init.blockLength
       })
       shared = { channel, key, users: new Set() }
       this.payees.set(payer, shared)
+    } else if (shared.channel.pricePerMiB !== pricePerMiB) {
+      return null
     }
     shared.users.add(user)
     return shared
   }
 
-  /** The channel in which we pay `payee` at its `pricePerMiB` (the first session's price while it is open). */
-  acquirePayer (payee: Address, pricePerMiB: bigint, user: object): PayerShared {
+  /** The channel in which we pay `payee` at its `pricePerMiB`; null while it is open at another price (as above). */
+  acquirePayer (payee: Address, pricePerMiB: bigint, user: object): PayerShared | null {
     let shared = this.payers.get(payee)
+    if (shared !== undefined && shared.channel.pricePerMiB !== pricePerMiB) return null
     if (shared === undefined) {
       const key = this.keyFor(this.init.account, payee)
       const channel = new PayerChannel({ signer: this.c.signer, verifier: this.c.verifier }, {
@@ -83,6 +89,11 @@ export class ChannelRegistry {
     shared.users.add(user)
     return shared
   }
+
+  /** The price the open channel in which `payer` pays us is at, if open. */
+  payeePrice (payer: Address): bigint | undefined { return this.payees.get(payer)?.channel.pricePerMiB }
+  /** The price the open channel in which we pay `payee` is at, if open. */
+  payerPrice (payee: Address): bigint | undefined { return this.payers.get(payee)?.channel.pricePerMiB }
 
   /** Drops `user`'s hold; a channel nobody uses is forgotten (the ledger keeps its state). */
   release (user: object): void {

@@ -1,5 +1,5 @@
 /** The payment layer: seedpay sessions per peer over pay (channels), wire (extension) and ledger. */
-export { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents, type PaymentUploadPolicy } from './agent.ts'
+export { PaymentAgent, type PaymentAgentInit, type PaymentAgentComponents, type PaymentUploadPolicy, type PaymentTerms } from './agent.ts'
 export { PaymentSession, type PaymentSessionInit, type PaymentSessionComponents } from './session.ts'
 export type { PaymentEvents, PeerRef } from './events.ts'
 export { ChainSignerDirectory, type RefreshableSignerDirectory, type ChainSignerDirectoryInit } from './signer-directory.ts'

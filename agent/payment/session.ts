@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import {
-  checkTerms, CreditPolicy, INITIAL_CREDIT, InvalidReceiptError, paceReceipt, receiptStep, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
+  checkTerms, CreditPolicy, INITIAL_CREDIT, priceText, InvalidReceiptError, paceReceipt, receiptStep, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
   type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
 import type { SeedpayExtension, HelloMessage, HelloIds, ErrorName } from '../wire/index.ts'
@@ -317,8 +317,18 @@ export class PaymentSession {
       this.ext.refuse('bad-proof', err.message)
       return false
     }
-    this.payeeShared = this.c.channels.acquirePayee(hello.account, this)
-    this.payerShared = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
+    const payee = this.c.channels.acquirePayee(hello.account, this.init.pricePerMiB, this)
+    const payer = this.c.channels.acquirePayer(hello.account, hello.pricePerMiB, this)
+    if (payee === null || payer === null) {
+      this.c.channels.release(this)
+      const [side, open, asked] = payee === null
+        ? ['it pays us', this.c.channels.payeePrice(hello.account), this.init.pricePerMiB]
+        : ['we pay it', this.c.channels.payerPrice(hello.account), hello.pricePerMiB]
+      this.ext.refuse('price-in-use', `the channel in which ${side} is open at ${priceText(open ?? 0n)} on another connection, this one is at ${priceText(asked)}: one price per channel at a time`)
+      return false
+    }
+    this.payeeShared = payee
+    this.payerShared = payer
     if (hello.last !== undefined && !this.resync(hello.last)) return false
     if (this.verifiedBeforeAdmission > 0) {
       this.payerShared.channel.onVerified(this.verifiedBeforeAdmission)

@@ -3,14 +3,17 @@
  * init (`swarmInit`); the byte counts and rechoke triggers are wired once it exists (`connectSwarm`).
  */
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
-import type { PaymentAgent } from './agent.ts'
+import type { PaymentAgent, PaymentTerms } from './agent.ts'
 
-/** The engine init fields that mount seedpay on every wire and let payments steer the choker and the requests. */
-export function swarmInit (agent: PaymentAgent): Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'> {
+/**
+ * The engine init fields that mount seedpay on every wire and let payments steer the choker and the requests.
+ * @param terms the torrent's own price and free slots (and its scope); pass the same object to connectSwarm
+ */
+export function swarmInit (agent: PaymentAgent, terms: PaymentTerms = agent.defaultTerms): Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'> {
   return {
-    extensions: [wire => agent.extension({ initiator: wire.direction === 'out', localPeerId: () => wire.localPeerId, close: reason => { wire.destroy(reason) } })],
-    uploadPolicy: agent.uploadPolicy,
-    downloadPolicy: agent.downloadPolicy
+    extensions: [wire => agent.extension({ initiator: wire.direction === 'out', localPeerId: () => wire.localPeerId, close: reason => { wire.destroy(reason) } }, terms)],
+    uploadPolicy: agent.uploadPolicyFor(terms),
+    downloadPolicy: agent.downloadPolicyFor(terms)
   }
 }
 
@@ -19,9 +22,9 @@ export function swarmInit (agent: PaymentAgent): Pick<EngineInit, 'extensions' |
  * changes (a peer became ready, ran out of credit, or paid up).
  * @returns a function that unhooks everything
  */
-export function connectSwarm (agent: PaymentAgent, engine: TorrentEngine): () => void {
-  const uploaded = ({ peerId, length }: { peerId: string, length: number }): void => { agent.onUploaded(peerId, length) }
-  const verified = ({ bytesByPeer }: { bytesByPeer: Map<string, number> }): void => { agent.onVerified(bytesByPeer) }
+export function connectSwarm (agent: PaymentAgent, engine: TorrentEngine, terms: PaymentTerms = agent.defaultTerms): () => void {
+  const uploaded = ({ peerId, length }: { peerId: string, length: number }): void => { agent.onUploaded(peerId, length, terms) }
+  const verified = ({ bytesByPeer }: { bytesByPeer: Map<string, number> }): void => { agent.onVerified(bytesByPeer, terms) }
   const rechoke = (): void => { engine.rechoke() }
   // our budget grew for a payee (lane reserved, payee's lane learnt), a payee granted more credit, or a receipt
   // paid what we owed (a paced one, on a timer, when every piece in flight had already been hashed: nothing else

@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   price: 12,
   self: 13,
   'payee-address': 14,
+  'price-in-use': 15,
   'bad-signature': 20,
   'unauthorised-signer': 21,
   stale: 22,

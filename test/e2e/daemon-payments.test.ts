@@ -13,7 +13,7 @@ import { JsonRpcProvider, Wallet } from 'ethers'
 import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
 import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
-import { toAddress } from '../../agent/pay/index.ts'
+import { amountFor, formatBtt, toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { chromium } from 'playwright-core'
@@ -42,7 +42,7 @@ describe('seedpay daemon: charging for several torrents through one payment agen
   let chainArgs: string[]
   const keyFiles: string[] = []
   let data: string
-  const sizes = { p1: 3 * 1024 * 1024, p2: 2 * 1024 * 1024 + 4321, free: 1024 * 1024 }
+  const sizes = { p1: 3 * 1024 * 1024, p2: 2 * 1024 * 1024 + 4321, free: 1024 * 1024, p3: 512 * 1024 }
   const files: Record<string, string> = {}
   let ledgerPath: string
   let config: string
@@ -78,7 +78,7 @@ describe('seedpay daemon: charging for several torrents through one payment agen
       '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
       '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
       '[[torrent]]', `file = "${files['p1']!}"`, 'data = "data"', '',
-      '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', '',
+      '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', 'price = "0.015"', '',
       '[[torrent]]', `file = "${files['free']!}"`, 'data = "data"', 'paid = false', ''
     ].join('\n'))
   })
@@ -116,7 +116,27 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     }
     const channels = paid.map(p => p['channels'] as Array<{ payee: string, bytes: string }>)
     expect(channels[0]).to.deep.include({ payee: seeder, bytes: String(sizes.p1), amount: '0.03' })
-    expect(channels[1]![0]).to.include({ payee: seeder, bytes: String(sizes.p2) })
+    // p2 has its own price in the config: 0.015 BTT/MiB, not [payments]' 0.01
+    expect(channels[1]![0]).to.include({ payee: seeder, bytes: String(sizes.p2), amount: formatBtt(amountFor(BigInt(sizes.p2), 15n * E18 / 1000n)) })
+    const listed = await runSeedpay(['list', '--json'])
+    expect(listed.code, listed.stderr).to.equal(0)
+    const byName = new Map((JSON.parse(listed.stdout) as { torrents: Array<{ name: string, pricePerMiB: string | null, paidBytes: number, earned: string }> }).torrents.map(t => [t.name, t]))
+    // what was served to payers (a block sent twice in the endgame counts twice) at each torrent's price
+    expect(byName.get('p1.bin')).to.include({ pricePerMiB: '0.01' })
+    expect(byName.get('p1.bin')!.paidBytes).to.be.at.least(sizes.p1)
+    expect(Number(byName.get('p1.bin')!.earned)).to.be.at.least(0.03)
+    expect(byName.get('p2.bin')).to.include({ pricePerMiB: '0.015' })
+    expect(byName.get('p2.bin')!.paidBytes).to.be.at.least(sizes.p2)
+    expect(byName.get('free.bin')).to.include({ pricePerMiB: null, earned: '0' })
+    // one more, added at its own terms while the daemon runs
+    const added = await runSeedpay(['add', files['p3']!, '--data', data, '--price', '0.005', '--free-slots', '2', '--json'])
+    expect(added.code, added.stderr).to.equal(0)
+    expect(JSON.parse(added.stdout)).to.include({ name: 'p3.bin', state: 'seeding', pricePerMiB: '0.005', freeSlots: 2 })
+    const state = JSON.parse(await readFile(join(dir, 'home', 'daemon', 'state.json'), 'utf8')) as { added: Array<Record<string, unknown>> }
+    expect(state.added).to.have.length(1)
+    expect(state.added[0]).to.include({ price: '0.005', freeSlots: 2, paid: true })
+    const removed = await runSeedpay(['remove', JSON.parse(added.stdout).infoHash as string])
+    expect(removed.code, removed.stderr).to.equal(0)
     // the free torrent's downloader paid nothing
     expect(paid[2]!).to.include({ spent: '0' })
     expect(channels[2]).to.deep.equal([])
@@ -139,8 +159,8 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     expect(value('seedpay_torrent_uploaded_bytes_total', { info_hash: await hashOf('free') })).to.be.at.least(sizes.free)
     expect(value('seedpay_torrents', { state: 'seeding' })).to.equal(3)
     expect(value('seedpay_receipts_total', { role: 'payee' })).to.be.greaterThan(1)
-    // 0.01 BTT/MiB for 3 MiB and for 2 MiB + 4321 bytes, not settled yet: all of it unsettled
-    const earned = 0.03 + 0.01 * (sizes.p2 / 1048576)
+    // 0.01 BTT/MiB for 3 MiB and 0.015 for 2 MiB + 4321 bytes, not settled yet: all of it unsettled
+    const earned = 0.03 + 0.015 * (sizes.p2 / 1048576)
     expect(value('seedpay_earned_btt', { network: 'local' })).to.be.closeTo(earned, 1e-6)
     expect(value('seedpay_unsettled_btt', { network: 'local' })).to.be.closeTo(earned, 1e-6)
     expect(value('seedpay_payers', { network: 'local' })).to.equal(2)
@@ -191,7 +211,7 @@ describe('seedpay daemon: charging for several torrents through one payment agen
       const before = await earned()
       // what the first test's payers paid is in the ledger already
       // (shown to 6 decimals)
-    expect(before).to.be.closeTo(0.03 + 0.01 * (sizes.p2 / 1048576), 1e-6)
+    expect(before).to.be.closeTo(0.03 + 0.015 * (sizes.p2 / 1048576), 1e-6)
 
       const get = new SeedpayChild(['get', files['p1']!, '--out', join(dir, 'dash-out'), '--peer', String(started['listen']), '--host', '127.0.0.8', '--max-price', '0.02', ...chainArgs, '--key-file', keyFiles[2]!, '--ledger', join(dir, 'payer-dash.sqlite')])
       children.push(get)

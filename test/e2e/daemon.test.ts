@@ -119,6 +119,16 @@ describe('seedpay daemon: many torrents beside the user\'s client', function () 
     const noData = await cli(['add', torrents.c.file, '--data', join(dir, 'nowhere')])
     expect(noData.code).to.equal(2)
     expect(noData.stderr.split('\n')[0]).to.equal(`error: ${join(dir, 'nowhere')} holds no "c.bin"`)
+    // a price or free slots on a daemon that charges nothing: one line, nothing added
+    const priced = await cli(['add', torrents.c.file, '--data', torrents.c.data, '--price', '0.001'])
+    expect(priced.code).to.equal(2)
+    expect(priced.stderr).to.equal('error: price needs a charging daemon: this one has no [payments] and seeds everything for free\n  leave price out, or add [payments] to the config and restart\n')
+    const both = await cli(['add', torrents.c.file, '--data', torrents.c.data, '--free', '--price', '0.001'])
+    expect(both.code).to.equal(2)
+    expect(both.stderr.split('\n')[0]).to.equal('error: --free gives the torrent away: --price has nothing to do')
+    const badPrice = await cli(['add', torrents.c.file, '--data', torrents.c.data, '--price', '-1'])
+    expect(badPrice.code).to.equal(2)
+    expect(badPrice.stderr.split('\n')[0]).to.equal('error: --price "-1" is negative')
     const added = await cli(['add', torrents.c.file, '--data', torrents.c.data, '--free'])
     expect(added.code, added.stderr).to.equal(0)
     expect(added.stdout).to.match(new RegExp(`^added ${torrents.c.infoHash} +c\\.bin .* seeding +free`))
@@ -193,7 +203,8 @@ describe('seedpay daemon: many torrents beside the user\'s client', function () 
       ['[daemon]\nlisten = 6881\n', /: daemon\.listen Invalid input: expected string, received number\n {2}fix daemon\.listen/],
       ['[daemon]\nlisen = "127.0.0.1:0"\n', /: daemon unknown key "lisen"\n {2}check the spelling/],
       ['[payments]\nnetwork = "local"\n', /: payments\.price is required\n/],
-      ['[[torrent]]\nfile = "x.torrent"\ndata = "d"\nprice = "1"\n', /: torrent\[0\] unknown key "price"/],
+      ['[[torrent]]\nfile = "x.torrent"\ndata = "d"\nprize = "1"\n', /: torrent\[0\] unknown key "prize"/],
+      ['[[torrent]]\nfile = "x.torrent"\ndata = "d"\nprice = "1"\n', /: torrent\[0\]\.price needs a \[payments\] table/],
       ['[daemon\n', /is not valid TOML at line 1/]
     ]
     for (const [text, want] of cases) {

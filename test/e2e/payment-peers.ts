@@ -6,7 +6,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import Wire from 'bittorrent-protocol'
-import type { PaymentAgent } from '../../agent/payment/index.ts'
+import type { PaymentAgent, PaymentTerms } from '../../agent/payment/index.ts'
 
 export const BLOCK = 16 * 1024
 
@@ -32,7 +32,8 @@ function pipe (socket: Socket, wire: Wire): void {
 export interface Seeder { port: number, peerId: string, served: Map<string, number>, wires: Set<Wire>, close: () => Promise<void> }
 
 /** Serves `content` to anyone, asking `agent` before each block and reporting each block served. */
-export async function startSeeder (agent: PaymentAgent, content: Content, peerId = randomBytes(20).toString('hex')): Promise<Seeder> {
+/** A seeder of `content` on its own port; `terms` sells it at its own price, in its own scope (PaymentTerms). */
+export async function startSeeder (agent: PaymentAgent, content: Content, peerId = randomBytes(20).toString('hex'), terms?: PaymentTerms): Promise<Seeder> {
   const served = new Map<string, number>()
   const wires = new Set<Wire>()
   const byPeer = new Map<string, Wire>()
@@ -46,7 +47,7 @@ export async function startSeeder (agent: PaymentAgent, content: Content, peerId
     const wire = new Wire('tcpIncoming')
     wires.add(wire)
     pipe(socket, wire)
-    wire.use(agent.extension({ initiator: false, localPeerId: () => peerId }))
+    wire.use(agent.extension({ initiator: false, localPeerId: () => peerId }, terms))
     let remote = ''
     wire.on('handshake', (infoHash: string, id: string) => {
       remote = id
@@ -56,11 +57,11 @@ export async function startSeeder (agent: PaymentAgent, content: Content, peerId
       const bits = Buffer.alloc(Math.ceil(pieces / 8), 0xff)
       wire.bitfield(bits)
     })
-    wire.on('interested', () => { if (agent.mayServe(remote, BLOCK)) wire.unchoke() })
+    wire.on('interested', () => { if (agent.mayServe(remote, BLOCK, terms)) wire.unchoke() })
     wire.on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
-      if (!agent.mayServe(remote, length)) { wire.choke(); respond(new Error('not paid')); return }
+      if (!agent.mayServe(remote, length, terms)) { wire.choke(); respond(new Error('not paid')); return }
       const start = index * content.pieceLength + offset
-      agent.onUploaded(remote, length)
+      agent.onUploaded(remote, length, terms)
       served.set(remote, (served.get(remote) ?? 0) + length)
       respond(null, content.data.subarray(start, start + length))
     })
