@@ -131,11 +131,12 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     // one more, added at its own terms while the daemon runs
     const added = await runSeedpay(['add', files['p3']!, '--data', data, '--price', '0.005', '--free-slots', '2', '--json'])
     expect(added.code, added.stderr).to.equal(0)
-    expect(JSON.parse(added.stdout)).to.include({ name: 'p3.bin', state: 'seeding', pricePerMiB: '0.005', freeSlots: 2 })
+    const p3 = JSON.parse(added.stdout) as { infoHash: string }
+    expect(p3).to.include({ name: 'p3.bin', state: 'seeding', pricePerMiB: '0.005', freeSlots: 2 })
     const state = JSON.parse(await readFile(join(dir, 'home', 'daemon', 'state.json'), 'utf8')) as { added: Array<Record<string, unknown>> }
     expect(state.added).to.have.length(1)
     expect(state.added[0]).to.include({ price: '0.005', freeSlots: 2, paid: true })
-    const removed = await runSeedpay(['remove', JSON.parse(added.stdout).infoHash as string])
+    const removed = await runSeedpay(['remove', p3.infoHash])
     expect(removed.code, removed.stderr).to.equal(0)
     // the free torrent's downloader paid nothing
     expect(paid[2]!).to.include({ spent: '0' })
