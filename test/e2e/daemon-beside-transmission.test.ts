@@ -9,24 +9,21 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonRpcProvider, Wallet } from 'ethers'
-import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
-import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
+import { Wallet } from 'ethers'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
 import { amountFor, formatBtt, toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 import { Aria2Client, TransmissionClient, startJsTracker, stopAllProcesses, freePort, type JsTracker } from '../../devtools/clients/index.ts'
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+import { startLocalEscrow, type LocalEscrow } from '../helpers/local-escrow.ts'
 
 const E18 = 10n ** 18n
 
 describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c, one ledger', function () {
   this.timeout(180_000)
-  let anvil: Anvil
-  let provider: JsonRpcProvider
-  let dep: Deployment
-  let chain: EvmChain
+  let net: LocalEscrow
   let tracker: JsTracker
   let dir: string
   const previousHome = process.env['SEEDPAY_HOME']
@@ -40,17 +37,14 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
   const files: Record<string, string> = {}
 
   before(async () => {
-    anvil = await startAnvil()
-    provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-    dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
-    chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
+    net = await startLocalEscrow()
     dir = await mkdtemp(join(tmpdir(), 'seedpay-beside-tr-'))
     process.env['SEEDPAY_HOME'] = join(dir, 'home')
     tracker = await startJsTracker({ intervalMs: 1000 })
     for (const [i, key] of [seederKey, ...payerKeys].entries()) await writeFile(join(dir, `key${i}`), `${key}\n`, { mode: 0o600 })
     for (const [i, payer] of payers.entries()) {
-      await chain.mintTestBTT(payer, 10n * E18)
-      const r = await runSeedpay(['deposit', '5', '--rpc', anvil.url, '--escrow', dep.escrow.hex, '--key-file', join(dir, `key${i + 1}`)])
+      await net.chain.mintTestBTT(payer, 10n * E18)
+      const r = await runSeedpay(['deposit', '5', ...net.chainArgs, '--key-file', join(dir, `key${i + 1}`)])
       expect(r.code, r.stderr).to.equal(0)
     }
     await mkdir(join(dir, 'data'))
@@ -72,8 +66,7 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
     await tracker?.close()
     if (previousHome === undefined) delete process.env['SEEDPAY_HOME']
     else process.env['SEEDPAY_HOME'] = previousHome
-    provider?.destroy()
-    await anvil?.stop()
+    await net?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
@@ -82,7 +75,7 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
     const config = join(dir, 'config.toml')
     await writeFile(config, [
       '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
-      '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, 'key-file = "key0"', `ledger = "${ledgerPath}"`, 'free-slots = 2', '',
+      '[payments]', 'price = "0.01"', `rpc = "${net.anvil.url}"`, `escrow = "${net.dep.escrow.hex}"`, 'key-file = "key0"', `ledger = "${ledgerPath}"`, 'free-slots = 2', '',
       '[transmission]', `rpc = "${tr.rpcUrl}"`, 'username = "me"', 'password = "pw"', 'poll = 1', 'price = "0.02"', '',
       '[[torrent]]', `file = "${files['own']!}"`, 'data = "data"', '',
       '[[torrent]]', `file = "${files['open']!}"`, 'data = "data"', ''
@@ -107,7 +100,7 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
 
     const get = (torrent: string, i: number, host: string): SeedpayChild => {
       const c = new SeedpayChild(['get', torrent, '--out', join(dir, `out-${host}`), '--peer', listen, '--host', host, '--max-price', '0.05',
-        '--rpc', anvil.url, '--escrow', dep.escrow.hex, '--key-file', join(dir, `key${i + 1}`), '--ledger', join(dir, `payer-${host}.sqlite`)])
+        ...net.chainArgs, '--key-file', join(dir, `key${i + 1}`), '--ledger', join(dir, `payer-${host}.sqlite`)])
       children.push(c)
       return c
     }
@@ -131,7 +124,7 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
     // nothing written into Transmission's folder
     expect((await readdir(join(dir, 'transmission'))).sort()).to.deep.equal(transmissionFiles)
 
-    const before = await chain.tokenBalanceOf(seeder)
+    const before = await net.chain.tokenBalanceOf(seeder)
     expect(await daemon.stop(), daemon.stderr).to.equal(0)
     const ledger = new Ledger({}, { path: ledgerPath })
     try {
@@ -140,10 +133,10 @@ describe('seedpay daemon beside Transmission: three torrents, two payers, aria2c
         const ch = ledger.channels().find(c => c.role === 'payee' && c.key.payer === payer && c.key.payee === seeder)
         const [bytes, price] = i === 0 ? [sizes.own, E18 / 100n] : [sizes.imported, E18 / 50n]
         expect(ch?.newest).to.include({ bytes: BigInt(bytes), amount: amountFor(BigInt(bytes), price) })
-        expect(await chain.paidOut(payer, seeder)).to.equal(ch!.newest!.amount)
+        expect(await net.chain.paidOut(payer, seeder)).to.equal(ch!.newest!.amount)
         held += ch!.newest!.amount
       }
-      expect(await chain.tokenBalanceOf(seeder) - before).to.equal(held)
+      expect(await net.chain.tokenBalanceOf(seeder) - before).to.equal(held)
     } finally {
       ledger.close()
     }

@@ -9,9 +9,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { JsonRpcProvider, Wallet } from 'ethers'
-import { EvmChain, type Deployment } from '../../agent/chain/index.ts'
-import { startAnvil, ANVIL_KEYS, deployLocal, type Anvil } from '../../devtools/chain/index.ts'
+import { Wallet } from 'ethers'
+import type { EvmChain } from '../../agent/chain/index.ts'
+import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { Ledger } from '../../agent/ledger/index.ts'
 import { amountFor, formatBtt, toAddress } from '../../agent/pay/index.ts'
 import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.ts'
@@ -19,6 +19,7 @@ import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { chromium } from 'playwright-core'
 import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+import { startLocalEscrow, type LocalEscrow } from '../helpers/local-escrow.ts'
 
 const E18 = 10n ** 18n
 /** Debian's chromium (scripts/ensure-clients.sh installs it); playwright-core never downloads a browser. */
@@ -28,9 +29,7 @@ const ARTIFACTS = join(fileURLToPath(new URL('../..', import.meta.url)), 'test-a
 
 describe('seedpay daemon: charging for several torrents through one payment agent', function () {
   this.timeout(180_000)
-  let anvil: Anvil
-  let provider: JsonRpcProvider
-  let dep: Deployment
+  let net: LocalEscrow
   let chain: EvmChain
   let dir: string
   const previousHome = process.env['SEEDPAY_HOME']
@@ -48,13 +47,11 @@ describe('seedpay daemon: charging for several torrents through one payment agen
   let config: string
 
   before(async () => {
-    anvil = await startAnvil()
-    provider = new JsonRpcProvider(anvil.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 })
-    dep = await deployLocal(new Wallet(ANVIL_KEYS[0], provider), { chainId: anvil.chainId })
-    chain = await EvmChain.create({ provider, signer: new Wallet(ANVIL_KEYS[0], provider) }, { escrow: dep.escrow.hex, chainId: anvil.chainId })
+    net = await startLocalEscrow()
+    chain = net.chain
     dir = await mkdtemp(join(tmpdir(), 'seedpay-daemon-pay-'))
     process.env['SEEDPAY_HOME'] = join(dir, 'home')
-    chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
+    chainArgs = net.chainArgs
     for (const [i, key] of [seederKey, ...payerKeys].entries()) {
       const file = join(dir, `key${i}`)
       await writeFile(file, `${key}\n`, { mode: 0o600 })
@@ -76,7 +73,7 @@ describe('seedpay daemon: charging for several torrents through one payment agen
     config = join(dir, 'config.toml')
     await writeFile(config, [
       '[daemon]', 'listen = "127.0.0.2:0"', 'api = "127.0.0.1:0"', '',
-      '[payments]', 'price = "0.01"', `rpc = "${anvil.url}"`, `escrow = "${dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
+      '[payments]', 'price = "0.01"', `rpc = "${net.anvil.url}"`, `escrow = "${net.dep.escrow.hex}"`, `key-file = "${keyFiles[0]!}"`, `ledger = "${ledgerPath}"`, 'free-slots = 0', '',
       '[[torrent]]', `file = "${files['p1']!}"`, 'data = "data"', '',
       '[[torrent]]', `file = "${files['p2']!}"`, 'data = "data"', 'price = "0.015"', '',
       '[[torrent]]', `file = "${files['free']!}"`, 'data = "data"', 'paid = false', ''
@@ -86,8 +83,7 @@ describe('seedpay daemon: charging for several torrents through one payment agen
   after(async () => {
     if (previousHome === undefined) delete process.env['SEEDPAY_HOME']
     else process.env['SEEDPAY_HOME'] = previousHome
-    provider?.destroy()
-    await anvil?.stop()
+    await net?.stop()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
