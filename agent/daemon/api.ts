@@ -25,7 +25,7 @@ import type { Registry } from 'prom-client'
 import * as z from 'zod'
 import type { PayeeView } from './payments-view.ts'
 import { tokenMatches } from './api-token.ts'
-import { booksJson, earningsOverTime, payerBooks, recentSettlements } from './payee-books.ts'
+import { booksJson, earningsOverTime, payerBooks, recentSettlements, type EarningsCache } from './payee-books.ts'
 import { webAsset } from './web-assets.ts'
 import { saleOf, type Daemon } from './daemon.ts'
 import { torrentPrice } from './config.ts'
@@ -60,6 +60,9 @@ export interface ApiServerInit { host: string, port: number, token: string }
 export class ApiServer {
   private server: Server | null = null
   private listenPort = 0
+
+  /** Earnings series per payer, re-read from the ledger only when a payer's newest receipt moved. */
+  private readonly earnings: EarningsCache = new Map()
 
   constructor (private readonly c: ApiServerComponents, private readonly init: ApiServerInit) {}
 
@@ -145,7 +148,7 @@ export class ApiServer {
 
   private payments (payee: PayeeView): Record<string, unknown> {
     const books = payerBooks(payee)
-    return { ...booksJson(payee, books), settlements: recentSettlements(payee, 20), earnings: earningsOverTime(payee) }
+    return { ...booksJson(payee, books), settlements: recentSettlements(payee, 20), earnings: earningsOverTime(payee, 120, this.earnings) }
   }
 
   /** Server-sent events: a snapshot now and every second, and `settled` as soon as a settlement is mined. */

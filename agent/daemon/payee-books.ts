@@ -81,11 +81,19 @@ export function recentSettlements (p: PayeeView, limit = 50): Array<Record<strin
   return all.sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit)
 }
 
-/** Each payer's receipts over time ([ms, BTT held]), at most `points` per payer (evenly thinned, the newest kept). */
-export function earningsOverTime (p: PayeeView, points = 120): Record<string, Array<[number, number]>> {
+/** A payer's earnings series, kept while its newest receipt is the same (the dashboard asks every second). */
+export type EarningsCache = Map<string, { newest: bigint, series: Array<[number, number]> }>
+
+/**
+ * Each payer's receipts over time ([ms, BTT held]), at most `points` per payer (evenly thinned, the newest kept).
+ * With `cache`, a channel's history is read again only when its newest receipt moved.
+ */
+export function earningsOverTime (p: PayeeView, points = 120, cache?: EarningsCache): Record<string, Array<[number, number]>> {
   const out: Record<string, Array<[number, number]>> = {}
   for (const ch of p.ledger.channels()) {
-    if (ch.role !== 'payee' || ch.key.payee !== p.account || !inDomain(ch.key, p.domain)) continue
+    if (ch.role !== 'payee' || ch.key.payee !== p.account || !inDomain(ch.key, p.domain) || ch.newest === null) continue
+    const cached = cache?.get(ch.key.payer)
+    if (cached !== undefined && cached.newest === ch.newest.bytes) { out[ch.key.payer] = cached.series; continue }
     const h = p.ledger.history(ch.key)
     if (h.length === 0) continue
     const step = Math.max(1, Math.ceil(h.length / points))
@@ -93,6 +101,7 @@ export function earningsOverTime (p: PayeeView, points = 120): Record<string, Ar
     for (let i = 0; i < h.length; i += step) series.push([h[i]!.recordedAt, Number(h[i]!.amount) / 1e18])
     const last = h.at(-1)!
     if (series.at(-1)?.[0] !== last.recordedAt) series.push([last.recordedAt, Number(last.amount) / 1e18])
+    cache?.set(ch.key.payer, { newest: ch.newest.bytes, series })
     out[ch.key.payer] = series
   }
   return out
