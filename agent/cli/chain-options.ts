@@ -5,15 +5,17 @@
  * do (exit 2). `openChain` turns them into an EscrowClient. The options themselves are declared in chain-flags.ts.
  */
 import { resolve } from 'node:path'
-import { JsonRpcProvider, Network, Wallet, computeAddress } from 'ethers'
+import { JsonRpcProvider, Network } from 'ethers'
 import * as z from 'zod/mini'
 // chain's modules themselves, not ../chain/index.ts: through the index every command's chunk would load TronChain
 // and tronweb, the largest library, which only a TRON node needs (esbuild's code splitting, scripts/build.ts)
 import { EvmChain } from '../chain/evm-chain.ts'
+import { NativeWallet } from '../chain/native-wallet.ts'
 import { readDeployment, deploymentPath, DeploymentError, type Deployment } from '../chain/deployments.ts'
 import { toEvmAddress } from '../chain/tron-address.ts'
 import type { TronChain } from '../chain/tron-chain.ts'
 import { BTTC_CHAIN_ID, DONAU_CHAIN_ID, NILE_CHAIN_ID, TRON_MAINNET_CHAIN_ID, TRX_FEE_COIN, evmFeeCoin, toAddress, type Address, type FeeCoin } from '../pay/index.ts'
+import { addressOfKey } from '../pay/key-address.ts'
 import { ReceiptDomainMismatchError } from '../chain/errors.ts'
 import { KeyError, findKey, keyFromText, keystoreAddress, looksLikeKeystore, readSecretFile, type PassphraseOptions } from '../keys/index.ts'
 import { NETWORKS, type ChainFlags, type NetworkName } from './chain-flags.ts'
@@ -206,7 +208,7 @@ export function keyFlag (target: Pick<ChainTarget, 'key' | 'keyFile'>): string {
 
 /** The address of a hex private key (0x-hex, lowercase). */
 export function addressOf (privateKey: string): Address {
-  return toAddress(computeAddress(privateKey))
+  return addressOfKey(privateKey)
 }
 
 function deployHint (network: NetworkName): string {
@@ -275,7 +277,7 @@ export async function openChain (target: ChainTarget, privateKey?: string): Prom
   try {
     if (await provider.getCode(target.escrow) === '0x') throw new CliError(`no contract at ${target.escrow} on ${target.url} (chain ${chainId})`, 'check --escrow and --rpc point at the same chain (a restarted anvil forgets its contracts)', 2)
     if (privateKey !== undefined && NETWORK_DEFAULTS[target.network].local === true) await topUpLocalGas(provider, addressOf(privateKey))
-    const signer = privateKey === undefined ? undefined : new Wallet(privateKey, provider)
+    const signer = privateKey === undefined ? undefined : new NativeWallet(privateKey, provider)
     const client = await EvmChain.create({ provider, ...(signer !== undefined ? { signer } : {}) }, { escrow: target.escrow, chainId })
     await checkReceiptDomain(client, target)
     return { client, target, chainId, account: privateKey === undefined ? undefined : addressOf(privateKey), close: () => { provider.destroy() } }

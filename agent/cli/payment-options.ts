@@ -7,7 +7,7 @@
  * shutdown from the key's account. Payer: signs receipts with the hot key within its budget, reserves lanes.
  */
 import type { Logger } from 'pino'
-import { toEvmAddress } from '../chain/index.ts'
+import { toEvmAddress } from '../chain/tron-address.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
 import { createPayments, PaymentsConfigError, type Payments, type PaymentsMount, type TorrentTerms } from '../compose/index.ts'

@@ -7,8 +7,9 @@
  * of two, at least 1024) lowers N for new keystores; it exists for tests, never set it for real keys. Decryption
  * reads the cost from the file, so keystores written either way read the same.
  */
-import { SigningKey, Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers'
+import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers'
 import { toAddress, type Address } from '../pay/bytes.ts'
+import { addressOfKey } from '../pay/key-address.ts'
 import { KeyError } from './errors.ts'
 
 const DEFAULT_SCRYPT_N = 131072
@@ -31,7 +32,7 @@ export function parseHexKey (text: string, source: string): string {
   const key = '0x' + hex.toLowerCase()
   try {
     // rejects 0 and values at or above the curve order, which no account can have
-    void new SigningKey(key).publicKey
+    addressOfKey(key)
   } catch {
     throw new KeyError(`${source} holds no valid secp256k1 private key (zero or out of range)`, 'use a real private key', 'input')
   }

@@ -6,6 +6,7 @@ export { BTT_DECIMALS, bttUnits, formatBtt, formatUnits, bttText, priceText, gro
 export { MIB, BLOCK_LENGTH, MAX_RECEIPT_BYTES, MAX_RECEIPT_AMOUNT, MAX_PRICE, amountFor } from './price.ts'
 export { ReceiptHasher } from './digest.ts'
 export { HotKeySigner, type ReceiptSigner } from './signer.ts'
+export { addressOfKey } from './key-address.ts'
 export { ReceiptVerifier, recoverDigest, isHighS, SIGNATURE_LENGTH, type SignerDirectory, type ReceiptVerifierInit, type ReceiptVerifierComponents } from './verifier.ts'
 export { CreditPolicy, DEFAULT_CREDIT, INITIAL_CREDIT, type CreditPolicyInit } from './credit.ts'
 export { checkTerms, type PeerTerms } from './terms.ts'

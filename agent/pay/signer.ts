@@ -2,8 +2,9 @@
  * Signs receipts with the payer's hot key. The key may be the payer's own or the signer it registered on
  * the escrow with `setSigner`, so the key holding the money can stay cold.
  */
-import { SigningKey, computeAddress, getBytes } from 'ethers'
-import { toAddress, type Address } from './bytes.ts'
+import { getBytes } from 'ethers'
+import type { Address } from './bytes.ts'
+import { addressOfKey } from './key-address.ts'
 import { nativeSecp256k1, type Secp256k1 } from './secp256k1.ts'
 
 /** A signer of receipt digests; the signature is 64-byte EIP-2098 compact `r ‖ yParity·2^255 + s`. */
@@ -22,9 +23,9 @@ export class HotKeySigner implements ReceiptSigner {
   private readonly native: Secp256k1
 
   constructor (privateKey: string) {
-    const key = new SigningKey(privateKey)
-    this.secret = getBytes(key.privateKey)
-    this.address = toAddress(computeAddress(key.publicKey))
+    this.secret = getBytes(privateKey)
+    if (this.secret.length !== 32) throw new RangeError(`a private key is 32 bytes, not ${this.secret.length}`)
+    this.address = addressOfKey(this.secret)
     this.native = nativeSecp256k1()
   }
 

@@ -70,7 +70,7 @@ function load (): string { return loadavg().map(l => l.toFixed(2)).join(' ') }
 function printSwarm (r: SwarmRun): void {
   const f = swarmFigures(r)
   console.log(`${r.shape.padEnd(16)} aggregate ${f.aggregateMBps.toFixed(1).padStart(6)} MB/s  last ${f.lastS.toFixed(2)} s  median ${f.medianLeecherS.toFixed(2)} s` +
-    `  cpu/GiB ${f.cpuPerGiBS.toFixed(2)} s (max ${f.maxCpuPerGiBS.toFixed(2)}; start-up ${f.startupCpuS} s, transfer ${f.transferCpuPerGiBS} s/GiB)  rss max ${f.maxLeecherRssMiB} MiB (${f.listeningRssMiB} listening)  seeder share ${f.seederShare}` +
+    `  cpu/GiB ${f.cpuPerGiBS.toFixed(2)} s (sys ${f.sysCpuPerGiBS.toFixed(2)}, max ${f.maxCpuPerGiBS.toFixed(2)}; start-up ${f.startupCpuS} s, transfer ${f.transferCpuPerGiBS} s/GiB)  rss max ${f.maxLeecherRssMiB} MiB (${f.listeningRssMiB} listening)  seeder share ${f.seederShare}` +
     `  seeder ${f.seederCpuS.toFixed(2)} s ${f.seederRssMiB} MiB  load ${load()}`)
 }
 

@@ -53,6 +53,8 @@ describe('seedpay CLI: payments on the local chain', function () {
     await writeFile(payerKeyFile, payerKey + '\n', { mode: 0o600 })
     await writeFile(seederKeyFile, seederKey + '\n', { mode: 0o600 })
     await writeFile(join(dir, 'not-a-key.key'), 'no key in here\n', { mode: 0o600 })
+    // 64 hex digits, but the curve order n: no account has it
+    await writeFile(join(dir, 'order.key'), 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141\n', { mode: 0o600 })
     chainArgs = ['--rpc', anvil.url, '--escrow', dep.escrow.hex]
     data = join(dir, 'seed')
     await mkdir(data, { recursive: true })
@@ -235,6 +237,7 @@ describe('seedpay CLI: payments on the local chain', function () {
       { name: 'a negative amount', args: () => ['deposit', '-1', ...chainArgs, '--key-file', payerKeyFile], code: 2, message: /amount "-1" is negative/ },
       { name: 'a missing key file', args: () => ['deposit', '1', ...chainArgs, '--key-file', join(dir, 'no-such.key')], code: 2, message: /--key-file .*no-such\.key does not exist/ },
       { name: 'a key file without a key', args: () => ['account', ...chainArgs, '--key-file', join(dir, 'not-a-key.key')], code: 2, message: /does not hold a private key/ },
+      { name: 'a key out of the curve\'s range', args: () => ['account', ...chainArgs, '--key-file', join(dir, 'order.key')], code: 2, message: /holds no valid secp256k1 private key \(zero or out of range\)/ },
       { name: 'a bad --rpc', args: () => ['account', '--rpc', 'localhost:8545', '--escrow', dep.escrow.hex, '--key-file', payerKeyFile], code: 2, message: /--rpc "localhost:8545" is not an http\(s\):\/\/ URL/ },
       { name: 'no contract at --escrow', args: () => ['account', '--rpc', anvil.url, '--escrow', seeder, '--key-file', payerKeyFile], code: 2, message: /no contract at / },
       { name: 'a deposit larger than the wallet', args: () => ['deposit', '1000000', ...chainArgs, '--key-file', payerKeyFile], code: 1, message: /your wallet holds .* BTT, less than 1000000/ },

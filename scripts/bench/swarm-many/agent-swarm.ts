@@ -26,6 +26,7 @@ const profile = (name: string): string[] => PROFILE_DIR !== undefined ? ['--cpu-
 function usageOf (exit: JsonEvent): ProcessUsage & { downloaded: number } {
   return {
     cpuMs: Number(exit['cpuUserMs']) + Number(exit['cpuSystemMs']),
+    sysMs: Number(exit['cpuSystemMs']),
     maxRssMiB: Number(exit['maxRssMiB']),
     uploaded: Number(exit['uploaded']),
     downloaded: Number(exit['downloaded'])
@@ -86,6 +87,7 @@ export async function agentSwarm (s: SwarmSetup, paid: boolean, run: number): Pr
       spawnToDoneS: (times[i]!.done - l.spawnAt) / 1000,
       transferS: (times[i]!.done - times[i]!.listening) / 1000,
       cpuMs: exits[i]!.cpuMs,
+      sysMs: exits[i]!.sysMs,
       maxRssMiB: exits[i]!.maxRssMiB,
       downloaded: exits[i]!.downloaded,
       uploaded: exits[i]!.uploaded,

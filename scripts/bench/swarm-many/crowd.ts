@@ -82,7 +82,7 @@ async function agentSeeder (c: CrowdSetup, dir: string): Promise<Seeder> {
     stop: async () => { exit ??= awaitLater(child.next('exit', 60_000)); await child.stop() },
     usage: async () => {
       const e = await (exit ?? child.next('exit', 60_000))
-      return { cpuMs: Number(e['cpuUserMs']) + Number(e['cpuSystemMs']), maxRssMiB: Number(e['maxRssMiB']), uploaded: Number(e['uploaded']) }
+      return { cpuMs: Number(e['cpuUserMs']) + Number(e['cpuSystemMs']), sysMs: Number(e['cpuSystemMs']), maxRssMiB: Number(e['maxRssMiB']), uploaded: Number(e['uploaded']) }
     },
     extra: async () => ({ closes: Object.fromEntries(closes), loop: await readJson(loopFile) })
   }
@@ -105,7 +105,7 @@ async function libtorrentSeeder (c: CrowdSetup): Promise<Seeder> {
     usage: async () => {
       const u = lt.usage
       if (u === null) throw new Error(`libtorrent seeder reported no usage: ${lt.output().slice(-500)}`)
-      return { cpuMs: u.cpuUserMs + u.cpuSystemMs, maxRssMiB: u.maxRssMiB, uploaded: u.uploaded }
+      return { cpuMs: u.cpuUserMs + u.cpuSystemMs, sysMs: u.cpuSystemMs, maxRssMiB: u.maxRssMiB, uploaded: u.uploaded }
     },
     extra: async () => ({})
   }

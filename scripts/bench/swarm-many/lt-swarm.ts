@@ -44,6 +44,7 @@ export async function libtorrentSwarm (s: SwarmSetup, run: number): Promise<Swar
         spawnToDoneS: (l.client.finishedAt! - l.spawnAt) / 1000,
         transferS: (l.client.finishedAt! - l.listeningAt) / 1000,
         cpuMs: u.cpuUserMs + u.cpuSystemMs,
+        sysMs: u.cpuSystemMs,
         maxRssMiB: u.maxRssMiB,
         downloaded: u.downloaded,
         uploaded: u.uploaded,
@@ -54,7 +55,7 @@ export async function libtorrentSwarm (s: SwarmSetup, run: number): Promise<Swar
     })
     const su = seeder.usage
     if (su === null) throw new Error(`libtorrent seeder reported no usage: ${seeder.output().slice(-500)}`)
-    const seederUsage: ProcessUsage = { cpuMs: su.cpuUserMs + su.cpuSystemMs, maxRssMiB: su.maxRssMiB, uploaded: su.uploaded }
+    const seederUsage: ProcessUsage = { cpuMs: su.cpuUserMs + su.cpuSystemMs, sysMs: su.cpuSystemMs, maxRssMiB: su.maxRssMiB, uploaded: su.uploaded }
     return { shape, bytes: s.bytes, leechers: result, seeder: seederUsage, lastS }
   } finally {
     await Promise.all([...leechers.map(async l => { await l.client.stop() }), seeder.stop()])

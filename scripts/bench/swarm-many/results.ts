@@ -10,6 +10,8 @@ export interface Leecher {
   /** From the process listening to done: the transfer without start-up. */
   transferS: number
   cpuMs: number
+  /** Of cpuMs, the kernel's (socket and page-cache copies): what no user-space change moves. */
+  sysMs: number
   maxRssMiB: number
   downloaded: number
   uploaded: number
@@ -21,7 +23,7 @@ export interface Leecher {
 }
 
 /** A process's own account of itself (`exit` event, getrusage). */
-export interface ProcessUsage { cpuMs: number, maxRssMiB: number, uploaded: number }
+export interface ProcessUsage { cpuMs: number, sysMs: number, maxRssMiB: number, uploaded: number }
 
 export interface SwarmRun {
   shape: string
@@ -42,6 +44,8 @@ export interface SwarmFigures {
   /** Leecher CPU (user + sys) per GiB it downloaded: mean (= all leechers' CPU ÷ all bytes) and the worst leecher. */
   cpuPerGiBS: number
   maxCpuPerGiBS: number
+  /** Of cpuPerGiBS, the kernel's share (mean over the leechers). */
+  sysCpuPerGiBS: number
   /** Leechers' median CPU before listening, and their CPU from listening to done per GiB (agent only; NaN otherwise). */
   startupCpuS: number
   transferCpuPerGiBS: number
@@ -64,6 +68,7 @@ export function swarmFigures (r: SwarmRun): SwarmFigures {
     medianTransferS: spread(r.leechers.map(l => l.transferS)).median,
     cpuPerGiBS: round(cpuPerGiB.reduce((a, b) => a + b, 0) / n, 2),
     maxCpuPerGiBS: round(Math.max(...cpuPerGiB), 2),
+    sysCpuPerGiBS: round(r.leechers.reduce((a, l) => a + l.sysMs, 0) / 1000 / n / (r.bytes / GIB), 2),
     startupCpuS: measured(r.leechers.map(l => l.startupCpuMs), v => spread(v).median / 1000),
     transferCpuPerGiBS: measured(r.leechers.map(l => l.transferCpuMs), v => v.reduce((a, b) => a + b, 0) / v.length / 1000 / (r.bytes / GIB)),
     maxLeecherRssMiB: Math.max(...r.leechers.map(l => l.maxRssMiB)),
