@@ -112,9 +112,9 @@ export class Picker {
 
   /**
    * Up to `max` blocks this peer can serve. `mine` says whether the peer already has the block in flight
-   * (endgame must not ask the same peer twice).
+   * (endgame must not ask the same peer twice); of them at most `maxDuplicates` endgame duplicates.
    */
-  next (has: (i: number) => boolean, max: number, mine: (index: number, offset: number) => boolean, peer: string): BlockRequest[] {
+  next (has: (i: number) => boolean, max: number, mine: (index: number, offset: number) => boolean, peer: string, maxDuplicates = max): BlockRequest[] {
     const out: BlockRequest[] = []
     if (max <= 0 || this.done) return out
     for (const a of this.active.values()) {
@@ -130,7 +130,7 @@ export class Picker {
       const a = this.start(index, peer)
       this.takeFree(a, max, out)
     }
-    if (out.length < max) this.endgame(has, max, mine, out)
+    if (out.length < max && maxDuplicates > 0) this.endgame(has, Math.min(max, out.length + maxDuplicates), mine, out)
     return out
   }
 

@@ -26,6 +26,18 @@ describe('Picker', function () {
     expect(p.inEndgame).to.equal(true)
   })
 
+  it('hands out at most maxDuplicates endgame duplicates per call, none at 0, and never caps new blocks', () => {
+    const p = new Picker({ pieceCount: 2, pieceLength: 4 * BLOCK_LENGTH, lastPieceLength: 4 * BLOCK_LENGTH, random: () => 0 })
+    expect(p.next(all, 4, none, 'a', 0)).to.have.length(4)
+    // a peer whose queue is still full gets nothing more (downloader: ENDGAME_QUEUE), new pieces still flow
+    expect(p.next(all, 10, none, 'b', 0)).to.have.length(4)
+    expect(p.inEndgame).to.equal(false)
+    expect(p.next(all, 10, none, 'c', 0)).to.have.length(0)
+    const dup = p.next(all, 10, none, 'c', 3)
+    expect(dup).to.have.length(3)
+    expect(p.inEndgame).to.equal(true)
+  })
+
   it('returns a completed piece with per-block senders, rejects wrong lengths and unrequested blocks, and re-offers failed pieces', () => {
     const p = new Picker({ pieceCount: 1, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH + 10 })
     const reqs = p.next(all, 10, none, 'a')
