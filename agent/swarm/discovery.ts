@@ -23,3 +23,13 @@ export interface DhtPeerSource extends PeerSource {
   /** A connected peer's BEP 5 `port` message: its node is at `host:port`. */
   addNode (host: string, port: number): void
 }
+
+/** The same source, looking up without announcing (a metadata fetch has nothing to serve yet). */
+export function lookupOnly (source: DhtPeerSource): DhtPeerSource {
+  return {
+    name: source.name,
+    get port () { return source.port },
+    addNode: (host, port) => { source.addNode(host, port) },
+    find: (infoHash, init) => { source.find(infoHash, { ...init, port: 0 }) }
+  }
+}

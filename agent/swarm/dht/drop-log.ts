@@ -1,6 +1,8 @@
 /**
- * Logs why datagrams were dropped without letting a flood flood the log: the first of each reason is logged at
- * once, later ones are counted and summed up in one line per reason at most every `intervalMs`.
+ * Logs why datagrams were dropped without letting a flood flood the log: the first of each kind of reason is logged
+ * at once, later ones are counted and reported with the next line of that kind, at most one per `intervalMs`. The
+ * kind is the reason up to its first `(` or `:` (the rest quotes the input: sizes, addresses, parser messages), so
+ * a hostile node cannot mint a new kind per datagram.
  */
 import type { Logger } from 'pino'
 
@@ -19,7 +21,7 @@ export class DropLog {
 
   drop (reason: string, from: string): void {
     this.total++
-    const key = reason.slice(0, 120)
+    const key = reason.replace(/[(:].*$/s, '').trim().slice(0, 80)
     const last = this.lastLogged.get(key)
     const now = this.now()
     if (last === undefined || now - last >= this.intervalMs) {
@@ -27,7 +29,7 @@ export class DropLog {
       this.lastLogged.set(key, now)
       const held = this.pending.get(key)
       this.pending.delete(key)
-      this.log.warn({ from, reason: key, ...(held !== undefined ? { alsoDropped: held.count } : {}) }, 'dht datagram dropped')
+      this.log.warn({ from, reason: reason.slice(0, 200), ...(held !== undefined ? { alsoDropped: held.count } : {}) }, 'dht datagram dropped')
       return
     }
     const held = this.pending.get(key)

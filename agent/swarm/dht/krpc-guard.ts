@@ -37,7 +37,7 @@ type Dict = Record<string, unknown>
 /** Inbound: is this datagram from `host:port` well-formed BEP 5, and what of it may the library see? */
 export function checkInbound (buf: Uint8Array, host: string, port: number, policy: AddressPolicy, readOnly: boolean): Verdict {
   if (buf.length > MAX_KRPC_BYTES) return { ok: false, reason: `oversized datagram (${buf.length} bytes > ${MAX_KRPC_BYTES})` }
-  if (!policy.allowsNode(host, port)) return { ok: false, reason: `datagram from a non-public address ${host}:${port}` }
+  if (!policy.allowsNode(host, port)) return { ok: false, reason: `datagram from a non-public address (${host}:${port})` }
   let msg: unknown
   try { msg = bencode.decode(buf) } catch (err) { return { ok: false, reason: `bad bencode: ${(err as Error).message}` } }
   if (!isDict(msg)) return { ok: false, reason: 'not a dictionary' }
@@ -52,12 +52,12 @@ export function checkInbound (buf: Uint8Array, host: string, port: number, polic
     return Array.isArray(msg['e']) ? { ok: true, kind: 'e', buf, trimmed: [] } : { ok: false, reason: 'error reply without an e list' }
   }
   if (y === 'r') return checkReply(msg, buf, policy)
-  return { ok: false, reason: `unknown message type y=${JSON.stringify(y)}` }
+  return { ok: false, reason: `unknown message type (y=${JSON.stringify(y)})` }
 }
 
 /** Outbound: may we send to `host:port`? In read-only mode every query says so (BEP 43 `ro: 1`). */
 export function checkOutbound (buf: Uint8Array, host: string, port: number, policy: AddressPolicy, readOnly: boolean): Verdict {
-  if (!policy.allowsNode(host, port)) return { ok: false, reason: `refusing to send to a non-public address ${host}:${port}` }
+  if (!policy.allowsNode(host, port)) return { ok: false, reason: `refusing to send to a non-public address (${host}:${port})` }
   if (!readOnly) return { ok: true, kind: 'q', buf, trimmed: [] }
   const msg = bencode.decode(buf)
   if (!isDict(msg) || text(msg['y']) !== 'q') return { ok: true, kind: 'r', buf, trimmed: [] }
@@ -68,7 +68,7 @@ export function checkOutbound (buf: Uint8Array, host: string, port: number, poli
 
 function badQuery (msg: Dict): string | null {
   const q = text(msg['q'])
-  if (q === null || !QUERIES.has(q)) return `unsupported query ${JSON.stringify(q ?? msg['q'] ?? null).slice(0, 40)}`
+  if (q === null || !QUERIES.has(q)) return `unsupported query (${JSON.stringify(q ?? msg['q'] ?? null).slice(0, 40)})`
   const a = msg['a']
   if (!isDict(a)) return `${q} without an argument dictionary a`
   if (!isBytes(a['id'], ID_BYTES, ID_BYTES)) return `${q}: a.id is not ${ID_BYTES} bytes`
