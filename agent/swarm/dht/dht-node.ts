@@ -171,9 +171,14 @@ export class DhtNode implements DhtPeerSource {
       l.timer.unref()
       l.delayMs = Math.min(l.delayMs * 2, this.init.refreshMs ?? DEFAULT_REFRESH_MS)
     }
-    // announce = lookup, then announce_peer to the closest nodes that gave us a token.
-    if (this.readOnly || l.init.port === 0) l.stop = dht.lookup(l.infoHash, done)
-    else dht.announce(l.infoHash, l.init.port, done)
+    // Always a fresh lookup, then announce_peer to the closest nodes that gave it a token. (bittorrent-dht's
+    // announce() alone reuses the lookup table it cached for 5 minutes, even an empty one from before any node
+    // answered: every round after a failed first one announced to nobody and looked nothing up.)
+    const announce = !this.readOnly && l.init.port !== 0
+    l.stop = dht.lookup(l.infoHash, (err) => {
+      if (err !== null || !announce || this.dht !== dht || l.init.signal.aborted) { done(err); return }
+      dht.announce(l.infoHash, l.init.port, done)
+    })
   }
 
   private onPeer (peer: { host: string, port: number }, infoHash: string): void {

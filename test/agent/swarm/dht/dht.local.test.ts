@@ -74,6 +74,29 @@ describe('DHT (BEP 5): a local DHT of several nodes on 127.0.0.x', function () {
     expect(nodes.slice(0, 4).some(n => n.stats().nodes >= 2)).to.equal(true)
   })
 
+  it('a leecher whose bootstrap node is not up yet finds the seed once it is (every round looks up afresh)', async () => {
+    fx = await makeFixture({ data: 300_000 }, 32 * 1024)
+    const probe = createSocket('udp4')
+    const port = await new Promise<number>(resolve => probe.bind(0, '127.0.0.6', () => resolve(probe.address().port)))
+    await new Promise<void>(resolve => probe.close(() => resolve()))
+    const leechDht = await node('127.0.0.7', [`127.0.0.6:${port}`])
+    nodes.push(leechDht)
+    const out = join(fx.root, 'leech')
+    const leech = engine(await loadTorrent(magnetFor({ ...fx.meta, announce: [] })), out, { host: '127.0.0.7', dht: leechDht })
+    engines.push(leech)
+    const done = waitFor(leech, 'done', 90_000)
+    await leech.start()
+    // Its first lookup times out against nobody; only then does the seed's node come up, alone, on that port.
+    await new Promise(resolve => setTimeout(resolve, 3000))
+    const seedDht = await node('127.0.0.6', [], { port })
+    nodes.push(seedDht)
+    const seed = engine(fx.meta, fx.seedDir, { host: '127.0.0.6', dht: seedDht })
+    engines.push(seed)
+    await seed.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+  })
+
   it('a read-only leecher (BEP 43) finds and downloads but answers no query and announces nothing', async () => {
     const known = await backbone()
     fx = await makeFixture({ data: 400_000 }, 32 * 1024)
