@@ -9,6 +9,7 @@ import { cliLogger } from './logging.ts'
 import { listenHost, type NetOptions } from './net-options.ts'
 import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
+import type { Discovery } from './discovery-options.ts'
 import { makeOutDir } from './out-dir.ts'
 import { handleStopSignals } from './shutdown.ts'
 import { DEFAULT_STALL_AFTER_MS, type StallReason } from './stall.ts'
@@ -29,6 +30,8 @@ export interface RunMode {
   /** Runs once the engine listens; a throw (CliError) stops the run, e.g. `seed` with no verified data. */
   afterStart?: (engine: TorrentEngine) => void
   payments: CliPayments | null
+  /** The DHT node and LSD this process runs (started by the caller, shared with a magnet's metadata fetch). */
+  discovery?: Discovery
 }
 
 export async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: RunMode): Promise<void> {
@@ -57,6 +60,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     ...(mode.readOnly === true ? { readOnly: true } : {}),
     ...(mode.recheck === true ? { recheck: true } : {}),
     ...(o.tracker.length > 0 ? { announce: o.tracker } : {}),
+    ...(mode.discovery?.dht != null ? { dht: mode.discovery.dht } : {}),
+    ...(mode.discovery?.lsd != null ? { lsd: mode.discovery.lsd } : {}),
     ...mode.payments?.engineInit
   }
   const engine = new TorrentEngine({ logger }, init)
@@ -119,7 +124,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     throw err
   }
   const s = engine.stats()
-  reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}) })
+  reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}), ...(mode.discovery?.dht != null ? { dhtPort: mode.discovery.dht.port } : {}) })
   try {
     mode.afterStart?.(engine)
   } catch (err) {
@@ -136,6 +141,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
       maxPricePerMiB: mode.payments?.maxPricePerMiB ?? null,
       trackers: o.tracker.length > 0 ? o.tracker.length : source.announce.length,
       directPeers: o.peer.length + (source.kind === 'magnet' ? source.peers.length : 0),
+      discovery: mode.discovery?.names ?? [],
       magnet: source.kind === 'magnet',
       stallAfterMs,
       onStall: reason => { reportStall(reason, o.json, reporter) }

@@ -23,7 +23,10 @@ def emit(**kw):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--torrent", required=True)
+    ap.add_argument("--torrent", help=".torrent file (or use --magnet)")
+    ap.add_argument("--magnet", help="magnet link to resolve (its metadata from peers, e.g. found on the DHT)")
+    ap.add_argument("--dht-bootstrap", action="append", default=[],
+                    help="host:port of a DHT node to bootstrap from (repeatable); turns libtorrent's DHT on")
     ap.add_argument("--save-path", required=True)
     ap.add_argument("--host", required=True, help="listen and outgoing interface address, e.g. 127.0.0.2")
     ap.add_argument("--port", type=int, required=True)
@@ -59,10 +62,29 @@ def main():
         "send_buffer_watermark": 4 * 1024 * 1024,
         "cache_size": 4096,
     }
+    if args.dht_bootstrap:
+        settings.update({
+            "enable_dht": True,
+            "dht_bootstrap_nodes": ",".join(args.dht_bootstrap),
+            # A DHT on 127.0.0.x: libtorrent's defaults drop it as "dark internet", allow one node per IP range and
+            # prefer node ids derived from public IPs (BEP 42); none of that can hold on loopback.
+            "dht_ignore_dark_internet": False,
+            "dht_restrict_routing_ips": False,
+            "dht_restrict_search_ips": False,
+            "dht_prefer_verified_node_ids": False,
+            "dht_enforce_node_id": False,
+            "dht_announce_interval": 5,
+        })
+        settings["alert_mask"] = settings["alert_mask"] | lt.alert.category_t.dht_notification
     ses = lt.session(settings)
-    info = lt.torrent_info(args.torrent)
-    params = lt.add_torrent_params()
-    params.ti = info
+    if args.magnet:
+        params = lt.parse_magnet_uri(args.magnet)
+        info_hash = str(params.info_hashes.v1) if hasattr(params, "info_hashes") else str(params.info_hash)
+    else:
+        info = lt.torrent_info(args.torrent)
+        params = lt.add_torrent_params()
+        params.ti = info
+        info_hash = str(info.info_hash())
     params.save_path = args.save_path
     handle = ses.add_torrent(params)
     for url in args.tracker:
@@ -82,7 +104,7 @@ def main():
         host, port = p.rsplit(":", 1)
         peers.append((host, int(port)))
 
-    emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=str(info.info_hash()))
+    emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=info_hash)
     finished_at = None
     first_byte_at = None
     last_connect = 0.0
@@ -110,7 +132,7 @@ def main():
             emit(event="progress", progress=s.progress, state=str(s.state), peers=s.num_peers,
                  rate_down=s.download_payload_rate, rate_up=s.upload_payload_rate,
                  total_download=s.total_payload_download, total_upload=s.total_payload_upload,
-                 seeding=s.is_seeding)
+                 seeding=s.is_seeding, dht_nodes=ses.status().dht_nodes)
             last_emit = now
         time.sleep(0.05)
     s = handle.status()
