@@ -29,6 +29,11 @@ export interface RunMode {
   recheck?: boolean
   /** Runs once the engine listens; a throw (CliError) stops the run, e.g. `seed` with no verified data. */
   afterStart?: (engine: TorrentEngine) => void
+  /**
+   * Starts something that serves from the engine once it listens (`stream`'s HTTP server); a throw (CliError) stops
+   * the run. The function it resolves to is awaited before the engine stops, however the run ends.
+   */
+  serve?: (engine: TorrentEngine) => Promise<() => Promise<void>>
   payments: CliPayments | null
   /** The DHT node and LSD this process runs (started by the caller, shared with a magnet's metadata fetch). */
   discovery?: Discovery
@@ -125,8 +130,10 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   }
   const s = engine.stats()
   reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}), ...(mode.discovery?.dht != null ? { dhtPort: mode.discovery.dht.port } : {}) })
+  let unserve: () => Promise<void> = async () => {}
   try {
     mode.afterStart?.(engine)
+    if (mode.serve !== undefined) unserve = await mode.serve(engine)
   } catch (err) {
     await engine.stop()
     reporter.close()
@@ -157,6 +164,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     const gotMeta = engine.waitForMetadata({ signal: controller.signal })
     const outcome = await Promise.race([gotMeta.then(() => null, (err: unknown) => err), finished.then(() => null)])
     if (outcome !== null && !controller.signal.aborted) {
+      await unserve()
       await engine.stop()
       reporter.close()
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows waitForMetadata's rejection as it came
@@ -168,6 +176,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const stalled: StallReason | null = how === 'stalled' ? stallWatch?.reason() ?? null : null
   stallWatch?.stop()
   controller.abort()
+  await unserve()
   await engine.stop()
   const ru = process.resourceUsage()
   // Lets benchmarks read the agent's own CPU time and peak RSS without sampling /proc.

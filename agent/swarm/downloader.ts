@@ -183,6 +183,29 @@ export class Downloader {
     wire.requestMany(blocks)
   }
 
+  /**
+   * A reader now waits for pieces [from, to): when some of their blocks are not yet asked for, requests queued for
+   * other pieces are cancelled (given back to the picker, asked again later) so the urgent ones are not served behind
+   * seconds of queue, and every peer is asked again, urgent blocks first. Null: rarest-first alone again.
+   */
+  setUrgent (window: { from: number, to: number } | null): void {
+    this.picker.setUrgent(window)
+    if (window !== null && this.picker.urgentUnrequested) {
+      for (const peer of this.peers.values()) {
+        for (const key of peer.outstanding.keys()) {
+          const index = Math.floor(key / 0x10000)
+          if (index >= window.from && index < window.to) continue
+          const offset = (key % 0x10000) * BLOCK_LENGTH
+          peer.outstanding.delete(key)
+          this.picker.release(index, offset)
+          peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
+          this.remember(peer, key)
+        }
+      }
+    }
+    this.refillAll()
+  }
+
   /** Asks every peer for more, e.g. when the download policy's answer changed. */
   refillAll (): void {
     for (const peer of this.peers.values()) this.fill(peer)

@@ -125,6 +125,28 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
 
   addPeer (address: string): void { this.manager.add(address) }
 
+  /** Whether a piece has passed its SHA-1 check and is on disk (false before the metadata). */
+  hasPiece (index: number): boolean { return this.picker?.hasPiece(index) ?? false }
+
+  /** A verified piece's bytes, read from disk into a buffer of its own (a streaming reader's). */
+  async readVerifiedPiece (index: number): Promise<Buffer> {
+    if (this.storage === null || !this.hasPiece(index)) throw new EngineStateError(this.state, `read piece ${index}, which is not verified`)
+    return await this.storage.readPiece(index)
+  }
+
+  /**
+   * Deadline mode for a reader: pieces [from, to) are asked for first, in order, and every peer is asked again now
+   * (the peers that answer fastest refill most often, so they get most of them); null: rarest-first again.
+   */
+  setUrgent (window: { from: number, to: number } | null): void {
+    this.downloader?.setUrgent(window)
+  }
+
+  /** A reader is done with its window: rarest-first again, unless another reader has set its own since. */
+  releaseUrgent (window: { from: number, to: number }): void {
+    if (this.picker?.urgentWindow === window) this.picker.setUrgent(null)
+  }
+
   /** Re-run the choker now, e.g. when the upload policy's answer for a peer changed. */
   rechoke (): void { this.uploader?.rechoke() }
 
