@@ -24,6 +24,8 @@ export interface LibtorrentInit {
   listenQueue?: number
   /** Turn libtorrent's DHT on, bootstrapped from these `host:port` nodes (settings for a DHT on loopback). */
   dhtBootstrap?: string[]
+  /** libtorrent's `upload_rate_limit`, bytes/s. @default 0 (none) */
+  uploadRate?: number
 }
 
 export class LibtorrentClient implements BitTorrentClient {
@@ -55,6 +57,7 @@ export class LibtorrentClient implements BitTorrentClient {
     if (options.seed === false) args.push('--exit-on-complete')
     if (this.init.connectionsLimit !== undefined) args.push('--connections-limit', String(this.init.connectionsLimit))
     if (this.init.listenQueue !== undefined) args.push('--listen-queue', String(this.init.listenQueue))
+    if (this.init.uploadRate !== undefined) args.push('--upload-rate', String(this.init.uploadRate))
     this.spawnedAt = Date.now()
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc

@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between progress lines")
     ap.add_argument("--connections-limit", type=int, default=200, help="most peer connections (libtorrent's default is 200)")
     ap.add_argument("--listen-queue", type=int, default=5, help="listen backlog (libtorrent's default is 5; a crowd dialling at once needs more)")
+    ap.add_argument("--upload-rate", type=int, default=0, help="upload limit in bytes/s (0: none), e.g. a home line for a streaming bench")
     args = ap.parse_args()
 
     settings = {
@@ -61,6 +62,7 @@ def main():
         "max_allowed_in_request_queue": 2000,
         "send_buffer_watermark": 4 * 1024 * 1024,
         "cache_size": 4096,
+        "upload_rate_limit": args.upload_rate,
     }
     if args.dht_bootstrap:
         settings.update({
@@ -77,6 +79,11 @@ def main():
         })
         settings["alert_mask"] = settings["alert_mask"] | lt.alert.category_t.dht_notification
     ses = lt.session(settings)
+    if args.upload_rate > 0:
+        # libtorrent puts loopback and LAN peers in a peer class without rate limits: put everyone in the global one
+        everyone = lt.ip_filter()
+        everyone.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+        ses.set_peer_class_filter(everyone)
     if args.magnet:
         params = lt.parse_magnet_uri(args.magnet)
         info_hash = str(params.info_hashes.v1) if hasattr(params, "info_hashes") else str(params.info_hash)
