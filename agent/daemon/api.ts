@@ -12,6 +12,7 @@
  *   POST   /api/v1/torrents/<info hash>/pause    stop serving, kept across restarts
  *   POST   /api/v1/torrents/<info hash>/resume
  *   GET    /api/v1/torrents/<info hash>/peers    its peers, their rates, who pays for each
+ *   GET    /api/v1/torrents/<info hash>/files/<n>   file n's bytes (HEAD, Range → 206, 416 past the end), for a player
  *   GET    /api/v1/payments                      what we are owed, per payer, and the recent settlements
  *   GET    /api/v1/history                       bytes served over time per torrent
  *   GET    /api/v1/events                        server-sent events: a `snapshot` every second, `settled` at once
@@ -30,6 +31,7 @@ import { webAsset } from './web-assets.ts'
 import { saleOf, type Daemon } from './daemon.ts'
 import { torrentPrice } from './config.ts'
 import { DaemonRequestError } from './errors.ts'
+import { serveFile } from '../swarm/index.ts'
 
 const MAX_BODY_BYTES = 64 * 1024
 /** The browser's login cookie (its value is the API token). */
@@ -63,6 +65,8 @@ export class ApiServer {
 
   /** Earnings series per payer, re-read from the ledger only when a payer's newest receipt moved. */
   private readonly earnings: EarningsCache = new Map()
+  /** File reads under way (the stream endpoint): ended when the API stops. */
+  private readonly reads = new Set<AbortController>()
 
   constructor (private readonly c: ApiServerComponents, private readonly init: ApiServerInit) {}
 
@@ -87,6 +91,7 @@ export class ApiServer {
     const server = this.server
     this.server = null
     if (server === null) return
+    for (const r of this.reads) r.abort()
     // event streams never end by themselves
     server.closeAllConnections()
     await new Promise<void>(resolve => { server.close(() => { resolve() }) })
@@ -113,6 +118,11 @@ export class ApiServer {
         return
       }
       if (path === '/api/v1/events' && req.method === 'GET') { this.events(req, res); return }
+      const file = /^\/api\/v1\/torrents\/([0-9a-fA-F]{40})\/files\/(\d{1,7})$/.exec(path)
+      if (file !== null && (req.method === 'GET' || req.method === 'HEAD')) {
+        serveFile(req, res, this.c.daemon.fileTarget(file[1]!, Number(file[2])), this.c.logger, this.reads)
+        return
+      }
       const metrics = this.c.metrics
       if (path === '/metrics' && req.method === 'GET' && metrics !== undefined) {
         const text = await metrics.metrics()

@@ -7,7 +7,7 @@
 import { copyFile, mkdir, readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Logger } from 'pino'
-import { parseTorrentBuffer, PortRouter, type TorrentMeta } from '../swarm/index.ts'
+import { parseTorrentBuffer, PortRouter, type FileTarget, type TorrentMeta } from '../swarm/index.ts'
 import type { DaemonPayments } from './payments-view.ts'
 import { findSeedData } from '../swarm/index.ts'
 import type { DaemonConfig } from './config.ts'
@@ -114,6 +114,20 @@ export class Daemon {
   /** A torrent's connected peers and who pays for each. */
   peers (infoHash: string): TorrentPeer[] {
     return this.find(infoHash).peers()
+  }
+
+  /**
+   * One file of a torrent, for the API's stream endpoint: served from the torrent's engine (its data is verified, so
+   * every range is answered at once). 404 for a file index it does not have, 409 while it is paused or failed.
+   */
+  fileTarget (infoHash: string, index: number): FileTarget {
+    const slot = this.find(infoHash)
+    const meta = slot.spec.meta
+    const file = meta.files[index]
+    if (file === undefined) throw new DaemonRequestError('not-found', `torrent ${meta.infoHash} has no file ${index} (it has ${meta.files.length}, from 0)`, '`GET /api/v1/torrents/<info hash>` lists its files', 404)
+    const engine = slot.running
+    if (engine === null) throw new DaemonRequestError('not-serving', `torrent ${meta.infoHash} is not being served (${slot.status().state})`, 'resume it (`seedpay resume <info hash>`), then ask again', 409)
+    return { engine, meta, file }
   }
 
   status (): DaemonStatus {

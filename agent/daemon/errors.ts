@@ -19,7 +19,7 @@ export class DaemonRunningError extends Error {
 /** What an API request asked cannot be done; `code` is the API's machine-readable error, `status` its HTTP status. */
 export class DaemonRequestError extends Error {
   override readonly name = 'DaemonRequestError'
-  constructor (readonly code: 'not-found' | 'duplicate' | 'bad-request' | 'bad-torrent' | 'bad-data' | 'unauthorized', message: string, readonly hint: string, readonly status: number) {
+  constructor (readonly code: 'not-found' | 'duplicate' | 'bad-request' | 'bad-torrent' | 'bad-data' | 'unauthorized' | 'not-serving', message: string, readonly hint: string, readonly status: number) {
     super(message)
   }
 }

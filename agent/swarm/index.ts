@@ -51,5 +51,6 @@ export { PortRouter, ROUTING_PREFIX_BYTES, type PortRouterInit, type UnroutedRea
 export { DhtNode, PUBLIC_BOOTSTRAP, type DhtNodeInit, type DhtStats } from './dht/index.ts'
 export { LsdSource } from './lsd.ts'
 export { readFileRange, ReaderStoppedError, type ReadableTorrent } from './file-reader.ts'
+export { serveFile, type FileTarget } from './file-http.ts'
 export { lookupOnly, type PeerSource, type DhtPeerSource, type FindInit } from './discovery.ts'
 export * from './errors.ts'

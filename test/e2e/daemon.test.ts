@@ -4,6 +4,8 @@
  * killed with -9 and restarted; and every bad input (config, second daemon, busy port, no token) in one line.
  */
 import { expect } from 'chai'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
@@ -14,6 +16,8 @@ import { createTorrentFile, parseTorrentBuffer } from '../../agent/swarm/index.t
 import { Aria2Client, startJsTracker, stopAllProcesses, freePort, type JsTracker } from '../../devtools/clients/index.ts'
 import { SeedpayChild, type JsonEvent } from '../../devtools/seedpay-child.ts'
 import { runSeedpay } from '../helpers/cli.ts'
+
+const run = promisify(execFile)
 
 interface Listed { infoHash: string, name: string, state: string, paid: boolean, source: string, error?: string, uploaded: number }
 
@@ -193,6 +197,16 @@ describe('seedpay daemon: many torrents beside the user\'s client', function () 
     }
     const token = (await readFile(join(home, 'daemon', 'api-token'), 'utf8')).trim()
     expect(token).to.match(/^[0-9a-f]{64}$/)
+    // the stream endpoint: a player's Range request into a torrent's file, with the token (curl, as a person would)
+    const fileUrl = new URL(`/api/v1/torrents/${torrents.a.infoHash}/files/0`, String(started['api'])).href
+    const ranged = await run('curl', ['-s', '-D', '-', '-H', `Authorization: Bearer ${token}`, '-r', '1000-1999', fileUrl], { encoding: 'buffer' })
+    const split = ranged.stdout.indexOf('\r\n\r\n')
+    expect(ranged.stdout.subarray(0, split).toString()).to.match(/^HTTP\/1\.1 206 [\s\S]*content-range: bytes 1000-1999\/3145733/i)
+    expect(ranged.stdout.subarray(split + 4).equals((await readFile(join(dir, 'data', 'a.bin'))).subarray(1000, 2000))).to.equal(true)
+    const noFile = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: Bearer ${token}`, fileUrl.replace(/\/0$/, '/5')])
+    expect(noFile.stdout).to.equal('404')
+    const noToken = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', fileUrl])
+    expect(noToken.stdout).to.equal('401')
     const bad = await cli(['pause', 'xyz'])
     expect(bad.code).to.equal(2)
     expect(bad.stderr).to.equal('error: "xyz" is not an info hash\n  give the 40 hex digits `seedpay list` shows\n')
