@@ -94,16 +94,17 @@ export class Picker {
     this.urgent = window
   }
 
-  /** Whether some block of the urgent window is not asked for yet (so queued requests elsewhere should make way). */
+  /**
+   * Whether the piece the reader waits for (the window's first) has blocks not asked for yet: then requests queued
+   * elsewhere should make way. The rest of the window was asked for, urgent first, when it was set; as the window
+   * slides a piece at a time, only its new last piece joins the queues' ends, with the window's length to arrive.
+   */
   get urgentUnrequested (): boolean {
     const w = this.urgent
-    if (w === null) return false
-    for (let p = Math.max(0, w.from); p < Math.min(this.pieceCount, w.to); p++) {
-      if (this.wanted(p)) return true
-      const a = this.active.get(p)
-      if (a !== undefined && a.cursor < a.blocks) return true
-    }
-    return false
+    if (w === null || w.from >= this.pieceCount) return false
+    if (this.wanted(w.from)) return true
+    const a = this.active.get(w.from)
+    return a !== undefined && a.cursor < a.blocks
   }
 
   /**

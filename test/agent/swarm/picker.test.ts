@@ -47,9 +47,12 @@ describe('Picker', function () {
     const w = { from: 1, to: 3 }
     p.setUrgent(w)
     expect(p.urgentUnrequested).to.equal(true)
-    expect(p.next(all, 3, none, 'b').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['1:0', '1:1', '2:0'])
-    expect(p.next(all, 1, none, 'c').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['2:1'])
+    expect(p.next(all, 1, none, 'b').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['1:0'])
+    expect(p.urgentUnrequested).to.equal(true)
+    expect(p.next(all, 2, none, 'b').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['1:1', '2:0'])
+    // the piece the reader waits for is all asked for
     expect(p.urgentUnrequested).to.equal(false)
+    expect(p.next(all, 1, none, 'c').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['2:1'])
     p.setUrgent(null)
     expect(p.urgentWindow).to.equal(null)
     expect(p.next(all, 2, none, 'c').map(b => b.index)).to.deep.equal([5, 5])
