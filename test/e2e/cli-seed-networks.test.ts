@@ -147,7 +147,7 @@ describe('seedpay seed on two networks: the hello negotiates the network', funct
       const h = held(path, payer)
       expect(h).to.deep.equal({ bytes: BigInt(FILE_BYTES), amount: expected })
       expect(await net.chain.paidOut(payer, seeder)).to.equal(expected)
-      expect((paid['channels'] as Array<{ payee: string, amount: string }>)).to.deep.equal([{ payee: seeder, bytes: String(FILE_BYTES), amount: formatBtt(expected) }])
+      expect((paid['channels'])).to.deep.equal([{ payee: seeder, bytes: String(FILE_BYTES), amount: formatBtt(expected) }])
     }
     // each network's ledger holds only its own payer
     expect(held(l.local, payerBttc)).to.equal(null)
