@@ -136,6 +136,11 @@ export class PaymentNetworks extends TypedEmitter<PaymentEvents> {
     }
   }
 
+  /** Whether `length` more bytes may be served to the peer now, by the agent of the network it pays on. */
+  mayServe (peerId: string, length: number, terms?: PaymentTerms): boolean {
+    return this.holderOf(peerId, terms ?? this.defaultTerms)?.mayServe(peerId, length, terms ?? this.defaultTerms) ?? false
+  }
+
   /** Bytes uploaded to a peer count in the network it pays on. */
   onUploaded (peerId: string, length: number, terms?: PaymentTerms): void {
     this.holderOf(peerId, terms ?? this.defaultTerms)?.onUploaded(peerId, length, terms ?? this.defaultTerms)
