@@ -6,6 +6,11 @@ export const SEEDPAY_BIN = fileURLToPath(new URL('../bin/seedpay.js', import.met
 /** The node flags bin/seedpay.js's shebang passes; spawning `node bin/seedpay.js` directly must repeat them. */
 export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4']
 /** Extra node flags for every child, e.g. `SEEDPAY_CHILD_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile a benchmark. */
+/**
+ * Benchmarks and tests talk to 127.0.0.0/8 only: a child's DHT and LSD are off unless the caller's environment
+ * says otherwise (people get both by default; a `--dht-bootstrap` in the args still turns the DHT on).
+ */
+const loopbackEnv = (): NodeJS.ProcessEnv => ({ ...process.env, SEEDPAY_DHT: process.env['SEEDPAY_DHT'] ?? 'off', SEEDPAY_LSD: process.env['SEEDPAY_LSD'] ?? 'off' })
 const EXTRA_FLAGS = (process.env['SEEDPAY_CHILD_NODE_FLAGS'] ?? '').split(' ').filter(f => f !== '')
 
 export interface JsonEvent { event: string, time: string, [k: string]: unknown }
@@ -28,7 +33,7 @@ export class SeedpayChild {
   stderr = ''
 
   constructor (args: string[], init: SeedpayChildInit = {}) {
-    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, ...init.nodeFlags ?? [], init.bin ?? SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.proc = spawn(process.execPath, [...SEEDPAY_NODE_FLAGS, ...EXTRA_FLAGS, ...init.nodeFlags ?? [], init.bin ?? SEEDPAY_BIN, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: loopbackEnv() })
     this.proc.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000) })
     createInterface({ input: this.proc.stdout! }).on('line', line => {
       let ev: JsonEvent

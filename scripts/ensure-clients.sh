@@ -3,7 +3,7 @@
 # Runs before `npm test`; installs what is missing when run as root (as on CI and the dev machines),
 # otherwise says exactly what to install and fails.
 set -euo pipefail
-PACKAGES=(transmission-cli transmission-daemon aria2 mktorrent python3-libtorrent opentracker chromium)
+PACKAGES=(transmission-cli transmission-daemon aria2 mktorrent python3-libtorrent opentracker chromium ffmpeg)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

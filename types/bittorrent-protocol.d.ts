@@ -29,6 +29,8 @@ declare module 'bittorrent-protocol' {
     use(ext: WireExtensionCtor): void
     handshake(infoHash: string | Uint8Array, peerId: string | Uint8Array, extensions?: Record<string, boolean>): void
     setKeepAlive(enable: boolean): void
+    /** BEP 5 port message. */
+    port(port: number): void
     keepAlive(): void
     choke(): void
     unchoke(): void

@@ -71,6 +71,7 @@ const nonZero = (v: unknown): boolean => typeof v === 'string' && /[1-9]/.test(v
 const LINES: Record<string, Line> = {
   listening: f => `listening on ${text(f['host'])}:${text(f['port'])} · info hash ${text(f['infoHash'])} · ${bytesText(f['verifiedBytes'])} of ${bytesText(f['length'])} verified` +
     (f['resume'] !== undefined ? ` (resume data: ${text(f['resume'])})` : ''),
+  streaming: f => `streaming ${text(f['path'])} (${bytesText(f['length'])}) at ${text(f['url'])}: open it in a player; Ctrl-C stops`,
   metadata: f => `metadata: "${text(f['name'])}", ${bytesText(f['length'])} in ${text(f['pieces'])} pieces`,
   'peer:connect': f => `peer ${text(f['address'])} connected (${f['direction'] === 'in' ? 'incoming' : 'outgoing'})`,
   'peer:close': f => `peer ${text(f['address'])} closed: ${text(f['reason'])}`,

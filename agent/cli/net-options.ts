@@ -1,6 +1,7 @@
 /** The swarm options `seed` and `get` share: where to listen, whom to dial, how to report. */
 import { networkInterfaces } from 'node:os'
 import type { Command } from 'commander'
+import { addDiscoveryOptions, type DiscoveryFlags } from './discovery-flags.ts'
 import { collect } from './flags.ts'
 import { addLogOptions } from './log-flags.ts'
 import { STOP_BOUND_MS } from './shutdown.ts'
@@ -8,7 +9,7 @@ import { STOP_BOUND_MS } from './shutdown.ts'
 /** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */
 const SEED_STOP_TIMEOUT_S = 30
 
-export interface NetOptions { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string, stopTimeout: string }
+export interface NetOptions extends DiscoveryFlags { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string, stopTimeout: string }
 
 export function netOptions (cmd: Command): Command {
   const c = cmd
@@ -24,7 +25,7 @@ export function netOptions (cmd: Command): Command {
   c.option('--stop-timeout <seconds>', 'after Ctrl-C/SIGTERM, exit at once if stopping (and settling) takes longer than this; a second signal exits at once', stopDefault)
   // Only a download can stall; `seed` has its data (see stall.ts for the reasons it explains).
   if (cmd.name() === 'get') c.option('--stall-timeout <seconds>', 'give up (exit 4) after this long without a verified piece, with the reason (default: keep trying)')
-  return addLogOptions(c)
+  return addLogOptions(addDiscoveryOptions(c))
 }
 
 /**

@@ -9,6 +9,7 @@ import { cliLogger } from './logging.ts'
 import { listenHost, type NetOptions } from './net-options.ts'
 import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
+import type { Discovery } from './discovery-options.ts'
 import { makeOutDir } from './out-dir.ts'
 import { handleStopSignals } from './shutdown.ts'
 import { DEFAULT_STALL_AFTER_MS, type StallReason } from './stall.ts'
@@ -28,7 +29,14 @@ export interface RunMode {
   recheck?: boolean
   /** Runs once the engine listens; a throw (CliError) stops the run, e.g. `seed` with no verified data. */
   afterStart?: (engine: TorrentEngine) => void
+  /**
+   * Starts something that serves from the engine once it listens (`stream`'s HTTP server); a throw (CliError) stops
+   * the run. The function it resolves to is awaited before the engine stops, however the run ends.
+   */
+  serve?: (engine: TorrentEngine) => Promise<() => Promise<void>>
   payments: CliPayments | null
+  /** The DHT node and LSD this process runs (started by the caller, shared with a magnet's metadata fetch). */
+  discovery?: Discovery
 }
 
 export async function runEngine (source: TorrentSource, dataDir: string, o: NetOptions, mode: RunMode): Promise<void> {
@@ -57,6 +65,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     ...(mode.readOnly === true ? { readOnly: true } : {}),
     ...(mode.recheck === true ? { recheck: true } : {}),
     ...(o.tracker.length > 0 ? { announce: o.tracker } : {}),
+    ...(mode.discovery?.dht != null ? { dht: mode.discovery.dht } : {}),
+    ...(mode.discovery?.lsd != null ? { lsd: mode.discovery.lsd } : {}),
     ...mode.payments?.engineInit
   }
   const engine = new TorrentEngine({ logger }, init)
@@ -119,9 +129,11 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     throw err
   }
   const s = engine.stats()
-  reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}) })
+  reporter.event('listening', { host, port: engine.port, peerId: engine.peerId, infoHash: engine.infoHash, verifiedBytes: s.verifiedBytes, length: s.length, ...(engine.resumeSource !== null ? { resume: engine.resumeSource } : {}), ...(mode.discovery?.dht != null ? { dhtPort: mode.discovery.dht.port } : {}) })
+  let unserve: () => Promise<void> = async () => {}
   try {
     mode.afterStart?.(engine)
+    if (mode.serve !== undefined) unserve = await mode.serve(engine)
   } catch (err) {
     await engine.stop()
     reporter.close()
@@ -136,6 +148,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
       maxPricePerMiB: mode.payments?.maxPricePerMiB ?? null,
       trackers: o.tracker.length > 0 ? o.tracker.length : source.announce.length,
       directPeers: o.peer.length + (source.kind === 'magnet' ? source.peers.length : 0),
+      discovery: mode.discovery?.names ?? [],
       magnet: source.kind === 'magnet',
       stallAfterMs,
       onStall: reason => { reportStall(reason, o.json, reporter) }
@@ -151,6 +164,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     const gotMeta = engine.waitForMetadata({ signal: controller.signal })
     const outcome = await Promise.race([gotMeta.then(() => null, (err: unknown) => err), finished.then(() => null)])
     if (outcome !== null && !controller.signal.aborted) {
+      await unserve()
       await engine.stop()
       reporter.close()
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows waitForMetadata's rejection as it came
@@ -162,6 +176,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const stalled: StallReason | null = how === 'stalled' ? stallWatch?.reason() ?? null : null
   stallWatch?.stop()
   controller.abort()
+  await unserve()
   await engine.stop()
   const ru = process.resourceUsage()
   // Lets benchmarks read the agent's own CPU time and peak RSS without sampling /proc.

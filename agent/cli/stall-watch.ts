@@ -18,6 +18,8 @@ export interface StallWatchInit {
   maxPricePerMiB: bigint | null
   trackers: number
   directPeers: number
+  /** Peer sources besides trackers and --peer that are on (`dht`, `lsd`). */
+  discovery?: string[]
   magnet: boolean
   stallAfterMs: number
   /** A reason that is due (new, or changed and not repeated within 30 s). */
@@ -92,6 +94,7 @@ export class StallWatch {
       lastReceivedAt: this.lastReceivedAt,
       trackers: this.init.trackers,
       directPeers: this.init.directPeers,
+      ...(this.init.discovery !== undefined ? { discovery: this.init.discovery } : {}),
       magnet: this.init.magnet,
       maxPricePerMiB: this.init.maxPricePerMiB,
       peers: [...this.facts.values()].map(f => ({ ...f }))

@@ -49,6 +49,8 @@ export interface StallSnapshot {
   trackers: number
   /** `--peer` addresses given, plus a magnet's own `x.pe` peers. */
   directPeers: number
+  /** Peer sources besides trackers and --peer that are on (`dht`, `lsd`); none: only trackers and --peer. */
+  discovery?: readonly string[]
   magnet: boolean
   /** Our --max-price (base units per MiB) when paying; null for a plain download. */
   maxPricePerMiB: bigint | null
@@ -104,6 +106,15 @@ function classify (p: PeerFacts, maxPrice: bigint | null): StallCode {
 }
 
 function noPeers (s: StallSnapshot): StallReason {
+  const found = s.discovery ?? []
+  if (s.trackers === 0 && s.directPeers === 0 && found.length > 0) {
+    return {
+      code: 'no-peers',
+      peers: [],
+      message: `no peers: the ${found.map(f => f.toUpperCase()).join(' and ')} found none yet`,
+      hint: 'wait for a seeder to announce, or pass --peer host:port (a seeder of this torrent), or --tracker <url>'
+    }
+  }
   if (s.trackers === 0 && s.directPeers === 0) {
     return {
       code: 'no-source',

@@ -5,6 +5,7 @@ import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import type { UploadPolicy } from './choker.ts'
 import type { DownloadPolicy } from './downloader.ts'
 import type { PortRouter } from './port-router.ts'
+import type { DhtPeerSource, PeerSource } from './discovery.ts'
 
 /** Public shapes of TorrentEngine: its init, its events and its stats. */
 
@@ -120,4 +121,11 @@ export interface EngineInit extends DownloaderInit {
   metadataOnly?: boolean
   /** Exchange peer addresses with ut_pex (BEP 11); never for private torrents. @default true */
   pex?: boolean
+  /**
+   * A DHT node (BEP 5; usually one per process, shared): the engine looks its info hash up there, announces its
+   * port, sets the handshake's DHT bit and sends peers our node's port. Never for private torrents (BEP 27).
+   */
+  dht?: DhtPeerSource
+  /** Local Service Discovery (BEP 14), or another source of LAN peers; never for private torrents. */
+  lsd?: PeerSource
 }

@@ -16,6 +16,7 @@ import { routePeerEvents } from './peer-session.ts'
 import type { TorrentMeta } from './torrent-file.ts'
 import { EngineStateError, MetadataTimeoutError } from './errors.ts'
 import { startAnnouncer } from './announcer.ts'
+import { parseAddress } from './address.ts'
 import type { TrackerClient } from './tracker/index.ts'
 import type { EngineComponents, EngineEvents, EngineInit, EngineStats, PeerInfo } from './engine-types.ts'
 
@@ -50,6 +51,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private uploaded = 0
   private metadataWaiters: Array<(m: TorrentMeta) => void> = []
   private resumed: 'saved' | 'hashed' | null = null
+  /** Ends the DHT and LSD lookups: on stop, or when a magnet's metadata says the torrent is private. */
+  private readonly discovery = new AbortController()
 
   constructor (components: EngineComponents, init: EngineInit) {
     super()
@@ -102,6 +105,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.manager.startDialing()
     this.timer = setInterval(() => this.tick(), TICK_MS)
     this.startTracker(options.signal)
+    this.startDiscovery()
     for (const p of this.init.peers ?? []) this.manager.add(p)
     if (this.init.torrent.kind === 'magnet') for (const p of this.init.torrent.peers) this.manager.add(p)
     this.log.info({ port: this.port, have: this.picker?.verifiedCount ?? 0 }, 'engine started')
@@ -120,6 +124,28 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   }
 
   addPeer (address: string): void { this.manager.add(address) }
+
+  /** Whether a piece has passed its SHA-1 check and is on disk (false before the metadata). */
+  hasPiece (index: number): boolean { return this.picker?.hasPiece(index) ?? false }
+
+  /** A verified piece's bytes, read from disk into a buffer of its own (a streaming reader's). */
+  async readVerifiedPiece (index: number): Promise<Buffer> {
+    if (this.storage === null || !this.hasPiece(index)) throw new EngineStateError(this.state, `read piece ${index}, which is not verified`)
+    return await this.storage.readPiece(index)
+  }
+
+  /**
+   * Deadline mode for a reader: pieces [from, to) are asked for first, in order, and every peer is asked again now
+   * (the peers that answer fastest refill most often, so they get most of them); null: rarest-first again.
+   */
+  setUrgent (window: { from: number, to: number } | null): void {
+    this.downloader?.setUrgent(window)
+  }
+
+  /** A reader is done with its window: rarest-first again, unless another reader has set its own since. */
+  releaseUrgent (window: { from: number, to: number }): void {
+    if (this.picker?.urgentWindow === window) this.picker.setUrgent(null)
+  }
 
   /** Re-run the choker now, e.g. when the upload policy's answer for a peer changed. */
   rechoke (): void { this.uploader?.rechoke() }
@@ -158,6 +184,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     if (this.state === 'stopped') return
     this.state = 'stopped'
     this.emit('stopping', {})
+    this.discovery.abort()
     if (this.timer !== null) clearInterval(this.timer)
     this.uploader?.stop()
     // Graceful: a receipt signed for the last verified piece may still be queued on a wire.
@@ -248,6 +275,15 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     })
   }
 
+  /** DHT and LSD lookups for this info hash, announcing our port; a private torrent uses neither (BEP 27). */
+  private startDiscovery (): void {
+    if (this.meta?.private === true) return
+    const port = this.port
+    for (const source of [this.init.dht, this.init.lsd]) {
+      source?.find(this.infoHash, { port, signal: this.discovery.signal, onPeer: (address) => this.manager.add(address) })
+    }
+  }
+
   private onSocket (socket: Socket, address: string, direction: 'in' | 'out', reader: ReaderHook | undefined): void {
     const wire = new PeerWire({ logger: this.log }, {
       socket,
@@ -284,12 +320,21 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
         onPeers: (addresses) => { for (const a of addresses) this.manager.add(a) }
       }))
     }
-    wire.on('wire:handshake', ({ infoHash, peerId }) => {
+    const dht = this.meta?.private === true ? undefined : this.init.dht
+    wire.on('wire:handshake', ({ infoHash, peerId, dht: peerDht }) => {
       const reason = this.rejectHandshake(infoHash, peerId, address, direction)
       if (reason !== null) { wire.destroy(reason); return }
       peer = this.attach(wire, peerId, direction)
+      // BEP 5: both ends set the reserved bit, so tell the peer where our node listens.
+      if (dht !== undefined && peerDht && dht.port > 0) wire.port(dht.port)
     })
-    wire.handshake(this.infoHash, this.peerId, { reqq: OUR_REQQ, v: 'seedpay/0.1', p: this.port })
+    if (dht !== undefined) {
+      wire.on('wire:port', ({ port }) => {
+        const host = parseHost(address)
+        if (host !== null) dht.addNode(host, port)
+      })
+    }
+    wire.handshake(this.infoHash, this.peerId, { reqq: OUR_REQQ, v: 'seedpay/0.1', p: this.port }, { dht: dht !== undefined })
   }
 
   private rejectHandshake (infoHash: string, peerId: string, address: string, direction: 'in' | 'out'): string | null {
@@ -329,6 +374,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private async onMetadata (meta: TorrentMeta): Promise<void> {
     if (this.meta !== null || this.state !== 'running') return
     this.meta = meta
+    // A magnet found on the DHT may turn out private: from now on only its trackers may find peers (BEP 27).
+    if (meta.private) this.discovery.abort()
     if (this.init.metadataOnly === true) {
       this.emit('metadata', { meta })
       for (const w of this.metadataWaiters.splice(0)) w(meta)
@@ -379,6 +426,11 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.downloader?.checkTimeouts()
     this.emit('progress', this.stats())
   }
+}
+
+/** The host of a `host:port` / `[v6]:port` address, or null. */
+function parseHost (address: string): string | null {
+  try { return parseAddress(address).host } catch { return null }
 }
 
 function pick<T extends object, K extends keyof T> (o: T, keys: K[]): Partial<Pick<T, K>> {

@@ -47,3 +47,11 @@ export class PortRouteTakenError extends Error {
     super(`torrent ${infoHash} is already served on this port`)
   }
 }
+
+/** The DHT's UDP socket could not be bound (`code`: EADDRINUSE, EACCES, …). */
+export class DhtListenError extends Error {
+  override readonly name = 'DhtListenError'
+  constructor (readonly host: string, readonly port: number, readonly code: string) {
+    super(`dht cannot listen on udp ${host}:${port}: ${code}`)
+  }
+}

@@ -14,7 +14,8 @@
  * `announce` (tracker URLs; default the torrent's), `maxPeers` (200), `seed` (true: keep serving after done),
  * `extensions`, `uploadPolicy`, `uploadSlots` (4), `optimisticSlots` (1), `resumeFile`, `recheck` (false: trust
  * a matching resume file), `readOnly` (false; true: never write into dataDir, serve what verifies), `metadataOnly`
- * (magnet: fetch the info dictionary only), `pex` (true),
+ * (magnet: fetch the info dictionary only), `pex` (true), `dht` (a shared DhtNode: BEP 5 lookups, announces, `port`
+ * messages), `lsd` (an LsdSource: BEP 14),
  * `requestTimeoutMs` (30 s), `maxStrikes` (3), `connectTimeoutMs` (5 s), `metadataTimeoutMs` (120 s).
  *
  * Events (EngineEvents): 'wire:created' {wire} before the handshake; 'peer:connect' {peerId, address,
@@ -47,4 +48,8 @@ export { RateMeter } from './peer.ts'
 export { parseAddress, formatAddress } from './address.ts'
 export { findSeedData, seedResumeFile } from './seed-location.ts'
 export { PortRouter, ROUTING_PREFIX_BYTES, type PortRouterInit, type UnroutedReason } from './port-router.ts'
+export { DhtNode, PUBLIC_BOOTSTRAP, type DhtNodeInit, type DhtStats } from './dht/index.ts'
+export { LsdSource } from './lsd.ts'
+export { readFileRange, ReaderStoppedError, type ReadableTorrent } from './file-reader.ts'
+export { lookupOnly, type PeerSource, type DhtPeerSource, type FindInit } from './discovery.ts'
 export * from './errors.ts'

@@ -28,7 +28,9 @@ const GRACEFUL_CLOSE_MS = 2_000
 export type { WireExtensionCtor }
 
 export interface PeerWireEvents {
-  'wire:handshake': { infoHash: string, peerId: string, extended: boolean }
+  'wire:handshake': { infoHash: string, peerId: string, extended: boolean, /** BEP 5 reserved bit: it runs a DHT node */ dht: boolean }
+  /** BEP 5 `port` message: the peer's DHT node listens on this UDP port. */
+  'wire:port': { port: number }
   'wire:extended': { handshake: Record<string, unknown> }
   'wire:choke': undefined
   'wire:unchoke': undefined
@@ -131,10 +133,11 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   /** Our peer id as sent in `handshake` (hex), for extensions that sign over it (seedpay's hello proof). */
   get localPeerId (): string | null { return this.sentPeerId }
 
-  handshake (infoHash: string, peerId: string, extendedHandshake: Record<string, unknown>): void {
+  /** `options.dht`: set BEP 5's reserved bit (we run a DHT node and will send `port`). */
+  handshake (infoHash: string, peerId: string, extendedHandshake: Record<string, unknown>, options: { dht?: boolean } = {}): void {
     this.sentPeerId = peerId
     Object.assign(this.raw.extendedHandshake, extendedHandshake)
-    this.raw.handshake(infoHash, peerId, { dht: false, fast: false })
+    this.raw.handshake(infoHash, peerId, { dht: options.dht === true, fast: false })
     this.raw.setKeepAlive(true)
   }
 
@@ -177,6 +180,8 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   }
 
   extended (name: string, payload: Uint8Array | Record<string, unknown>): void { if (!this.closed) this.raw.extended(name, payload) }
+  /** BEP 5 `port`: our DHT node's UDP port. */
+  port (port: number): void { if (!this.closed) this.raw.port(port) }
 
   /**
    * Close this peer after what is already queued has been sent (a payment receipt, say), then wait for the
@@ -267,8 +272,10 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
       if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer)
       this.handshakeTimer = null
       this.peerId = peerId
-      this.emit('wire:handshake', { infoHash, peerId, extended: ext['extended'] === true })
+      this.emit('wire:handshake', { infoHash, peerId, extended: ext['extended'] === true, dht: ext['dht'] === true })
     })
+    // The library reads the u16 itself; 0 is no port (BEP 5 names none).
+    on('port', (port: number) => { if (port > 0 && port < 65536) this.emit('wire:port', { port }) })
     on('extended', (ext: string, payload: unknown) => {
       if (ext === 'handshake') this.emit('wire:extended', { handshake: payload as Record<string, unknown> })
     })

@@ -65,6 +65,8 @@ export class Picker {
   private haveCount = 0
   private readonly pool: Buffer[] = []
   private endgameActive = false
+  /** Pieces a reader waits for, in reading order (streaming): picked before rarest-first; null when no one reads. */
+  private urgent: { from: number, to: number } | null = null
   private order: number[] = []
   private head = 0
   private dirty = true
@@ -83,6 +85,41 @@ export class Picker {
   get done (): boolean { return this.haveCount === this.pieceCount }
   get verifiedCount (): number { return this.haveCount }
   hasPiece (index: number): boolean { return this.have[index] === 1 }
+
+  /**
+   * Deadline mode: pieces [from, to) are picked first, in order (the next ones a reader needs), rarest-first
+   * everywhere else; `null` goes back to rarest-first alone. Pieces already started elsewhere still finish first.
+   */
+  setUrgent (window: { from: number, to: number } | null): void {
+    this.urgent = window
+  }
+
+  /** Whether some block of the urgent window is not asked for yet (so queued requests elsewhere should make way). */
+  get urgentUnrequested (): boolean {
+    const w = this.urgent
+    if (w === null) return false
+    for (let p = Math.max(0, w.from); p < Math.min(this.pieceCount, w.to); p++) {
+      if (this.wanted(p)) return true
+      const a = this.active.get(p)
+      if (a !== undefined && a.cursor < a.blocks) return true
+    }
+    return false
+  }
+
+  /**
+   * The urgent window's free blocks, in order, from any peer that has them: a piece someone else started is shared
+   * (its blocks' senders are still recorded one by one), since the reader waits for the whole piece.
+   */
+  private takeUrgent (w: { from: number, to: number }, has: (i: number) => boolean, max: number, peer: string, out: BlockRequest[]): void {
+    for (let p = Math.max(0, w.from); p < Math.min(this.pieceCount, w.to) && out.length < max; p++) {
+      if (!has(p)) continue
+      const a = this.active.get(p) ?? (this.wanted(p) ? this.start(p, peer) : undefined)
+      if (a !== undefined && a.cursor < a.blocks) this.takeFree(a, max, out)
+    }
+  }
+
+  /** The window set last (the same object), or null. */
+  get urgentWindow (): { from: number, to: number } | null { return this.urgent }
   pieceSize (index: number): number { return index === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength }
 
   /** Bytes verified so far. */
@@ -112,11 +149,12 @@ export class Picker {
 
   /**
    * Up to `max` blocks this peer can serve. `mine` says whether the peer already has the block in flight
-   * (endgame must not ask the same peer twice).
+   * (endgame must not ask the same peer twice); of them at most `maxDuplicates` endgame duplicates.
    */
-  next (has: (i: number) => boolean, max: number, mine: (index: number, offset: number) => boolean, peer: string): BlockRequest[] {
+  next (has: (i: number) => boolean, max: number, mine: (index: number, offset: number) => boolean, peer: string, maxDuplicates = max): BlockRequest[] {
     const out: BlockRequest[] = []
     if (max <= 0 || this.done) return out
+    if (this.urgent !== null) this.takeUrgent(this.urgent, has, max, peer, out)
     for (const a of this.active.values()) {
       if (out.length >= max) return out
       if ((a.owner === peer || a.owner === null) && a.cursor < a.blocks && has(a.index)) {
@@ -130,7 +168,7 @@ export class Picker {
       const a = this.start(index, peer)
       this.takeFree(a, max, out)
     }
-    if (out.length < max) this.endgame(has, max, mine, out)
+    if (out.length < max && maxDuplicates > 0) this.endgame(has, Math.min(max, out.length + maxDuplicates), mine, out)
     return out
   }
 

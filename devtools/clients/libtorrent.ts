@@ -22,6 +22,10 @@ export interface LibtorrentInit {
   connectionsLimit?: number
   /** libtorrent's `listen_queue_size` (listen backlog). @default 5 (libtorrent's) */
   listenQueue?: number
+  /** Turn libtorrent's DHT on, bootstrapped from these `host:port` nodes (settings for a DHT on loopback). */
+  dhtBootstrap?: string[]
+  /** libtorrent's `upload_rate_limit`, bytes/s. @default 0 (none) */
+  uploadRate?: number
 }
 
 export class LibtorrentClient implements BitTorrentClient {
@@ -44,12 +48,16 @@ export class LibtorrentClient implements BitTorrentClient {
   constructor (private readonly init: LibtorrentInit = {}) {}
 
   async start (torrentPath: string, dataDir: string, options: ClientStartOptions): Promise<void> {
-    const args = [LT_SCRIPT, '--torrent', torrentPath, '--save-path', dataDir, '--host', options.host, '--port', String(options.port)]
+    // A magnet link instead of a file: libtorrent fetches the metadata from the peers it finds.
+    const source = torrentPath.startsWith('magnet:') ? ['--magnet', torrentPath] : ['--torrent', torrentPath]
+    const args = [LT_SCRIPT, ...source, '--save-path', dataDir, '--host', options.host, '--port', String(options.port)]
+    for (const n of this.init.dhtBootstrap ?? []) args.push('--dht-bootstrap', n)
     for (const p of options.peers ?? []) args.push('--peer', `${p.host}:${p.port}`)
     for (const t of options.trackers ?? []) args.push('--tracker', t)
     if (options.seed === false) args.push('--exit-on-complete')
     if (this.init.connectionsLimit !== undefined) args.push('--connections-limit', String(this.init.connectionsLimit))
     if (this.init.listenQueue !== undefined) args.push('--listen-queue', String(this.init.listenQueue))
+    if (this.init.uploadRate !== undefined) args.push('--upload-rate', String(this.init.uploadRate))
     this.spawnedAt = Date.now()
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc

@@ -23,7 +23,10 @@ def emit(**kw):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--torrent", required=True)
+    ap.add_argument("--torrent", help=".torrent file (or use --magnet)")
+    ap.add_argument("--magnet", help="magnet link to resolve (its metadata from peers, e.g. found on the DHT)")
+    ap.add_argument("--dht-bootstrap", action="append", default=[],
+                    help="host:port of a DHT node to bootstrap from (repeatable); turns libtorrent's DHT on")
     ap.add_argument("--save-path", required=True)
     ap.add_argument("--host", required=True, help="listen and outgoing interface address, e.g. 127.0.0.2")
     ap.add_argument("--port", type=int, required=True)
@@ -33,6 +36,7 @@ def main():
     ap.add_argument("--interval", type=float, default=0.5, help="seconds between progress lines")
     ap.add_argument("--connections-limit", type=int, default=200, help="most peer connections (libtorrent's default is 200)")
     ap.add_argument("--listen-queue", type=int, default=5, help="listen backlog (libtorrent's default is 5; a crowd dialling at once needs more)")
+    ap.add_argument("--upload-rate", type=int, default=0, help="upload limit in bytes/s (0: none), e.g. a home line for a streaming bench")
     args = ap.parse_args()
 
     settings = {
@@ -58,11 +62,36 @@ def main():
         "max_allowed_in_request_queue": 2000,
         "send_buffer_watermark": 4 * 1024 * 1024,
         "cache_size": 4096,
+        "upload_rate_limit": args.upload_rate,
     }
+    if args.dht_bootstrap:
+        settings.update({
+            "enable_dht": True,
+            "dht_bootstrap_nodes": ",".join(args.dht_bootstrap),
+            # A DHT on 127.0.0.x: libtorrent's defaults drop it as "dark internet", allow one node per IP range and
+            # prefer node ids derived from public IPs (BEP 42); none of that can hold on loopback.
+            "dht_ignore_dark_internet": False,
+            "dht_restrict_routing_ips": False,
+            "dht_restrict_search_ips": False,
+            "dht_prefer_verified_node_ids": False,
+            "dht_enforce_node_id": False,
+            "dht_announce_interval": 5,
+        })
+        settings["alert_mask"] = settings["alert_mask"] | lt.alert.category_t.dht_notification
     ses = lt.session(settings)
-    info = lt.torrent_info(args.torrent)
-    params = lt.add_torrent_params()
-    params.ti = info
+    if args.upload_rate > 0:
+        # libtorrent puts loopback and LAN peers in a peer class without rate limits: put everyone in the global one
+        everyone = lt.ip_filter()
+        everyone.add_rule("0.0.0.0", "255.255.255.255", 1 << lt.session.global_peer_class_id)
+        ses.set_peer_class_filter(everyone)
+    if args.magnet:
+        params = lt.parse_magnet_uri(args.magnet)
+        info_hash = str(params.info_hashes.v1) if hasattr(params, "info_hashes") else str(params.info_hash)
+    else:
+        info = lt.torrent_info(args.torrent)
+        params = lt.add_torrent_params()
+        params.ti = info
+        info_hash = str(info.info_hash())
     params.save_path = args.save_path
     handle = ses.add_torrent(params)
     for url in args.tracker:
@@ -82,7 +111,7 @@ def main():
         host, port = p.rsplit(":", 1)
         peers.append((host, int(port)))
 
-    emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=str(info.info_hash()))
+    emit(event="listening", host=args.host, port=ses.listen_port(), info_hash=info_hash)
     finished_at = None
     first_byte_at = None
     last_connect = 0.0
@@ -110,7 +139,7 @@ def main():
             emit(event="progress", progress=s.progress, state=str(s.state), peers=s.num_peers,
                  rate_down=s.download_payload_rate, rate_up=s.upload_payload_rate,
                  total_download=s.total_payload_download, total_upload=s.total_payload_upload,
-                 seeding=s.is_seeding)
+                 seeding=s.is_seeding, dht_nodes=ses.status().dht_nodes)
             last_emit = now
         time.sleep(0.05)
     s = handle.status()

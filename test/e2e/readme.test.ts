@@ -83,8 +83,8 @@ describe('README.md: every command line works as written', function () {
     expect((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts).to.include.keys('demo', 'test')
   })
 
-  it('has the blocks this test knows: the daemon, the demo on BTTC, seeding and downloading, the paid flow, the contract', () => {
-    expect(blocks).to.have.length(6)
+  it('has the blocks this test knows: the daemon, the demo on BTTC, seeding and downloading, a trackerless magnet, streaming, the paid flow, the contract', () => {
+    expect(blocks).to.have.length(8)
   })
 
   it('the daemon beside your client: config init, daemon, status, add, list, dashboard, stop', async () => {
@@ -111,8 +111,20 @@ describe('README.md: every command line works as written', function () {
     expect(Buffer.compare(await readFile(join(ROOT, 'try', 'downloads', 'files', 'video.bin')), original)).to.equal(0)
   })
 
-  it('the paid flow on one machine: local chain, keys, deposit, a paid download, settle, audit', async () => {
+  it('a trackerless magnet: the seeder announces on its DHT node, get finds it there and downloads', async () => {
     const r = await runBlock(blocks[4]!, 4)
+    expect(r.code, r.out.slice(-3000)).to.equal(0)
+    expect(Buffer.compare(await readFile(join(ROOT, 'try', 'from-dht', 'song.bin')), await readFile(join(ROOT, 'try', 'dht', 'song.bin')))).to.equal(0)
+  })
+
+  it('streaming: seedpay stream serves a video over HTTP while it downloads, and ffprobe reads it', async () => {
+    const r = await runBlock(blocks[5]!, 5)
+    expect(r.code, r.out.slice(-3000)).to.equal(0)
+    expect(r.out).to.match(/^10\.0\d*$/m)
+  })
+
+  it('the paid flow on one machine: local chain, keys, deposit, a paid download, settle, audit', async () => {
+    const r = await runBlock(blocks[6]!, 6)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     expect(Buffer.compare(await readFile(join(ROOT, 'try', 'paid', 'files', 'video.bin')), await readFile(join(ROOT, 'try', 'files', 'video.bin')))).to.equal(0)
     // settle cashed what the download signed: 20 MiB at 0.01 BTT/MiB
@@ -124,7 +136,7 @@ describe('README.md: every command line works as written', function () {
   })
 
   it('the contract: compile and the gas table', async () => {
-    const r = await runBlock(blocks[5]!, 5)
+    const r = await runBlock(blocks[7]!, 7)
     expect(r.code, r.out.slice(-3000)).to.equal(0)
     const last = r.out.trim().split('\n').at(-1)!
     expect(JSON.parse(last)).to.include({ bench: 'gas' })

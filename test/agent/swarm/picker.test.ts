@@ -26,6 +26,35 @@ describe('Picker', function () {
     expect(p.inEndgame).to.equal(true)
   })
 
+  it('hands out at most maxDuplicates endgame duplicates per call, none at 0, and never caps new blocks', () => {
+    const p = new Picker({ pieceCount: 2, pieceLength: 4 * BLOCK_LENGTH, lastPieceLength: 4 * BLOCK_LENGTH, random: () => 0 })
+    expect(p.next(all, 4, none, 'a', 0)).to.have.length(4)
+    // a peer whose queue is still full gets nothing more (downloader: ENDGAME_QUEUE), new pieces still flow
+    expect(p.next(all, 10, none, 'b', 0)).to.have.length(4)
+    expect(p.inEndgame).to.equal(false)
+    expect(p.next(all, 10, none, 'c', 0)).to.have.length(0)
+    const dup = p.next(all, 10, none, 'c', 3)
+    expect(dup).to.have.length(3)
+    expect(p.inEndgame).to.equal(true)
+  })
+
+  it('deadline mode: the urgent window first, in order, even a piece another peer started; then rarest-first again', () => {
+    const p = new Picker({ pieceCount: 8, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: 2 * BLOCK_LENGTH, random: () => 0 })
+    p.addBitfield(all, 1)
+    p.addBitfield(i => i < 4, 1)
+    // rarest first: 4..7
+    expect(p.next(all, 2, none, 'a').map(b => b.index)).to.deep.equal([4, 4])
+    const w = { from: 1, to: 3 }
+    p.setUrgent(w)
+    expect(p.urgentUnrequested).to.equal(true)
+    expect(p.next(all, 3, none, 'b').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['1:0', '1:1', '2:0'])
+    expect(p.next(all, 1, none, 'c').map(b => `${b.index}:${b.offset / BLOCK_LENGTH}`)).to.deep.equal(['2:1'])
+    expect(p.urgentUnrequested).to.equal(false)
+    p.setUrgent(null)
+    expect(p.urgentWindow).to.equal(null)
+    expect(p.next(all, 2, none, 'c').map(b => b.index)).to.deep.equal([5, 5])
+  })
+
   it('returns a completed piece with per-block senders, rejects wrong lengths and unrequested blocks, and re-offers failed pieces', () => {
     const p = new Picker({ pieceCount: 1, pieceLength: 2 * BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH + 10 })
     const reqs = p.next(all, 10, none, 'a')
