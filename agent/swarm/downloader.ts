@@ -161,7 +161,7 @@ export class Downloader {
       return
     }
     if (got !== 'duplicate') peer.unverifiedBytes += data.length
-    if (this.endgame) this.cancelDuplicates(peer, index, offset, data.length)
+    if (this.endgame) this.cancelDuplicates(peer, index, offset)
     if (got !== null && got !== 'duplicate') this.complete(got)
     this.fill(peer)
   }
@@ -195,11 +195,8 @@ export class Downloader {
         for (const key of peer.outstanding.keys()) {
           const index = Math.floor(key / 0x10000)
           if (index >= window.from && index < window.to) continue
-          const offset = (key % 0x10000) * BLOCK_LENGTH
           peer.outstanding.delete(key)
-          this.picker.release(index, offset)
-          peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
-          this.remember(peer, key)
+          this.giveBack(peer, key, true)
         }
       }
     }
@@ -232,12 +229,8 @@ export class Downloader {
     const cutoff = idle ? peer.lastAnsweredSentAt + 1 : peer.lastAnsweredSentAt - DROPPED_REQUEST_SLACK_MS
     for (const [key, sentAt] of peer.outstanding) {
       if (sentAt >= cutoff) continue
-      const index = Math.floor(key / 0x10000)
-      const offset = (key % 0x10000) * BLOCK_LENGTH
       peer.outstanding.delete(key)
-      this.picker.release(index, offset)
-      peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
-      this.remember(peer, key)
+      this.giveBack(peer, key, true)
     }
   }
 
@@ -261,24 +254,28 @@ export class Downloader {
   }
 
   private abandonAll (peer: Peer, cancel: boolean): void {
-    for (const key of peer.outstanding.keys()) {
-      const index = Math.floor(key / 0x10000)
-      const offset = (key % 0x10000) * BLOCK_LENGTH
-      this.picker.release(index, offset)
-      if (cancel) peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
-      this.remember(peer, key)
-    }
+    for (const key of peer.outstanding.keys()) this.giveBack(peer, key, cancel)
     peer.outstanding.clear()
     this.picker.disown(peer.id)
   }
 
-  private cancelDuplicates (from: Peer, index: number, offset: number, length: number): void {
+  /**
+   * A request we no longer wait for (the caller takes it out of the peer's outstanding set): its block is free in
+   * the picker again, the peer is told with a cancel if `cancel`, and a copy may still arrive (`remember`).
+   */
+  private giveBack (peer: Peer, key: number, cancel: boolean): void {
+    const index = Math.floor(key / 0x10000)
+    const offset = (key % 0x10000) * BLOCK_LENGTH
+    this.picker.release(index, offset)
+    if (cancel) peer.wire.cancel(index, offset, Math.min(BLOCK_LENGTH, this.picker.pieceSize(index) - offset))
+    this.remember(peer, key)
+  }
+
+  private cancelDuplicates (from: Peer, index: number, offset: number): void {
     const key = blockKey(index, offset)
     for (const p of this.peers.values()) {
       if (p === from || !p.outstanding.delete(key)) continue
-      this.picker.release(index, offset)
-      p.wire.cancel(index, offset, length)
-      this.remember(p, key)
+      this.giveBack(p, key, true)
     }
   }
 

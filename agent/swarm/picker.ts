@@ -87,8 +87,8 @@ export class Picker {
   hasPiece (index: number): boolean { return this.have[index] === 1 }
 
   /**
-   * Deadline mode: pieces [from, to) are picked first, in order (the next ones a reader needs), rarest-first
-   * everywhere else; `null` goes back to rarest-first alone. Pieces already started elsewhere still finish first.
+   * Deadline mode: pieces [from, to) are picked first, in order (the next ones a reader needs), before pieces
+   * already started elsewhere and rarest-first; `null` goes back to rarest-first alone.
    */
   setUrgent (window: { from: number, to: number } | null): void {
     this.urgent = window
