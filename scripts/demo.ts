@@ -85,6 +85,17 @@ async function within<T> (ms: number, what: string, p: Promise<T>): Promise<T> {
   try { return await Promise.race([p, timeout]) } finally { clearTimeout(t) }
 }
 
+/** Asks `probe` every 100 ms until it answers; past `ms`, fails with one line. */
+async function until<T> (ms: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const answer = await probe()
+    if (answer !== undefined) return answer
+    if (Date.now() > end) throw new DemoError(`${what} did not happen within ${seconds(ms)}`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
 async function main (): Promise<void> {
   const network = DEMO_NETWORKS[demoNetwork(process.argv.slice(2))]
   const native = network.asset === 'native'
@@ -196,18 +207,23 @@ async function main (): Promise<void> {
       return [names[i]!, mib(signed?.bytes ?? 0n), btt(signed?.amount ?? 0n), String(seeder.ledger.history(keyOf(l)).length), mib(held?.bytes ?? 0n), btt(held?.amount ?? 0n)]
     })
     say(table(['payer', 'signed for', 'signed amount', 'receipts held', 'seeder holds', 'held amount'], paidRows))
-    for (const e of events.confirmed.filter(e => e.reason === 'risk')) {
-      say(`  risk: ${e.entries.map(x => nameOf(x.payer)).join(', ')}'s receipts reached what its unreserved balance is trusted for → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)} paid ${btt(e.total)}`)
-    }
-
-    step('Payer D: the seeder served only what D\'s 0.05 BTT backs, cashed it, and refused the rest')
     const d = leechers[3]!
-    const dServed = seeder.ledger.newest(keyOf(d))
-    const dPaid = await seederChain.paidOut(d.account, seeder.account)
+    const riskText = (e: SettlementEvents['settle:confirmed']): string => `${e.entries.map(x => nameOf(x.payer)).join(', ')}'s receipts reached what its unreserved balance is trusted for → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)} paid ${btt(e.total)}`
+    const isD = (e: SettlementEvents['settle:confirmed']): boolean => e.entries.some(x => x.payer === d.account)
+    for (const e of events.confirmed.filter(e => e.reason === 'risk' && !isD(e))) say(`  risk: ${riskText(e)}`)
+
+    step('Payer D: the seeder served only what D\'s 0.05 BTT backs, refused the rest, and cashed it')
     const refusedD = uncovered.some(u => u.payer === d.account && u.decision === 'wait')
-    say(`  D verified ${mib(BigInt(d.engine.stats().verifiedBytes))} of ${mib(BigInt(FILE_BYTES))}, signed ${btt(d.ledger.newest(keyOf(d))?.amount ?? 0n)}; the seeder holds receipts for ${mib(dServed?.bytes ?? 0n)} and was paid ${btt(dPaid)} of D's ${btt(D_DEPOSIT)}`)
     say(`  seeder: ${refusedD ? 'D refused: its receipts are not backed for more (it must reserve a lane or deposit)' : 'D was never refused'}`)
     if (!refusedD) throw new DemoError('the seeder did not refuse the under-funded payer D')
+    // the seeder cashes D once every byte it served D is paid for (or a few seconds after D ran out)
+    const dPaid = await until(15_000, 'the seeder cashing D\'s receipts', async () => {
+      const paid = await seederChain.paidOut(d.account, seeder.account)
+      return paid > 0n && paid === (seeder.ledger.newest(keyOf(d))?.amount ?? 0n) ? paid : undefined
+    })
+    for (const e of events.confirmed.filter(e => e.reason === 'risk' && isD(e))) say(`  D's receipts used up its free balance → ${e.batch ? 'settleBatch' : 'settle'} ${short(e.txId)} paid ${btt(e.total)}`)
+    const dServed = seeder.ledger.newest(keyOf(d))
+    say(`  D verified ${mib(BigInt(d.engine.stats().verifiedBytes))} of ${mib(BigInt(FILE_BYTES))}, signed ${btt(d.ledger.newest(keyOf(d))?.amount ?? 0n)}; the seeder holds receipts for ${mib(dServed?.bytes ?? 0n)} and was paid ${btt(dPaid)} of D's ${btt(D_DEPOSIT)}`)
     await d.stop()
 
     step('Payer C asks for its money back (requestWithdrawal): the watchtower cashes C\'s receipts at once, a day before C could withdraw')

@@ -92,10 +92,23 @@ export function covers (coverage: Coverage, backing: PairBacking, e: PairExposur
 }
 
 /**
- * When coverage runs out: settling helps only if the free balance carries part of the unsettled amount (a
- * settlement takes from the lane first, so lane headroom stays what it was; the free part is paid and its
- * exposure limit frees up). Otherwise the payer must reserve or deposit.
+ * How much headroom settling the newest receipt now would add. A settlement takes from the lane first (lane and
+ * what is owed fall together: the same headroom), then from the free balance. Paying X from the free balance frees
+ * exposure only where the exposure limit, not the balance, bounds what is trusted: with a free balance F at or
+ * below the limit, F and what is owed both fall by X, and the transaction buys nothing. So the gain is
+ * min(what rests on the free balance, F − exposure limit), F less a pending withdrawal.
  */
-export function settlingHelps (coverage: Coverage, backing: PairBacking, e: Pick<PairExposure, 'receiptAmount'>): boolean {
-  return unsettledOf(backing, e) > coverage.lane
+export function settlementGain (backing: PairBacking, e: Pick<PairExposure, 'receiptAmount'>, limits: CoverageLimits): bigint {
+  const lane = sub(backing.lane, live(backing.release, limits))
+  const onFree = sub(unsettledOf(backing, e), lane)
+  const free = sub(backing.free, live(backing.withdrawal, limits))
+  return min(onFree, sub(free, limits.exposureLimit))
+}
+
+/**
+ * When coverage runs out: settling helps only if it frees headroom (settlementGain > 0). Otherwise the payer must
+ * reserve or deposit; if what it owes has used up its free balance, what rests there is cashed (payee-coverage.ts).
+ */
+export function settlingHelps (backing: PairBacking, e: Pick<PairExposure, 'receiptAmount'>, limits: CoverageLimits): boolean {
+  return settlementGain(backing, e, limits) > 0n
 }

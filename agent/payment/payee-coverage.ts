@@ -15,7 +15,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { EscrowClient, EscrowEvent } from '../chain/index.ts'
-import { coverageOf, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type PairBacking, type PairExposure } from '../pay/index.ts'
+import { coverageOf, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type CoverageLimits, type PairBacking, type PairExposure } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { CoverageBook } from './coverage-book.ts'
 
@@ -23,6 +23,8 @@ import { CoverageBook } from './coverage-book.ts'
 export const DEFAULT_MAX_STALENESS_MS = 30_000
 /** A payer still dirty after a re-read (an event raced it, or the read failed) is read again this much later. */
 const REREAD_RETRY_MS = 1_000
+/** A payer that used up its free balance is cashed this long after, if the receipts for what it was served never all came. */
+export const EXHAUSTED_GRACE_MS = 5_000
 
 /** The escrow's events, as agent/settle's EscrowEventFeed delivers them (structural, to keep the layers apart). */
 export interface EscrowEventSource {
@@ -78,6 +80,12 @@ export interface PayeeCoverageInit {
  * 'serve'; 'refresh': our view is being re-read (it was dirty or older than a second when coverage ran out) and
  * the block is asked again after; 'settle': we are settling the payer now; 'wait': it must reserve or deposit.
  */
+const SETTLING_TEXT = {
+  ahead: 'half the trusted free balance is owed; settling ahead while serving on',
+  uncovered: 'next block would leave receipts uncovered; settling now',
+  exhausted: 'the payer\'s receipts used up its free balance; cashing them'
+} as const
+
 export type CoverageDecision = 'serve' | 'refresh' | 'settle' | 'wait'
 
 export interface PayeeCoverageEvents {
@@ -95,6 +103,8 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   private readonly readAt = new Map<Address, number>()
   /** When a payer's coverage last ran out (cleared once it is served again): its view is re-read after that. */
   private readonly shortSince = new Map<Address, number>()
+  /** When a payer's receipts used up its free balance (cleared once it is served again): cashed out after that. */
+  private readonly exhaustedSince = new Map<Address, number>()
   private readonly settling = new Set<Address>()
   /** When a payer first owed settleAheadAt on its free balance (cleared once it no longer does): read again after that. */
   private readonly aheadSince = new Map<Address, number>()
@@ -152,10 +162,12 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   decide (payer: Address, exposure: PairExposure, length: number): CoverageDecision {
     const b = this.book.get(payer)
     if (b === undefined) return 'wait'
-    const coverage = coverageOf(b, this.limits(payer))
+    const limits = this.limits(payer)
+    const coverage = coverageOf(b, limits)
     if (covers(coverage, b, exposure, BigInt(length))) {
       this.shortSince.delete(payer)
-      this.settleAhead(payer, b, exposure, coverage)
+      this.exhaustedSince.delete(payer)
+      this.settleAhead(payer, b, exposure, coverage, limits)
       return 'serve'
     }
     // Coverage ran out: read the payer once more before deciding. One read is far cheaper than a settlement, and
@@ -167,7 +179,12 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
       this.reread(payer)
       return 'refresh'
     }
-    if (!settlingHelps(coverage, b, exposure) || this.c.settle === undefined) return 'wait'
+    if (this.c.settle === undefined) return 'wait'
+    if (!settlingHelps(b, exposure, limits)) {
+      this.cashOut(payer, b, exposure, coverage)
+      return 'wait'
+    }
+    this.exhaustedSince.delete(payer)
     const onFree = unsettledOf(b, exposure) - coverage.lane
     if (onFree < this.minRiskSettle()) return 'wait'
     this.settleNow(payer, exposure, coverage)
@@ -175,15 +192,36 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   }
 
   /**
+   * A payer whose receipts used up its free balance (the balance, not the exposure limit, bounds what we trust)
+   * cannot be served more until it reserves or deposits, and settling frees nothing. What rests on its free balance
+   * is still at risk (the payer can empty it to a second account in one transaction), so it is cashed once: when
+   * every byte served to it is paid for, or EXHAUSTED_GRACE_MS after it ran out (a partly served piece it never
+   * verifies is never paid for). Settling the moment it ran out would leave the receipts for the blocks in flight
+   * to the shutdown settlement. Cashed even below the crumb floor (it is one settlement per exhaustion), never when
+   * the settlement costs more than it recovers.
+   */
+  private cashOut (payer: Address, b: PairBacking, exposure: PairExposure, coverage: Coverage): void {
+    const now = this.clock()
+    const since = this.exhaustedSince.get(payer) ?? now
+    this.exhaustedSince.set(payer, since)
+    // once per exhaustion, not a stream of ever smaller crumbs: the crumb floor does not apply, the cost does
+    const onFree = unsettledOf(b, exposure) - coverage.lane
+    if (onFree <= 0n || onFree < (this.c.settlementCost?.() ?? 0n)) return
+    if (exposure.unpaidBytes > 0n && now - since < EXHAUSTED_GRACE_MS) return
+    this.settleNow(payer, exposure, coverage, 'exhausted')
+  }
+
+  /**
    * Starts a settlement while the payer is still covered once enough rests on its free balance (settleAheadAt).
    * As when coverage runs out, the payer is read once more first (it may just have reserved the lane we asked for,
    * and the feed delivers events a poll late): a read is far cheaper than a settlement. Serving goes on meanwhile.
    */
-  private settleAhead (payer: Address, b: PairBacking, exposure: PairExposure, coverage: Coverage): void {
+  private settleAhead (payer: Address, b: PairBacking, exposure: PairExposure, coverage: Coverage, limits: CoverageLimits): void {
     const at = this.init.settleAheadAt ?? this.init.exposureLimit / 2n
     if (at === 0n || this.settling.has(payer) || this.c.settle === undefined) return
     const onFree = unsettledOf(b, exposure) - coverage.lane
-    if (onFree < at || onFree < this.minRiskSettle()) {
+    // settling ahead is for not stalling at the exposure limit: where the balance binds, it would free nothing
+    if (onFree < at || onFree < this.minRiskSettle() || !settlingHelps(b, exposure, limits)) {
       this.aheadSince.delete(payer)
       return
     }
@@ -207,7 +245,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     this.abort.abort()
   }
 
-  private limits (payer: Address): { exposureLimit: bigint, stale: boolean, withdrawalWindow: bigint, nowSeconds: bigint } {
+  private limits (payer: Address): CoverageLimits {
     const now = this.clock()
     const synced = Math.max(this.readAt.get(payer) ?? 0, this.c.feed?.lastSyncedAt ?? 0)
     return {
@@ -239,15 +277,13 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
       })
   }
 
-  private settleNow (payer: Address, exposure: PairExposure, coverage: Coverage, why: 'ahead' | 'uncovered' = 'uncovered'): void {
+  private settleNow (payer: Address, exposure: PairExposure, coverage: Coverage, why: 'ahead' | 'uncovered' | 'exhausted' = 'uncovered'): void {
     const settle = this.c.settle
     if (settle === undefined || this.settling.has(payer)) return
     this.settling.add(payer)
     const b = this.book.get(payer)!
     const unsettled = exposure.receiptAmount - b.paidOut
-    this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, why === 'ahead'
-      ? 'half the trusted free balance is owed; settling ahead while serving on'
-      : 'next block would leave receipts uncovered; settling now')
+    this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, SETTLING_TEXT[why])
     this.emit('coverage:settling', { payer, unsettled, coverage })
     settle(payer)
       .then(async () => await this.prepare(payer, { force: true }))

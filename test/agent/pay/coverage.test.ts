@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { coverageOf, covers, settlingHelps, NO_EXIT, type PairBacking } from '../../../agent/pay/coverage.ts'
+import { coverageOf, covers, settlementGain, settlingHelps, NO_EXIT, type PairBacking } from '../../../agent/pay/coverage.ts'
 import { MIB } from '../../../agent/pay/price.ts'
 
 const NOW = 1_000_000n
@@ -37,9 +37,33 @@ describe('coverage', () => {
 
   it('settles only when the free balance carries part of what is owed', () => {
     const b = backing({ lane: 50n, free: 100n })
-    const c = coverageOf(b, limits)
-    expect(settlingHelps(c, b, { receiptAmount: 50n })).to.equal(false)
-    expect(settlingHelps(c, b, { receiptAmount: 55n })).to.equal(true)
+    expect(settlingHelps(b, { receiptAmount: 50n }, limits)).to.equal(false)
+    expect(settlingHelps(b, { receiptAmount: 55n }, limits)).to.equal(true)
+  })
+
+  // settling pays what rests on the free balance out of it: where the balance (not the limit) bounds the trust,
+  // what is trusted and what is owed fall together and the transaction buys no headroom
+  it('settling frees headroom only where the exposure limit, not the balance, bounds the free part', () => {
+    expect(settlementGain(backing({ free: 8n }), { receiptAmount: 8n }, limits)).to.equal(0n)
+    expect(settlingHelps(backing({ free: 10n }), { receiptAmount: 7n }, limits)).to.equal(false)
+    expect(settlementGain(backing({ free: 13n }), { receiptAmount: 7n }, limits)).to.equal(3n)
+    expect(settlementGain(backing({ free: 100n }), { receiptAmount: 7n }, limits)).to.equal(7n)
+    // a pending withdrawal is money already leaving: 13 − 5 is below the limit
+    expect(settlementGain(backing({ free: 13n, withdrawal: { amount: 5n, unlockAt: NOW + 60n } }), { receiptAmount: 7n }, limits)).to.equal(0n)
+  })
+
+  it('the gain of settling is exactly the headroom it adds (property)', () => {
+    fc.assert(fc.property(fc.bigInt(0n, 1000n), fc.bigInt(0n, 1000n), fc.bigInt(0n, 1000n), fc.bigInt(0n, 100n), (free, lane, owed, exposureLimit) => {
+      const l = { ...limits, exposureLimit }
+      const b = backing({ free, lane })
+      // the escrow pays the lane first, then the free balance, and no more than both hold
+      const paid = owed < lane + free ? owed : lane + free
+      const fromLane = paid < lane ? paid : lane
+      const after = backing({ free: free - (paid - fromLane), lane: lane - fromLane, paidOut: paid })
+      const headroom = (x: PairBacking): bigint => coverageOf(x, l).total - (owed - x.paidOut)
+      const gain = settlementGain(b, { receiptAmount: paid }, l)
+      expect(headroom(after) - headroom(b)).to.equal(gain)
+    }), { seed: 5, numRuns: 500 })
   })
 
   it('never covers more than the lane plus the exposure limit (property)', () => {

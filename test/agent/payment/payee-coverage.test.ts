@@ -1,7 +1,7 @@
 /** PayeeCoverage's decisions from memory; the backing it reads is a fixed in-memory view (the e2e risk tests use the chain). */
 import { expect } from 'chai'
 import pino from 'pino'
-import { PayeeCoverage, type BackingReader } from '../../../agent/payment/payee-coverage.ts'
+import { EXHAUSTED_GRACE_MS, PayeeCoverage, type BackingReader } from '../../../agent/payment/payee-coverage.ts'
 import { NO_EXIT, MIB, toAddress } from '../../../agent/pay/index.ts'
 
 const PAYER = toAddress('0x' + 'a'.repeat(40))
@@ -9,9 +9,9 @@ const PAYEE = `0x${'b'.repeat(40)}`
 const PRICE = 1000n // per MiB
 const E = 100n * PRICE // trust 100 MiB worth of the free balance
 
-function coverage (settleAheadAt?: bigint, settlementCost?: bigint): { cov: PayeeCoverage, settled: bigint[] } {
+function coverage (settleAheadAt?: bigint, settlementCost?: bigint, balance = 1_000_000n, clock?: () => number): { cov: PayeeCoverage, settled: bigint[] } {
   const chain: BackingReader = {
-    balanceOf: async () => 1_000_000n,
+    balanceOf: async () => balance,
     laneOf: async () => ({ lane: 0n, paidOut: 0n }),
     pendingWithdrawal: async () => NO_EXIT,
     pendingRelease: async () => NO_EXIT
@@ -20,7 +20,7 @@ function coverage (settleAheadAt?: bigint, settlementCost?: bigint): { cov: Paye
   // every reading of the clock is a millisecond later: a re-read is always newer than the decision that asked for it
   let now = 0
   const cov = new PayeeCoverage({
-    logger: pino({ level: 'silent' }), chain, settle: async () => { settled.push(1n) }, clock: () => ++now,
+    logger: pino({ level: 'silent' }), chain, settle: async () => { settled.push(1n) }, clock: clock ?? (() => ++now),
     ...(settlementCost !== undefined ? { settlementCost: () => settlementCost } : {})
   }, {
     payee: PAYEE, exposureLimit: E, withdrawalWindow: 86_400n, ...(settleAheadAt !== undefined ? { settleAheadAt } : {})
@@ -90,6 +90,60 @@ describe('PayeeCoverage: settling ahead', () => {
   it('a settlement cheaper than the floor changes nothing: the floor (a quarter of the exposure) still applies', () => {
     const { cov } = coverage(undefined, 1n)
     expect(cov.minRiskSettle()).to.equal(E / 4n)
+    cov.stop()
+  })
+})
+
+describe('PayeeCoverage: a payer whose receipts used up its free balance', () => {
+  // 5 MiB deposited, 100 MiB of exposure trusted: the balance, not the limit, bounds what is served
+  const BALANCE = 5n * PRICE
+
+  async function decided (cov: PayeeCoverage, e: { receiptAmount: bigint, unpaidBytes: bigint, pricePerMiB: bigint }): Promise<string> {
+    let decision = cov.decide(PAYER, e, 16384)
+    for (let i = 0; decision === 'refresh' && i < 100; i++) {
+      await new Promise(resolve => setTimeout(resolve, 20))
+      decision = cov.decide(PAYER, e, 16384)
+    }
+    return decision
+  }
+
+  it('is refused without a settlement while receipts for served blocks are due, then cashed once for all of them', async () => {
+    const { cov, settled } = coverage(undefined, undefined, BALANCE)
+    await cov.prepare(PAYER)
+    expect(cov.decide(PAYER, { receiptAmount: 3n * PRICE, unpaidBytes: 2n * MIB - 16384n, pricePerMiB: PRICE }, 16384)).to.equal('serve')
+    // 3 MiB paid, 2 MiB served ahead: the balance is used up. Settling the 3 MiB would free nothing (the free balance
+    // falls with it); it used to be settled here, leaving the last 2 MiB to the shutdown settlement
+    expect(await decided(cov, { receiptAmount: 3n * PRICE, unpaidBytes: 2n * MIB, pricePerMiB: PRICE })).to.equal('wait')
+    expect(settled).to.have.length(0)
+    // the receipts for the 2 MiB come: everything served is paid for, and all of it rests on the free balance
+    expect(await decided(cov, { receiptAmount: BALANCE, unpaidBytes: 0n, pricePerMiB: PRICE })).to.equal('wait')
+    expect(settled).to.have.length(1)
+    expect(await decided(cov, { receiptAmount: BALANCE, unpaidBytes: 0n, pricePerMiB: PRICE })).to.equal('wait')
+    expect(settled).to.have.length(1)
+    cov.stop()
+  })
+
+  it('is cashed EXHAUSTED_GRACE_MS after it ran out when a partly served piece is never paid for', async () => {
+    let now = 1_000
+    const { cov, settled } = coverage(undefined, undefined, BALANCE, () => (now += 1))
+    await cov.prepare(PAYER)
+    const stuck = { receiptAmount: 4n * PRICE, unpaidBytes: MIB, pricePerMiB: PRICE }
+    now += 1
+    expect(await decided(cov, stuck)).to.equal('wait')
+    now += EXHAUSTED_GRACE_MS - 100
+    expect(await decided(cov, stuck)).to.equal('wait')
+    expect(settled).to.have.length(0)
+    now += 100
+    expect(await decided(cov, stuck)).to.equal('wait')
+    expect(settled).to.have.length(1)
+    cov.stop()
+  })
+
+  it('a payer above the limit is still settled when the limit binds: that frees headroom', async () => {
+    const { cov, settled } = coverage(0n, undefined, 2n * E)
+    await cov.prepare(PAYER)
+    expect(await decided(cov, { receiptAmount: E, unpaidBytes: MIB, pricePerMiB: PRICE })).to.equal('settle')
+    expect(settled).to.have.length(1)
     cov.stop()
   })
 })
