@@ -12,6 +12,11 @@ type Fields = Record<string, unknown>
 type Line = (f: Fields) => string
 
 /** `0x70997970c51812dc3a010c7d01b50e0d17dc79c8` → `0x7099…79c8`; other text is left alone. */
+/** ` on <network>`: a seeder on several networks says which one a payer or a settlement is on. */
+function onNetwork (f: Record<string, unknown>): string {
+  return typeof f['network'] === 'string' ? ` on ${f['network']}` : ''
+}
+
 export function shortHex (v: unknown): string {
   const s = text(v)
   // a long decimal (an amount in base units, a byte count) is not hex: only 0x… or hex with a letter in it
@@ -84,7 +89,7 @@ const LINES: Record<string, Line> = {
       `${f['autoLane'] === true ? 'reserving the lanes seeders ask for' : 'reserving no lanes'}; ledger ${text(f['ledger'])}`,
   'payment:peer': f => f['pricePerMiB'] !== undefined
     ? `seeder ${shortHex(f['account'])} (peer ${shortHex(f['peerId'])}) asks ${priceField(f['pricePerMiB'])}${nonZero(f['wantsLane']) ? ` and a ${bttField(f['wantsLane'])} lane` : ''}`
-    : `payer ${shortHex(f['account'])} (peer ${shortHex(f['peerId'])}) ready to pay`,
+    : `payer ${shortHex(f['account'])} (peer ${shortHex(f['peerId'])}) ready to pay${onNetwork(f)}`,
   'payment:refused': f => `payment refused (${text(f['code'])}), peer ${shortHex(f['peerId'])}: ${text(f['reason'])}`,
   'payment:uncovered': f => `payer ${shortHex(f['payer'])} is not covered (lane ${bttField(f['lane'])}, trusted free balance ${bttField(f['trustedFree'])}): ${text(f['action'])}`,
   settled: f => `settled (${text(f['reason'])}): ${text(f['method'])} ${shortHex(f['txId'])} total ${bttField(f['total'])}` +
@@ -98,7 +103,7 @@ const LINES: Record<string, Line> = {
   settlement: f => {
     const txs = list(f['txIds'])
     const failed = list(f['failed'])
-    return `settlement on shutdown: ${txs.length === 0 ? 'nothing left to settle' : `${plural(txs.length, 'transaction')} (${valueText(txs)}) paid ${bttField(f['total'])}`}` +
+    return `settlement on shutdown${onNetwork(f)}: ${txs.length === 0 ? 'nothing left to settle' : `${plural(txs.length, 'transaction')} (${valueText(txs)}) paid ${bttField(f['total'])}`}` +
       (failed.length > 0 ? `; failed for ${valueText(failed)}` : '')
   },
   'lane:reserved': f => `lane reserved (tx ${shortHex(f['txId'])}): ${list(f['lanes']).map(l => `${bttField(field(l, 'amount'))} for seeder ${shortHex(field(l, 'payee'))}`).join(', ') || 'none'}`,

@@ -40,6 +40,8 @@ export function addPaymentOptions (cmd: Command, role: PaymentRole): Command {
       .option('--max-exposure <BTT>', 'most of a payer\'s unreserved balance to serve against (default: 64 MiB at --price); see docs/risk.md')
       .option('--want-lane <BTT>', 'ask each payer to reserve this much for you alone; with a lane you lose at most --credit (default 0: ask none)')
       .option('--max-staleness <seconds>', 'stop trusting a payer\'s unreserved balance when the chain view is older than this', '30')
+    // several networks: --network a,b with --price a=…,b=… (and --rpc/--tron/--escrow/--ledger as network=value), seed-networks.ts
+    cmd.addHelpText('after', '\nSeveral networks: --network local,local-bttc --price local=0.01,local-bttc=0.005; --rpc, --tron, --escrow\nand --ledger then take network=value items too (docs/cli.md, "Several networks").')
   } else {
     cmd.option('--max-price <BTT/MiB>', 'pay seeders that ask at most this much BTT per MiB (turns payments on)')
       .option('--signer-key <path>', 'hot key file (hex or keystore) that signs receipts (registered with `seedpay signer`); default: the account key')

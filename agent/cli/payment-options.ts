@@ -10,8 +10,8 @@ import type { Logger } from 'pino'
 import { toEvmAddress } from '../chain/tron-address.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { BLOCK_LENGTH, CreditPolicy, HotKeySigner, inDomain, toAddress, DEFAULT_CREDIT, type Address, type EscrowDomain } from '../pay/index.ts'
+import { connectSwarm, PaymentNetworks, swarmInit, type PaymentAgent } from '../payment/index.ts'
 import { createPayments, PaymentsConfigError, type Payments, type PaymentsMount, type TorrentTerms } from '../compose/index.ts'
-import type { swarmInit } from '../payment/index.ts'
 import type { PayeeView } from '../daemon/payments-view.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { feeText, formatBtt, parseBtt, parseMiB } from './amounts.ts'
@@ -20,6 +20,7 @@ import { addressOf, feeCoin, keyFlag, loadKey, openChain, resolveChainFlags, typ
 import type { PaymentFlags, PaymentRole } from './payment-flags.ts'
 import { CliError } from './errors.ts'
 import { ledgerPathFor, openOwnLedger } from './ledger-file.ts'
+import { networkNames, splitNetworks } from './seed-networks.ts'
 import { intOption } from './flags.ts'
 import type { PaymentEventSource } from './stall-watch.ts'
 import { cliLogger } from './logging.ts'
@@ -55,7 +56,7 @@ export async function withPayments (o: PaymentFlags, role: PaymentRole, fn: (pay
   if (!wanted) { await fn(null); return }
   const logger = cliLogger(o)
   const reporter = makeReporter(o.json)
-  const side = role === 'payee' ? await payee(o, logger, reporter) : await payer(o, logger, reporter)
+  const side = role === 'payee' ? await payees(o, logger, reporter) : await payer(o, logger, reporter)
   try {
     await fn(side.payments)
   } finally {
@@ -66,7 +67,51 @@ export async function withPayments (o: PaymentFlags, role: PaymentRole, fn: (pay
 
 interface Side { payments: CliPayments, stop: () => Promise<void> }
 
-async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
+/**
+ * The payee side on every network `--network` names (seed-networks.ts): one network as ever; several share the key
+ * (one secp256k1 key is an account on every EVM and TRON network) and are mounted through one PaymentNetworks, so
+ * each wire pays on the network its hello picks. Stopping settles every network.
+ */
+async function payees (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
+  const nets = splitNetworks(o)
+  if (nets.length === 1) return await payee(nets[0]!, logger, reporter)
+  const first = resolveChainFlags(nets[0]!)
+  const key = await loadKey(first.keyFile, '--key-file', first)
+  const sides: NetworkSide[] = []
+  try {
+    for (const flags of nets) sides.push(await payee(flags, logger, reporter, key))
+  } catch (err) {
+    await Promise.allSettled(sides.map(async s => { await s.stop() }))
+    throw err
+  }
+  const host = new PaymentNetworks({ logger }, sides.map(s => s.agent))
+  const freeSlots = sides[0]!.freeSlots
+  const attached = new Set<() => void>()
+  return {
+    payments: {
+      engineInit: { ...swarmInit(host), ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
+      attach: engine => {
+        const unhook = connectSwarm(host, engine)
+        attached.add(unhook)
+        return () => { if (attached.delete(unhook)) unhook() }
+      },
+      events: host
+    },
+    stop: async () => {
+      for (const unhook of attached) unhook()
+      attached.clear()
+      // every network settles at once; one that fails does not keep the others from settling
+      const results = await Promise.allSettled(sides.map(async s => { await s.stop() }))
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed !== undefined) throw failed.reason
+    }
+  }
+}
+
+interface NetworkSide extends Side { agent: PaymentAgent, freeSlots: number }
+
+/** The payee side on one network; `preloaded` is the key when several networks share it (read once). */
+async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter, preloaded?: string): Promise<NetworkSide> {
   const price = parseBtt('--price', o.price ?? '')
   const credit = o.credit === undefined ? undefined : parseMiB('--credit', o.credit)
   if (credit !== undefined && credit < BigInt(BLOCK_LENGTH)) throw new CliError(`--credit ${o.credit} MiB is less than one 16 KiB block`, `give --credit of at least 0.015625 (one block); the default is ${Number(DEFAULT_CREDIT) / 1048576}`, 2)
@@ -77,7 +122,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const intervalS = intOption('--settle-interval', o.settleInterval ?? '60', 1, 86400)
   const stalenessS = intOption('--max-staleness', o.maxStaleness ?? '30', 1, 86400)
   const target = resolveChainFlags(o)
-  const key = await loadKey(target.keyFile, '--key-file', target)
+  const key = preloaded ?? await loadKey(target.keyFile, '--key-file', target)
   if (key === undefined) throw new CliError('charging needs your account\'s key: it receives the payments and sends the settlements', 'pass --key-file <path> or set SEEDPAY_KEY', 2)
   const session = await connect(target, key)
   const account = addressOf(key)
@@ -118,7 +163,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   agent.on('receipt:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.reason }) })
   agent.on('peer:refused', e => { reporter.event('payment:refused', { peerId: e.peerId, code: e.code, reason: e.msg }) })
   agent.on('peer:ready', e => {
-    reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account })
+    reporter.event('payment:peer', { peerId: e.peerId, account: e.hello.account, network: session.target.network })
   })
   agent.on('peer:uncovered', e => {
     reporter.event('payment:uncovered', {
@@ -136,6 +181,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
   const exposed = exposureWarning({ exposureLimit: coverage.exposureLimit, settlementCost: scheduler.urgentCost, network: session.target.network })
   if (exposed !== null) reporter.event('warning', { code: 'exposure-below-settlement-cost', message: exposed })
   return {
+    agent,
+    freeSlots,
     payments: {
       engineInit: { ...payments.engineInit, ...(freeSlots > 0 ? { uploadSlots: freeSlots } : {}) },
       attach: engine => payments.attach(engine),
@@ -148,7 +195,7 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
         const summary = await payments.stop()
         let total = 0n
         for (const v of summary?.paid.values() ?? []) total += v
-        reporter.event('settlement', { txIds: summary?.txIds ?? [], total: formatBtt(total), failed: summary?.failed ?? [] })
+        reporter.event('settlement', { network: session.target.network, txIds: summary?.txIds ?? [], total: formatBtt(total), failed: summary?.failed ?? [] })
         if (summary !== null && summary.failed.length > 0) {
           process.stderr.write(`error: settling ${summary.failed.length} payer(s) on shutdown failed\n  run \`seedpay settle ${keyFlag(target)}${target.ledger !== undefined ? ` --ledger ${ledgerPath}` : ''}${target.network === 'local' ? '' : ` --network ${target.network}`}\` to retry; receipts are cumulative, so nothing is paid twice\n`)
           process.exitCode = 1
@@ -162,6 +209,8 @@ async function payee (o: PaymentFlags, logger: Logger, reporter: Reporter): Prom
 }
 
 async function payer (o: PaymentFlags, logger: Logger, reporter: Reporter): Promise<Side> {
+  // the payer pays on the one network it deposited on; a seeder offering several picks it from the hello
+  if (networkNames(o.network).length > 1) throw new CliError(`get pays on one network; --network ${o.network} names several`, 'pass the one network your deposit is on (seeders that accept several pick it)', 2)
   const maxPrice = parseBtt('--max-price', o.maxPrice ?? '')
   const budget = o.budget === undefined ? undefined : parseBtt('--budget', o.budget)
   const maxLane = o.maxLane === undefined ? undefined : parseBtt('--max-lane', o.maxLane, { allowZero: true })

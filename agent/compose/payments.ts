@@ -17,7 +17,7 @@ import type { Logger } from 'pino'
 import type { EscrowClient } from '../chain/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { amountFor, MIB, toAddress, type Address, type EscrowDomain, type ReceiptSigner } from '../pay/index.ts'
-import { PaymentAgent, ChainSignerDirectory, PayeeCoverage, PayerFunds, swarmInit, connectSwarm, type PaymentTerms } from '../payment/index.ts'
+import { PaymentAgent, PaymentNetworks, ChainSignerDirectory, PayeeCoverage, PayerFunds, swarmInit, connectSwarm, type PaymentTerms } from '../payment/index.ts'
 import { EscrowEventFeed, SettlementScheduler, type SettlementSchedulerInit, type SettleSummary } from '../settle/index.ts'
 import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
 import { PaymentsConfigError } from './errors.ts'
@@ -102,6 +102,8 @@ export interface PaymentsMount {
 
 export interface Payments {
   readonly agent: PaymentAgent
+  /** What engines are mounted on: the agent behind the one-network facade (agent/payment/networks.ts). */
+  readonly host: PaymentNetworks
   readonly scheduler: SettlementScheduler | null
   readonly feed: EscrowEventFeed | null
   readonly coverage: PayeeCoverage | null
@@ -186,16 +188,18 @@ export async function createPayments (components: PaymentsComponents, options: P
       unhooks.push(() => agent.off('peer:ready', watch))
       await scheduler.start()
     }
+    // one network is a facade of one: the wire announces it (`seedpay_nets`) and is judged as by any agent
+    const host = new PaymentNetworks({ logger }, [agent])
     const attached = new Set<() => void>()
     const mount = (terms: PaymentTerms): PaymentsMount['attach'] => engine => {
-      const unhook = connectSwarm(agent, engine, terms)
+      const unhook = connectSwarm(host, engine, terms)
       attached.add(unhook)
       return () => { if (attached.delete(unhook)) unhook() }
     }
     return {
-      agent, scheduler, feed, coverage, funds,
-      engineInit: swarmInit(agent),
-      attach: mount(agent.defaultTerms),
+      agent, host, scheduler, feed, coverage, funds,
+      engineInit: swarmInit(host),
+      attach: mount(host.defaultTerms),
       mount: terms => {
         if (terms.pricePerMiB !== undefined && terms.pricePerMiB <= 0n) throw new PaymentsConfigError('a torrent\'s pricePerMiB must be > 0 (serve it without payments to give it away)')
         if (payee === undefined && terms.pricePerMiB !== undefined) throw new PaymentsConfigError('a torrent\'s price needs the payee role')
@@ -204,7 +208,7 @@ export async function createPayments (components: PaymentsComponents, options: P
           ...(terms.freeSlots !== undefined ? { serveOrdinaryPeers: terms.freeSlots > 0 } : {})
         }
         const slots = terms.freeSlots !== undefined && terms.freeSlots > 0 ? { uploadSlots: terms.freeSlots } : {}
-        return { engineInit: { ...swarmInit(agent, scope), ...slots }, attach: mount(scope), payerOf: peerId => agent.session(peerId, scope)?.account ?? null }
+        return { engineInit: { ...swarmInit(host, scope), ...slots }, attach: mount(scope), payerOf: peerId => agent.session(peerId, scope)?.account ?? null }
       },
       stop: async () => {
         for (const unhook of attached) unhook()

@@ -11,11 +11,12 @@
  */
 import type { Logger } from 'pino'
 import type { WireExtensionCtor } from 'bittorrent-protocol'
-import { amountFor, BLOCK_LENGTH, CreditPolicy, HelloProver, MIB, ReceiptVerifier, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
-import { seedpayExtension, TypedEmitter, EXTENSION_NAME } from '../wire/index.ts'
+import { amountFor, BLOCK_LENGTH, CreditPolicy, HelloProver, MIB, ReceiptVerifier, toAddress, type Address, type EscrowDomain, type ReceiptSigner, type SignerDirectory } from '../pay/index.ts'
+import { seedpayExtension, TypedEmitter, EXTENSION_NAME, type NetworkOffer } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import type { DownloadPolicy } from '../swarm/index.ts'
 import { PaymentSession } from './session.ts'
+import { selectNetwork } from './select-network.ts'
 import { ChannelRegistry } from './channels.ts'
 import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
@@ -70,6 +71,16 @@ export interface PaymentTerms {
   pricePerMiB?: bigint
   /** Serve peers without the seedpay extension in this torrent. @default the agent's serveOrdinaryPeers */
   serveOrdinaryPeers?: boolean
+}
+
+/** How a seedpay extension is mounted on one wire (`extension`). */
+export interface WireMount {
+  /** We dialled this peer (we say hello first). */
+  initiator: boolean
+  /** Our BitTorrent peer id (hex) on this wire, read when our hello is due; our hello proof is signed over it. */
+  localPeerId: () => string | null
+  /** How to close the peer. @default the raw wire's destroy() */
+  close?: (reason: string) => void
 }
 
 /** Structurally the swarm's `UploadPolicy` (agent/swarm/choker.ts), without depending on the swarm. */
@@ -127,25 +138,34 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   }
 
   /**
-   * A seedpay extension class for one wire (`wire.use(...)` before the handshake).
-   * @param wire.initiator we dialled this peer (we say hello first)
-   * @param wire.localPeerId our BitTorrent peer id (hex) on this wire, read when our hello is due; our hello
-   *   proof is signed over it
-   * @param wire.close how to close the peer @default the raw wire's destroy()
+   * A seedpay extension class for one wire (`wire.use(...)` before the handshake), announcing our one network.
+   * @param wire how it is mounted: who dialled, our peer id, how to close
    * @param terms the torrent's price and scope @default defaultTerms
    */
-  extension (wire: { initiator: boolean, localPeerId: () => string | null, close?: (reason: string) => void }, terms: PaymentTerms = this.defaultTerms): WireExtensionCtor {
+  extension (wire: WireMount, terms: PaymentTerms = this.defaultTerms): WireExtensionCtor {
     let session: PaymentSession | null = null
+    const offers = [this.offer]
     return seedpayExtension({ logger: this.components.logger }, {
       initiator: wire.initiator,
       localPeerId: wire.localPeerId,
+      offers,
+      // one network: nothing to pick, but a peer that offers others only is told so before any hello
+      select: peer => selectNetwork(offers, peer).refusal,
       hello: (peer, ids) => {
         if (session === null) throw new Error('seedpay extension used before it was mounted')
         return session.helloFor(peer, ids)
       },
       ...(this.init.helloTimeoutMs !== undefined ? { helloTimeoutMs: this.init.helloTimeoutMs } : {}),
       ...(wire.close !== undefined ? { close: wire.close } : {})
-    }, ext => { session = this.track(ext, terms) })
+    }, ext => { session = this.bind(ext, terms) })
+  }
+
+  /** How long a seedpay peer has to say hello (the init's). */
+  get helloTimeoutMs (): number | undefined { return this.init.helloTimeoutMs }
+
+  /** The network we accept receipts on: our receipt domain, as announced in `seedpay_nets`. */
+  get offer (): NetworkOffer {
+    return { chainId: this.init.domain.chainId, escrow: toAddress(this.init.domain.escrow) }
   }
 
   /**
@@ -278,7 +298,13 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.abort.abort()
   }
 
-  private track (ext: PaymentSession['ext'], terms: PaymentTerms): PaymentSession {
+  /**
+   * Opens this agent's session on a seedpay wire: from here on the wire's hello, receipts and credits are ours,
+   * in our receipt domain. `extension` does it when the wire is mounted; a multi-network facade
+   * (agent/payment/networks.ts) does it for the network it picked.
+   * @param terms the torrent's price and scope
+   */
+  bind (ext: PaymentSession['ext'], terms: PaymentTerms): PaymentSession {
     const { logger, ledger } = this.components
     const refresh = this.components.signers?.refresh
     const session = new PaymentSession({
@@ -296,15 +322,26 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     }, ext)
     this.pending.add(session)
     this.scopes.set(session, terms)
-    ext.on('peer:closed', () => {
-      this.pending.delete(session)
-      const id = session.peerId
-      const all = id === null ? undefined : this.sessions.get(id)
-      if (id === null || all === undefined) return
-      all.delete(session)
-      if (all.size === 0) this.sessions.delete(id)
-    })
+    ext.on('peer:closed', () => { this.forget(session) })
     return session
+  }
+
+  /**
+   * Gives up a session bound before its network was chosen (it said no hello, opened no channel): the wire
+   * pays on another agent's network.
+   */
+  unbind (session: PaymentSession): void {
+    session.detach()
+    this.forget(session)
+  }
+
+  private forget (session: PaymentSession): void {
+    this.pending.delete(session)
+    const id = session.peerId
+    const all = id === null ? undefined : this.sessions.get(id)
+    if (id === null || all === undefined) return
+    all.delete(session)
+    if (all.size === 0) this.sessions.delete(id)
   }
 
   /** Sessions learn their peer id at the BEP 3 handshake, after they were created. */

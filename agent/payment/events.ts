@@ -37,3 +37,11 @@ export interface PaymentEvents {
   /** We reserved lanes for payees that asked (one transaction). */
   'lane:reserved': { txId: string, lanes: Array<{ payee: Address, amount: bigint }> }
 }
+
+/** Every event name, so a facade over several agents (networks.ts) forwards all of them; the Record keeps it complete. */
+const EVENT_NAMES: Record<keyof PaymentEvents, true> = {
+  'peer:ready': true, 'receipt:signed': true, 'receipt:received': true, 'receipt:refused': true, 'credit:granted': true,
+  'peer:unpaid': true, 'peer:paid-up': true, 'peer:resynced': true, 'peer:protocol-error': true, 'peer:refused': true,
+  'peer:closed': true, 'peer:uncovered': true, 'funds:changed': true, 'budget:exhausted': true, 'lane:reserved': true
+}
+export const PAYMENT_EVENT_NAMES = Object.keys(EVENT_NAMES) as Array<keyof PaymentEvents>

@@ -16,7 +16,7 @@ import {
   checkTerms, CreditPolicy, INITIAL_CREDIT, priceText, InvalidReceiptError, paceReceipt, receiptStep, TermsRefusedError, ForeignResyncReceiptError, InvalidHelloProofError,
   type Address, type EscrowDomain, type HelloProver, type PayeeChannel, type PayerChannel, type SignedReceipt
 } from '../pay/index.ts'
-import type { SeedpayExtension, HelloMessage, HelloIds, ErrorName } from '../wire/index.ts'
+import type { SeedpayExtension, SeedpayEvents, HelloMessage, HelloIds, ErrorName } from '../wire/index.ts'
 import type { Ledger } from '../ledger/index.ts'
 import { NonMonotonicReceiptError } from '../ledger/index.ts'
 import type { ChannelRegistry, PayerShared, Shared } from './channels.ts'
@@ -75,6 +75,8 @@ export class PaymentSession {
   private backed = false
   /** Payee side: the last coverage decision that refused a block, reported once per change. */
   private refusedFor: 'settle' | 'wait' | null = null
+  /** The extension listeners this session added, so `detach` can take them off. */
+  private readonly unlisten: Array<() => void> = []
   private readonly c: PaymentSessionComponents
   private readonly init: PaymentSessionInit
 
@@ -82,19 +84,33 @@ export class PaymentSession {
     this.c = components
     this.init = init
     this.ext = ext
-    ext.on('peer:hello', ({ hello }) => { this.onHello(hello) })
-    ext.on('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
-    ext.on('credit:received', ({ credit }) => { this.onCredit(credit) })
-    ext.on('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
-    ext.on('peer:refused', e => {
+    this.listen('peer:hello', ({ hello }) => { this.onHello(hello) })
+    this.listen('receipt:received', ({ receipt }) => { this.onReceipt(receipt) })
+    this.listen('credit:received', ({ credit }) => { this.onCredit(credit) })
+    this.listen('peer:protocol-error', e => { this.c.emit('peer:protocol-error', { peerId: this.peerId, ...e }) })
+    this.listen('peer:refused', e => {
       // the price the peer asked tells a person how far off their --max-price is
       const hello = ext.peerHello
       this.c.emit('peer:refused', { peerId: this.peerId, ...e, ...(hello !== null ? { askedPricePerMiB: hello.pricePerMiB } : {}) })
     })
-    ext.on('peer:closed', ({ reason }) => {
+    this.listen('peer:closed', ({ reason }) => {
       this.c.channels.release(this)
       this.c.emit('peer:closed', { peerId: this.peerId, reason })
     })
+  }
+
+  private listen<K extends keyof SeedpayEvents> (name: K, fn: (event: SeedpayEvents[K]) => void): void {
+    this.ext.on(name, fn)
+    this.unlisten.push(() => { this.ext.off(name, fn) })
+  }
+
+  /**
+   * Lets go of the wire before its hello exchange: the connection was bound to another network's agent
+   * (agent/payment/networks.ts). Nothing was opened yet (channels open on the peer's verified hello).
+   */
+  detach (): void {
+    if (this.payeeShared !== null || this.payerShared !== null) throw new Error('a session with open channels cannot be detached')
+    for (const off of this.unlisten.splice(0)) off()
   }
 
   private get payee (): PayeeChannel | null { return this.payeeShared?.channel ?? null }

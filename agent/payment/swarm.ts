@@ -1,15 +1,32 @@
 /**
- * Plugs a PaymentAgent into the swarm engine. The extension and the upload policy go into the engine's
+ * Plugs a PaymentAgent (or PaymentNetworks, several networks) into the swarm engine. The extension and the upload policy go into the engine's
  * init (`swarmInit`); the byte counts and rechoke triggers are wired once it exists (`connectSwarm`).
  */
-import type { EngineInit, TorrentEngine } from '../swarm/index.ts'
-import type { PaymentAgent, PaymentTerms } from './agent.ts'
+import type { WireExtensionCtor } from 'bittorrent-protocol'
+import type { DownloadPolicy, EngineInit, TorrentEngine } from '../swarm/index.ts'
+import type { TypedEmitter } from '../wire/index.ts'
+import type { PaymentTerms, PaymentUploadPolicy, WireMount } from './agent.ts'
+import type { PaymentEvents } from './events.ts'
+
+/**
+ * What the engine is plugged into: one network's PaymentAgent, or PaymentNetworks (networks.ts) over several.
+ * Structural, so both fit without one knowing the other.
+ */
+export interface PaymentHost extends Pick<TypedEmitter<PaymentEvents>, 'on' | 'off'> {
+  readonly defaultTerms: PaymentTerms
+  extension: (wire: WireMount, terms?: PaymentTerms) => WireExtensionCtor
+  uploadPolicyFor: (terms: PaymentTerms) => PaymentUploadPolicy
+  downloadPolicyFor: (terms: PaymentTerms) => DownloadPolicy
+  onUploaded: (peerId: string, length: number, terms?: PaymentTerms) => void
+  onVerified: (bytesByPeer: ReadonlyMap<string, number>, terms?: PaymentTerms) => void
+  flush: () => void
+}
 
 /**
  * The engine init fields that mount seedpay on every wire and let payments steer the choker and the requests.
  * @param terms the torrent's own price and free slots (and its scope); pass the same object to connectSwarm
  */
-export function swarmInit (agent: PaymentAgent, terms: PaymentTerms = agent.defaultTerms): Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'> {
+export function swarmInit (agent: PaymentHost, terms: PaymentTerms = agent.defaultTerms): Pick<EngineInit, 'extensions' | 'uploadPolicy' | 'downloadPolicy'> {
   return {
     extensions: [wire => agent.extension({ initiator: wire.direction === 'out', localPeerId: () => wire.localPeerId, close: reason => { wire.destroy(reason) } }, terms)],
     uploadPolicy: agent.uploadPolicyFor(terms),
@@ -22,7 +39,7 @@ export function swarmInit (agent: PaymentAgent, terms: PaymentTerms = agent.defa
  * changes (a peer became ready, ran out of credit, or paid up).
  * @returns a function that unhooks everything
  */
-export function connectSwarm (agent: PaymentAgent, engine: TorrentEngine, terms: PaymentTerms = agent.defaultTerms): () => void {
+export function connectSwarm (agent: PaymentHost, engine: TorrentEngine, terms: PaymentTerms = agent.defaultTerms): () => void {
   const uploaded = ({ peerId, length }: { peerId: string, length: number }): void => { agent.onUploaded(peerId, length, terms) }
   const verified = ({ bytesByPeer }: { bytesByPeer: Map<string, number> }): void => { agent.onVerified(bytesByPeer, terms) }
   const rechoke = (): void => { engine.rechoke() }

@@ -3,7 +3,7 @@
 /** Why a peer broke the protocol; reported in `peer:protocol-error` and logs. */
 export type ViolationCode =
   | 'too-large' | 'bad-bencode' | 'non-canonical' | 'unknown-type' | 'bad-fields' | 'bad-field'
-  | 'bad-version' | 'unexpected' | 'timeout'
+  | 'bad-version' | 'unexpected' | 'timeout' | 'bad-offers'
 
 /** A message that breaks the seedpay wire format or state machine; the peer is closed. */
 export class ProtocolViolationError extends Error {

@@ -5,8 +5,10 @@
  * A protocol violation closes only this peer, never throws into bittorrent-protocol's parser.
  *
  * State machine (docs/protocol.md):
- *   idle ──peer's extended handshake has m.seedpay──▶ awaiting-hello (the initiator sends its hello here)
- *   awaiting-hello ──peer's hello──▶ ready (the responder answers with its hello, carrying `last`)
+ *   idle ──peer's extended handshake has m.seedpay──▶ awaiting-hello (the initiator picks a network, `select`,
+ *        from the peer's `seedpay_nets` offers, then sends its hello here)
+ *   awaiting-hello ──peer's hello──▶ ready (the responder picks the network of that hello, `select`, and answers
+ *        with its hello, carrying `last`)
  *   (ready means the hellos were exchanged; whether the peer's `proof` holds is its user's to check)
  *   ready ──rcpt / credit──▶ ready;   any state ──err / violation / refusal──▶ closing ──▶ closed
  */
@@ -16,6 +18,7 @@ import type { Logger } from 'pino'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
 import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage } from './messages.ts'
+import { decodeOffers, encodeOffers, OFFERS_KEY, type NetworkOffer } from './offers.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
 
 /** The extension name in the BEP 10 handshake's `m` dict. */
@@ -53,6 +56,15 @@ export interface SeedpayEvents {
   'peer:closed': { reason: string }
 }
 
+/** What the network choice (`select`) sees of the peer: its offers (null: it sent none) and, on a responder, its hello. */
+export interface PeerNetworks {
+  offers: NetworkOffer[] | null
+  hello: HelloMessage | null
+}
+
+/** A refusal `select` asks for instead of a hello: no network both sides accept. */
+export interface NetworkRefusal { code: ErrorName, msg: string }
+
 export interface SeedpayExtensionComponents {
   logger: Logger
 }
@@ -70,6 +82,17 @@ export interface SeedpayExtensionInit {
    * its BEP 3 handshake, and bittorrent-protocol does not remember the id it sent.
    */
   localPeerId: () => string | null
+  /**
+   * The networks we accept receipts on, in our order of preference, announced in our extended handshake
+   * (`seedpay_nets`, wire/offers.ts). @default none announced (an older peer's behaviour)
+   */
+  offers?: readonly NetworkOffer[]
+  /**
+   * Picks the network of this connection once, before our hello is built: an initiator on the peer's extended
+   * handshake (`hello` null), a responder on the peer's hello (before it is reported). A refusal closes the peer
+   * with that `err` instead of a hello. @default nothing to pick (one network)
+   */
+  select?: (peer: PeerNetworks) => NetworkRefusal | null
   /** @default 30000 */
   helloTimeoutMs?: number
   /** How to close this peer. @default the wire's destroy() */
@@ -82,6 +105,7 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   private peer: HelloMessage | null = null
   private remotePeerId: string | null = null
   private remoteInfoHash: string | null = null
+  private offers: NetworkOffer[] | null = null
   /** The ids our hello's proof was signed over (null until we said hello); the peer's proof uses the same, seen from its side. */
   private helloIds: HelloIds | null = null
   private support: 'unknown' | 'yes' | 'no' = 'unknown'
@@ -95,6 +119,9 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
     this.log = components.logger
     this.init = init
     this.wire = wire
+    // set before the wire sends its extended handshake (wire.use runs before the BEP 3 handshake), as ut_metadata
+    // sets metadata_size; an older peer ignores a key it does not know (BEP 10)
+    if (init.offers !== undefined) wire.extendedHandshake[OFFERS_KEY] = encodeOffers(init.offers)
     wire.once('close', () => { this.closed('wire closed') })
     // bittorrent-protocol calls onExtendedHandshake only for peers that announce us; learn the others here.
     wire.on('extended', (ext: string) => {
@@ -105,6 +132,8 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
   get state (): SeedpayState { return this.currentState }
   get peerHello (): HelloMessage | null { return this.peer }
   get ready (): boolean { return this.currentState === 'ready' }
+  /** The networks the peer accepts, from its extended handshake; null until then or when it sent none. */
+  get peerOffers (): NetworkOffer[] | null { return this.offers }
   /** The remote BitTorrent peer id (hex) once the BEP 3 handshake arrived. */
   get peerId (): string | null { return this.remotePeerId }
 
@@ -133,12 +162,14 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
       const m = handshake.m
       if (typeof m !== 'object' || m === null || !(EXTENSION_NAME in m)) return
       if (this.currentState !== 'idle') return
+      // a malformed offer list is a violation even from a responder that will not use it: strict like every message
+      this.offers = decodeOffers(handshake[OFFERS_KEY])
       this.support = 'yes'
       this.currentState = 'awaiting-hello'
       const timeout = this.init.helloTimeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS
       this.timer = setTimeout(() => { this.violation(new ProtocolViolationError('timeout', `no hello within ${timeout} ms`)) }, timeout)
       this.timer.unref()
-      if (this.init.initiator) this.sendHello(null)
+      if (this.init.initiator && this.chose({ offers: this.offers, hello: null })) this.sendHello(null)
     })
   }
 
@@ -150,7 +181,10 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
         case 'hello':
           if (this.currentState !== 'awaiting-hello') throw new ProtocolViolationError('unexpected', `hello in state ${this.currentState}`)
           this.peer = message
-          if (this.helloIds === null) this.sendHello(message)
+          if (this.helloIds === null) {
+            if (!this.chose({ offers: this.offers, hello: message })) return
+            this.sendHello(message)
+          }
           this.clearTimer()
           this.currentState = 'ready'
           this.emit('peer:hello', { hello: message, ids: this.helloIds! })
@@ -190,6 +224,14 @@ export class SeedpayExtension extends TypedEmitter<SeedpayEvents> implements Wir
     this.emit('peer:refused', { code, msg })
     this.trySend(encodeMessage({ t: 'err', code: ERROR_CODES[code], msg }))
     this.shutdown(`refused (${code}): ${msg}`, ERR_LINGER_MS)
+  }
+
+  /** Runs `select`; false when it refused the peer (which is then closing). */
+  private chose (peer: PeerNetworks): boolean {
+    const refusal = this.init.select?.(peer) ?? null
+    if (refusal === null) return true
+    this.refuse(refusal.code, refusal.msg)
+    return false
   }
 
   private sendHello (peer: HelloMessage | null): void {

@@ -6,7 +6,12 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { createHash, randomBytes } from 'node:crypto'
 import Wire from 'bittorrent-protocol'
-import type { PaymentAgent, PaymentTerms } from '../../agent/payment/index.ts'
+import type { PaymentHost, PaymentTerms } from '../../agent/payment/index.ts'
+
+/** A PaymentAgent, or PaymentNetworks over several (one per network): what the peers below are mounted on. */
+export type PeerHost = Pick<PaymentHost, 'extension' | 'on' | 'off' | 'onUploaded' | 'onVerified'> & {
+  mayServe: (peerId: string, length: number, terms?: PaymentTerms) => boolean
+}
 
 export const BLOCK = 16 * 1024
 
@@ -33,7 +38,7 @@ export interface Seeder { port: number, peerId: string, served: Map<string, numb
 
 /** Serves `content` to anyone, asking `agent` before each block and reporting each block served. */
 /** A seeder of `content` on its own port; `terms` sells it at its own price, in its own scope (PaymentTerms). */
-export async function startSeeder (agent: PaymentAgent, content: Content, peerId = randomBytes(20).toString('hex'), terms?: PaymentTerms): Promise<Seeder> {
+export async function startSeeder (agent: PeerHost, content: Content, peerId = randomBytes(20).toString('hex'), terms?: PaymentTerms): Promise<Seeder> {
   const served = new Map<string, number>()
   const wires = new Set<Wire>()
   const byPeer = new Map<string, Wire>()
@@ -95,7 +100,7 @@ export interface LeechInit {
 export interface Leech { wire: Wire, peerId: string, remotePeerId: Promise<string>, done: Promise<{ verified: number, received: number, stalled: boolean }> }
 
 /** Connects to a seeder and downloads pieces in order, paying after each verified piece. */
-export function leech (agent: PaymentAgent, port: number, content: Content, init: LeechInit = {}): Leech {
+export function leech (agent: PeerHost, port: number, content: Content, init: LeechInit = {}): Leech {
   const peerId = randomBytes(20).toString('hex')
   const socket = connect(port, '127.0.0.1')
   const wire = new Wire('tcpOutgoing')

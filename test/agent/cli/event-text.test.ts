@@ -59,6 +59,7 @@ describe('cli/event-text: reporter events for people', () => {
     expect(eventText('lane:reserved', { txId: TX, lanes: [{ payee: PAYER2, amount: '0.5' }] })).to.equal('lane reserved (tx 0xabc1…f456): 0.5 BTT for seeder 0x3c44…93bc')
     expect(eventText('settlement', { txIds: [TX], total: '1.2', failed: [] })).to.equal('settlement on shutdown: 1 transaction (0xabc1…f456) paid 1.2 BTT')
     expect(eventText('settlement', { txIds: [], total: '0', failed: [PAYER] })).to.equal('settlement on shutdown: nothing left to settle; failed for 0x7099…79c8')
+    expect(eventText('settlement', { network: 'local-bttc', txIds: [], total: '0', failed: [] })).to.equal('settlement on shutdown on local-bttc: nothing left to settle')
     expect(eventText('settle:failed', { reason: 'threshold', payers: [PAYER, PAYER2], error: 'nonce too low', retryInMs: 30_000 }))
       .to.equal('settling failed (threshold) for 0x7099…79c8, 0x3c44…93bc: nonce too low; retrying in 30 s')
     const w = eventText('watchtower:withdrawal', { payer: PAYER, amount: '100', unsettled: '0.3', atRisk: '0.3', urgent: true, txId: TX })

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { protocolExample } from './protocol-example.ts'
 import { ERROR_CODES, MESSAGE_FIELDS, PROTOCOL_VERSION } from '../../../agent/wire/messages.ts'
 import { HELLO_TYPE_STRING, HELLO_TYPEHASH } from '../../../agent/pay/hello-proof.ts'
+import { encodeOffers, MAX_OFFERS, OFFER_BYTES, OFFERS_KEY } from '../../../agent/wire/offers.ts'
+import { NILE_CHAIN_ID } from '../../../agent/pay/receipt.ts'
 
 const doc = readFileSync(join(import.meta.dirname, '..', '..', '..', 'docs', 'protocol.md'), 'utf8')
 
@@ -66,5 +68,17 @@ describe('docs/protocol.md', () => {
     const text = section(5).join('\n')
     expect(text).to.contain(HELLO_TYPE_STRING)
     expect(text).to.contain(HELLO_TYPEHASH)
+  })
+
+  it('documents the seedpay_nets offers as the code encodes them: key, entry size, count, the example entry (§1, §9)', () => {
+    const text = section(1).join('\n')
+    expect(text).to.contain(`### Networks: \`${OFFERS_KEY}\``)
+    expect(text).to.contain(`1 to ${MAX_OFFERS} entries`)
+    expect(OFFER_BYTES).to.equal(28)
+    expect(text).to.contain(`not a multiple of ${OFFER_BYTES} bytes, has more than ${MAX_OFFERS} entries`)
+    const hex = Buffer.from(encodeOffers([{ chainId: NILE_CHAIN_ID, escrow: '0x5fbdb2315678afecb367f032d93f642f64180aa3' }])).toString('hex')
+    expect(text).to.contain(`\`${hex.slice(0, 16)} ${hex.slice(16)}\``)
+    const limit = rows(section(9)).find(r => r[0] === `\`${OFFERS_KEY}\``)
+    expect(limit?.[1]).to.equal(`1–${MAX_OFFERS} entries of ${OFFER_BYTES} bytes (${MAX_OFFERS * OFFER_BYTES} bytes at most)`)
   })
 })
