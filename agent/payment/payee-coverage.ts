@@ -76,16 +76,17 @@ export interface PayeeCoverageInit {
   settleAheadAt?: bigint
 }
 
-/**
- * 'serve'; 'refresh': our view is being re-read (it was dirty or older than a second when coverage ran out) and
- * the block is asked again after; 'settle': we are settling the payer now; 'wait': it must reserve or deposit.
- */
+/** What the log says when a settlement starts, by why it starts. */
 const SETTLING_TEXT = {
   ahead: 'half the trusted free balance is owed; settling ahead while serving on',
   uncovered: 'next block would leave receipts uncovered; settling now',
   exhausted: 'the payer\'s receipts used up its free balance; cashing them'
 } as const
 
+/**
+ * 'serve'; 'refresh': our view is being re-read (it was dirty or older than a second when coverage ran out) and
+ * the block is asked again after; 'settle': we are settling the payer now; 'wait': it must reserve or deposit.
+ */
 export type CoverageDecision = 'serve' | 'refresh' | 'settle' | 'wait'
 
 export interface PayeeCoverageEvents {
