@@ -89,7 +89,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   private readonly encrypt: Rc4 | null
   private readonly decrypt: Rc4 | null
   private initial: Buffer | null
-  private readonly onChunk: (chunk: Buffer) => void
+  private readonly onChunk: (chunk: Buffer, decrypted?: boolean) => void
   /** `plaintext` or `rc4` after an MSE handshake, null for a plain BitTorrent connection. */
   readonly encryption: 'plaintext' | 'rc4' | null
 
@@ -160,7 +160,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     // Bytes that came with the end of an MSE handshake: fed now that the owner has subscribed to our events.
     const initial = this.initial
     this.initial = null
-    if (initial !== null) this.onChunk(initial)
+    if (initial !== null) this.onChunk(initial, true)
   }
 
   choke (): void { if (!this.closed) this.raw.choke() }
@@ -240,15 +240,15 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.emit('wire:close', { reason })
   }
 
-  private bindSocket (hook: ReaderHook | undefined): (chunk: Buffer) => void {
+  private bindSocket (hook: ReaderHook | undefined): (chunk: Buffer, decrypted?: boolean) => void {
     const socket = this.socket
     const decrypt = this.decrypt
     const encrypt = this.encrypt
-    const onChunk = (chunk: Buffer): void => {
+    const onChunk = (chunk: Buffer, decrypted = false): void => {
       if (this.closed) return
       this.lastReceived = Date.now()
       // In place: the chunk is ours (a fresh 'data' buffer, or our reused read buffer), and the reader copies what it keeps.
-      if (decrypt !== null) decrypt.apply(chunk)
+      if (decrypt !== null && !decrypted) decrypt.apply(chunk)
       const bad = this.reader.feed(chunk)
       if (bad !== null) this.destroy(`protocol violation: ${bad}`)
     }
