@@ -9,7 +9,7 @@ import { STOP_BOUND_MS } from './shutdown.ts'
 /** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */
 const SEED_STOP_TIMEOUT_S = 30
 
-export interface NetOptions extends DiscoveryFlags { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, stallTimeout?: string, stopTimeout: string }
+export interface NetOptions extends DiscoveryFlags { host?: string, port: string, peer: string[], tracker: string[], json: boolean, logLevel: string, logFile: string, maxPeers: string, encryption: string, stallTimeout?: string, stopTimeout: string }
 
 export function netOptions (cmd: Command): Command {
   const c = cmd
@@ -19,6 +19,8 @@ export function netOptions (cmd: Command): Command {
     .option('-t, --tracker <url>', 'tracker announce URL (repeatable; default: the torrent\'s own)', collect, [])
     // the engine's DEFAULT_MAX_PEERS (agent/swarm/peer-manager.ts): libtorrent's connections_limit
     .option('--max-peers <n>', 'most connections for this torrent', '200')
+    // libtorrent's enc_policy: prefer = pe_enabled (the default there too), require = pe_forced with rc4, off = pe_disabled
+    .option('--encryption <policy>', 'MSE/PE encrypted connections: prefer (dial encrypted, fall back to plain; accept both), require (RC4 only, both ways), off (plain only)', 'prefer')
     .option('--json', 'print JSON event lines instead of a progress bar', false)
   // A charging seed settles on the way out, and a TRON settlement waits for its block: give it longer.
   const stopDefault = cmd.name() === 'seed' ? String(SEED_STOP_TIMEOUT_S) : String(STOP_BOUND_MS / 1000)

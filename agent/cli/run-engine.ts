@@ -1,6 +1,7 @@
 /** Runs one torrent's engine for `seed` and `get` until it is done, interrupted or fails, and reports. */
 import type { Logger } from 'pino'
 import { TorrentEngine, parseAddress, type TorrentSource, type EngineInit } from '../swarm/index.ts'
+import { ENCRYPTION_POLICIES, isEncryptionPolicy } from '../swarm/mse/index.ts'
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
@@ -43,6 +44,8 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const port = intOption('--port', o.port, 0, 65535)
   const host = listenHost(o)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
+  const encryption = o.encryption
+  if (!isEncryptionPolicy(encryption)) throw new CliError(`--encryption "${encryption}" is not a policy`, `use one of ${ENCRYPTION_POLICIES.join(', ')}`, EXIT_BAD_INPUT)
   for (const p of o.peer) {
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
   }
@@ -60,6 +63,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     port,
     peers: o.peer,
     maxPeers,
+    encryption,
     seed: mode.seed,
     ...(mode.resumeFile !== undefined ? { resumeFile: mode.resumeFile } : {}),
     ...(mode.readOnly === true ? { readOnly: true } : {}),

@@ -57,7 +57,8 @@ export class PortRouter {
   private readonly wantPort: number
   private readonly handshakeTimeoutMs: number
   private readonly maxPending: number
-  private readonly encryption: EncryptionPolicy
+  /** Policy for incoming MSE here; torrents routed here dial with it too (the daemon's one setting). */
+  readonly encryption: EncryptionPolicy
   private readonly routes = new Map<string, AcceptRouted>()
   /** HASH('req2', SKEY) (hex) → info hash, for the MSE responder. */
   private readonly req2 = new Map<string, string>()
