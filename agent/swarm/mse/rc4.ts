@@ -16,12 +16,14 @@ export interface Rc4 {
 
 /** Pure-JS RC4 (ARC4), keystream already advanced past RC4_DROP bytes. */
 export class JsRc4 implements Rc4 {
-  private readonly s = new Uint8Array(256)
-  private i = 0
-  private j = 0
+  /**
+   * A closure over the state rather than fields read in the loop: measured 340 against 240 MiB/s here (V8 keeps
+   * the captured state and indexes in registers).
+   */
+  readonly apply: (buf: Uint8Array) => void
 
   constructor (key: Uint8Array) {
-    const s = this.s
+    const s = new Uint8Array(256)
     for (let k = 0; k < 256; k++) s[k] = k
     let j = 0
     for (let k = 0; k < 256; k++) {
@@ -30,26 +32,26 @@ export class JsRc4 implements Rc4 {
       s[k] = s[j]!
       s[j] = x
     }
-    this.apply(new Uint8Array(RC4_DROP))
-  }
-
-  apply (buf: Uint8Array): void {
-    // locals, not fields, inside the loop: V8 keeps them in registers (about 2x faster measured)
-    const s = this.s
-    let i = this.i
-    let j = this.j
-    const n = buf.length
-    for (let k = 0; k < n; k++) {
-      i = (i + 1) & 0xff
-      const x = s[i]!
-      j = (j + x) & 0xff
-      const y = s[j]!
-      s[i] = y
-      s[j] = x
-      buf[k]! ^= s[(x + y) & 0xff]!
+    let i = 0
+    j = 0
+    this.apply = (buf: Uint8Array): void => {
+      let a = i
+      let b = j
+      const n = buf.length
+      for (let k = 0; k < n; k++) {
+        a = (a + 1) & 0xff
+        const x = s[a]!
+        b = (b + x) & 0xff
+        const y = s[b]!
+        s[a] = y
+        s[b] = x
+        buf[k]! ^= s[(x + y) & 0xff]!
+      }
+      i = a
+      j = b
     }
-    this.i = i
-    this.j = j
+    // a Buffer, like every later call: one element kind keeps the loop monomorphic
+    this.apply(Buffer.alloc(RC4_DROP))
   }
 }
 
