@@ -5,6 +5,7 @@
  * timed in a child process started with that flag). Median of the rounds; the last stdout line is one JSON object.
  *
  *   npm run bench:mse [-- <MiB>]     size also via MSE_BENCH_MIB (default 256); MSE_BENCH_RUNS rounds (default 5)
+ *   NODE_OPTIONS=--openssl-legacy-provider npm run bench:mse     the agent with OpenSSL's RC4, as bin/seedpay.js runs it
  *
  * Both engines run in this one process (as test/agent/swarm does), so the agent figures share one core's event loop
  * between sender and receiver; libtorrent runs as two processes.
@@ -16,7 +17,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { createTorrentFile, loadTorrent, TorrentEngine } from '../../agent/swarm/index.ts'
-import { JsRc4 } from '../../agent/swarm/mse/index.ts'
+import { JsRc4, RC4_IMPLEMENTATION } from '../../agent/swarm/mse/index.ts'
 import type { EncryptionPolicy } from '../../agent/swarm/mse/index.ts'
 import { writeRandomFile } from '../../devtools/bench/random-file.ts'
 import { LibtorrentClient, freePort, stopAllProcesses } from '../../devtools/clients/index.ts'
@@ -102,7 +103,7 @@ async function main (): Promise<void> {
     const torrentPath = join(root, 'bench.torrent')
     await writeFile(torrentPath, await createTorrentFile(dataPath, { pieceLength: 256 * 1024 }))
     const length = mib * 1024 * 1024
-    console.log(`mse bench: ${mib} MiB, ${runs} interleaved rounds, ${cpus().length} cores, node ${process.version}`)
+    console.log(`mse bench: ${mib} MiB, ${runs} interleaved rounds, ${cpus().length} cores, node ${process.version}, agent RC4 ${RC4_IMPLEMENTATION}`)
     const plain: number[] = []
     const rc4: number[] = []
     const lt: number[] = []
@@ -123,7 +124,7 @@ async function main (): Promise<void> {
       libtorrentRc4MBps: r2(median(lt)),
       rc4JsMiBps: r2(js),
       rc4NativeLegacyProviderMiBps: native === null ? null : r2(native),
-      rc4InUse: 'js',
+      rc4InUse: RC4_IMPLEMENTATION,
       rounds: { agentPlain: plain.map(r2), agentRc4: rc4.map(r2), libtorrentRc4: lt.map(r2) }
     }
     console.log(JSON.stringify(report))

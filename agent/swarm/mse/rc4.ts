@@ -1,8 +1,9 @@
 /**
  * RC4 for MSE/PE payloads. Node 20's OpenSSL 3 refuses `createCipheriv('rc4', …)` ("unsupported") unless the process
- * starts with `--openssl-legacy-provider`, so a pure-JS keystream is the one that runs. It also works in place, which
- * the native cipher cannot: measured on this machine (scripts/bench/mse.ts), JS in place ~480 MiB/s against
- * native-with-legacy-provider ~390 MiB/s (that one allocates a new buffer per call).
+ * starts with `--openssl-legacy-provider`, which bin/seedpay.js passes. Where it is missing (tests under tsx, a library
+ * user's process) the pure-JS keystream runs. Measured by scripts/bench/mse.ts (docs/benchmarks.md): OpenSSL's ~500
+ * MiB/s; the JS one 350–400 MiB/s alone but ~150 MiB/s inside a process that also ran engines and handshakes (its
+ * loop goes polymorphic), so OpenSSL's is used whenever it exists.
  */
 import { createCipheriv } from 'node:crypto'
 
@@ -79,5 +80,9 @@ export function nativeRc4Available (): boolean {
   }
 }
 
-/** The RC4 the agent uses: the JS one, faster here than the native one even where that one exists (see above). */
-export function createRc4 (key: Uint8Array): Rc4 { return new JsRc4(key) }
+const NATIVE = nativeRc4Available()
+/** Which RC4 `createRc4` gives in this process. */
+export const RC4_IMPLEMENTATION: 'openssl' | 'js' = NATIVE ? 'openssl' : 'js'
+
+/** The RC4 the agent uses: OpenSSL's when this process has it (faster, see above), else the JS one. */
+export function createRc4 (key: Uint8Array): Rc4 { return NATIVE ? new NativeRc4(key) : new JsRc4(key) }
