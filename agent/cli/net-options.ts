@@ -5,6 +5,9 @@ import { addDiscoveryOptions, type DiscoveryFlags } from './discovery-flags.ts'
 import { collect } from './flags.ts'
 import { addLogOptions } from './log-flags.ts'
 import { STOP_BOUND_MS } from './shutdown.ts'
+import { CliError } from './errors.ts'
+import { EXIT_BAD_INPUT } from './explain.ts'
+import { ENCRYPTION_POLICIES, isEncryptionPolicy, type EncryptionPolicy } from '../swarm/mse/index.ts'
 
 /** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */
 const SEED_STOP_TIMEOUT_S = 30
@@ -28,6 +31,12 @@ export function netOptions (cmd: Command): Command {
   // Only a download can stall; `seed` has its data (see stall.ts for the reasons it explains).
   if (cmd.name() === 'get') c.option('--stall-timeout <seconds>', 'give up (exit 4) after this long without a verified piece, with the reason (default: keep trying)')
   return addLogOptions(addDiscoveryOptions(c))
+}
+
+/** `--encryption`, checked: one of prefer, require, off (exit 2 otherwise). */
+export function encryptionOption (o: Pick<NetOptions, 'encryption'>): EncryptionPolicy {
+  if (isEncryptionPolicy(o.encryption)) return o.encryption
+  throw new CliError(`--encryption "${o.encryption}" is not a policy`, `use one of ${ENCRYPTION_POLICIES.join(', ')}`, EXIT_BAD_INPUT)
 }
 
 /**

@@ -1,13 +1,12 @@
 /** Runs one torrent's engine for `seed` and `get` until it is done, interrupted or fails, and reports. */
 import type { Logger } from 'pino'
 import { TorrentEngine, parseAddress, type TorrentSource, type EngineInit } from '../swarm/index.ts'
-import { ENCRYPTION_POLICIES, isEncryptionPolicy } from '../swarm/mse/index.ts'
 import { formatBtt } from './amounts.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { checkUrl, intOption } from './flags.ts'
 import { cliLogger } from './logging.ts'
-import { listenHost, type NetOptions } from './net-options.ts'
+import { encryptionOption, listenHost, type NetOptions } from './net-options.ts'
 import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
 import type { Discovery } from './discovery-options.ts'
@@ -44,8 +43,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const port = intOption('--port', o.port, 0, 65535)
   const host = listenHost(o)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
-  const encryption = o.encryption
-  if (!isEncryptionPolicy(encryption)) throw new CliError(`--encryption "${encryption}" is not a policy`, `use one of ${ENCRYPTION_POLICIES.join(', ')}`, EXIT_BAD_INPUT)
+  const encryption = encryptionOption(o)
   for (const p of o.peer) {
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
   }
