@@ -5,8 +5,11 @@
 import { expect } from 'chai'
 import { join } from 'node:path'
 import { makeFixture, sameFiles, engine, waitFor, waitEvent, logger, type Fixture } from './fixtures.ts'
+import { connect } from 'node:net'
+import fc from 'fast-check'
+import { closesWithin } from './raw-peer.ts'
 import { PortRouter, type PeerWire, type TorrentEngine } from '../../../agent/swarm/index.ts'
-import type { EncryptionPolicy } from '../../../agent/swarm/mse/index.ts'
+import { MseHandshake, type EncryptionPolicy } from '../../../agent/swarm/mse/index.ts'
 
 describe('swarm engine: encrypted connections (MSE/PE)', function () {
   this.timeout(60_000)
@@ -115,5 +118,34 @@ describe('swarm engine: encrypted connections (MSE/PE)', function () {
     } finally {
       await other.cleanup()
     }
+  })
+
+  it('garbage after a real Ya, or instead of one, closes only that connection on a torrent\'s own port (fuzzed)', async () => {
+    fx = await makeFixture({ data: 200_000 })
+    const seed = track(engine(fx.meta, fx.seedDir, { encryption: 'prefer' }))
+    await seed.start()
+    const [host, port] = seed.address.split(':')
+    const opened: number[] = []
+    await fc.assert(fc.asyncProperty(fc.boolean(), fc.uint8Array({ minLength: 700, maxLength: 1500 }), async (withYa, junk) => {
+      const s = connect({ host: host!, port: Number(port) })
+      s.on('error', () => {})
+      await new Promise<void>(resolve => s.once('connect', () => resolve()))
+      const ya = withYa ? Buffer.concat(new MseHandshake({ role: 'initiator', policy: 'require', infoHash: fx!.meta.infoHash }).start()).subarray(0, 96) : Buffer.alloc(0)
+      // a first byte of 19 would be read as a plain handshake; that path is PortRouter's fuzz test
+      const body = Buffer.from(junk)
+      if (!withYa && body[0] === 19) body[0] = 0
+      s.write(Buffer.concat([ya, body]))
+      opened.push(1)
+      try { return await closesWithin(s, 3000) } finally { s.destroy() }
+    }), { seed: 142, numRuns: 12 })
+    expect(opened).to.have.length(12)
+    expect(seed.stats().peers).to.equal(0)
+    // the torrent still serves an encrypted peer afterwards
+    const out = join(fx.root, 'leech')
+    const leech = track(engine(fx.meta, out, { peers: [seed.address], encryption: 'require' }))
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
   })
 })
