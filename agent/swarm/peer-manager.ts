@@ -8,6 +8,8 @@ import { MseError } from './errors.ts'
 const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1')
 /** An accepted connection that has not shown plain or encrypted within this long is closed (as PortRouter does). */
 const SNIFF_TIMEOUT_MS = 10_000
+/** Accepted connections still in their (plain or MSE) handshake at once; more are refused, as PortRouter's maxPending. */
+const MAX_HANDSHAKING = 512
 
 /** Outgoing TCP connects that take longer than this are abandoned (libtorrent: peer_connect_timeout 15 s; loopback needs far less). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
@@ -96,6 +98,8 @@ export class PeerManager {
   private readonly bannedIds = new Set<string>()
   private listenPort = 0
   private stopped = false
+  /** Accepted connections whose first bytes or MSE handshake are still under way (own listener only). */
+  private handshaking = 0
 
   constructor (components: PeerManagerComponents, init: PeerManagerInit) {
     this.log = components.logger
@@ -265,6 +269,13 @@ export class PeerManager {
 
   /** Own listener: a plain handshake starts with its protocol string, anything else is taken for MSE's Ya. */
   private sniff (socket: Socket): void {
+    if (this.handshaking >= MAX_HANDSHAKING) { this.refuse(socket, 'too many pending handshakes'); return }
+    this.handshaking++
+    // tracked from the start, so stop() closes a connection still in its handshake
+    this.sockets.add(socket)
+    let counted = true
+    const release = (): void => { if (counted) { counted = false; this.handshaking-- } }
+    socket.once('close', () => { release(); this.sockets.delete(socket) })
     let got: Buffer = Buffer.alloc(0)
     const timer = setTimeout(() => { socket.destroy() }, SNIFF_TIMEOUT_MS)
     const onData = (chunk: Buffer): void => {
@@ -277,6 +288,7 @@ export class PeerManager {
       socket.off('error', onError)
       socket.pause()
       if (plain) {
+        release()
         socket.unshift(got)
         this.accept(socket)
         socket.resume()
@@ -286,6 +298,7 @@ export class PeerManager {
       const infoHash = this.infoHash
       const find = (req2: Buffer): string | null => req2.equals(req2HashOf(infoHash)) ? infoHash : null
       driveMse(socket, new MseHandshake({ role: 'responder', policy: this.encryption, findTorrent: find }), { input: 'data', first: got }, (err, link) => {
+        release()
         if (link === null) { this.refuse(socket, `encrypted handshake failed: ${err?.reason ?? '?'}`); return }
         this.accept(socket, link)
         socket.resume()
@@ -317,6 +330,7 @@ export class PeerManager {
   }
 
   private track (socket: Socket): void {
+    if (this.sockets.has(socket)) return
     this.sockets.add(socket)
     socket.once('close', () => this.sockets.delete(socket))
   }
