@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 
 export const SEEDPAY_BIN = fileURLToPath(new URL('../bin/seedpay.js', import.meta.url))
 /** The node flags bin/seedpay.js's shebang passes; spawning `node bin/seedpay.js` directly must repeat them. */
-export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4']
+export const SEEDPAY_NODE_FLAGS = ['--max-semi-space-size=4', '--openssl-legacy-provider']
 /** Extra node flags for every child, e.g. `SEEDPAY_CHILD_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof'` to profile a benchmark. */
 /**
  * Benchmarks and tests talk to 127.0.0.0/8 only: a child's DHT and LSD are off unless the caller's environment

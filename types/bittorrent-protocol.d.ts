@@ -15,6 +15,10 @@ declare module 'bittorrent-protocol' {
 
   export default class Wire {
     constructor(type?: string, peEnabled?: number)
+    /** MSE/PE as initiator (peEnabled 1 or 2); used by tests as a second implementation of the spec. */
+    startEncryption(infoHash: string): void
+    /** MSE/PE responder: the info hash its 'crypto-infohash' (HASH('req2', SKEY), hex) names. */
+    setInfoHash(infoHash: string): void
     peerId: string | null
     amChoking: boolean
     amInterested: boolean

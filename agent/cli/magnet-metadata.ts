@@ -3,7 +3,7 @@ import { TorrentEngine, lookupOnly, parseAddress, type MagnetLink, type TorrentM
 import { CliError } from './errors.ts'
 import { checkUrl } from './flags.ts'
 import { cliLogger } from './logging.ts'
-import type { NetOptions } from './net-options.ts'
+import { encryptionOption, type NetOptions } from './net-options.ts'
 import type { Discovery } from './discovery-options.ts'
 
 /**
@@ -15,6 +15,7 @@ export async function fetchMagnetMetadata (magnet: MagnetLink, o: NetOptions, di
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
   }
   for (const url of o.tracker) checkUrl(url)
+  const encryption = encryptionOption(o)
   const dht = discovery?.dht ?? null
   if (o.peer.length === 0 && magnet.peers.length === 0 && magnet.announce.length === 0 && o.tracker.length === 0 && dht === null) {
     throw new CliError('the magnet link names no peer or tracker to fetch its metadata from, and the DHT is off', 'add a peer that has the torrent with --peer, turn on --dht, or seed the .torrent file', 2)
@@ -28,6 +29,7 @@ export async function fetchMagnetMetadata (magnet: MagnetLink, o: NetOptions, di
     port: 0,
     peers: o.peer,
     metadataOnly: true,
+    encryption,
     // A metadata fetch looks the torrent up but announces nothing: it has no data to serve yet.
     ...(dht !== null ? { dht: lookupOnly(dht) } : {}),
     ...(o.tracker.length > 0 ? { announce: o.tracker } : {})

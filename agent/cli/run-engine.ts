@@ -6,7 +6,7 @@ import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
 import { checkUrl, intOption } from './flags.ts'
 import { cliLogger } from './logging.ts'
-import { listenHost, type NetOptions } from './net-options.ts'
+import { encryptionOption, listenHost, type NetOptions } from './net-options.ts'
 import { makeReporter, type Reporter } from './output.ts'
 import type { CliPayments } from './payment-options.ts'
 import type { Discovery } from './discovery-options.ts'
@@ -43,6 +43,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
   const port = intOption('--port', o.port, 0, 65535)
   const host = listenHost(o)
   const maxPeers = intOption('--max-peers', o.maxPeers, 1, 10000)
+  const encryption = encryptionOption(o)
   for (const p of o.peer) {
     try { parseAddress(p) } catch { throw new CliError(`--peer "${p}" is not host:port`, 'write it like 127.0.0.1:6881', 2) }
   }
@@ -60,6 +61,7 @@ export async function runEngine (source: TorrentSource, dataDir: string, o: NetO
     port,
     peers: o.peer,
     maxPeers,
+    encryption,
     seed: mode.seed,
     ...(mode.resumeFile !== undefined ? { resumeFile: mode.resumeFile } : {}),
     ...(mode.readOnly === true ? { readOnly: true } : {}),

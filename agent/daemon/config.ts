@@ -11,6 +11,7 @@ import { parse as parseToml, TomlError } from 'smol-toml'
 import * as z from 'zod'
 import { bttUnits } from '../pay/index.ts'
 import { ConfigError } from './errors.ts'
+import { DEFAULT_ENCRYPTION, ENCRYPTION_POLICIES } from '../swarm/mse/index.ts'
 
 /** A BTT amount as text ("0.0001"): checked for shape here, converted by the same parser as the CLI flags. */
 const btt = z.string().regex(/^\d[\d_]*(\.\d{1,18})?$|^\.\d{1,18}$/, 'must be a number of BTT (at most 18 decimals) written as a string, e.g. "0.0001"')
@@ -41,6 +42,8 @@ const schema = z.strictObject({
     listen: hostPort.default('0.0.0.0:6881'),
     api: hostPort.default('127.0.0.1:7373'),
     'max-peers': z.number().int().min(1).max(10_000).default(200),
+    /** MSE/PE on the daemon's port and its dials: prefer | require | off (agent/swarm/mse/policy.ts). */
+    encryption: z.enum(ENCRYPTION_POLICIES).default(DEFAULT_ENCRYPTION),
     'log-level': z.enum(['silent', 'error', 'warn', 'info', 'debug']).default('info'),
     'log-file': z.string().min(1).optional(),
     /** Seconds a stop (settling included) may take before the daemon exits anyway. */

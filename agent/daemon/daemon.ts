@@ -70,7 +70,7 @@ export class Daemon {
   constructor (private readonly c: DaemonComponents, private readonly init: DaemonInit) {
     this.log = c.logger
     const { host, port } = splitHostPort(init.config.daemon.listen)
-    this.router = new PortRouter({ logger: this.log }, { host, port })
+    this.router = new PortRouter({ logger: this.log }, { host, port, encryption: init.config.daemon.encryption })
   }
 
   get listenAddress (): string { return this.router.address }

@@ -103,6 +103,7 @@ export class TorrentSlot {
       seed: true,
       readOnly: true,
       maxPeers: this.maxPeers,
+      encryption: this.c.router.encryption,
       resumeFile: seedResumeFile(meta.infoHash),
       ...mount?.engineInit
     })

@@ -5,6 +5,7 @@ import type { TorrentMeta, TorrentSource } from './torrent-file.ts'
 import type { UploadPolicy } from './choker.ts'
 import type { DownloadPolicy } from './downloader.ts'
 import type { PortRouter } from './port-router.ts'
+import type { EncryptionPolicy } from './mse/index.ts'
 import type { DhtPeerSource, PeerSource } from './discovery.ts'
 
 /** Public shapes of TorrentEngine: its init, its events and its stats. */
@@ -102,6 +103,12 @@ export interface EngineInit extends DownloaderInit {
   optimisticSlots?: number
   /** @default 5000 */
   connectTimeoutMs?: number
+  /**
+   * MSE/PE: `prefer` dials encrypted and falls back to plain, accepts both; `require` RC4 only both ways; `off` plain
+   * only (libtorrent's pe_enabled, pe_forced + rc4, pe_disabled). With a `router`, incoming MSE is the router's.
+   * @default 'prefer'
+   */
+  encryption?: EncryptionPolicy
   /** @default 120000 */
   metadataTimeoutMs?: number
   /**

@@ -9,6 +9,7 @@ import { Storage } from './storage.ts'
 import { Downloader } from './downloader.ts'
 import { Uploader, OUR_REQQ } from './uploader.ts'
 import { PeerManager, type ReaderHook } from './peer-manager.ts'
+import type { MseLink } from './mse/index.ts'
 import { mountMetadata } from './metadata-ext.ts'
 import { pexExtension } from './pex.ts'
 import { loadResume, saveResume, fileStamps } from './resume.ts'
@@ -67,7 +68,9 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
       ...(init.router !== undefined ? { router: { router: init.router, infoHash: this.infoHash } } : {}),
       ...(init.maxPeers !== undefined ? { maxPeers: init.maxPeers } : {}),
       ...(init.connectTimeoutMs !== undefined ? { connectTimeoutMs: init.connectTimeoutMs } : {}),
-      onSocket: (socket, address, direction, reader) => this.onSocket(socket, address, direction, reader),
+      ...(init.encryption !== undefined ? { encryption: init.encryption } : {}),
+      infoHash: this.infoHash,
+      onSocket: (socket, address, direction, reader, link) => this.onSocket(socket, address, direction, reader, link),
       onDialFailed: (address, error) => this.emit('peer:dial-failed', { address, error })
     })
   }
@@ -284,11 +287,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     }
   }
 
-  private onSocket (socket: Socket, address: string, direction: 'in' | 'out', reader: ReaderHook | undefined): void {
+  private onSocket (socket: Socket, address: string, direction: 'in' | 'out', reader: ReaderHook | undefined, link: MseLink | undefined): void {
     const wire = new PeerWire({ logger: this.log }, {
       socket,
       address,
       direction,
+      ...(link !== undefined ? { link } : {}),
       ...(reader !== undefined ? { reader } : {}),
       ...(this.meta !== null ? { pieceCount: this.meta.pieceCount } : {})
     })

@@ -55,3 +55,11 @@ export class DhtListenError extends Error {
     super(`dht cannot listen on udp ${host}:${port}: ${code}`)
   }
 }
+
+/** An MSE/PE handshake failed or was refused; closes that connection only. `reason` is what the log says. */
+export class MseError extends Error {
+  override readonly name = 'MseError'
+  constructor (readonly reason: string) {
+    super(`encrypted handshake: ${reason}`)
+  }
+}

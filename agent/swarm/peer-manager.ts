@@ -2,6 +2,14 @@ import { createServer, connect, type Server, type Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { formatAddress, parseAddress } from './address.ts'
 import type { PortRouter } from './port-router.ts'
+import { DEFAULT_ENCRYPTION, driveMse, MseHandshake, req2Hash, type EncryptionPolicy, type MseLink } from './mse/index.ts'
+import { MseError } from './errors.ts'
+
+const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1')
+/** An accepted connection that has not shown plain or encrypted within this long is closed (as PortRouter does). */
+const SNIFF_TIMEOUT_MS = 10_000
+/** Accepted connections still in their (plain or MSE) handshake at once; more are refused, as PortRouter's maxPending. */
+const MAX_HANDSHAKING = 512
 
 /** Outgoing TCP connects that take longer than this are abandoned (libtorrent: peer_connect_timeout 15 s; loopback needs far less). */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000
@@ -35,13 +43,29 @@ export interface PeerManagerInit {
    * `infoHash` are accepted here (host and port are then the router's).
    */
   router?: { router: PortRouter, infoHash: string }
-  /** Called for every accepted or dialled socket; the engine wraps it in a PeerWire. */
-  onSocket: (socket: Socket, address: string, direction: 'in' | 'out', reader?: ReaderHook) => void
+  /** The torrent's info hash (hex): the SKEY of MSE handshakes. */
+  infoHash: string
+  /** MSE/PE policy for dialled and accepted connections (see mse/policy.ts). @default 'prefer' */
+  encryption?: EncryptionPolicy
+  /**
+   * Called for every accepted or dialled socket; the engine wraps it in a PeerWire. `link`: the connection began with
+   * an MSE handshake (its ciphers and the payload bytes already read).
+   */
+  onSocket: (socket: Socket, address: string, direction: 'in' | 'out', reader?: ReaderHook, link?: MseLink) => void
   /** An outgoing connect failed before any socket reached the engine (`error`: an errno code or a message). */
   onDialFailed?: (address: string, error: string) => void
 }
 
-interface Known { failures: number, nextDialAt: number }
+/** `plainOnly`: an encrypted dial failed under `prefer`, so this address is dialled plain (libtorrent's pe_support = false). */
+const req2Cache = new Map<string, Buffer>()
+/** HASH('req2', SKEY) for one info hash, computed once. */
+function req2HashOf (infoHash: string): Buffer {
+  let h = req2Cache.get(infoHash)
+  if (h === undefined) { h = req2Hash(infoHash); req2Cache.set(infoHash, h) }
+  return h
+}
+
+interface Known { failures: number, nextDialAt: number, plainOnly: boolean }
 
 /**
  * Outgoing sockets read into one reused buffer (`onread`) instead of a fresh allocation per read: on a
@@ -61,6 +85,8 @@ export class PeerManager {
   private readonly onSocket: PeerManagerInit['onSocket']
   private readonly onDialFailed: NonNullable<PeerManagerInit['onDialFailed']>
   private readonly router: PeerManagerInit['router']
+  private readonly infoHash: string
+  readonly encryption: EncryptionPolicy
   private server: Server | null = null
   private unroute: (() => void) | null = null
   private timer: NodeJS.Timeout | null = null
@@ -72,10 +98,14 @@ export class PeerManager {
   private readonly bannedIds = new Set<string>()
   private listenPort = 0
   private stopped = false
+  /** Accepted connections whose first bytes or MSE handshake are still under way (own listener only). */
+  private handshaking = 0
 
   constructor (components: PeerManagerComponents, init: PeerManagerInit) {
     this.log = components.logger
     this.router = init.router
+    this.infoHash = init.infoHash.toLowerCase()
+    this.encryption = init.encryption ?? DEFAULT_ENCRYPTION
     this.host = init.router?.router.listenHost ?? init.host ?? '127.0.0.1'
     this.wantPort = init.port ?? 0
     this.maxPeers = init.maxPeers ?? DEFAULT_MAX_PEERS
@@ -91,10 +121,10 @@ export class PeerManager {
   /** Listens, or with a router takes this torrent's route on its port (PortRouteTakenError if already taken). */
   async listen (): Promise<number> {
     if (this.router !== undefined) {
-      this.unroute = this.router.router.route(this.router.infoHash, socket => { this.accept(socket) })
+      this.unroute = this.router.router.route(this.router.infoHash, (socket, link) => { this.accept(socket, link) })
       return this.port
     }
-    const server = createServer({ noDelay: true }, socket => this.accept(socket))
+    const server = createServer({ noDelay: true }, socket => this.sniff(socket))
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -122,7 +152,7 @@ export class PeerManager {
     }
     if (address === this.address || this.known.has(address)) return
     if (this.known.size >= MAX_KNOWN_ADDRESSES) return
-    this.known.set(address, { failures: 0, nextDialAt: 0 })
+    this.known.set(address, { failures: 0, nextDialAt: 0, plainOnly: false })
     this.dial(address)
   }
 
@@ -188,10 +218,23 @@ export class PeerManager {
     const timer = setTimeout(() => socket.destroy(new Error('connect timeout')), this.connectTimeoutMs)
     // `socket.connecting` is already false when a refused connect reports its error: remember it ourselves
     let connected = false
+    let negotiating = false
+    const hook: ReaderHook = (fn) => { consume = fn }
     socket.once('connect', () => {
       connected = true
       clearTimeout(timer)
-      this.onSocket(socket, address, 'out', (fn) => { consume = fn })
+      const policy = this.encryption
+      if (policy === 'off' || (policy === 'prefer' && this.known.get(address)?.plainOnly === true)) {
+        this.onSocket(socket, address, 'out', hook)
+        return
+      }
+      negotiating = true
+      driveMse(socket, new MseHandshake({ role: 'initiator', policy, infoHash: this.infoHash }), { input: hook }, (err, link) => {
+        negotiating = false
+        if (link !== null) { this.onSocket(socket, address, 'out', hook, link); return }
+        socket.destroy()
+        this.encryptedDialFailed(address, err ?? new MseError('no link'))
+      })
     })
     socket.once('error', (err: Error) => {
       clearTimeout(timer)
@@ -201,22 +244,93 @@ export class PeerManager {
     })
     socket.once('close', () => {
       clearTimeout(timer)
-      if (this.open.has(address) && socket.bytesRead === 0) this.closed(address, true)
+      if (!negotiating && this.open.has(address) && socket.bytesRead === 0) this.closed(address, true)
     })
   }
 
-  private accept (socket: Socket): void {
+  /**
+   * `prefer`: redial plain at once and from now on (libtorrent reconnects the same way), not counted as a failure;
+   * `require`: the dial failed, with the reason logged and reported.
+   */
+  private encryptedDialFailed (address: string, err: MseError): void {
+    this.open.delete(address)
+    const k = this.known.get(address)
+    if (this.encryption === 'prefer' && k !== undefined && !this.stopped) {
+      this.log.debug({ address, reason: err.reason }, 'encrypted dial failed, redialling plain')
+      k.plainOnly = true
+      this.dial(address)
+      return
+    }
+    this.log.info({ address, reason: err.reason, encryption: this.encryption }, 'encrypted dial failed')
+    this.open.add(address)
+    this.closed(address, true)
+    this.onDialFailed(address, `encryption: ${err.reason}`)
+  }
+
+  /** Own listener: a plain handshake starts with its protocol string, anything else is taken for MSE's Ya. */
+  private sniff (socket: Socket): void {
+    if (this.handshaking >= MAX_HANDSHAKING) { this.refuse(socket, 'too many pending handshakes'); return }
+    this.handshaking++
+    // tracked from the start, so stop() closes a connection still in its handshake
+    this.sockets.add(socket)
+    let counted = true
+    const release = (): void => { if (counted) { counted = false; this.handshaking-- } }
+    socket.once('close', () => { release(); this.sockets.delete(socket) })
+    let got: Buffer = Buffer.alloc(0)
+    const timer = setTimeout(() => { socket.destroy() }, SNIFF_TIMEOUT_MS)
+    const onData = (chunk: Buffer): void => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk])
+      const seen = Math.min(got.length, PROTOCOL.length)
+      const plain = got.subarray(0, seen).equals(PROTOCOL.subarray(0, seen))
+      if (plain && seen < PROTOCOL.length) return
+      clearTimeout(timer)
+      socket.off('data', onData)
+      socket.off('error', onError)
+      socket.pause()
+      if (plain) {
+        release()
+        socket.unshift(got)
+        this.accept(socket)
+        socket.resume()
+        return
+      }
+      if (this.encryption === 'off') { this.refuse(socket, 'encrypted connection refused (encryption off)'); return }
+      const infoHash = this.infoHash
+      const find = (req2: Buffer): string | null => req2.equals(req2HashOf(infoHash)) ? infoHash : null
+      driveMse(socket, new MseHandshake({ role: 'responder', policy: this.encryption, findTorrent: find }), { input: 'data', first: got }, (err, link) => {
+        release()
+        if (link === null) { this.refuse(socket, `encrypted handshake failed: ${err?.reason ?? '?'}`); return }
+        this.accept(socket, link)
+        socket.resume()
+      })
+    }
+    const onError = (): void => { clearTimeout(timer) }
+    socket.on('data', onData)
+    socket.once('error', onError)
+    socket.once('close', () => clearTimeout(timer))
+  }
+
+  private refuse (socket: Socket, reason: string): void {
+    this.log.info({ address: formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), reason }, 'connection refused')
+    socket.destroy()
+  }
+
+  private accept (socket: Socket, link?: MseLink): void {
     const address = formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0)
     if (this.stopped || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) {
       socket.destroy()
       return
     }
+    if (link === undefined && this.encryption === 'require') { this.refuse(socket, 'plaintext connection refused (encryption require)'); return }
+    if (link !== undefined && link.method === 'plaintext' && this.encryption === 'require') { this.refuse(socket, 'MSE with plaintext payload refused (encryption require)'); return }
+    if (link !== undefined && this.encryption === 'off') { this.refuse(socket, 'encrypted connection refused (encryption off)'); return }
     this.open.add(address)
     this.track(socket)
-    this.onSocket(socket, address, 'in')
+    this.onSocket(socket, address, 'in', undefined, link)
   }
 
   private track (socket: Socket): void {
+    if (this.sockets.has(socket)) return
     this.sockets.add(socket)
     socket.once('close', () => this.sockets.delete(socket))
   }

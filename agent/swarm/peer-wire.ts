@@ -5,6 +5,8 @@ import { TypedEmitter } from './events.ts'
 import { FrameReader } from './frame-reader.ts'
 import { loanOf } from './lent-buffers.ts'
 import type { ReaderHook } from './peer-manager.ts'
+import type { MseLink } from './mse/index.ts'
+import type { Rc4 } from './mse/rc4.ts'
 
 /** BEP 3 message ids for the messages we write ourselves. */
 const MSG_REQUEST = 6
@@ -55,6 +57,11 @@ export interface PeerWireInit {
   pieceCount?: number
   /** Set for sockets that read into a reused buffer (see PeerManager): chunks arrive here, not as 'data'. */
   reader?: ReaderHook
+  /**
+   * The connection began with an MSE/PE handshake: its payload ciphers (RC4, or none when plaintext was selected)
+   * and the payload bytes that arrived with the handshake's end, fed to the reader first.
+   */
+  link?: MseLink
 }
 
 /**
@@ -78,6 +85,13 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
   private handshakeTimer: NodeJS.Timeout | null = null
   peerId: string | null = null
   private sentPeerId: string | null = null
+  /** RC4 for an encrypted link; null on a plain one, whose reads and writes are untouched (the fast path). */
+  private readonly encrypt: Rc4 | null
+  private readonly decrypt: Rc4 | null
+  private initial: Buffer | null
+  private readonly onChunk: (chunk: Buffer, decrypted?: boolean) => void
+  /** `plaintext` or `rc4` after an MSE handshake, null for a plain BitTorrent connection. */
+  readonly encryption: 'plaintext' | 'rc4' | null
 
   constructor (components: PeerWireComponents, init: PeerWireInit) {
     super()
@@ -85,6 +99,10 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.direction = init.direction
     this.socket = init.socket
     this.pieceCount = init.pieceCount ?? null
+    this.encrypt = init.link?.encrypt ?? null
+    this.decrypt = init.link?.decrypt ?? null
+    this.initial = init.link !== undefined && init.link.initial.length > 0 ? init.link.initial : null
+    this.encryption = init.link?.method ?? null
     this.reader = new FrameReader({
       passThrough: (bytes) => this.feedRaw(bytes),
       piece: (index, offset, data) => {
@@ -99,7 +117,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.raw = new Wire(init.direction === 'in' ? 'tcpIncoming' : 'tcpOutgoing')
     this.socket.setNoDelay(true)
     this.bindRaw()
-    this.bindSocket(init.reader)
+    this.onChunk = this.bindSocket(init.reader)
     this.handshakeTimer = setTimeout(() => this.destroy('no handshake within timeout'), HANDSHAKE_TIMEOUT_MS)
     this.idleTimer = setInterval(() => {
       if (Date.now() - this.lastReceived > IDLE_TIMEOUT_MS) this.destroy('idle')
@@ -139,6 +157,10 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     Object.assign(this.raw.extendedHandshake, extendedHandshake)
     this.raw.handshake(infoHash, peerId, { dht: options.dht === true, fast: false })
     this.raw.setKeepAlive(true)
+    // Bytes that came with the end of an MSE handshake: fed now that the owner has subscribed to our events.
+    const initial = this.initial
+    this.initial = null
+    if (initial !== null) this.onChunk(initial, true)
   }
 
   choke (): void { if (!this.closed) this.raw.choke() }
@@ -218,11 +240,15 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
     this.emit('wire:close', { reason })
   }
 
-  private bindSocket (hook: ReaderHook | undefined): void {
+  private bindSocket (hook: ReaderHook | undefined): (chunk: Buffer, decrypted?: boolean) => void {
     const socket = this.socket
-    const onChunk = (chunk: Buffer): void => {
+    const decrypt = this.decrypt
+    const encrypt = this.encrypt
+    const onChunk = (chunk: Buffer, decrypted = false): void => {
       if (this.closed) return
       this.lastReceived = Date.now()
+      // In place: the chunk is ours (a fresh 'data' buffer, or our reused read buffer), and the reader copies what it keeps.
+      if (decrypt !== null && !decrypted) decrypt.apply(chunk)
       const bad = this.reader.feed(chunk)
       if (bad !== null) this.destroy(`protocol violation: ${bad}`)
     }
@@ -245,7 +271,13 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
       }
       // A block lent by the read cache goes back to its pool once the socket is done with it.
       const loan = loanOf(chunk)
-      if (loan === undefined) socket.write(chunk)
+      if (encrypt !== null) {
+        // Never in place: blocks are views of the read cache or of the library's buffers. The copy frees a loan at once.
+        const out = Buffer.from(chunk)
+        encrypt.apply(out)
+        loan?.release()
+        socket.write(out)
+      } else if (loan === undefined) socket.write(chunk)
       else socket.write(chunk, () => loan.release())
       // Not on write()'s false: that comes at the socket's 16 KiB high-water mark, i.e. after every block,
       // and pausing there let one block through per event-loop turn.
@@ -254,6 +286,7 @@ export class PeerWire extends TypedEmitter<PeerWireEvents> {
         socket.once('drain', () => this.raw.resume())
       }
     })
+    return onChunk
   }
 
   /** Whole non-piece frames for bittorrent-protocol, with backpressure onto the socket. */

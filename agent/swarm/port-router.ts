@@ -6,13 +6,16 @@
  * itself. Anything else (another protocol, an info hash nobody here serves, a peer that sends nothing) is closed
  * with a logged reason and never reaches a torrent.
  *
- * An MSE/PE encrypted handshake (BEP 8-style obfuscation) starts with random bytes, so it is closed here as "not a
- * BitTorrent handshake" like it is on a single torrent's port today.
+ * An MSE/PE encrypted handshake starts with the peer's random Diffie-Hellman key instead: unless `encryption` is
+ * `off`, the router answers it as responder and finds the torrent by req2 = HASH('req2', SKEY) xor HASH('req3', S) among
+ * every info hash routed here, then hands over the socket with its link (ciphers and the payload bytes already read).
+ * The torrent's PeerManager applies its own policy to what arrives.
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import type { Logger } from 'pino'
 import { formatAddress } from './address.ts'
 import { PortRouteTakenError } from './errors.ts'
+import { DEFAULT_ENCRYPTION, driveMse, MseHandshake, req2Hash, type EncryptionPolicy, type MseLink } from './mse/index.ts'
 
 const PROTOCOL = Buffer.from('\x13BitTorrent protocol', 'latin1')
 /** pstrlen + pstr + reserved + info hash: what routing needs (the peer id follows). */
@@ -35,13 +38,18 @@ export interface PortRouterInit {
   handshakeTimeoutMs?: number
   /** @default 512 */
   maxPending?: number
+  /** Incoming MSE/PE: `off` closes it as "not a BitTorrent handshake"; `require` answers with RC4 only. @default 'prefer' */
+  encryption?: EncryptionPolicy
 }
 
-/** Gives the routed socket to its torrent; the first 48 bytes are back on the socket, unread. */
-export type AcceptRouted = (socket: Socket) => void
+/**
+ * Gives the routed socket to its torrent: plain, with the first 48 bytes back on the socket, unread; or after an MSE
+ * handshake with its `link`.
+ */
+export type AcceptRouted = (socket: Socket, link?: MseLink) => void
 
 /** Why a connection was closed before reaching a torrent (the `unrouted` hook and the debug log say it). */
-export type UnroutedReason = 'not a BitTorrent handshake' | 'no such torrent' | 'handshake timeout' | 'too many pending handshakes' | 'closed before its handshake'
+export type UnroutedReason = 'not a BitTorrent handshake' | 'no such torrent' | 'handshake timeout' | 'too many pending handshakes' | 'closed before its handshake' | 'encrypted handshake failed'
 
 export class PortRouter {
   private readonly log: Logger
@@ -49,7 +57,11 @@ export class PortRouter {
   private readonly wantPort: number
   private readonly handshakeTimeoutMs: number
   private readonly maxPending: number
+  /** Policy for incoming MSE here; torrents routed here dial with it too (the daemon's one setting). */
+  readonly encryption: EncryptionPolicy
   private readonly routes = new Map<string, AcceptRouted>()
+  /** HASH('req2', SKEY) (hex) → info hash, for the MSE responder. */
+  private readonly req2 = new Map<string, string>()
   private readonly pending = new Set<Socket>()
   private server: Server | null = null
   private listenPort = 0
@@ -62,6 +74,7 @@ export class PortRouter {
     this.wantPort = init.port ?? 0
     this.handshakeTimeoutMs = init.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
     this.maxPending = init.maxPending ?? DEFAULT_MAX_PENDING
+    this.encryption = init.encryption ?? DEFAULT_ENCRYPTION
   }
 
   get port (): number { return this.listenPort }
@@ -92,7 +105,13 @@ export class PortRouter {
     const key = infoHash.toLowerCase()
     if (this.routes.has(key)) throw new PortRouteTakenError(key)
     this.routes.set(key, accept)
-    return () => { if (this.routes.get(key) === accept) this.routes.delete(key) }
+    const req2 = req2Hash(key).toString('hex')
+    this.req2.set(req2, key)
+    return () => {
+      if (this.routes.get(key) !== accept) return
+      this.routes.delete(key)
+      this.req2.delete(req2)
+    }
   }
 
   /** Closes the listener and every connection still waiting for its handshake (routed ones belong to their torrents). */
@@ -116,7 +135,16 @@ export class PortRouter {
       got = got.length === 0 ? chunk : Buffer.concat([got, chunk])
       // a wrong protocol string is known before all 48 bytes are in: close at once
       const seen = Math.min(got.length, PROTOCOL.length)
-      if (!got.subarray(0, seen).equals(PROTOCOL.subarray(0, seen))) { finish('not a BitTorrent handshake'); return }
+      if (!got.subarray(0, seen).equals(PROTOCOL.subarray(0, seen))) {
+        if (this.encryption === 'off') { finish('not a BitTorrent handshake'); return }
+        // still pending (counted against maxPending) until the MSE handshake ends; driveMse has its own timer
+        clearTimeout(timer)
+        socket.off('data', onData)
+        socket.off('close', onClose)
+        socket.off('error', onClose)
+        this.answerEncrypted(socket, got)
+        return
+      }
       if (got.length < ROUTING_PREFIX_BYTES) return
       const infoHash = got.subarray(PROTOCOL.length + 8, ROUTING_PREFIX_BYTES).toString('hex')
       const accept = this.routes.get(infoHash)
@@ -143,9 +171,23 @@ export class PortRouter {
     socket.once('error', onClose)
   }
 
-  private drop (socket: Socket, reason: UnroutedReason, infoHash?: string): void {
+  /** MSE responder for a connection that did not start with the protocol string. */
+  private answerEncrypted (socket: Socket, first: Buffer): void {
+    const find = (req2: Buffer): string | null => this.req2.get(req2.toString('hex')) ?? null
+    const hs = new MseHandshake({ role: 'responder', policy: this.encryption, findTorrent: find })
+    driveMse(socket, hs, { input: 'data', first, timeoutMs: this.handshakeTimeoutMs }, (err, link) => {
+      this.pending.delete(socket)
+      if (link === null) { this.drop(socket, 'encrypted handshake failed', undefined, err?.reason); return }
+      const accept = this.routes.get(link.infoHash)
+      if (accept === undefined) { this.drop(socket, 'no such torrent', link.infoHash); return }
+      accept(socket, link)
+      socket.resume()
+    })
+  }
+
+  private drop (socket: Socket, reason: UnroutedReason, infoHash?: string, detail?: string): void {
     this.unrouted.set(reason, (this.unrouted.get(reason) ?? 0) + 1)
-    this.log.debug({ address: formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), reason, ...(infoHash !== undefined ? { infoHash } : {}) }, 'connection closed before reaching a torrent')
+    this.log.debug({ address: formatAddress(socket.remoteAddress ?? '?', socket.remotePort ?? 0), reason, ...(infoHash !== undefined ? { infoHash } : {}), ...(detail !== undefined ? { detail } : {}) }, 'connection closed before reaching a torrent')
     socket.destroy()
   }
 }

@@ -26,6 +26,8 @@ export interface LibtorrentInit {
   dhtBootstrap?: string[]
   /** libtorrent's `upload_rate_limit`, bytes/s. @default 0 (none) */
   uploadRate?: number
+  /** MSE/PE: `forced` is out/in_enc_policy pe_forced with allowed_enc_level rc4. @default 'enabled' (libtorrent's) */
+  encryption?: 'enabled' | 'forced' | 'disabled'
 }
 
 export class LibtorrentClient implements BitTorrentClient {
@@ -58,6 +60,7 @@ export class LibtorrentClient implements BitTorrentClient {
     if (this.init.connectionsLimit !== undefined) args.push('--connections-limit', String(this.init.connectionsLimit))
     if (this.init.listenQueue !== undefined) args.push('--listen-queue', String(this.init.listenQueue))
     if (this.init.uploadRate !== undefined) args.push('--upload-rate', String(this.init.uploadRate))
+    if (this.init.encryption !== undefined) args.push('--encryption', this.init.encryption)
     this.spawnedAt = Date.now()
     const proc = startProcess('libtorrent', SYSTEM_PYTHON, args)
     this.proc = proc

@@ -37,6 +37,8 @@ def main():
     ap.add_argument("--connections-limit", type=int, default=200, help="most peer connections (libtorrent's default is 200)")
     ap.add_argument("--listen-queue", type=int, default=5, help="listen backlog (libtorrent's default is 5; a crowd dialling at once needs more)")
     ap.add_argument("--upload-rate", type=int, default=0, help="upload limit in bytes/s (0: none), e.g. a home line for a streaming bench")
+    ap.add_argument("--encryption", choices=["enabled", "forced", "disabled"], default="enabled",
+                    help="MSE/PE: out_enc_policy and in_enc_policy (forced also sets allowed_enc_level rc4); libtorrent's default is enabled")
     args = ap.parse_args()
 
     settings = {
@@ -78,6 +80,11 @@ def main():
             "dht_announce_interval": 5,
         })
         settings["alert_mask"] = settings["alert_mask"] | lt.alert.category_t.dht_notification
+    policy = {"enabled": lt.enc_policy.pe_enabled, "forced": lt.enc_policy.pe_forced, "disabled": lt.enc_policy.pe_disabled}[args.encryption]
+    settings.update({"out_enc_policy": int(policy), "in_enc_policy": int(policy)})
+    if args.encryption == "forced":
+        # RC4 only: with pe_both a forced connection could still select plaintext after the obfuscated handshake
+        settings.update({"allowed_enc_level": int(lt.enc_level.rc4), "prefer_rc4": True})
     ses = lt.session(settings)
     if args.upload_rate > 0:
         # libtorrent puts loopback and LAN peers in a peer class without rate limits: put everyone in the global one

@@ -27,6 +27,8 @@ interface TrTorrent { id: number, percentDone: number, status: number, rateDownl
 export interface TransmissionClientInit {
   /** Protect its RPC with a username and password (rpc-authentication-required). @default none */
   rpcAuth?: { username: string, password: string }
+  /** MSE/PE: `required` is settings.json `encryption: 2` (-er). @default 'tolerated' (-et: plaintext preferred) */
+  encryption?: 'required' | 'preferred' | 'tolerated'
 }
 
 export class TransmissionClient implements BitTorrentClient {
@@ -64,7 +66,7 @@ export class TransmissionClient implements BitTorrentClient {
     this.proc = startProcess('transmission-daemon', 'transmission-daemon', [
       '-f', '-g', this.configDir, '-p', String(rpcPort), '-r', '127.0.0.1',
       '-w', dataDir, '-i', options.host, '-P', String(options.port),
-      '-M', '-O', '-Y', '--no-utp', '-et', '-C', '--no-incomplete-dir',
+      '-M', '-O', '-Y', '--no-utp', { required: '-er', preferred: '-ep', tolerated: '-et' }[this.init.encryption ?? 'tolerated'], '-C', '--no-incomplete-dir',
       ...(this.init.rpcAuth !== undefined ? ['-t', '-u', this.init.rpcAuth.username, '-v', this.init.rpcAuth.password] : ['-T']),
       process.env.SEEDPAY_TR_DEBUG === '1' ? '--log-debug' : '--log-info', '-e', path.join(this.configDir, 'transmission.log')
     ])

@@ -211,6 +211,27 @@ describe('seedpay CLI: payments on the local chain', function () {
     expect(await chain.tokenBalanceOf(seeder2) - before).to.equal(total)
   })
 
+  it('a paid transfer over RC4: seed and get with --encryption require; the payee holds a receipt for every byte', async () => {
+    // require on both sides: a plain connection would be refused, so finishing proves the BEP 10 payment extension ran encrypted
+    const ledgerPath = join(dir, 'seeder-rc4.sqlite')
+    const { peer } = await startSeeder(seederKeyFile, ledgerPath, ['--free-slots', '0', '--encryption', 'require'])
+    const out = join(dir, 'out-rc4')
+    const get = new SeedpayChild(['get', torrent, '--out', out, '--peer', peer, '--max-price', '0.02', '--encryption', 'require',
+      ...chainArgs, '--key-file', payerKeyFile, '--ledger', join(dir, 'payer-rc4.sqlite')])
+    children.push(get)
+    await get.next('paid', 60_000)
+    expect(await get.exited, get.stderr).to.equal(0)
+    expect(Buffer.compare(await readFile(join(out, 'paid.bin')), await readFile(join(data, 'paid.bin')))).to.equal(0)
+    const ledger = new Ledger({}, { path: ledgerPath })
+    try {
+      const channel = ledger.channels().find(c => c.role === 'payee' && c.key.payer === payer && c.key.payee === seeder)
+      expect(channel?.newest?.bytes).to.equal(BigInt(FILE_BYTES))
+      expect((channel?.newest?.amount ?? 0n) > 0n).to.equal(true)
+    } finally {
+      ledger.close()
+    }
+  })
+
   it('the seeder\'s watchtower settles at once when its payer requests a withdrawal', async () => {
     const payer2Key = join(dir, 'payer2.key')
     const payer2 = toAddress(new Wallet(ANVIL_KEYS[4]).address)

@@ -2,6 +2,7 @@
 import pino from 'pino'
 import { TorrentEngine, loadTorrent } from '../../agent/swarm/index.ts'
 import type { PeerAddress } from '../../devtools/clients/index.ts'
+import type { EncryptionPolicy } from '../../agent/swarm/mse/index.ts'
 
 export interface EnginePeerOptions {
   host: string
@@ -9,6 +10,8 @@ export interface EnginePeerOptions {
   peers?: PeerAddress[]
   announce?: string[]
   seed?: boolean
+  /** MSE/PE policy. @default the engine's ('prefer') */
+  encryption?: EncryptionPolicy
 }
 
 export class EnginePeer {
@@ -30,7 +33,8 @@ export class EnginePeer {
       port: options.port ?? 0,
       peers: (options.peers ?? []).map(p => `${p.host}:${p.port}`),
       ...(options.announce !== undefined ? { announce: options.announce } : {}),
-      seed: options.seed ?? true
+      seed: options.seed ?? true,
+      ...(options.encryption !== undefined ? { encryption: options.encryption } : {})
     })
     this.engine.on('done', () => { this.done = true })
     await this.engine.start()

@@ -49,4 +49,11 @@ describe('daemon config: torrents priced one by one', () => {
     expect(away.message).to.match(/paid = false/)
     expect(refusal(PAYMENTS + '[[torrent]]\nfile = "a.torrent"\ndata = "/srv"\nfree-slots = 101\n').key).to.equal('torrent[0].free-slots')
   })
+
+  it('takes [daemon] encryption prefer by default, require or off when set, and refuses anything else naming the key', () => {
+    expect(parseConfig('/etc/seedpay/config.toml', '').daemon.encryption).to.equal('prefer')
+    expect(parseConfig('/etc/seedpay/config.toml', '[daemon]\nencryption = "require"\n').daemon.encryption).to.equal('require')
+    expect(parseConfig('/etc/seedpay/config.toml', '[daemon]\nencryption = "off"\n').daemon.encryption).to.equal('off')
+    expect(refusal('[daemon]\nencryption = "forced"\n').key).to.equal('daemon.encryption')
+  })
 })

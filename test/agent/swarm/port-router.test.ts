@@ -122,7 +122,8 @@ describe('swarm: many torrents on one port (PortRouter)', function () {
     expect(answer.subarray(28, 48).toString('hex')).to.equal(a.meta.infoHash)
     slow.destroy()
 
-    expect(Object.fromEntries(r.unrouted)).to.deep.equal({ 'no such torrent': 1, 'not a BitTorrent handshake': 1, 'handshake timeout': 1 })
+    // another protocol is taken for an MSE handshake (encryption prefer) that never completes
+    expect(Object.fromEntries(r.unrouted)).to.deep.equal({ 'no such torrent': 1, 'encrypted handshake failed': 1, 'handshake timeout': 1 })
     // none of these was a peer of the torrent: only the routed one reached it
     await new Promise(resolve => setTimeout(resolve, 100))
     expect(closes).to.have.length(1)
@@ -130,6 +131,14 @@ describe('swarm: many torrents on one port (PortRouter)', function () {
     const ok = await handshakeSocket(r.address, a.meta.infoHash)
     expect(ok.destroyed).to.equal(false)
     ok.destroy()
+  })
+
+  it('with encryption off, closes anything but the protocol string at once as not a BitTorrent handshake', async () => {
+    const r = await router({ encryption: 'off' })
+    const http = await rawSocket(r.address)
+    http.write('GET / HTTP/1.1\r\n')
+    expect(await closesWithin(http, 2000)).to.equal(true)
+    expect(Object.fromEntries(r.unrouted)).to.deep.equal({ 'not a BitTorrent handshake': 1 })
   })
 
   it('refuses the same torrent twice on one port, and closes its connections once it stops', async () => {
@@ -181,7 +190,7 @@ describe('swarm: many torrents on one port (PortRouter)', function () {
     const total = [...r.unrouted.values()].reduce((x, y) => x + y, 0)
     expect(total).to.equal(40)
     const reasons = new Set<UnroutedReason>(r.unrouted.keys())
-    for (const reason of reasons) expect(['not a BitTorrent handshake', 'no such torrent', 'handshake timeout']).to.include(reason)
+    for (const reason of reasons) expect(['not a BitTorrent handshake', 'encrypted handshake failed', 'no such torrent', 'handshake timeout']).to.include(reason)
     observer.destroy()
   })
 
