@@ -40,6 +40,8 @@ export interface PeerInfo {
   interested: boolean
   /** We are not serving it now. */
   choked: boolean
+  /** How the link is carried: `rc4` encrypted (MSE/PE), `plaintext` after an MSE handshake, null plain BitTorrent. */
+  encryption: PeerWire['encryption']
 }
 export interface EngineEvents {
   /** A new connection, before any handshake: mount BEP 10 extensions here (`wire.use(...)`). */

@@ -178,7 +178,7 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   peerList (): PeerInfo[] {
     return [...this.peers.values()].map(p => ({
       id: p.id, address: p.address, downloadRate: p.downloadRate, uploadRate: p.uploadRate,
-      seed: p.isSeed, interested: p.interested, choked: p.wire.amChoking
+      seed: p.isSeed, interested: p.interested, choked: p.wire.amChoking, encryption: p.wire.encryption
     }))
   }
 

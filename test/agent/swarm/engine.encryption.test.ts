@@ -30,7 +30,7 @@ describe('swarm engine: encrypted connections (MSE/PE)', function () {
     return out
   }
 
-  async function transfer (seedPolicy: EncryptionPolicy, leechPolicy: EncryptionPolicy): Promise<{ seedWires: PeerWire[], leechWires: PeerWire[] }> {
+  async function transfer (seedPolicy: EncryptionPolicy, leechPolicy: EncryptionPolicy): Promise<{ seedWires: PeerWire[], leechWires: PeerWire[], listed: Array<PeerWire['encryption']> }> {
     fx = await makeFixture({ data: 2 * 1024 * 1024 + 777 })
     const seed = track(engine(fx.meta, fx.seedDir, { encryption: seedPolicy }))
     const seedWires = wires(seed)
@@ -38,16 +38,20 @@ describe('swarm engine: encrypted connections (MSE/PE)', function () {
     const out = join(fx.root, 'leech')
     const leech = track(engine(fx.meta, out, { peers: [seed.address], encryption: leechPolicy }))
     const leechWires = wires(leech)
+    // What a status page shows for the seed while it is connected.
+    const listed: Array<PeerWire['encryption']> = []
+    leech.once('peer:connect', () => listed.push(...leech.peerList().map(p => p.encryption)))
     const done = waitFor(leech, 'done')
     await leech.start()
     await done
     expect(await sameFiles(fx, out)).to.equal(true)
-    return { seedWires, leechWires }
+    return { seedWires, leechWires, listed }
   }
 
   it('require on both sides: the whole download runs over RC4 and matches the seed', async () => {
-    const { seedWires, leechWires } = await transfer('require', 'require')
+    const { seedWires, leechWires, listed } = await transfer('require', 'require')
     expect(leechWires.map(w => w.encryption)).to.deep.equal(['rc4'])
+    expect(listed).to.deep.equal(['rc4'])
     expect(seedWires.map(w => w.encryption)).to.deep.equal(['rc4'])
   })
 
@@ -63,8 +67,9 @@ describe('swarm engine: encrypted connections (MSE/PE)', function () {
   })
 
   it('prefer dialling off: the encrypted dial is refused, the plain redial downloads', async () => {
-    const { leechWires, seedWires } = await transfer('off', 'prefer')
+    const { leechWires, seedWires, listed } = await transfer('off', 'prefer')
     expect(leechWires.map(w => w.encryption)).to.deep.equal([null])
+    expect(listed).to.deep.equal([null])
     expect(seedWires.map(w => w.encryption)).to.deep.equal([null])
   })
 
