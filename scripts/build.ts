@@ -65,7 +65,8 @@ export async function buildCli (): Promise<BuildReport> {
   const started = Date.now()
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: { seedpay: join(AGENT, 'cli', 'main.ts') },
+    // The ledger's writer thread is a module of its own (a Worker is started from a file): agent/ledger/writer-thread.ts.
+    entryPoints: { seedpay: join(AGENT, 'cli', 'main.ts'), 'ledger-writer': join(AGENT, 'ledger', 'writer-worker.ts') },
     outdir: DIST,
     bundle: true,
     splitting: true,
@@ -74,6 +75,8 @@ export async function buildCli (): Promise<BuildReport> {
     target: 'node20',
     external: EXTERNAL,
     banner: { js: BANNER },
+    // Tells the code it runs from dist/ (agent/ledger/writer-thread.ts picks its worker's file by it).
+    define: { SEEDPAY_BUNDLE: 'true' },
     chunkNames: 'chunk-[hash]',
     plugins: [sourceUrls],
     write: false,

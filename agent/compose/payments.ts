@@ -214,7 +214,7 @@ export async function createPayments (components: PaymentsComponents, options: P
         for (const unhook of attached) unhook()
         attached.clear()
         for (const u of unhooks) u()
-        agent.stop()
+        await agent.stop()
         coverage?.stop()
         await funds?.stop()
         const summary = scheduler === null ? null : await scheduler.stop()

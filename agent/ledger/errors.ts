@@ -46,3 +46,29 @@ export class LedgerOwnerMismatchError extends Error {
     this.name = 'LedgerOwnerMismatchError'
   }
 }
+
+/**
+ * An error as it crosses a thread (the ledger's writer thread, writer-thread.ts): structured clone keeps an
+ * Error's message but not its class, and the sessions tell a stale receipt from a broken disk by class.
+ */
+export type WireError =
+  | { name: 'NonMonotonicReceiptError', channel: string, held: { bytes: bigint, amount: bigint }, got: { bytes: bigint, amount: bigint } }
+  | { name: 'LedgerOwnerMismatchError', path: string, owner: string, requested: string }
+  | { name: 'ChannelRoleMismatchError', channel: string, stored: string, requested: string }
+  | { name: 'Error', message: string }
+
+export function errorToWire (err: unknown): WireError {
+  if (err instanceof NonMonotonicReceiptError) return { name: 'NonMonotonicReceiptError', channel: err.channel, held: err.held, got: err.got }
+  if (err instanceof LedgerOwnerMismatchError) return { name: 'LedgerOwnerMismatchError', path: err.path, owner: err.owner, requested: err.requested }
+  if (err instanceof ChannelRoleMismatchError) return { name: 'ChannelRoleMismatchError', channel: err.channel, stored: err.stored, requested: err.requested }
+  return { name: 'Error', message: err instanceof Error ? err.message : String(err) }
+}
+
+export function errorFromWire (w: WireError): Error {
+  switch (w.name) {
+    case 'NonMonotonicReceiptError': return new NonMonotonicReceiptError(w.channel, w.held, w.got)
+    case 'LedgerOwnerMismatchError': return new LedgerOwnerMismatchError(w.path, w.owner, w.requested)
+    case 'ChannelRoleMismatchError': return new ChannelRoleMismatchError(w.channel, w.stored, w.requested)
+    default: return new Error(w.message)
+  }
+}

@@ -10,6 +10,7 @@ import { ChannelRoleMismatchError, LedgerOwnerMismatchError, NonMonotonicReceipt
 import type { Address } from '../pay/bytes.ts'
 import type { ChannelKey } from '../pay/channel-key.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
+import { LedgerWriterThread } from './writer-thread.ts'
 
 export type { ChannelKey }
 
@@ -88,6 +89,9 @@ export class Ledger {
   private readonly ids = new Map<string, number>()
   private readonly path: string
   private readonly claimedBy: Address | undefined
+  /** How this ledger was opened: its writer thread opens the same file the same way. */
+  private readonly opened: Readonly<LedgerInit>
+  private thread: LedgerWriterThread | null = null
 
   constructor (components: LedgerComponents, init: LedgerInit) {
     this.clock = components.clock ?? Date.now
@@ -95,6 +99,7 @@ export class Ledger {
     const db = this.db
     this.path = init.path
     this.claimedBy = init.owner
+    this.opened = Object.freeze({ ...init })
     if (init.owner !== undefined) {
       try {
         claimOwner(db, init.path, init.owner, this.clock())
@@ -246,8 +251,20 @@ export class Ledger {
     return readOwner(this.db)
   }
 
+  /**
+   * The ledger's writer thread (writer-thread.ts), started at the first call: receipts recorded through it are
+   * durable off the event loop. It ends with close(), once the writes asked of it are done.
+   */
+  writerThread (): LedgerWriterThread {
+    this.thread ??= new LedgerWriterThread(this.opened, entries => this.recordMany(entries))
+    return this.thread
+  }
+
   close (): void {
     this.db.close()
+    // its own connection finishes what it was given; nothing waits for it here (a process exits once it has)
+    this.thread?.close().catch(() => undefined)
+    this.thread = null
   }
 
   private row (key: ChannelKey, role: Role): ChannelRow {

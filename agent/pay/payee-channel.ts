@@ -48,6 +48,8 @@ export class PayeeChannel {
   /** What the payer may be served beyond its newest receipt now (earned as it pays, credit.ts). */
   private grantedCredit: bigint
   private isChoked = false
+  /** Checked receipts being stored: each may lower what is unpaid once it counts (commit). */
+  private storing = 0
   private shortStepsInARow = 0
   private readonly blockLength: bigint
   private readonly minStep: bigint
@@ -135,14 +137,31 @@ export class PayeeChannel {
   }
 
   /**
-   * Makes a checked (and durably stored) receipt the newest.
-   * @returns 'unchoked' if it lifted the choke
+   * A checked receipt is being stored. Until it is done (`commit`, or `storeFailed`), the payer is not choked: the
+   * receipt may pay for what it was served, and a choke throws its request queue away. Nothing more is served on
+   * account of it meanwhile (`mayServe` counts only receipts committed).
    */
-  commit (receipt: SignedReceipt): 'unchoked' | null {
+  storingReceipt (): void { this.storing++ }
+
+  /** A receipt begun with `storingReceipt` could not be stored: it never counts. */
+  storeFailed (): 'choked' | null {
+    this.storing = Math.max(0, this.storing - 1)
+    return this.updateChoke() === 'choked' ? 'choked' : null
+  }
+
+  /** Whether a checked receipt is being stored. */
+  get settling (): boolean { return this.storing > 0 }
+
+  /**
+   * Makes a checked (and durably stored) receipt the newest; it ends one `storingReceipt`, if any.
+   * @returns 'unchoked' if it lifted the choke, 'choked' if the payer is choked now (a choke that waited for it)
+   */
+  commit (receipt: SignedReceipt): 'unchoked' | 'choked' | null {
     const step = receipt.bytes - (this.heldReceipt?.bytes ?? 0n)
     this.shortStepsInARow = this.isShortStep(step, receipt.bytes) ? this.shortStepsInARow + 1 : 0
     this.heldReceipt = receipt
-    return this.updateChoke() === 'unchoked' ? 'unchoked' : null
+    this.storing = Math.max(0, this.storing - 1)
+    return this.updateChoke()
   }
 
   /** Less than a block while more was served: a torrent's short last piece, or a flood (see above). */
@@ -153,6 +172,7 @@ export class PayeeChannel {
   private updateChoke (): 'choked' | 'unchoked' | null {
     const next = this.policy.choked(this.unpaid, this.isChoked, this.blockLength, this.grantedCredit)
     if (next === this.isChoked) return null
+    if (next && this.storing > 0) return null // decided once the receipt being stored counts
     this.isChoked = next
     return next ? 'choked' : 'unchoked'
   }

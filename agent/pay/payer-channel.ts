@@ -31,6 +31,8 @@ export class PayerChannel {
   private baseAmount: bigint
   private receivedBytes: bigint
   private newestReceipt: SignedReceipt | null
+  /** Bytes of the newest receipt handed to the payee's connection (signed receipts wait for their durable write). */
+  private sentBytes: bigint
   private readonly payerBytes: Uint8Array
   private readonly payeeBytes: Uint8Array
   private readonly signer: ReceiptSigner
@@ -48,6 +50,7 @@ export class PayerChannel {
     this.baseBytes = this.newestReceipt?.bytes ?? 0n
     this.baseAmount = this.newestReceipt?.amount ?? 0n
     this.receivedBytes = this.baseBytes
+    this.sentBytes = this.baseBytes
   }
 
   get newest (): SignedReceipt | null { return this.newestReceipt }
@@ -55,6 +58,11 @@ export class PayerChannel {
   get received (): bigint { return this.receivedBytes }
   /** Verified bytes not yet covered by a signed receipt. */
   get owed (): bigint { return this.receivedBytes - (this.newestReceipt?.bytes ?? 0n) }
+  /**
+   * Verified bytes the payee has no receipt for on its way: `owed` plus what signed receipts still being stored
+   * cover. What the payee sees us owing, so what our requests must stay within (agent.ts downloadPolicy).
+   */
+  get unsent (): bigint { return this.receivedBytes > this.sentBytes ? this.receivedBytes - this.sentBytes : 0n }
 
   /**
    * Adopts the payee's `hello.last` if it is ours and newer than what we hold (we lost state).
@@ -72,6 +80,7 @@ export class PayerChannel {
     this.baseBytes = last.bytes
     this.baseAmount = last.amount
     if (this.receivedBytes < last.bytes) this.receivedBytes = last.bytes
+    if (this.sentBytes < last.bytes) this.sentBytes = last.bytes
     return true
   }
 
@@ -111,5 +120,10 @@ export class PayerChannel {
   /** Makes a signed (and durably stored) receipt the newest. */
   commit (receipt: SignedReceipt): void {
     this.newestReceipt = receipt
+  }
+
+  /** A committed receipt, now stored, was handed to the payee's connection. */
+  sent (receipt: SignedReceipt): void {
+    if (receipt.bytes > this.sentBytes) this.sentBytes = receipt.bytes
   }
 }

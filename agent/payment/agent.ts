@@ -22,11 +22,17 @@ import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
 import { ReceiptWriter } from './receipt-writer.ts'
+import type { ReceiptStore } from '../ledger/writer-thread.ts'
 
 
 export interface PaymentAgentComponents {
   logger: Logger
   ledger: Ledger
+  /**
+   * Where receipts are stored durably. @default the ledger's writer thread (agent/ledger/writer-thread.ts) on the
+   * same file: the fsync of each batch off the event loop.
+   */
+  store?: ReceiptStore
   /** Signs our receipts (our own key or the hot signer registered on the escrow). */
   signer: ReceiptSigner
   /**
@@ -87,6 +93,8 @@ export interface WireMount {
 export interface PaymentUploadPolicy {
   canServe: (peer: { id: string, supports: (extension: string) => boolean }) => boolean
   priority: (peer: { id: string, supports: (extension: string) => boolean }) => number
+  /** Resolves once the receipts of the peer being stored are done; null when none is. */
+  settling: (peer: { id: string }) => Promise<void> | null
 }
 
 export class PaymentAgent extends TypedEmitter<PaymentEvents> {
@@ -118,7 +126,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.init = init
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
     this.policy = new CreditPolicy(init.credit !== undefined ? { credit: init.credit } : {})
-    this.writer = new ReceiptWriter({ logger: components.logger, ledger: components.ledger })
+    this.writer = new ReceiptWriter({ logger: components.logger, store: components.store ?? components.ledger.writerThread() })
     this.prover = new HelloProver({ signer: components.signer, ...(components.signers !== undefined ? { signers: components.signers } : {}) }, { domain: init.domain })
     components.coverage?.on('coverage:changed', ({ payer }) => {
       for (const s of this.allSessions()) if (s.account === payer) s.onBackingChanged()
@@ -197,13 +205,14 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
         if (session === undefined) return !peer.supports(EXTENSION_NAME) && serveOrdinary
         return session.mayServe(blockLength, serveOrdinary)
       },
+      settling: peer => this.settling(peer.id, terms),
       priority: peer => (peer.supports(EXTENSION_NAME) && this.session(peer.id, terms)?.ready === true ? 1 : 0)
     }
   }
 
   /**
    * Download policy for the swarm (payer side): what a charging peer has served ahead of our receipts
-   * (requested, in flight, received in pieces not yet verified, verified and not yet paid by a paced receipt)
+   * (requested, in flight, received in pieces not yet verified, verified and not yet paid by a receipt on its way)
    * stays within half the credit it granted, so it never has to choke us; the other half covers receipts in
    * flight. The credit grows as we pay (`credit` messages), and the window with it. Free peers are not limited.
    */
@@ -216,7 +225,8 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
         const session = this.session(peerId, terms)
         const credit = session?.creditGranted
         if (credit === null || credit === undefined) return undefined
-        const window = credit / 2n - (session!.asPayer?.owed ?? 0n)
+        // what the payee sees us owing: receipts still being stored have not reached it
+        const window = credit / 2n - (session!.asPayer?.unsent ?? 0n)
         return window > 0n ? Number(window) : 0
       },
       affordableBytes: peerId => this.affordableBytes(peerId, terms)
@@ -252,6 +262,14 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     return this.session(peerId, terms)?.mayServe(length, terms?.serveOrdinaryPeers ?? this.serveOrdinary) ?? false
   }
 
+  /**
+   * Payee side: resolves once the peer's receipts being stored now are done, when `mayServe` may say more; null
+   * when none is (UploadPolicy.settling: hold a refused request until then rather than choke).
+   */
+  settling (peerId: string, terms?: PaymentTerms): Promise<void> | null {
+    return this.session(peerId, terms)?.settling ?? null
+  }
+
   private get serveOrdinary (): boolean { return this.init.serveOrdinaryPeers ?? true }
 
   /** Count bytes uploaded to a peer (the swarm's `block:uploaded`), in the scope of the engine's terms. */
@@ -278,10 +296,10 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
   }
 
   /**
-   * Signs what is owed to every peer now instead of on the pacer's timer, and stores and sends it before this
-   * returns: the download is done or the engine is about to close its wires.
+   * Signs what is owed to every peer now instead of on the pacer's timer; resolves once it is stored and sent
+   * (handed to the wires): the download is done or the engine is about to close its wires.
    */
-  flush (): void {
+  async flush (): Promise<void> {
     for (const s of this.allSessions()) {
       try {
         s.payOwed()
@@ -289,12 +307,15 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
         this.components.logger.error({ err, peerId: s.peerId }, 'paying what is owed failed')
       }
     }
-    this.writer.flush()
+    await this.writer.drain()
   }
 
-  /** Pays what is owed (flush), then stops background work (signer lookups in flight). Sessions end with their wires. */
-  stop (): void {
-    this.flush()
+  /**
+   * Pays what is owed (flush; resolves once every receipt is stored), then stops background work (signer lookups
+   * in flight). Sessions end with their wires.
+   */
+  async stop (): Promise<void> {
+    await this.flush()
     this.abort.abort()
   }
 

@@ -119,7 +119,8 @@ export class PaymentNetworks extends TypedEmitter<PaymentEvents> {
     const of = (peerId: string): PaymentUploadPolicy => policies.get(this.holderOf(peerId, terms) ?? this.agents[0]!)!
     return {
       canServe: peer => of(peer.id).canServe(peer),
-      priority: peer => of(peer.id).priority(peer)
+      priority: peer => of(peer.id).priority(peer),
+      settling: peer => of(peer.id).settling(peer)
     }
   }
 
@@ -139,6 +140,11 @@ export class PaymentNetworks extends TypedEmitter<PaymentEvents> {
   /** Whether `length` more bytes may be served to the peer now, by the agent of the network it pays on. */
   mayServe (peerId: string, length: number, terms?: PaymentTerms): boolean {
     return this.holderOf(peerId, terms ?? this.defaultTerms)?.mayServe(peerId, length, terms ?? this.defaultTerms) ?? false
+  }
+
+  /** The peer's receipts being stored, by the agent of the network it pays on (PaymentAgent.settling). */
+  settling (peerId: string, terms?: PaymentTerms): Promise<void> | null {
+    return this.holderOf(peerId, terms ?? this.defaultTerms)?.settling(peerId, terms ?? this.defaultTerms) ?? null
   }
 
   /** Bytes uploaded to a peer count in the network it pays on. */
@@ -161,7 +167,7 @@ export class PaymentNetworks extends TypedEmitter<PaymentEvents> {
   }
 
   /** Every network signs and stores what it owes now (the download is done or the engine is stopping). */
-  flush (): void {
-    for (const agent of this.agents) agent.flush()
+  async flush (): Promise<void> {
+    await Promise.all(this.agents.map(async agent => { await agent.flush() }))
   }
 }

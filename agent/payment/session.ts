@@ -25,6 +25,9 @@ import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
 import type { ReceiptWriter } from './receipt-writer.ts'
 
+/** Payee side: per channel, the write of its newest receipt being stored (`settling`). */
+const storing = new WeakMap<PayeeChannel, Promise<void>>()
+
 /** Receipts a payer may send before its signer lookup ends; one per piece, so this is many pieces. */
 const MAX_QUEUED_RECEIPTS = 64
 /** A payer's backing that could not be read is tried again this often while its session lasts. */
@@ -267,6 +270,7 @@ export class PaymentSession {
       const carrier = sessionsOf(shared).find(u => u.ext.ready)
       if (carrier === undefined) return // stored; the payee learns it from our next receipt, which covers it
       carrier.ext.sendReceipt(receipt)
+      ch.sent(receipt)
       this.c.emit('receipt:signed', { peerId: carrier.peerId, receipt })
     })
     return receipt
@@ -418,21 +422,40 @@ export class PaymentSession {
       if (err instanceof InvalidReceiptError) { this.refuseReceipt(err.refusal, err.message); return }
       throw err
     }
+    ch.storingReceipt()
+    let done = (): void => {}
+    const stored = new Promise<void>(resolve => { done = resolve })
+    // the newest write settles after every earlier one of the channel (the writer keeps their order)
+    storing.set(ch, stored)
     this.c.writer.write({ key: shared.key, role: 'payee', receipt, pricePerMiB: ch.pricePerMiB }, err => {
-      if (err instanceof NonMonotonicReceiptError) { this.refuseReceipt('stale', err.message); return }
-      if (err !== null) {
+      try {
+        if (err === null) { this.onStored(shared, receipt); return }
+        if (ch.storeFailed() === 'choked') for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: ch.unpaid })
+        if (err instanceof NonMonotonicReceiptError) { this.refuseReceipt('stale', err.message); return }
         this.c.logger.error({ err, peerId: this.peerId }, 'storing a receipt failed; not counting it')
         this.ext.refuse('internal', 'payee could not store the receipt')
-        return
+      } finally {
+        if (storing.get(ch) === stored) storing.delete(ch)
+        done()
       }
-      this.onStored(shared, receipt)
     })
+  }
+
+  /**
+   * Payee side: resolves once the receipts of the peer's channel being stored now are done (counted or refused),
+   * null when none is; the swarm holds the peer's refused requests until then (UploadPolicy.settling).
+   */
+  get settling (): Promise<void> | null {
+    const ch = this.payeeShared?.channel
+    if (ch === undefined || !ch.settling) return null
+    return storing.get(ch) ?? null
   }
 
   /** Payee side: a stored receipt counts: it is the newest, it may lift a choke and earn the payer more credit. */
   private onStored (shared: Shared<PayeeChannel>, receipt: SignedReceipt): void {
     const ch = shared.channel
     const lifted = ch.commit(receipt)
+    if (lifted === 'choked') for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: ch.unpaid })
     if (ch.choked) this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer still choked until it owes at most half its credit')
     else if (lifted === 'unchoked') this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer unchoked')
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })

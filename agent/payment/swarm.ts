@@ -19,7 +19,8 @@ export interface PaymentHost extends Pick<TypedEmitter<PaymentEvents>, 'on' | 'o
   downloadPolicyFor: (terms: PaymentTerms) => DownloadPolicy
   onUploaded: (peerId: string, length: number, terms?: PaymentTerms) => void
   onVerified: (bytesByPeer: ReadonlyMap<string, number>, terms?: PaymentTerms) => void
-  flush: () => void
+  /** Signs what is owed to every peer now; resolves once it is stored and handed to the wires. */
+  flush: () => Promise<void>
 }
 
 /**
@@ -47,8 +48,9 @@ export function connectSwarm (agent: PaymentHost, engine: TorrentEngine, terms: 
   // paid what we owed (a paced one, on a timer, when every piece in flight had already been hashed: nothing else
   // would ask for more, and the pipe sat empty until the engine's next tick): ask for more
   const refill = (): void => { engine.refill() }
-  // the last pieces are paid now, not on the pacer's timer: the payee should not wait, and the wires may close
-  const flush = (): void => { agent.flush() }
+  // the last pieces are paid now, not on the pacer's timer: the payee should not wait, and the wires close only
+  // once that receipt is stored and sent (its durable write is on the ledger's writer thread)
+  const unhold = engine.beforeClose(async () => { await agent.flush() })
   engine.on('block:uploaded', uploaded)
   engine.on('piece:hashed', verified)
   agent.on('peer:ready', rechoke)
@@ -57,8 +59,6 @@ export function connectSwarm (agent: PaymentHost, engine: TorrentEngine, terms: 
   agent.on('funds:changed', refill)
   agent.on('credit:granted', refill)
   agent.on('receipt:signed', refill)
-  engine.on('done', flush)
-  engine.on('stopping', flush)
   return () => {
     engine.off('block:uploaded', uploaded)
     engine.off('piece:hashed', verified)
@@ -68,7 +68,6 @@ export function connectSwarm (agent: PaymentHost, engine: TorrentEngine, terms: 
     agent.off('funds:changed', refill)
     agent.off('credit:granted', refill)
     agent.off('receipt:signed', refill)
-    engine.off('done', flush)
-    engine.off('stopping', flush)
+    unhold()
   }
 }

@@ -37,6 +37,13 @@ export interface ChokerPeer {
 export interface UploadPolicy {
   canServe(peer: ChokerPeer): boolean
   priority(peer: ChokerPeer): number
+  /**
+   * Set while a decision about the peer waits on work in progress (the payment layer: a receipt that arrived is
+   * being stored, and may raise what the peer may be served): it resolves once that is done. Meanwhile the choker
+   * does not choke the peer on account of `canServe`, and the uploader holds its refused requests and asks again
+   * then, instead of choking it (which would throw away its whole queue for a wait of a few milliseconds).
+   */
+  settling?(peer: ChokerPeer): Promise<void> | null
 }
 
 /** Serves every peer equally: plain BitTorrent. */
@@ -82,7 +89,7 @@ export class Choker {
    */
   select (peers: readonly ChokerPeer[], seeding: boolean, tick = false): Set<string> {
     const unchoke = new Set<string>()
-    const eligible = peers.filter(p => p.interested && this.policy.canServe(p))
+    const eligible = peers.filter(p => p.interested && (this.policy.canServe(p) || (this.policy.settling?.(p) ?? null) !== null))
     const prioritized = eligible
       .map(p => ({ p, prio: this.policy.priority(p) }))
       .filter(x => x.prio > 0)

@@ -49,7 +49,11 @@ export interface DownloaderHooks {
  * verified) within the credit it granted, so the seller never has to choke us.
  */
 export interface DownloadPolicy {
-  /** Most bytes to have requested from, or received and not yet hashed from, this peer; undefined: no limit. */
+  /**
+   * Most bytes to have requested from, or received and not yet hashed from, this peer; undefined: no limit.
+   * Above 0 it is raised to one piece (a piece is paid for only once all of it arrived); 0: ask for nothing now
+   * (the payer's receipts for what it verified are still on their way).
+   */
   maxOutstandingBytes(peerId: string): number | undefined
   /**
    * A hard limit on the same bytes (what the payer's budget pays for); below one piece nothing is requested,
@@ -290,6 +294,7 @@ export class Downloader {
   private limitedDepth (peer: Peer, depth: number): number {
     const asked = this.policy?.maxOutstandingBytes(peer.id)
     if (asked === undefined) return depth
+    if (asked <= 0) return 0
     // Never below one piece: a piece only verifies (and gets paid for) once all of it has arrived.
     let limit = Math.max(asked, this.meta.pieceLength)
     const affordable = this.policy?.affordableBytes?.(peer.id)

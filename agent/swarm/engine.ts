@@ -27,6 +27,8 @@ const PEER_ID_PREFIX = Buffer.from('-SP0100-')
 const TICK_MS = 1000
 /** Give up on a magnet whose metadata nobody sends. */
 const DEFAULT_METADATA_TIMEOUT_MS = 120_000
+/** The longest wires wait for `beforeClose` work (a receipt being stored) before they close anyway. */
+const CLOSE_HOLD_MS = 10_000
 
 type State = 'idle' | 'starting' | 'running' | 'stopped'
 
@@ -39,6 +41,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
   private readonly manager: PeerManager
   private readonly peers = new Map<string, Peer>()
   private readonly wires = new Set<PeerWire>()
+  /** Work the graceful closes wait for (beforeClose). */
+  private readonly closeHolds = new Set<() => Promise<void>>()
   private meta: TorrentMeta | null
   private storage: Storage | null = null
   private picker: Picker | null = null
@@ -128,6 +132,28 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
 
   addPeer (address: string): void { this.manager.add(address) }
 
+  /**
+   * Work that must end before this engine closes wires gracefully (to seeds once our download is done, to everyone
+   * on stop): the payment layer stores and sends the receipt for the last pieces here, and that write is durable
+   * on its own thread's time. Bounded by CLOSE_HOLD_MS.
+   * @returns a function that removes it
+   */
+  beforeClose (work: () => Promise<void>): () => void {
+    this.closeHolds.add(work)
+    return () => { this.closeHolds.delete(work) }
+  }
+
+  private async runCloseHolds (): Promise<void> {
+    if (this.closeHolds.size === 0) return
+    let timer: NodeJS.Timeout | undefined
+    const bound = new Promise<'timeout'>(resolve => { timer = setTimeout(() => resolve('timeout'), CLOSE_HOLD_MS) })
+    const work = Promise.all([...this.closeHolds].map(async w => {
+      await w().catch((err: unknown) => this.log.error({ err }, 'work before closing wires failed'))
+    }))
+    if (await Promise.race([work, bound]) === 'timeout') this.log.warn({ ms: CLOSE_HOLD_MS }, 'closing wires before the work they waited for ended')
+    clearTimeout(timer)
+  }
+
   /** Whether a piece has passed its SHA-1 check and is on disk (false before the metadata). */
   hasPiece (index: number): boolean { return this.picker?.hasPiece(index) ?? false }
 
@@ -190,7 +216,8 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     this.discovery.abort()
     if (this.timer !== null) clearInterval(this.timer)
     this.uploader?.stop()
-    // Graceful: a receipt signed for the last verified piece may still be queued on a wire.
+    // Graceful: a receipt signed for the last verified piece may still be being stored, or queued on a wire.
+    await this.runCloseHolds()
     await Promise.all([...this.wires].map(async w => await w.end('engine stopped')))
     await Promise.all([
       this.tracker?.stop().catch(err => this.log.warn({ err }, 'tracker stop failed')),
@@ -408,12 +435,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     if (this.doneEmitted) return
     this.doneEmitted = true
     this.tracker?.completed()
-    for (const p of this.peers.values()) {
-      if (!p.isSeed) continue
-      if (p.listenAddress !== null) this.manager.forget(p.listenAddress)
-      // Graceful, so a receipt for the last piece still reaches the seeder before the connection closes.
-      p.wire.end('both seeding').catch(err => this.log.warn({ err }, 'closing a seed failed'))
-    }
+    const seeds = [...this.peers.values()].filter(p => p.isSeed)
+    for (const p of seeds) if (p.listenAddress !== null) this.manager.forget(p.listenAddress)
+    // Graceful, and after the work before closing, so a receipt for the last piece reaches the seeder first.
+    this.runCloseHolds()
+      .then(async () => { await Promise.all(seeds.map(async p => await p.wire.end('both seeding'))) })
+      .catch(err => this.log.warn({ err }, 'closing a seed failed'))
     this.uploader?.rechoke()
     this.emit('done', this.stats())
     if (this.init.seed === false) this.stop().catch(err => this.log.error({ err }, 'stop after done failed'))

@@ -87,11 +87,13 @@ export class Uploader {
       respond(null)
       return
     }
+    this.serve(peer, index, offset, length, respond)
+  }
+
+  /** Reads and sends a valid request, if the policy lets it (asked before the read and again after it). */
+  private serve (peer: Peer, index: number, offset: number, length: number, respond: (data: Uint8Array | null) => void): void {
     if (!this.choker.policy.canServe(peer)) {
-      // Without BEP 6 a dropped request is never answered, and the peer would wait out its request timeout.
-      // Choking it (rechoke asks the same policy) tells it to drop its queue and ask again once unchoked.
-      respond(null)
-      this.rechoke()
+      this.refused(peer, () => { this.serve(peer, index, offset, length, respond) }, () => { respond(null) })
       return
     }
     peer.reading++
@@ -107,15 +109,7 @@ export class Uploader {
       if (slot.inflight === 0) peer.serving.delete(key)
       // A block we do not send goes back to the read cache's pool (PeerWire releases those it writes).
       if (stale || peer.wire.isClosed || peer.wire.amChoking) { releaseChunk(data); return }
-      // The policy may have changed while we read (a payer ran out of credit): ask again, per block.
-      if (!this.choker.policy.canServe(peer)) {
-        releaseChunk(data)
-        this.rechoke()
-        return
-      }
-      respond(data)
-      peer.up.add(length)
-      this.hooks.uploaded(peer, index, offset, length)
+      this.send(peer, index, offset, length, data, respond)
     }).catch((err: Error) => {
       peer.reading--
       slot.inflight--
@@ -123,5 +117,41 @@ export class Uploader {
       this.log.error({ err, index, offset }, 'read for upload failed')
       respond(null)
     })
+  }
+
+  /** Sends a block read for a request, if the policy still lets it: it may have changed while we read (a payer ran out of credit). */
+  private send (peer: Peer, index: number, offset: number, length: number, data: Uint8Array, respond: (data: Uint8Array | null) => void): void {
+    if (!this.choker.policy.canServe(peer)) {
+      this.refused(peer, () => {
+        if (peer.wire.isClosed || peer.wire.amChoking) releaseChunk(data)
+        else this.send(peer, index, offset, length, data, respond)
+      }, () => { releaseChunk(data) })
+      return
+    }
+    respond(data)
+    peer.up.add(length)
+    this.hooks.uploaded(peer, index, offset, length)
+  }
+
+  /**
+   * The policy refused a block. While its decision is settling (a receipt being stored), the request waits for
+   * that, counted in the peer's outstanding requests, and is asked again (`retry`), unless the peer was choked or
+   * closed meanwhile (`drop`). Otherwise: without BEP 6 a dropped request is never answered, and the peer would
+   * wait out its request timeout, so it is choked (rechoke asks the same policy), which tells it to drop its queue
+   * and ask again once unchoked.
+   */
+  private refused (peer: Peer, retry: () => void, drop: () => void): void {
+    const settling = this.choker.policy.settling?.(peer) ?? null
+    if (settling === null) {
+      drop()
+      this.rechoke()
+      return
+    }
+    peer.reading++
+    settling.then(() => {
+      peer.reading--
+      if (peer.wire.isClosed || peer.wire.amChoking) drop()
+      else retry()
+    }, () => { peer.reading--; drop() })
   }
 }

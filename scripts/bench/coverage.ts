@@ -128,7 +128,7 @@ async function once (mode: Mode, init: OnceInit): Promise<Run> {
     let up: () => void = () => {}
     seedPayments = { engineInit: swarmInit(s), attach: e => { us = connectSwarm(s, e) }, agent: s }
     leechPayments = { engineInit: swarmInit(p), attach: e => { up = connectSwarm(p, e) }, agent: p }
-    stops.push(async () => { us(); s.stop() }, async () => { up(); p.stop() })
+    stops.push(async () => { us(); await s.stop() }, async () => { up(); await p.stop() })
   }
   let receipts = 0
   seedPayments.agent.on('receipt:received', () => { receipts++; tally.steady = true })

@@ -86,7 +86,7 @@ export async function makePeer (components: { logger: Logger, chain: EvmChain },
         await engine.stop()
         unhook()
         if (composed !== null) return await composed.stop()
-        payments.stop()
+        await payments.stop()
         return null
       })()
       return await stopped

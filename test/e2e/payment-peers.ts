@@ -11,6 +11,7 @@ import type { PaymentHost, PaymentTerms } from '../../agent/payment/index.ts'
 /** A PaymentAgent, or PaymentNetworks over several (one per network): what the peers below are mounted on. */
 export type PeerHost = Pick<PaymentHost, 'extension' | 'on' | 'off' | 'onUploaded' | 'onVerified'> & {
   mayServe: (peerId: string, length: number, terms?: PaymentTerms) => boolean
+  settling: (peerId: string, terms?: PaymentTerms) => Promise<void> | null
 }
 
 export const BLOCK = 16 * 1024
@@ -63,13 +64,19 @@ export async function startSeeder (agent: PeerHost, content: Content, peerId = r
       wire.bitfield(bits)
     })
     wire.on('interested', () => { if (agent.mayServe(remote, BLOCK, terms)) wire.unchoke() })
-    wire.on('request', (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void) => {
-      if (!agent.mayServe(remote, length, terms)) { wire.choke(); respond(new Error('not paid')); return }
+    const serve = (index: number, offset: number, length: number, respond: (err: Error | null, buf?: Uint8Array) => void): void => {
+      if (!agent.mayServe(remote, length, terms)) {
+        // a receipt being stored may pay for it: ask again once it is done (as the engine's uploader does)
+        const settling = agent.settling(remote, terms)
+        if (settling !== null) { settling.then(() => { if (!wire.destroyed) serve(index, offset, length, respond) }, () => {}); return }
+        wire.choke(); respond(new Error('not paid')); return
+      }
       const start = index * content.pieceLength + offset
       agent.onUploaded(remote, length, terms)
       served.set(remote, (served.get(remote) ?? 0) + length)
       respond(null, content.data.subarray(start, start + length))
-    })
+    }
+    wire.on('request', serve)
     wire.on('close', () => { wires.delete(wire); if (byPeer.get(remote) === wire) byPeer.delete(remote) })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))

@@ -25,7 +25,7 @@ const MAX = 2_000_000_000_000_000n
 /** An older v3 peer: the same agent, without `seedpay_nets` in its extended handshake. */
 function older (agent: PaymentAgent): PeerHost {
   return {
-    on: agent.on.bind(agent), off: agent.off.bind(agent), onUploaded: agent.onUploaded.bind(agent), onVerified: agent.onVerified.bind(agent), mayServe: agent.mayServe.bind(agent),
+    on: agent.on.bind(agent), off: agent.off.bind(agent), onUploaded: agent.onUploaded.bind(agent), onVerified: agent.onVerified.bind(agent), mayServe: agent.mayServe.bind(agent), settling: agent.settling.bind(agent),
     extension: (wire, terms) => {
       // the subclass inherits the mounted class's prototype `name` (seedpay)
       const Ctor = agent.extension(wire, terms) as unknown as new (w: Wire) => object

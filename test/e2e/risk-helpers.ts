@@ -233,7 +233,7 @@ export function useRiskWorld (): RiskWorld {
     const stop = async (): Promise<void> => {
       stopped ??= (async () => {
         await eng.stop()
-        t.agent.stop()
+        await t.agent.stop()
         signed = newestByPeer(t.ledger, 'payer')
         t.ledger.close()
         rmSync(out, { recursive: true, force: true })
