@@ -59,6 +59,46 @@ describe('PayeeChannel', () => {
     expect(payeeCh.mayServe(BLOCK)).to.equal(true)
   })
 
+  it('while a receipt is being stored: serves nothing past the credit, chokes only once it counts and is not enough', () => {
+    const { payeeCh, payerCh } = setup(4n * MIB)
+    // a receipt for the first half arrives and is being stored when the credit runs out
+    payeeCh.onServed(Number(2n * MIB)); payerCh.onVerified(Number(2n * MIB))
+    const half = payerCh.next()!
+    payeeCh.check(half)
+    payeeCh.storingReceipt()
+    expect(payeeCh.settling).to.equal(true)
+    let served = 0
+    while (payeeCh.mayServe(BLOCK)) { expect(payeeCh.onServed(BLOCK)).to.equal(false); served += BLOCK }
+    // the loss bound is the credit, counted on committed receipts only: nothing is served on the one in flight
+    expect(BigInt(served)).to.equal(2n * MIB)
+    expect(payeeCh.unpaid).to.equal(4n * MIB)
+    expect(payeeCh.choked).to.equal(false)
+    // it counts: 2 MiB unpaid, half the credit, so the payer goes on unchoked
+    expect(payeeCh.commit(half)).to.equal(null)
+    expect(payeeCh.settling).to.equal(false)
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.mayServe(BLOCK)).to.equal(true)
+    // the next one is being stored while unpaid reaches the credit again, and its write fails: choked then
+    payeeCh.storingReceipt()
+    while (payeeCh.mayServe(BLOCK)) expect(payeeCh.onServed(BLOCK)).to.equal(false)
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.storeFailed()).to.equal('choked')
+    expect(payeeCh.choked).to.equal(true)
+  })
+
+  it('a receipt that counts but leaves the payer at its credit chokes it then (the choke it waited for)', () => {
+    const { payeeCh, payerCh } = setup(4n * MIB)
+    // it pays for half a block of the one served
+    payeeCh.onServed(BLOCK); payerCh.onVerified(BLOCK / 2)
+    const tiny = payerCh.next()!
+    payeeCh.check(tiny)
+    payeeCh.storingReceipt()
+    while (payeeCh.mayServe(BLOCK)) payeeCh.onServed(BLOCK)
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.commit(tiny)).to.equal('choked')
+    expect(payeeCh.choked).to.equal(true)
+  })
+
   it('refuses a lower or repeated cumulative receipt with StaleReceiptError', () => {
     const { payeeCh, payerCh } = setup()
     payerCh.onVerified(BLOCK)
