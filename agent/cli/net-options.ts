@@ -7,7 +7,7 @@ import { addLogOptions } from './log-flags.ts'
 import { STOP_BOUND_MS } from './shutdown.ts'
 import { CliError } from './errors.ts'
 import { EXIT_BAD_INPUT } from './explain.ts'
-import { ENCRYPTION_POLICIES, isEncryptionPolicy, type EncryptionPolicy } from '../swarm/mse/index.ts'
+import { ENCRYPTION_POLICIES, isEncryptionPolicy, type EncryptionPolicy } from '../swarm/mse/policy.ts' // not the index: --help must not load the handshake (test/e2e/cli-build.test.ts)
 
 /** How long `seed` may take to stop after the first signal: its shutdown settlement waits for the chain. */
 const SEED_STOP_TIMEOUT_S = 30

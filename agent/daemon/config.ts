@@ -11,7 +11,7 @@ import { parse as parseToml, TomlError } from 'smol-toml'
 import * as z from 'zod'
 import { bttUnits } from '../pay/index.ts'
 import { ConfigError } from './errors.ts'
-import { DEFAULT_ENCRYPTION, ENCRYPTION_POLICIES } from '../swarm/mse/index.ts'
+import { DEFAULT_ENCRYPTION, ENCRYPTION_POLICIES } from '../swarm/mse/policy.ts'
 
 /** A BTT amount as text ("0.0001"): checked for shape here, converted by the same parser as the CLI flags. */
 const btt = z.string().regex(/^\d[\d_]*(\.\d{1,18})?$|^\.\d{1,18}$/, 'must be a number of BTT (at most 18 decimals) written as a string, e.g. "0.0001"')
