@@ -201,7 +201,7 @@ export class PaymentSession {
     if (shared.channel.onServed(length)) {
       this.c.logger.debug({ peerId: this.peerId, unpaid: shared.channel.unpaid, credit: shared.channel.credit }, 'payer choked: its next block would pass its credit')
       // the credit is the payer's, not the connection's: every connection of this payer is choked
-      for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
+      this.chokeAll(shared)
     }
   }
 
@@ -430,7 +430,7 @@ export class PaymentSession {
     this.c.writer.write({ key: shared.key, role: 'payee', receipt, pricePerMiB: ch.pricePerMiB }, err => {
       try {
         if (err === null) { this.onStored(shared, receipt); return }
-        if (ch.storeFailed() === 'choked') for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: ch.unpaid })
+        if (ch.storeFailed() === 'choked') this.chokeAll(shared)
         if (err instanceof NonMonotonicReceiptError) { this.refuseReceipt('stale', err.message); return }
         this.c.logger.error({ err, peerId: this.peerId }, 'storing a receipt failed; not counting it')
         this.ext.refuse('internal', 'payee could not store the receipt')
@@ -451,11 +451,16 @@ export class PaymentSession {
     return storing.get(ch) ?? null
   }
 
+  /** Payee side: the payer is choked; the credit is the payer's, not the connection's, so every connection of it is. */
+  private chokeAll (shared: Shared<PayeeChannel>): void {
+    for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
+  }
+
   /** Payee side: a stored receipt counts: it is the newest, it may lift a choke and earn the payer more credit. */
   private onStored (shared: Shared<PayeeChannel>, receipt: SignedReceipt): void {
     const ch = shared.channel
     const lifted = ch.commit(receipt)
-    if (lifted === 'choked') for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: ch.unpaid })
+    if (lifted === 'choked') this.chokeAll(shared)
     if (ch.choked) this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer still choked until it owes at most half its credit')
     else if (lifted === 'unchoked') this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'receipt stored; payer unchoked')
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
