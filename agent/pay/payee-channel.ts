@@ -50,6 +50,8 @@ export class PayeeChannel {
   private isChoked = false
   /** Checked receipts being stored: each may lower what is unpaid once it counts (commit). */
   private storing = 0
+  /** At its credit with no receipt being stored: the payer's requests wait for the one on its way (`endWait`). */
+  private waiting = false
   private shortStepsInARow = 0
   private readonly blockLength: bigint
   private readonly minStep: bigint
@@ -97,17 +99,19 @@ export class PayeeChannel {
     const next = this.policy.earned(paid)
     if (!this.policy.worthAnnouncing(this.grantedCredit, next)) return null
     this.grantedCredit = next
-    this.updateChoke()
+    this.updateChoke(false)
     return next
   }
 
   /**
    * Counts `length` bytes served.
-   * @returns true if this choked the payer
+   * @returns 'waiting' if the payer reached its credit and now waits for a receipt on its way (the caller bounds
+   * the wait and calls `endWait`), 'choked' if this choked it
    */
-  onServed (length: number): boolean {
+  onServed (length: number): 'waiting' | 'choked' | null {
     this.servedBytes += BigInt(length)
-    return this.updateChoke() === 'choked'
+    const decision = this.updateChoke(true)
+    return decision === 'unchoked' ? null : decision
   }
 
   /**
@@ -141,27 +145,38 @@ export class PayeeChannel {
    * receipt may pay for what it was served, and a choke throws its request queue away. Nothing more is served on
    * account of it meanwhile (`mayServe` counts only receipts committed).
    */
-  storingReceipt (): void { this.storing++ }
+  storingReceipt (): void {
+    this.storing++
+    this.waiting = false
+  }
 
   /** A receipt begun with `storingReceipt` could not be stored: it never counts. */
   storeFailed (): 'choked' | null {
     this.storing = Math.max(0, this.storing - 1)
-    return this.updateChoke() === 'choked' ? 'choked' : null
+    return this.updateChoke(false) === 'choked' ? 'choked' : null
   }
 
-  /** Whether a checked receipt is being stored. */
-  get settling (): boolean { return this.storing > 0 }
+  /** The wait for a receipt (`onServed` or `commit` said 'waiting') is over without one: choked if still owing. */
+  endWait (): 'choked' | null {
+    if (!this.waiting) return null
+    this.waiting = false
+    return this.updateChoke(false) === 'choked' ? 'choked' : null
+  }
+
+  /** Whether the choke decision waits: for a checked receipt being stored, or for one on its way. */
+  get settling (): boolean { return this.storing > 0 || this.waiting }
 
   /**
    * Makes a checked (and durably stored) receipt the newest; it ends one `storingReceipt`, if any.
-   * @returns 'unchoked' if it lifted the choke, 'choked' if the payer is choked now (a choke that waited for it)
+   * @returns 'unchoked' if it lifted the choke; 'waiting' if the payer is still at its credit and waits for its
+   * next receipt; 'choked' if it is choked now (a choke that waited for it)
    */
-  commit (receipt: SignedReceipt): 'unchoked' | 'choked' | null {
+  commit (receipt: SignedReceipt): 'unchoked' | 'waiting' | 'choked' | null {
     const step = receipt.bytes - (this.heldReceipt?.bytes ?? 0n)
     this.shortStepsInARow = this.isShortStep(step, receipt.bytes) ? this.shortStepsInARow + 1 : 0
     this.heldReceipt = receipt
     this.storing = Math.max(0, this.storing - 1)
-    return this.updateChoke()
+    return this.updateChoke(true)
   }
 
   /** Less than a block while more was served: a torrent's short last piece, or a flood (see above). */
@@ -169,10 +184,21 @@ export class PayeeChannel {
     return step < this.minStep && bytes < this.servedBytes
   }
 
-  private updateChoke (): 'choked' | 'unchoked' | null {
+  /**
+   * @param mayWait whether a payer reaching its credit may wait for a receipt on its way instead of being choked:
+   * a paying payer's next receipt is usually milliseconds behind (its window leaves the other half of the credit
+   * for receipts in flight, and a payee's own slow write can fill that half), while a choke throws its whole
+   * request queue away. Nothing more is served while it waits (`mayServe`), so the loss bound is the same.
+   */
+  private updateChoke (mayWait: boolean): 'choked' | 'unchoked' | 'waiting' | null {
     const next = this.policy.choked(this.unpaid, this.isChoked, this.blockLength, this.grantedCredit)
+    if (!next) this.waiting = false
     if (next === this.isChoked) return null
-    if (next && this.storing > 0) return null // decided once the receipt being stored counts
+    if (next && (this.storing > 0 || this.waiting)) return null // decided once the receipt being stored counts, or the wait ends
+    if (next && mayWait) {
+      this.waiting = true
+      return 'waiting'
+    }
     this.isChoked = next
     return next ? 'choked' : 'unchoked'
   }

@@ -24,6 +24,7 @@ import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
 import type { ReceiptWriter } from './receipt-writer.ts'
+import { endReceiptWait, receiptWait, waitForReceipt } from './receipt-wait.ts'
 
 /** Payee side: per channel, the write of its newest receipt being stored (`settling`). */
 const storing = new WeakMap<PayeeChannel, Promise<void>>()
@@ -198,11 +199,9 @@ export class PaymentSession {
     const shared = this.payeeShared
     // Free (price 0): served regardless of receipts (mayServe), and none come, so there is no credit to run out.
     if (shared === null || this.init.pricePerMiB === 0n) return
-    if (shared.channel.onServed(length)) {
-      this.c.logger.debug({ peerId: this.peerId, unpaid: shared.channel.unpaid, credit: shared.channel.credit }, 'payer choked: its next block would pass its credit')
-      // the credit is the payer's, not the connection's: every connection of this payer is choked
-      this.chokeAll(shared)
-    }
+    const decision = shared.channel.onServed(length)
+    if (decision === 'waiting') this.waitForReceipt(shared)
+    else if (decision === 'choked') this.chokeAll(shared)
   }
 
   /** Counts verified bytes received from the peer; they are paid for by the next paced receipt. */
@@ -423,6 +422,7 @@ export class PaymentSession {
       throw err
     }
     ch.storingReceipt()
+    endReceiptWait(ch)
     let done = (): void => {}
     const stored = new Promise<void>(resolve => { done = resolve })
     // the newest write settles after every earlier one of the channel (the writer keeps their order)
@@ -448,12 +448,19 @@ export class PaymentSession {
   get settling (): Promise<void> | null {
     const ch = this.payeeShared?.channel
     if (ch === undefined || !ch.settling) return null
-    return storing.get(ch) ?? null
+    return storing.get(ch) ?? receiptWait(ch) ?? null
   }
 
   /** Payee side: the payer is choked; the credit is the payer's, not the connection's, so every connection of it is. */
   private chokeAll (shared: Shared<PayeeChannel>): void {
-    for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: shared.channel.unpaid })
+    const ch = shared.channel
+    this.c.logger.debug({ peerId: this.peerId, unpaid: ch.unpaid, credit: ch.credit }, 'payer choked: what it owes leaves no room in its credit for another block')
+    for (const s of sessionsOf(shared)) this.c.emit('peer:unpaid', { peerId: s.peerId, unpaid: ch.unpaid })
+  }
+
+  /** Payee side: the payer reached its credit; its requests wait for its next receipt (receipt-wait.ts), or it is choked. */
+  private waitForReceipt (shared: Shared<PayeeChannel>): void {
+    waitForReceipt(shared.channel, () => { if (shared.channel.endWait() === 'choked') this.chokeAll(shared) })
   }
 
   /** Payee side: a stored receipt counts: it is the newest, it may lift a choke and earn the payer more credit. */
@@ -466,6 +473,8 @@ export class PaymentSession {
     this.c.emit('receipt:received', { peerId: this.peerId, receipt })
     const grown = ch.grow()
     if (grown !== null) for (const s of sessionsOf(shared)) if (s.ext.ready) s.ext.sendCredit(grown)
+    // still at its credit (what it was granted just now included): its requests wait for its next receipt
+    if (lifted === 'waiting' && ch.settling) this.waitForReceipt(shared)
     // a receipt also matters to a payer that coverage refused: what it owes may now be settled, ask again
     if (lifted === 'unchoked' || grown !== null || sessionsOf(shared).some(x => x.refusedFor !== null)) {
       for (const s of sessionsOf(shared)) this.c.emit('peer:paid-up', { peerId: s.peerId, unpaid: ch.unpaid })

@@ -144,6 +144,36 @@ describe('payments on the swarm engine', function () {
     expect(payer.agent.writer.stats.commits).to.be.at.most(signed)
   })
 
+  it('a payer whose requests fill its whole credit is held, not choked, while its receipt is on its way (a slow disk), and pays every byte', async () => {
+    fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
+    const CREDIT = MIB
+    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
+    // the payer's disk takes 100 ms a transaction: its receipts reach the payee long after its credit is served
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2], {
+      store: ledger => ({ recordMany: async entries => { await new Promise(resolve => setTimeout(resolve, 100)); return await ledger.writerThread().recordMany(entries) } })
+    })
+    agents.push(payee, payer)
+    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
+    connectSwarm(payee.agent, seed)
+    engines.push(seed)
+    await seed.start()
+    const out = join(fx.root, 'leech')
+    // another client's window: it asks for twice the credit at once instead of our agent's half
+    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent), downloadPolicy: { maxOutstandingBytes: () => Number(2n * MIB) } })
+    connectSwarm(payer.agent, leech)
+    engines.push(leech)
+    const owed = watchUnpaid(payee, seed)
+    const done = waitFor(leech, 'done')
+    await leech.start()
+    await done
+    expect(await sameFiles(fx, out)).to.equal(true)
+    // it reached its whole credit, and no further: its requests past it waited for its receipts
+    expect(owed.maxUnpaid).to.equal(CREDIT)
+    expect(owed.chokes).to.equal(0)
+    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
+    await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) === BigInt(fx!.meta.length))
+  })
+
   it('a payer downloading from a seedpay peer that charges nothing signs, stores and sends no receipts (nothing to settle), and is never choked for them', async () => {
     // a swarm of paying leechers: each speaks seedpay to the others, which charge nothing (only the seed does)
     fx = await makeFixture({ data: 4 * 1024 * 1024 }, 64 * 1024)

@@ -29,23 +29,61 @@ describe('PayeeChannel', () => {
     expect(r!.amount).to.equal(amountFor(BigInt(BLOCK * 4), PRICE))
   })
 
-  it('serves at most the credit to a peer that never pays, then chokes it', () => {
+  it('serves at most the credit to a peer that never pays, waits for a receipt, then chokes it', () => {
     const { payeeCh } = setup(4n * MIB)
     let served = 0
-    let chokedAt = -1
+    let waitingAt = -1
     for (let i = 0; i < 1000 && payeeCh.mayServe(BLOCK); i++) {
-      if (payeeCh.onServed(BLOCK)) chokedAt = i
+      if (payeeCh.onServed(BLOCK) === 'waiting') waitingAt = i
       served += BLOCK
     }
     expect(BigInt(served)).to.equal(4n * MIB)
+    expect(waitingAt).to.equal(255)
+    // its requests wait (settling) for the receipt it may have on its way; none comes: choked
+    expect(payeeCh.settling).to.equal(true)
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.endWait()).to.equal('choked')
     expect(payeeCh.choked).to.equal(true)
-    expect(chokedAt).to.equal(255)
+    expect(payeeCh.settling).to.equal(false)
+    expect(payeeCh.endWait()).to.equal(null)
+  })
+
+  it('a payer at its credit whose receipt arrives while it waits is never choked, and nothing past the credit is served meanwhile', () => {
+    const { payeeCh, payerCh } = setup(4n * MIB)
+    let decision: string | null = null
+    while (payeeCh.mayServe(BLOCK)) { decision = payeeCh.onServed(BLOCK); payerCh.onVerified(BLOCK) }
+    expect(decision).to.equal('waiting')
+    expect(payeeCh.unpaid).to.equal(4n * MIB)
+    expect(payeeCh.mayServe(BLOCK)).to.equal(false)
+    const r = payerCh.next()!
+    payeeCh.check(r)
+    payeeCh.storingReceipt()
+    // the wait is over (endWait does nothing now): the decision is the stored receipt's
+    expect(payeeCh.endWait()).to.equal(null)
+    expect(payeeCh.settling).to.equal(true)
+    expect(payeeCh.commit(r)).to.equal(null)
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.settling).to.equal(false)
+    expect(payeeCh.unpaid).to.equal(0n)
+    expect(payeeCh.mayServe(BLOCK)).to.equal(true)
+  })
+
+  it('a stored receipt that leaves the payer at its credit waits for the next one', () => {
+    const { payeeCh, payerCh } = setup(4n * MIB)
+    payeeCh.onServed(BLOCK); payerCh.onVerified(BLOCK / 2)
+    const tiny = payerCh.next()!
+    payeeCh.check(tiny)
+    payeeCh.storingReceipt()
+    while (payeeCh.mayServe(BLOCK)) expect(payeeCh.onServed(BLOCK)).to.equal(null)
+    expect(payeeCh.commit(tiny)).to.equal('waiting')
+    expect(payeeCh.choked).to.equal(false)
+    expect(payeeCh.endWait()).to.equal('choked')
   })
 
   it('unchokes only once a receipt brings unpaid bytes down to half the credit (no flapping)', () => {
     const { payeeCh, payerCh } = setup(4n * MIB)
     while (payeeCh.mayServe(BLOCK)) { payeeCh.onServed(BLOCK); payerCh.onVerified(BLOCK) }
-    expect(payeeCh.choked).to.equal(true)
+    expect(payeeCh.endWait()).to.equal('choked')
     // pay for one block less than half the credit: still choked
     const partial = new PayerChannel({ signer: payerSigner, verifier: verifierFor() }, { payer, payee, pricePerMiB: PRICE })
     partial.onVerified(Number(2n * MIB) - BLOCK)
@@ -68,7 +106,7 @@ describe('PayeeChannel', () => {
     payeeCh.storingReceipt()
     expect(payeeCh.settling).to.equal(true)
     let served = 0
-    while (payeeCh.mayServe(BLOCK)) { expect(payeeCh.onServed(BLOCK)).to.equal(false); served += BLOCK }
+    while (payeeCh.mayServe(BLOCK)) { expect(payeeCh.onServed(BLOCK)).to.equal(null); served += BLOCK }
     // the loss bound is the credit, counted on committed receipts only: nothing is served on the one in flight
     expect(BigInt(served)).to.equal(2n * MIB)
     expect(payeeCh.unpaid).to.equal(4n * MIB)
@@ -80,22 +118,9 @@ describe('PayeeChannel', () => {
     expect(payeeCh.mayServe(BLOCK)).to.equal(true)
     // the next one is being stored while unpaid reaches the credit again, and its write fails: choked then
     payeeCh.storingReceipt()
-    while (payeeCh.mayServe(BLOCK)) expect(payeeCh.onServed(BLOCK)).to.equal(false)
+    while (payeeCh.mayServe(BLOCK)) expect(payeeCh.onServed(BLOCK)).to.equal(null)
     expect(payeeCh.choked).to.equal(false)
     expect(payeeCh.storeFailed()).to.equal('choked')
-    expect(payeeCh.choked).to.equal(true)
-  })
-
-  it('a receipt that counts but leaves the payer at its credit chokes it then (the choke it waited for)', () => {
-    const { payeeCh, payerCh } = setup(4n * MIB)
-    // it pays for half a block of the one served
-    payeeCh.onServed(BLOCK); payerCh.onVerified(BLOCK / 2)
-    const tiny = payerCh.next()!
-    payeeCh.check(tiny)
-    payeeCh.storingReceipt()
-    while (payeeCh.mayServe(BLOCK)) payeeCh.onServed(BLOCK)
-    expect(payeeCh.choked).to.equal(false)
-    expect(payeeCh.commit(tiny)).to.equal('choked')
     expect(payeeCh.choked).to.equal(true)
   })
 
