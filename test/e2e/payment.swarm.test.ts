@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { ANVIL_KEYS } from '../../devtools/chain/index.ts'
 import { amountFor, MIB, NILE_CHAIN_ID, toAddress, type EscrowDomain } from '../../agent/pay/index.ts'
 import { swarmInit, connectSwarm } from '../../agent/payment/index.ts'
-import type { TorrentEngine } from '../../agent/swarm/index.ts'
+import type { EngineInit, TorrentEngine } from '../../agent/swarm/index.ts'
 import type { ChannelKey } from '../../agent/ledger/index.ts'
 import { makeFixture, sameFiles, engine, waitFor, type Fixture } from '../agent/swarm/fixtures.ts'
 import { makeAgent, type TestAgent } from './payment-agents.ts'
@@ -42,18 +42,26 @@ describe('payments on the swarm engine', function () {
    * A seed charging PRICE with `credit`, started, and a leecher (not started) that speaks seedpay. With
    * `leecherPays: false` its verified bytes are never counted, so it never pays.
    */
-  async function chargingPair (fixture: Fixture, credit: bigint, opts: { leecherPays: boolean }): Promise<{
+  async function chargingPair (fixture: Fixture, credit: bigint, opts: {
+    leecherPays: boolean
+    payerInit?: Parameters<typeof makeAgent>[2]
+    downloadPolicy?: EngineInit['downloadPolicy']
+  }): Promise<{
     payee: TestAgent, payer: TestAgent, seed: TorrentEngine, leech: TorrentEngine, out: string, key: ChannelKey
   }> {
     const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit })
-    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2])
+    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2], opts.payerInit)
     agents.push(payee, payer)
     const seed = engine(fixture.meta, fixture.seedDir, swarmInit(payee.agent))
     connectSwarm(payee.agent, seed)
     engines.push(seed)
     await seed.start()
     const out = join(fixture.root, opts.leecherPays ? 'leech' : 'freeloader')
-    const leech = engine(fixture.meta, out, { peers: [seed.address], ...swarmInit(payer.agent) })
+    const leech = engine(fixture.meta, out, {
+      peers: [seed.address],
+      ...swarmInit(payer.agent),
+      ...(opts.downloadPolicy !== undefined ? { downloadPolicy: opts.downloadPolicy } : {})
+    })
     if (opts.leecherPays) connectSwarm(payer.agent, leech)
     engines.push(leech)
     const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
@@ -147,21 +155,13 @@ describe('payments on the swarm engine', function () {
   it('a payer whose requests fill its whole credit is held, not choked, while its receipt is on its way (a slow disk), and pays every byte', async () => {
     fx = await makeFixture({ data: 8 * 1024 * 1024 }, 64 * 1024)
     const CREDIT = MIB
-    const payee = makeAgent(DOMAIN, ANVIL_KEYS[1], { pricePerMiB: PRICE, credit: CREDIT })
-    // the payer's disk takes 100 ms a transaction: its receipts reach the payee long after its credit is served
-    const payer = makeAgent(DOMAIN, ANVIL_KEYS[2], {
-      store: ledger => ({ recordMany: async entries => { await new Promise(resolve => setTimeout(resolve, 100)); return await ledger.writerThread().recordMany(entries) } })
+    const { payee, seed, leech, out, key } = await chargingPair(fx, CREDIT, {
+      leecherPays: true,
+      // the payer's disk takes 100 ms a transaction: its receipts reach the payee long after its credit is served
+      payerInit: { store: ledger => ({ recordMany: async entries => { await new Promise(resolve => setTimeout(resolve, 100)); return await ledger.writerThread().recordMany(entries) } }) },
+      // another client's window: it asks for twice the credit at once instead of our agent's half
+      downloadPolicy: { maxOutstandingBytes: () => Number(2n * MIB) }
     })
-    agents.push(payee, payer)
-    const seed = engine(fx.meta, fx.seedDir, swarmInit(payee.agent))
-    connectSwarm(payee.agent, seed)
-    engines.push(seed)
-    await seed.start()
-    const out = join(fx.root, 'leech')
-    // another client's window: it asks for twice the credit at once instead of our agent's half
-    const leech = engine(fx.meta, out, { peers: [seed.address], ...swarmInit(payer.agent), downloadPolicy: { maxOutstandingBytes: () => Number(2n * MIB) } })
-    connectSwarm(payer.agent, leech)
-    engines.push(leech)
     const owed = watchUnpaid(payee, seed)
     const done = waitFor(leech, 'done')
     await leech.start()
@@ -170,7 +170,6 @@ describe('payments on the swarm engine', function () {
     // it reached its whole credit, and no further: its requests past it waited for its receipts
     expect(owed.maxUnpaid).to.equal(CREDIT)
     expect(owed.chokes).to.equal(0)
-    const key = { chainId: DOMAIN.chainId, escrow: toAddress(DOMAIN.escrow), payer: payer.account, payee: payee.account }
     await until(() => (payee.ledger.newest(key)?.bytes ?? 0n) === BigInt(fx!.meta.length))
   })
 

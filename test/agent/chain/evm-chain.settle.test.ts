@@ -64,6 +64,28 @@ describe('EvmChain: settlement', function () {
     expect((err as EscrowRevertError<'NothingToSettle'>).args).to.deep.equal({ payer: s.receipt.payer, payee: s.receipt.payee, cumulativeAmount: E18, paidOut: E18 })
   })
 
+  it('a settlement estimated before another paid the same receipt reverts when mined: NothingToSettle, replayed, with its tx id', async () => {
+    const s = await signed(1, 10n, E18)
+    await fx.provider.send('evm_setAutomine', [false])
+    try {
+      const first = fx.clients[0]!.settle(s.receipt, s.signature)
+      const second = fx.clients[payeeIx]!.settle(s.receipt, s.signature).catch((e: unknown) => e)
+      // both estimated against the same state and sent; one block mines them, the second one reverts in it
+      for (let i = 0; i < 200; i++) {
+        const status = await fx.provider.send('txpool_status', []) as { pending: string }
+        if (Number(status.pending) >= 2) break
+        await new Promise(resolve => setTimeout(resolve, 10))
+      }
+      await fx.provider.send('evm_mine', [])
+      expect(all((await first).events, 'Settled')[0]?.paid).to.equal(E18)
+      const err = await second
+      expect(isEscrowRevert(err, 'NothingToSettle')).to.equal(true)
+      expect((err as EscrowRevertError<'NothingToSettle'>).txId).to.match(/^0x[0-9a-f]{64}$/)
+    } finally {
+      await fx.provider.send('evm_setAutomine', [true])
+    }
+  })
+
   it('a receipt signed by someone else reverts with InvalidSigner naming the recovered key', async () => {
     const r = receipt(1, 10n, E18)
     const sig = await signReceipt(fx, fx.wallets[4]!, r)
