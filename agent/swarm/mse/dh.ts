@@ -4,15 +4,15 @@ import { DH_GENERATOR, DH_KEY_BYTES, DH_PRIME_HEX } from './constants.ts'
 
 const PRIME = Buffer.from(DH_PRIME_HEX, 'hex')
 /**
- * Xa, Xb: 160 bits. The spec asks for at least 128 and calls anything past 180 wasted work; libtorrent's
- * BitTorrent peers accept any.
+ * Xa, Xb: 160 bits. The spec asks for at least 128 and says anything past 180 adds no security, only work. The peer
+ * never sees it (libtorrent and Transmission interoperate: test/interop/encryption.test.ts).
  */
 export const DH_PRIVATE_KEY_BYTES = 20
 
 /**
  * One DiffieHellman object for the process. Making one checks the prime (OpenSSL's DH_check, a primality test:
- * ~22 ms here, and `getDiffieHellman('modp1')` costs the same), which was 0.9 s of a leecher's 7 s of CPU in a swarm of
- * 5. Each handshake keeps its own private key and sets it on the object right before each synchronous use; the
+ * ~22 ms here, and `getDiffieHellman('modp1')` costs the same). That was 0.9 s of a leecher's 7 s of CPU in a
+ * swarm of 5. Each handshake keeps its own private key and sets it on the object right before each synchronous use; the
  * object holds no state between those calls that a handshake relies on.
  */
 let group: DiffieHellman | undefined
