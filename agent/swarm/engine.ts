@@ -325,9 +325,12 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     })
     this.wires.add(wire)
     let peer: Peer | null = null
+    /** An incoming peer's listen address, once its BEP 10 handshake named it: not dialled while this lasts. */
+    let reachedAs: string | null = null
     wire.on('wire:close', ({ reason }) => {
       this.wires.delete(wire)
       this.manager.closed(address, peer === null)
+      if (reachedAs !== null) this.manager.disconnectedFrom(reachedAs)
       if (peer !== null && this.peers.get(peer.id) === peer) {
         this.peers.delete(peer.id)
         this.downloader?.onClose(peer)
@@ -355,7 +358,15 @@ export class TorrentEngine extends TypedEmitter<EngineEvents> {
     wire.on('wire:handshake', ({ infoHash, peerId, dht: peerDht }) => {
       const reason = this.rejectHandshake(infoHash, peerId, address, direction)
       if (reason !== null) { wire.destroy(reason); return }
-      peer = this.attach(wire, peerId, direction)
+      const attached = peer = this.attach(wire, peerId, direction)
+      // after attach: its listener (peer-session.ts) reads the listen port from the same extended handshake first
+      if (direction === 'in') {
+        wire.on('wire:extended', () => {
+          if (reachedAs !== null || attached.listenAddress === null) return
+          reachedAs = attached.listenAddress
+          this.manager.connectedFrom(reachedAs)
+        })
+      }
       // BEP 5: both ends set the reserved bit, so tell the peer where our node listens.
       if (dht !== undefined && peerDht && dht.port > 0) wire.port(dht.port)
     })

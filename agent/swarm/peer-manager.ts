@@ -93,6 +93,12 @@ export class PeerManager {
   private readonly known = new Map<string, Known>()
   /** Addresses with an open or pending socket. */
   private readonly open = new Set<string>()
+  /**
+   * Listen addresses of peers that dialled us (BEP 10 `p`), with how many of their connections are open. Dialling
+   * one would only open a duplicate, dropped after its handshake once both sides paid for an MSE exchange, and
+   * redialled after every back-off while the first lasts. libtorrent does not dial a peer it is connected to either.
+   */
+  private readonly reachedFrom = new Map<string, number>()
   private readonly sockets = new Set<Socket>()
   private readonly bannedAddresses = new Set<string>()
   private readonly bannedIds = new Set<string>()
@@ -171,6 +177,18 @@ export class PeerManager {
     return this.bannedAddresses.has(address) || (id !== null && this.bannedIds.has(id))
   }
 
+  /** A peer that dialled us listens at `address`: do not dial it while that connection is open. */
+  connectedFrom (address: string): void {
+    this.reachedFrom.set(address, (this.reachedFrom.get(address) ?? 0) + 1)
+  }
+
+  /** A connection `connectedFrom` noted closed: its listen address may be dialled again. */
+  disconnectedFrom (address: string): void {
+    const n = (this.reachedFrom.get(address) ?? 0) - 1
+    if (n > 0) this.reachedFrom.set(address, n)
+    else this.reachedFrom.delete(address)
+  }
+
   /** A handshaken peer closed: allow redialling its address later. */
   closed (address: string, failed: boolean): void {
     this.open.delete(address)
@@ -201,7 +219,7 @@ export class PeerManager {
   }
 
   private dial (address: string): void {
-    if (this.stopped || this.open.has(address) || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) return
+    if (this.stopped || this.open.has(address) || this.reachedFrom.has(address) || this.open.size >= this.maxPeers || this.bannedAddresses.has(address)) return
     const { host, port } = parseAddress(address)
     this.open.add(address)
     // Dial from our listen address so peers (and their ban lists) see one IP for us.

@@ -27,6 +27,29 @@ describe('swarm engine: peer exchange (ut_pex)', function () {
     expect(await reachedSeed).to.equal(seed.peerId)
   })
 
+  it('does not dial a peer that dialled it (the listen port of its BEP 10 handshake) while that connection lasts', async () => {
+    fx = await makeFixture({ data: 256 * 1024 }, 32 * 1024)
+    const seed = engine(fx.meta, fx.seedDir, { uploadPolicy: { canServe: () => false, priority: () => 0 } })
+    engines.push(seed)
+    await seed.start()
+    const b = engine(fx.meta, join(fx.root, 'b'), { peers: [seed.address] })
+    engines.push(b)
+    const closes: string[] = []
+    const outgoing: string[] = []
+    for (const e of [seed, b]) e.on('peer:close', ({ reason }) => { closes.push(String(reason)) })
+    seed.on('peer:connect', ({ direction, peerId }) => { if (direction === 'out') outgoing.push(peerId) })
+    const connected = waitEvent<string>(resolve => seed.on('peer:connect', ({ peerId }) => { resolve(peerId) }), 'b connects', 10_000)
+    await b.start()
+    expect(await connected).to.equal(b.peerId)
+    await new Promise(resolve => setTimeout(resolve, 200)) // its extended handshake
+    // the seed now hears of b's listen address (a tracker, PEX), and keeps it past a redial round (2 s)
+    seed.addPeer(b.address)
+    await new Promise(resolve => setTimeout(resolve, 2500))
+    expect(outgoing).to.deep.equal([])
+    expect(closes).to.deep.equal([])
+    expect(seed.peerList()).to.have.length(1)
+  })
+
   it('never exchanges peers for a private torrent', async () => {
     fx = await makeFixture({ data: 64 * 1024 }, 32 * 1024)
     const meta = { ...fx.meta, private: true }
