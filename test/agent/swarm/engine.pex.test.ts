@@ -11,16 +11,21 @@ describe('swarm engine: peer exchange (ut_pex)', function () {
     await fx?.cleanup()
   })
 
-  it('a leecher that only knows one peer learns the seed from it over PEX and connects', async () => {
-    fx = await makeFixture({ data: 256 * 1024 }, 32 * 1024)
-    // The seed serves nobody, so b stays a connected leecher of it and has the seed to advertise.
-    const seed = engine(fx.meta, fx.seedDir, { uploadPolicy: { canServe: () => false, priority: () => 0 } })
+  /** A started seed that serves nobody (so b stays its connected leecher), and b, not started, knowing only it. */
+  async function idleSeedAndLeecher (): Promise<{ f: Fixture, seed: TorrentEngine, b: TorrentEngine }> {
+    const f = fx = await makeFixture({ data: 256 * 1024 }, 32 * 1024)
+    const seed = engine(f.meta, f.seedDir, { uploadPolicy: { canServe: () => false, priority: () => 0 } })
     engines.push(seed)
     await seed.start()
-    const b = engine(fx.meta, join(fx.root, 'b'), { peers: [seed.address] })
+    const b = engine(f.meta, join(f.root, 'b'), { peers: [seed.address] })
     engines.push(b)
+    return { f, seed, b }
+  }
+
+  it('a leecher that only knows one peer learns the seed from it over PEX and connects', async () => {
+    const { f, seed, b } = await idleSeedAndLeecher()
     await b.start()
-    const c = engine(fx.meta, join(fx.root, 'c'), { peers: [b.address] })
+    const c = engine(f.meta, join(f.root, 'c'), { peers: [b.address] })
     engines.push(c)
     const reachedSeed = waitEvent<string>(resolve => c.on('peer:connect', ({ peerId }) => { if (peerId === seed.peerId) resolve(peerId) }), 'connection to the seed', 10_000)
     await c.start()
@@ -28,12 +33,7 @@ describe('swarm engine: peer exchange (ut_pex)', function () {
   })
 
   it('does not dial a peer that dialled it (the listen port of its BEP 10 handshake) while that connection lasts', async () => {
-    fx = await makeFixture({ data: 256 * 1024 }, 32 * 1024)
-    const seed = engine(fx.meta, fx.seedDir, { uploadPolicy: { canServe: () => false, priority: () => 0 } })
-    engines.push(seed)
-    await seed.start()
-    const b = engine(fx.meta, join(fx.root, 'b'), { peers: [seed.address] })
-    engines.push(b)
+    const { seed, b } = await idleSeedAndLeecher()
     const closes: string[] = []
     const outgoing: string[] = []
     for (const e of [seed, b]) e.on('peer:close', ({ reason }) => { closes.push(String(reason)) })
