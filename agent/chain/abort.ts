@@ -24,9 +24,18 @@ export async function abortable<T> (promise: Promise<T>, signal: AbortSignal | u
   }
 }
 
-/** Sleeps `ms`, or rejects early with the signal's reason. */
+/**
+ * Sleeps `ms`, or rejects early with the signal's reason. The timer is not unref'd: an awaited sleep is work in
+ * progress (a settlement polling for its receipt on SIGINT, when nothing else is left to keep the process up), and
+ * an unref'd one let Node exit with code 0 in the middle of it. Aborting clears it.
+ */
 export async function sleep (ms: number, signal: AbortSignal | undefined): Promise<void> {
-  await abortable(new Promise<void>(resolve => { setTimeout(resolve, ms).unref() }), signal)
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await abortable(new Promise<void>(resolve => { timer = setTimeout(resolve, ms) }), signal)
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Runs tasks one at a time in call order (one account's transactions must take consecutive nonces). */
