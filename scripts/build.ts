@@ -54,6 +54,17 @@ const sourceUrls: Plugin = {
   }
 }
 
+/**
+ * `cross-fetch-ponyfill` (parse-torrent's fetch) becomes agent/util/lazy-fetch.ts: loading the ponyfill loads
+ * node-fetch and Node's undici, ~0.2 s of every `seed` and `get` start-up, for a fetch never called (see there).
+ */
+const lazyFetch: Plugin = {
+  name: 'seedpay-lazy-fetch',
+  setup (b) {
+    b.onResolve({ filter: /^cross-fetch-ponyfill$/ }, () => ({ path: join(AGENT, 'util', 'lazy-fetch.ts') }))
+  }
+}
+
 export interface BuildReport { files: number, written: number, ms: number }
 
 /**
@@ -78,7 +89,7 @@ export async function buildCli (): Promise<BuildReport> {
     // Tells the code it runs from dist/ (agent/ledger/writer-thread.ts picks its worker's file by it).
     define: { SEEDPAY_BUNDLE: 'true' },
     chunkNames: 'chunk-[hash]',
-    plugins: [sourceUrls],
+    plugins: [sourceUrls, lazyFetch],
     write: false,
     logLevel: 'warning'
   })

@@ -3,11 +3,12 @@
  * BTT's TRC-20 has) and printed back without rounding. Never through floating point: 0.1 BTT is exactly
  * 100000000000000000 base units.
  */
-import { BTT_DECIMALS, bttUnits, MIB } from '../pay/index.ts'
+import { BTT_DECIMALS, bttUnits } from '../pay/btt.ts'
+import { MIB } from '../pay/price.ts'
 import { CliError } from './errors.ts'
 
 // The formatter lives in agent/pay (refusal reasons below the CLI need it too); re-exported for the CLI.
-export { BTT_DECIMALS, formatBtt, bttText, priceText, feeText } from '../pay/index.ts'
+export { BTT_DECIMALS, formatBtt, bttText, priceText, feeText } from '../pay/btt.ts'
 const DECIMAL = /^([0-9]+)(?:\.([0-9]+))?$/
 
 /**

@@ -18,7 +18,7 @@ import { defaultLogFile } from './log-flags.ts'
 import { cliLogger } from './logging.ts'
 import { makeReporter } from './output.ts'
 import type { PaymentFlags } from './payment-flags.ts'
-import { withPayments } from './payment-options.ts'
+import { withPayments } from './with-payments.ts'
 import { handleStopSignals } from './shutdown.ts'
 
 /** `seedpay daemon [--config <path>]`: runs until SIGINT/SIGTERM, then stops every torrent and settles. */

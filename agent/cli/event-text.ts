@@ -6,7 +6,7 @@
  * gets the generic one, which renders any nesting readably.
  */
 import { formatBytes } from '../util/format-bytes.ts'
-import { groupThousands } from '../pay/index.ts'
+import { groupThousands } from '../pay/btt.ts'
 
 type Fields = Record<string, unknown>
 type Line = (f: Fields) => string

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import { MIB } from '../pay/index.ts'
+import { MIB } from '../pay/price.ts'
 import type { EngineStats } from '../swarm/index.ts'
 import { bttText, formatBtt } from './amounts.ts'
 import { bytesText, eventText } from './event-text.ts'

@@ -1,7 +1,7 @@
 /**
- * Payments on `seedpay seed` and `seedpay get`, whose options payment-flags.ts declares: `withPayments` builds what
- * the engine needs when those flags are given (null otherwise: plain BitTorrent) with the one composition root
- * (agent/compose), and settles on the way out.
+ * Payments on `seedpay seed` and `seedpay get`, whose options payment-flags.ts declares: `openPayments` builds what
+ * the engine needs when those flags are given (with-payments.ts: plain BitTorrent otherwise) with the one
+ * composition root (agent/compose), and settles on the way out.
  *
  * Payee: serves payers only within what backs them (docs/risk.md), settles on threshold, risk, watchtower and
  * shutdown from the key's account. Payer: signs receipts with the hot key within its budget, reserves lanes.
@@ -48,24 +48,17 @@ export interface CliPayments {
 }
 
 /**
- * Runs `fn` with payments when the flags ask for them (`--price` / `--max-price`), else with null. Afterwards
- * stops the payment side; a payee settles everything outstanding and reports the transactions.
+ * The payment side the flags ask for (with-payments.ts loads this module only then), and the reporter it prints
+ * to: a payee settles everything outstanding when it is stopped, and reports the transactions.
  */
-export async function withPayments (o: PaymentFlags, role: PaymentRole, fn: (payments: CliPayments | null) => Promise<void>): Promise<void> {
-  const wanted = role === 'payee' ? o.price !== undefined : o.maxPrice !== undefined
-  if (!wanted) { await fn(null); return }
+export async function openPayments (o: PaymentFlags, role: PaymentRole): Promise<{ side: Side, reporter: Reporter }> {
   const logger = cliLogger(o)
   const reporter = makeReporter(o.json)
   const side = role === 'payee' ? await payees(o, logger, reporter) : await payer(o, logger, reporter)
-  try {
-    await fn(side.payments)
-  } finally {
-    await side.stop()
-    reporter.close()
-  }
+  return { side, reporter }
 }
 
-interface Side { payments: CliPayments, stop: () => Promise<void> }
+export interface Side { payments: CliPayments, stop: () => Promise<void> }
 
 /**
  * The payee side on every network `--network` names (seed-networks.ts): one network as ever; several share the key

@@ -4,7 +4,7 @@
  */
 import type { TorrentEngine, PeerWire } from '../swarm/index.ts'
 import type { PaymentEvents } from '../payment/index.ts'
-import { ERROR_CODES, EXTENSION_NAME } from '../wire/index.ts'
+import { ERROR_CODES, EXTENSION_NAME } from '../wire/messages.ts'
 import { explainStall, QUICK_CLOSE_MS, StallReportPlan, type PeerFacts, type StallReason, type StallSnapshot } from './stall.ts'
 
 /** The part of the payment agent the watch listens to. */

@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path'
 import { loadTorrent } from '../swarm/index.ts'
 import { CliError } from './errors.ts'
-import { withPayments } from './payment-options.ts'
+import { withPayments } from './with-payments.ts'
 import { runEngine } from './run-engine.ts'
 import { fetchMagnetMetadata } from './magnet-metadata.ts'
 import { checkSeedData } from './seed-data.ts'

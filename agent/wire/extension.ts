@@ -17,12 +17,11 @@ import type { WireExtension, WireExtensionCtor } from 'bittorrent-protocol'
 import type { Logger } from 'pino'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { ProtocolViolationError, WireStateError, type ViolationCode } from './errors.ts'
-import { decodeMessage, encodeMessage, ERROR_CODES, type ErrorName, type HelloMessage } from './messages.ts'
+import { decodeMessage, encodeMessage, ERROR_CODES, EXTENSION_NAME, type ErrorName, type HelloMessage } from './messages.ts'
 import { decodeOffers, encodeOffers, OFFERS_KEY, type NetworkOffer } from './offers.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
 
-/** The extension name in the BEP 10 handshake's `m` dict. */
-export const EXTENSION_NAME = 'seedpay'
+export { EXTENSION_NAME }
 /** A peer announcing seedpay must say hello promptly; 30 s is generous even on a congested link. */
 const DEFAULT_HELLO_TIMEOUT_MS = 30_000
 /** After sending `err` we wait this long so it reaches the peer before the connection is torn down. */

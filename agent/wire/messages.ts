@@ -60,6 +60,9 @@ export interface CreditMessage { t: 'credit', credit: bigint }
 
 export type SeedpayMessage = HelloMessage | ReceiptMessage | CreditMessage | ErrorMessage
 
+/** The extension name in the BEP 10 handshake's `m` dict. */
+export const EXTENSION_NAME = 'seedpay'
+
 /** Error codes in `err.code` (docs/protocol.md). */
 export const ERROR_CODES = {
   protocol: 1,

@@ -90,6 +90,19 @@ describe('seedpay CLI: the build (dist/)', function () {
     expect(modules).to.not.include('agent/chain/tron-chain.ts')
   })
 
+  it('a free seed or get loads the swarm, not the payment side, node-fetch, undici or mime-types', () => {
+    const modules = modulesIn(loadedWith(chunkOf('agent/cli/swarm-actions.ts')))
+    expect(modules).to.include.members(['agent/swarm/engine.ts', 'agent/cli/run-engine.ts', 'agent/cli/with-payments.ts'])
+    const pkgs = packages(modules)
+    expect(pkgs.has('bittorrent-protocol')).to.equal(true)
+    // ethers, the ledger and the chain clients come with payment-options.ts, imported only for --price/--max-price
+    for (const heavy of ['ethers', 'zod', 'tronweb', 'node-fetch', 'cross-fetch-ponyfill', 'mime-types', 'mime-db']) expect(pkgs.has(heavy), heavy).to.equal(false)
+    expect(modules.filter(m => /^agent\/(ledger|settle|payment|compose)\//.test(m))).to.deep.equal([])
+    expect(modules).to.not.include('agent/cli/payment-options.ts')
+    // mime-types is a chunk of its own, imported at the first HTTP request (agent/swarm/file-http.ts)
+    expect(loadedWith(chunkOf('agent/cli/swarm-actions.ts'))).to.not.include(chunkOf('node_modules/mime-types/index.js'))
+  })
+
   it('loads tronweb only with TronChain, a chunk of its own', () => {
     const tron = chunkOf('agent/chain/tron-chain.ts')
     const withTron = readdirSync(DIST).filter(f => f.endsWith('.js') && modulesIn([f]).some(m => m.startsWith('node_modules/tronweb/')))
