@@ -1,8 +1,8 @@
 /**
  * `withPayments` runs a `seed`, `get` or `stream` with payments when its flags ask for them (`--price` /
  * `--max-price`), else as plain BitTorrent. The payment side (payment-options.ts, and with it ethers, the chain
- * clients, the ledger and the settlement) is imported only then: a free command starts without parsing it, about
- * a megabyte of JavaScript (test/e2e/cli-build.test.ts checks what a free command loads).
+ * clients, the ledger and the settlement) is imported only then: a free command starts without parsing it, 1.6 MB
+ * of JavaScript (test/e2e/cli-build.test.ts checks what a free command loads).
  */
 import type { CliPayments } from './payment-options.ts'
 import type { PaymentFlags, PaymentRole } from './payment-flags.ts'
