@@ -94,3 +94,31 @@ describe('Picker', function () {
     expect(p.next(all, 10, none, 'b').map(r => r.index)).to.deep.equal([other, other])
   })
 })
+
+describe('Picker: several new pieces in one call', function () {
+  it('takes them rarest first among the pieces the peer has, and a failed piece is wanted again', () => {
+    // availability: piece i is held by 8 - i peers, so 7 is the rarest (we have it); this peer has 6, 2, 5 and 3 only
+    const p = new Picker({ pieceCount: 8, pieceLength: BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH, have: [false, false, false, false, false, false, false, true], random: () => 0 })
+    for (let k = 1; k <= 8; k++) p.addBitfield(i => i < k, 1)
+    const peer = (i: number): boolean => [6, 2, 5, 3].includes(i)
+    expect(p.next(peer, 3, none, 'a').map(b => b.index)).to.deep.equal([6, 5, 3])
+    expect(p.next(peer, 3, none, 'a', 0).map(b => b.index)).to.deep.equal([2])
+    // piece 3 arrives whole and fails its hash: wanted again, from anyone who has it
+    expect(p.receive(3, 0, Buffer.alloc(BLOCK_LENGTH), 'a')).to.not.equal(null)
+    p.failed(3)
+    expect(p.next(all, 3, none, 'b', 0).map(b => b.index)).to.deep.equal([4, 3, 1])
+    // a verified piece is never asked for again
+    expect(p.receive(2, 0, Buffer.alloc(BLOCK_LENGTH), 'a')).to.not.equal(null)
+    p.verified(2)
+    expect(p.next(all, 8, none, 'c', 0).map(b => b.index)).to.deep.equal([0])
+  })
+
+  it('a random first piece, then the rest of the call rarest first', () => {
+    const p = new Picker({ pieceCount: 6, pieceLength: BLOCK_LENGTH, lastPieceLength: BLOCK_LENGTH, random: () => 0.99 })
+    for (let k = 1; k <= 6; k++) p.addBitfield(i => i < k, 1)
+    const got = p.next(all, 3, none, 'a').map(b => b.index)
+    // the order is 5, 4, …, 0 (rarest first); the first pick is random (its last, with random() = 0.99), then the
+    // two rarest
+    expect(got).to.deep.equal([0, 5, 4])
+  })
+})
