@@ -55,13 +55,20 @@ const sourceUrls: Plugin = {
 }
 
 /**
- * `cross-fetch-ponyfill` (parse-torrent's fetch) becomes agent/util/lazy-fetch.ts: loading the ponyfill loads
- * node-fetch and Node's undici, ~0.2 s of every `seed` and `get` start-up, for a fetch never called (see there).
+ * `cross-fetch-ponyfill`, the fetch parse-torrent imports, becomes Node's own fetch, read only when called. The
+ * ponyfill imports node-fetch and reads every fetch global as it loads (`global.fetch || …`), and the first read makes
+ * Node load its undici and http2: ~0.2 s of CPU at the start of every `seed` and `get`, for a function seedpay never
+ * calls (parse-torrent fetches only in its `remote`, for a torrent given as a URL; loadTorrent hands it bytes). As
+ * nothing calls it, esbuild then leaves it out altogether.
  */
 const lazyFetch: Plugin = {
   name: 'seedpay-lazy-fetch',
   setup (b) {
-    b.onResolve({ filter: /^cross-fetch-ponyfill$/ }, () => ({ path: join(AGENT, 'util', 'lazy-fetch.ts') }))
+    b.onResolve({ filter: /^cross-fetch-ponyfill$/ }, () => ({ path: 'cross-fetch-ponyfill', namespace: 'seedpay-lazy-fetch' }))
+    b.onLoad({ filter: /.*/, namespace: 'seedpay-lazy-fetch' }, () => ({
+      contents: 'export default async function fetch (input, init) { return await globalThis.fetch(input, init) }',
+      loader: 'js'
+    }))
   }
 }
 

@@ -60,13 +60,11 @@ export class Picker {
   private readonly availability: Uint32Array
   private readonly active = new Map<number, Active>()
   /**
-   * 1 while a piece is active or pending (received whole, not yet verified): `wanted` reads this instead of a Map and
-   * a Set lookup. In a swarm of 21 `pickNew`'s scans, done per refill of every unchoking peer, were the agent's
-   * hottest JavaScript (perf, docs/benchmarks.md).
+   * 1 while a piece is active or pending (received whole, being hashed or written: neither wanted nor had), so
+   * `wanted` reads a byte, not a Map and a Set. In a swarm of 21 `pickNew`'s scans, done per refill of every
+   * unchoking peer, were the agent's hottest JavaScript (perf, docs/benchmarks.md).
    */
   private readonly busy: Uint8Array
-  /** Complete pieces being hashed or written: neither wanted nor had. */
-  private readonly pending = new Set<number>()
   private readonly random: () => number
   private haveCount = 0
   private readonly pool: Buffer[] = []
@@ -177,8 +175,8 @@ export class Picker {
       const at = this.pickNew(has, from)
       if (at === -1) break
       const index = this.order[at]!
-      // a random first piece (pickNew) sits anywhere in the order: the next pick scans from the start
-      from = this.haveCount === 0 && this.active.size === 0 ? -1 : at + 1
+      // a newcomer's random first piece sits anywhere in the order: the next pick scans from the start
+      from = this.newcomer ? -1 : at + 1
       const a = this.start(index, peer)
       this.takeFree(a, max, out)
     }
@@ -202,7 +200,8 @@ export class Picker {
    */
   receive (index: number, offset: number, data: Uint8Array, sender: string, init: { late?: boolean } = {}): CompletedPiece | null | 'duplicate' | 'unexpected' {
     const a = this.active.get(index)
-    if (a === undefined) return this.have[index] === 1 || this.pending.has(index) ? 'duplicate' : 'unexpected'
+    // not active: had, or pending (busy) is a block that came twice
+    if (a === undefined) return this.have[index] === 1 || this.busy[index] === 1 ? 'duplicate' : 'unexpected'
     const b = offset / BLOCK_LENGTH
     if (!Number.isInteger(b) || b >= a.blocks || data.length !== blockLength(a.length, b)) return 'unexpected'
     if (a.received[b] === 1) return 'duplicate'
@@ -216,13 +215,11 @@ export class Picker {
     a.senders[b] = sender
     if (a.receivedCount < a.blocks) return null
     this.active.delete(index)
-    this.pending.add(index)
     return { index, data: a.data, senders: a.senders }
   }
 
   /** The piece hashed correctly and is on disk. */
   verified (index: number): void {
-    this.pending.delete(index)
     this.busy[index] = 0
     if (this.have[index] === 1) return
     this.have[index] = 1
@@ -231,7 +228,6 @@ export class Picker {
 
   /** The piece failed its hash: every block is wanted again. */
   failed (index: number): void {
-    this.pending.delete(index)
     this.busy[index] = 0
     this.dirty = true
     this.orderedAt = 0
@@ -283,6 +279,9 @@ export class Picker {
     return false
   }
 
+  /** Nothing had and nothing started: the next piece is picked at random. */
+  private get newcomer (): boolean { return this.haveCount === 0 && this.active.size === 0 }
+
   private wanted (p: number): boolean {
     return this.have[p] === 0 && this.busy[p] === 0
   }
@@ -322,7 +321,7 @@ export class Picker {
   private pickNew (has: (i: number) => boolean, from: number): number {
     if (from < 0) {
       this.reorder()
-      if (this.haveCount === 0 && this.active.size === 0) {
+      if (this.newcomer) {
         // Random first piece: a newcomer gets something to trade quickly instead of the swarm's rarest.
         const n = this.order.length
         const start = Math.floor(this.random() * n)

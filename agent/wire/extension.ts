@@ -21,7 +21,6 @@ import { decodeMessage, encodeMessage, ERROR_CODES, EXTENSION_NAME, type ErrorNa
 import { decodeOffers, encodeOffers, OFFERS_KEY, type NetworkOffer } from './offers.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
 
-export { EXTENSION_NAME }
 /** A peer announcing seedpay must say hello promptly; 30 s is generous even on a congested link. */
 const DEFAULT_HELLO_TIMEOUT_MS = 30_000
 /** After sending `err` we wait this long so it reaches the peer before the connection is torn down. */
