@@ -1,8 +1,9 @@
 /** The MSE Diffie-Hellman exchange: 768-bit group of the spec, fixed-width 96-byte keys. */
-import { createDiffieHellman, createHash, randomBytes, type DiffieHellman } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { DH_GENERATOR, DH_KEY_BYTES, DH_PRIME_HEX } from './constants.ts'
 
-const PRIME = Buffer.from(DH_PRIME_HEX, 'hex')
+const P = BigInt('0x' + DH_PRIME_HEX)
+const G = BigInt(DH_GENERATOR)
 /**
  * Xa, Xb: 160 bits. The spec asks for at least 128 and says anything past 180 adds no security, only work. The peer
  * never sees it (libtorrent and Transmission interoperate: test/interop/encryption.test.ts).
@@ -10,42 +11,40 @@ const PRIME = Buffer.from(DH_PRIME_HEX, 'hex')
 export const DH_PRIVATE_KEY_BYTES = 20
 
 /**
- * One DiffieHellman object for the process. Making one checks the prime (OpenSSL's DH_check, a primality test:
- * ~22 ms here, and `getDiffieHellman('modp1')` costs the same). That was 0.9 s of a leecher's 7 s of CPU in a
- * swarm of 5. Each handshake keeps its own private key and sets it on the object right before each synchronous use; the
- * object holds no state between those calls that a handshake relies on.
+ * base^exp mod P, square-and-multiply on BigInt: ~0.3 ms for a 160-bit exponent. Not node:crypto's DiffieHellman:
+ * making one runs OpenSSL's DH_check, a primality test of the prime (~21 ms here; `getDiffieHellman('modp1')` costs
+ * the same), and a `get` pays it at its first connection, on the path to its first block, and a fresh seeder
+ * again at the other end (docs/benchmarks.md, "MSE without OpenSSL's prime check"). The time it takes depends on
+ * the exponent's bits; MSE is obfuscation (its spec says so), its secret guards nothing a timing attack could win.
  */
-let group: DiffieHellman | undefined
-function dhGroup (): DiffieHellman {
-  group ??= createDiffieHellman(PRIME, DH_GENERATOR)
-  return group
+function modPow (base: bigint, exp: bigint): bigint {
+  let result = 1n
+  let b = base % P
+  for (let e = exp; e > 0n; e >>= 1n) {
+    if ((e & 1n) === 1n) result = result * b % P
+    b = b * b % P
+  }
+  return result
 }
 
-/** Left-pads to 96 bytes: OpenSSL drops leading zero bytes, the spec sends fixed-width numbers. */
-function fixed (b: Buffer): Buffer {
-  if (b.length === DH_KEY_BYTES) return b
-  const out = Buffer.alloc(DH_KEY_BYTES)
-  b.copy(out, DH_KEY_BYTES - b.length)
-  return out
+function toFixed (n: bigint): Buffer {
+  return Buffer.from(n.toString(16).padStart(DH_KEY_BYTES * 2, '0'), 'hex')
 }
 
 export class DhKeys {
-  private readonly privateKey = randomBytes(DH_PRIVATE_KEY_BYTES)
-  /** Our public key Y = 2^X mod P, 96 bytes. */
-  readonly publicKey: Buffer
+  private readonly privateKey = BigInt('0x' + randomBytes(DH_PRIVATE_KEY_BYTES).toString('hex'))
+  /** Our public key Y = 2^X mod P, 96 bytes, big-endian, left-padded (the spec sends fixed-width numbers). */
+  readonly publicKey: Buffer = toFixed(modPow(G, this.privateKey))
 
-  constructor () {
-    const dh = dhGroup()
-    dh.setPrivateKey(this.privateKey)
-    // OpenSSL derives the public key from the private key set (it makes one only when there is none)
-    this.publicKey = fixed(dh.generateKeys())
-  }
-
-  /** S from the peer's public key; throws (OpenSSL) for a key that is not a valid group element. */
+  /**
+   * S from the peer's public key. Throws for a key that is not a group element other than ±1 (OpenSSL's
+   * DH_check_pub_key: 1 < Y < P − 1), whose secret an eavesdropper would know.
+   */
   secret (peerPublic: Buffer): Buffer {
-    const dh = dhGroup()
-    dh.setPrivateKey(this.privateKey)
-    return fixed(dh.computeSecret(peerPublic))
+    if (peerPublic.length !== DH_KEY_BYTES) throw new RangeError(`public key is ${peerPublic.length} bytes, not ${DH_KEY_BYTES}`)
+    const y = BigInt('0x' + peerPublic.toString('hex'))
+    if (y <= 1n || y >= P - 1n) throw new RangeError('public key is not in 2 … P − 2')
+    return toFixed(modPow(y, this.privateKey))
   }
 }
 
