@@ -10,7 +10,7 @@ import { ChannelRoleMismatchError, LedgerOwnerMismatchError, NonMonotonicReceipt
 import type { Address } from '../pay/bytes.ts'
 import type { ChannelKey } from '../pay/channel-key.ts'
 import type { SignedReceipt } from '../pay/receipt.ts'
-import { LedgerWriterThread, type WriterThreadOptions } from './writer-thread.ts'
+import { LedgerWriterThread } from './writer-thread.ts'
 
 export type { ChannelKey }
 
@@ -252,12 +252,11 @@ export class Ledger {
   }
 
   /**
-   * The ledger's writer thread (writer-thread.ts), made at the first call (its options apply then): receipts
-   * recorded through it are durable off the event loop once it is up. It ends with close(), once the writes asked of
-   * it are done.
+   * The ledger's writer thread (writer-thread.ts), started at the first call: receipts recorded through it are
+   * durable off the event loop. It ends with close(), once the writes asked of it are done.
    */
-  writerThread (options?: WriterThreadOptions): LedgerWriterThread {
-    this.thread ??= new LedgerWriterThread(this.opened, entries => this.recordMany(entries), options)
+  writerThread (): LedgerWriterThread {
+    this.thread ??= new LedgerWriterThread(this.opened, entries => this.recordMany(entries))
     return this.thread
   }
 

@@ -15,13 +15,7 @@
  * written on the main connection instead, as before this thread existed: the first receipts of a download do not
  * wait for a thread to start, and a broken thread never stops receipts from being stored. Batches never overlap
  * (the ReceiptWriter has one in flight at a time), so switching paths keeps their order.
- *
- * With `startAfterSlowCommitMs` (what a PaymentAgent asks for) the thread starts only once a commit on the main
- * connection took that long. A second V8 isolate that loads better-sqlite3 costs a paid process ~0.1 s of CPU, on
- * a disk whose commit takes 0.4 ms to move 0.4 ms a receipt off the loop; on a disk whose fsync takes 8 ms the
- * first such commit starts it (docs/benchmarks.md, "Paid vs free", round 9).
  */
-import { performance } from 'node:perf_hooks'
 import { Worker } from 'node:worker_threads'
 import { errorFromWire, type WireError } from './errors.ts'
 import type { LedgerInit, ReceiptRecord } from './ledger.ts'
@@ -49,20 +43,6 @@ export type WriterReply =
 /** Writes a batch on the main thread's connection (Ledger.recordMany). */
 export type LocalWrite = (entries: readonly ReceiptRecord[]) => Array<Error | null>
 
-/**
- * A commit this long on the main connection starts the thread (PaymentAgent): ~10× a commit on this machine's disk
- * (median 0.3 ms, the slowest of 200 1.5 ms), a fifth of one fsync on a disk whose fsync takes 8 ms.
- */
-export const SLOW_COMMIT_MS = 4
-
-export interface WriterThreadOptions {
-  /**
-   * Start the thread only once a batch written on the main connection took at least this long (ms), rather than
-   * at once: where commits are fast, no thread is ever started. @default undefined (start at once)
-   */
-  startAfterSlowCommitMs?: number
-}
-
 /** The worker's module: the bundle's own entry in dist/, or under tsx (tests, development) the TypeScript source. */
 function workerUrl (): URL {
   return typeof SEEDPAY_BUNDLE !== 'undefined'
@@ -73,10 +53,8 @@ function workerUrl (): URL {
 interface Pending { resolve: (results: Array<Error | null>) => void, reject: (err: Error) => void }
 
 export class LedgerWriterThread implements ReceiptStore {
-  private worker: Worker | null = null
-  private readonly init: Readonly<LedgerInit>
+  private readonly worker: Worker
   private readonly local: LocalWrite
-  private readonly slowCommitMs: number | undefined
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   /** The worker has opened the ledger: batches go to it from now on. */
@@ -86,49 +64,34 @@ export class LedgerWriterThread implements ReceiptStore {
   private closing: Promise<void> | null = null
   private drained: (() => void) | null = null
   private readyResolve: (() => void) | null = null
-  /** Resolves once the worker has opened the ledger (never, if it fails first or is never started). */
+  /** Resolves once the worker has opened the ledger (never, if it fails first). */
   readonly ready: Promise<void>
   /** Batches written by the worker, and on the main connection (before it was up, or after it failed). */
   readonly stats = { thread: 0, local: 0 }
 
-  constructor (init: Readonly<LedgerInit>, local: LocalWrite, options: WriterThreadOptions = {}) {
-    this.init = init
+  constructor (init: Readonly<LedgerInit>, local: LocalWrite) {
     this.local = local
-    this.slowCommitMs = options.startAfterSlowCommitMs
     this.ready = new Promise(resolve => { this.readyResolve = resolve })
-    if (this.slowCommitMs === undefined) this.start()
-  }
-
-  /** Whether the worker has been started (at once, or after a slow commit). */
-  get started (): boolean { return this.worker !== null }
-
-  private start (): void {
-    if (this.worker !== null || this.closing !== null) return
-    const worker = new Worker(workerUrl(), { workerData: { ...this.init } })
-    this.worker = worker
+    this.worker = new Worker(workerUrl(), { workerData: { ...init } })
     // Idle, it keeps no process alive; a write in flight does (ref() in recordMany).
-    worker.unref()
-    worker.on('message', (reply: WriterReply) => { this.onReply(reply) })
-    worker.on('error', err => { this.fail(err) })
-    worker.on('exit', code => { this.fail(new Error(`the ledger's writer thread exited (code ${code})`)) })
+    this.worker.unref()
+    this.worker.on('message', (reply: WriterReply) => { this.onReply(reply) })
+    this.worker.on('error', err => { this.fail(err) })
+    this.worker.on('exit', code => { this.fail(new Error(`the ledger's writer thread exited (code ${code})`)) })
   }
 
   async recordMany (entries: readonly ReceiptRecord[]): Promise<Array<Error | null>> {
     if (this.closing !== null) throw new Error('the ledger\'s writer thread is closed')
-    const worker = this.worker
-    if (worker === null || !this.up || this.broken !== null) {
+    if (!this.up || this.broken !== null) {
       this.stats.local++
-      const startedAt = performance.now()
-      const results = this.local(entries)
-      if (this.slowCommitMs !== undefined && performance.now() - startedAt >= this.slowCommitMs) this.start()
-      return results
+      return this.local(entries)
     }
     this.stats.thread++
     const id = this.nextId++
     return await new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
-      if (this.pending.size === 1) worker.ref()
-      worker.postMessage({ id, entries } satisfies WriterRequest)
+      if (this.pending.size === 1) this.worker.ref()
+      this.worker.postMessage({ id, entries } satisfies WriterRequest)
     })
   }
 
@@ -136,7 +99,7 @@ export class LedgerWriterThread implements ReceiptStore {
   async close (): Promise<void> {
     this.closing ??= (async () => {
       if (this.pending.size > 0 && this.broken === null) await new Promise<void>(resolve => { this.drained = resolve })
-      await this.worker?.terminate()
+      await this.worker.terminate()
     })()
     await this.closing
   }
@@ -165,7 +128,7 @@ export class LedgerWriterThread implements ReceiptStore {
 
   private settled (): void {
     if (this.pending.size > 0) return
-    this.worker?.unref()
+    this.worker.unref()
     this.drained?.()
     this.drained = null
   }

@@ -22,7 +22,7 @@ import type { PaymentEvents } from './events.ts'
 import type { PayeeCoverage } from './payee-coverage.ts'
 import type { PayerFunds } from './payer-funds.ts'
 import { ReceiptWriter } from './receipt-writer.ts'
-import { SLOW_COMMIT_MS, type ReceiptStore } from '../ledger/writer-thread.ts'
+import type { ReceiptStore } from '../ledger/writer-thread.ts'
 
 
 export interface PaymentAgentComponents {
@@ -30,8 +30,7 @@ export interface PaymentAgentComponents {
   ledger: Ledger
   /**
    * Where receipts are stored durably. @default the ledger's writer thread (agent/ledger/writer-thread.ts) on the
-   * same file, started once a commit on the main connection is slow (SLOW_COMMIT_MS): from then on the fsync of
-   * each batch is off the event loop.
+   * same file: the fsync of each batch off the event loop.
    */
   store?: ReceiptStore
   /** Signs our receipts (our own key or the hot signer registered on the escrow). */
@@ -127,7 +126,7 @@ export class PaymentAgent extends TypedEmitter<PaymentEvents> {
     this.init = init
     this.verifier = new ReceiptVerifier(components.signers !== undefined ? { signers: components.signers } : {}, { domain: init.domain })
     this.policy = new CreditPolicy(init.credit !== undefined ? { credit: init.credit } : {})
-    this.writer = new ReceiptWriter({ logger: components.logger, store: components.store ?? components.ledger.writerThread({ startAfterSlowCommitMs: SLOW_COMMIT_MS }) })
+    this.writer = new ReceiptWriter({ logger: components.logger, store: components.store ?? components.ledger.writerThread() })
     this.prover = new HelloProver({ signer: components.signer, ...(components.signers !== undefined ? { signers: components.signers } : {}) }, { domain: init.domain })
     components.coverage?.on('coverage:changed', ({ payer }) => {
       for (const s of this.allSessions()) if (s.account === payer) s.onBackingChanged()

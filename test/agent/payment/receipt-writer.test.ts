@@ -70,36 +70,6 @@ describe('ReceiptWriter (group commit on the ledger\'s writer thread)', () => {
     expect(ledger.history(key('b')).map(h => h.bytes)).to.deep.equal([1n, 2n])
   })
 
-  it('with startAfterSlowCommitMs, stores on the main connection and starts no thread while commits are fast', async () => {
-    const thread = ledger.writerThread({ startAfterSlowCommitMs: 60_000 })
-    const writer = new ReceiptWriter({ logger: silent, store: thread })
-    for (let i = 1n; i <= 20n; i++) {
-      writer.write({ key: key('b'), role: 'payer', receipt: receipt(i) }, err => { expect(err).to.equal(null) })
-      await writer.drain()
-    }
-    expect(thread.started).to.equal(false)
-    expect(thread.stats).to.deep.equal({ thread: 0, local: 20 })
-    expect(ledger.history(key('b')).length).to.equal(20)
-  })
-
-  it('starts the thread after a slow commit, and stores the batches after it there, in order', async () => {
-    // every commit is "slow" at 0 ms: the first one, on the main connection, starts the thread
-    const thread = ledger.writerThread({ startAfterSlowCommitMs: 0 })
-    expect(thread.started).to.equal(false)
-    const writer = new ReceiptWriter({ logger: silent, store: thread })
-    const stored: bigint[] = []
-    writer.write({ key: key('b'), role: 'payee', receipt: receipt(1n) }, err => { expect(err).to.equal(null); stored.push(1n) })
-    await writer.drain()
-    expect(thread.started).to.equal(true)
-    expect(thread.stats).to.deep.equal({ thread: 0, local: 1 })
-    await thread.ready
-    writer.write({ key: key('b'), role: 'payee', receipt: receipt(2n) }, err => { expect(err).to.equal(null); stored.push(2n) })
-    await writer.drain()
-    expect(thread.stats).to.deep.equal({ thread: 1, local: 1 })
-    expect(stored).to.deep.equal([1n, 2n])
-    expect(ledger.history(key('b')).map(h => h.bytes)).to.deep.equal([1n, 2n])
-  })
-
   it('keeps the event loop turning while a transaction is written, and what arrives meanwhile is the next batch', async () => {
     const writer = await threadWriter()
     let turns = 0
