@@ -17,9 +17,6 @@ import type { Ledger } from '../ledger/index.ts'
 import { PayerBudget, channelKey, type Address, type EscrowDomain } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 
-/** Lane requests arriving within this window go into one `reserve` transaction. */
-const DEFAULT_RESERVE_BATCH_MS = 250
-
 export type FundsReader = Pick<EscrowClient, 'balanceOf' | 'laneOf' | 'pendingWithdrawal' | 'reserve'>
 
 export interface PayerFundsComponents {
@@ -37,8 +34,6 @@ export interface PayerFundsInit {
   autoLane?: boolean
   /** Most we reserve for one payee, whatever it asks. @default no limit beyond the budget */
   maxLane?: bigint
-  /** @default 250 */
-  reserveBatchMs?: number
   /** Room below this pays for nothing useful (e.g. a piece at the most we pay): the budget counts as spent. @default 0 */
   dust?: bigint
 }
@@ -65,12 +60,12 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   /** The lane each payee asked for in its hello; topped up as receipts use it. */
   private readonly wanted = new Map<Address, bigint>()
   private readonly preparing = new Map<Address, Promise<void>>()
-  private timer: NodeJS.Timeout | null = null
+  /** The requests in `pending`: resolves when the reserve carrying them is mined or failed. */
+  private next: { mined: Promise<void>, resolve: () => void } | null = null
+  /** Sends reserves one after another while requests are pending (null when idle). */
   private sending: Promise<void> | null = null
+  private stopped = false
   private wasExhausted = false
-  /** The next reserve batch (resolves when it is mined or failed). */
-  private batch: Promise<void> | null = null
-  private endBatch: (() => void) | null = null
   private readonly abort = new AbortController()
 
   constructor (components: PayerFundsComponents, init: PayerFundsInit) {
@@ -141,12 +136,11 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   }
 
   async stop (): Promise<void> {
-    if (this.timer !== null) clearTimeout(this.timer)
-    this.timer = null
+    this.stopped = true
     // lanes asked for but not sent: a run that is ending does not need them
     this.pending.clear()
-    this.endBatch?.()
-    this.endBatch = null
+    this.next?.resolve()
+    this.next = null
     await this.sending
     this.abort.abort()
   }
@@ -160,67 +154,81 @@ export class PayerFunds extends TypedEmitter<PayerFundsEvents> {
   }
 
   private askLane (payee: Address, wanted: bigint): void {
-    if (this.init.autoLane === false || wanted <= 0n) return
+    // a run that is stopping reserves nothing more
+    if (this.init.autoLane === false || wanted <= 0n || this.stopped) return
     const capped = this.init.maxLane !== undefined && this.init.maxLane < wanted ? this.init.maxLane : wanted
     const shortfall = this.budget.laneShortfall(payee, capped) - (this.pending.get(payee) ?? 0n) - (this.inflight.get(payee) ?? 0n)
     // Not worth a transaction for crumbs: top up once a lane is down to a quarter of what was asked.
     if (shortfall <= 0n || this.budget.laneHeadroom(payee) * 4n >= capped) return
     this.pending.set(payee, (this.pending.get(payee) ?? 0n) + shortfall)
-    if (this.timer === null) {
-      const batch = new Promise<void>(resolve => {
-        this.endBatch = resolve
-        this.timer = setTimeout(() => {
-          this.timer = null
-          this.endBatch = null
-          this.flush().catch((err: unknown) => { this.c.logger.error({ err }, 'reserving lanes failed') }).finally(resolve)
-        }, this.init.reserveBatchMs ?? DEFAULT_RESERVE_BATCH_MS)
-      })
-      this.batch = batch
-    }
-    const batch = this.batch!
-    this.reserving.set(payee, batch)
-    void batch.then(() => {
-      if (this.reserving.get(payee) !== batch) return
+    const mined = this.queued()
+    this.reserving.set(payee, mined)
+    void mined.then(() => {
+      if (this.reserving.get(payee) !== mined) return
       this.reserving.delete(payee)
       // requests to this payee were held while its lane was being reserved: ask again now
       this.emit('funds:changed', { payee })
     })
   }
 
-  /** Sends the pending lane requests as one `reserve` transaction (one at a time). */
-  private async flush (): Promise<void> {
-    await this.sending
-    if (this.pending.size === 0) return
+  /**
+   * When the reserve carrying what is pending now is mined or failed. Group commit, not a batch window: the first
+   * request goes out at once (after this turn, so the hellos read in one turn share a transaction), and the
+   * requests that arrive while a reserve is being mined go together in the next. A payee's first byte waits for
+   * one transaction, never for a timer, and a slow chain (TRON's 3 s blocks) batches the most.
+   */
+  private queued (): Promise<void> {
+    if (this.next === null) {
+      let resolve!: () => void
+      const mined = new Promise<void>(r => { resolve = r })
+      this.next = { mined, resolve }
+    }
+    this.sending ??= this.sendAll()
+    return this.next.mined
+  }
+
+  private async sendAll (): Promise<void> {
+    await new Promise<void>(resolve => { setImmediate(resolve) })
+    try {
+      for (let batch = this.next; batch !== null; batch = this.next) {
+        this.next = null
+        await this.send().catch((err: unknown) => { this.c.logger.error({ err }, 'reserving lanes failed') })
+        batch.resolve()
+      }
+    } finally {
+      this.sending = null
+    }
+  }
+
+  /** Sends the pending lane requests as one `reserve` transaction, and waits for it. */
+  private async send (): Promise<void> {
     const lanes = [...this.pending].map(([payee, amount]) => ({ payee, amount }))
     this.pending.clear()
+    if (lanes.length === 0) return
     for (const l of lanes) this.inflight.set(l.payee, (this.inflight.get(l.payee) ?? 0n) + l.amount)
-    this.sending = (async () => {
-      try {
-        // The budget may have shrunk since the requests were queued (receipts signed meanwhile).
-        const affordable = lanes.flatMap(l => {
-          const amount = l.amount < this.budget.freeHeadroom ? l.amount : this.budget.freeHeadroom
-          return amount > 0n ? [{ payee: l.payee, amount }] : []
-        })
-        if (affordable.length === 0) return
-        const result = await this.c.chain.reserve(affordable, { signal: this.abort.signal })
-        for (const l of affordable) this.budget.reserved(l.payee, l.amount)
-        this.c.logger.info({ txId: result.txId, lanes: affordable.length }, 'reserved lanes')
-        this.emit('lane:reserved', { txId: result.txId, lanes: affordable })
-        for (const l of affordable) this.emit('funds:changed', { payee: l.payee })
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err))
-        this.c.logger.warn({ err: error, payees: lanes.map(l => l.payee) }, 'reserving lanes failed; paying from the free balance')
-        this.emit('lane:failed', { payees: lanes.map(l => l.payee), error })
-      } finally {
-        for (const l of lanes) {
-          const left = (this.inflight.get(l.payee) ?? 0n) - l.amount
-          if (left > 0n) this.inflight.set(l.payee, left)
-          else this.inflight.delete(l.payee)
-        }
-        this.sending = null
+    try {
+      // The budget may have shrunk since the requests were queued (receipts signed meanwhile).
+      const affordable = lanes.flatMap(l => {
+        const amount = l.amount < this.budget.freeHeadroom ? l.amount : this.budget.freeHeadroom
+        return amount > 0n ? [{ payee: l.payee, amount }] : []
+      })
+      if (affordable.length === 0) return
+      const result = await this.c.chain.reserve(affordable, { signal: this.abort.signal })
+      for (const l of affordable) this.budget.reserved(l.payee, l.amount)
+      this.c.logger.info({ txId: result.txId, lanes: affordable.length }, 'reserved lanes')
+      this.emit('lane:reserved', { txId: result.txId, lanes: affordable })
+      for (const l of affordable) this.emit('funds:changed', { payee: l.payee })
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err))
+      this.c.logger.warn({ err: error, payees: lanes.map(l => l.payee) }, 'reserving lanes failed; paying from the free balance')
+      this.emit('lane:failed', { payees: lanes.map(l => l.payee), error })
+    } finally {
+      for (const l of lanes) {
+        const left = (this.inflight.get(l.payee) ?? 0n) - l.amount
+        if (left > 0n) this.inflight.set(l.payee, left)
+        else this.inflight.delete(l.payee)
       }
-    })()
-    await this.sending
+    }
   }
 
   private checkExhausted (): void {
