@@ -4,7 +4,7 @@
  * alternates every round). Paid: the seeder asks `--price 0.0001` BTT/MiB, the leecher pays up to `--max-price
  * 0.001` from a funded escrow balance on a local anvil with the tronbox-built escrow (both with `--key-file`).
  * Each `get` is timed from spawn to exit (start-up, hello, chain reads, transfer, shutdown); the transfer alone
- * (its `listening` to `done` events) and the leecher's CPU and peak RSS are reported beside it.
+ * (its `listening` to `done` events), the leecher's CPU and peak RSS and the seeder's CPU (whole process) beside it.
  *
  *   npm run bench:paid [-- <MiB>]      size (default 256); BENCH_RUNS=5 runs per mode; BENCH_PIECE_KIB=256;
  *                                      BENCH_CREDIT=<MiB> the seeder's --credit; BENCH_LANE=<BTT> its --want-lane;
@@ -25,7 +25,7 @@ import { SeedpayChild } from '../../devtools/seedpay-child.ts'
 import { createTorrentFile } from '../../agent/swarm/index.ts'
 
 type Mode = 'free' | 'paid'
-interface Run { mode: Mode, wallSeconds: number, wallMbps: number, startSeconds: number, stopSeconds: number, transferSeconds: number, transferMbps: number, leecherCpuMs: number, leecherPeakRssMiB: number, receipts: number }
+interface Run { mode: Mode, wallSeconds: number, wallMbps: number, startSeconds: number, stopSeconds: number, transferSeconds: number, transferMbps: number, leecherCpuMs: number, leecherPeakRssMiB: number, seederCpuMs: number, receipts: number }
 
 const PRICE = '0.0001'
 const MAX_PRICE = '0.001'
@@ -84,10 +84,13 @@ async function runOnce (s: Setup, mode: Mode, bytes: number, n: number): Promise
     const stopSeconds = (Date.parse(exit.time) - Date.parse(done.time)) / 1000
     if (code !== 0) throw new Error(`get exited ${code}: ${get.stderr}`)
     const transfer = (Date.parse(done.time) - Date.parse(started.time)) / 1000
+    // the seeder's whole process (start-up, serving, its settlements, the one at SIGINT), from its exit event
+    await seed.stop()
+    const seedExit = await seed.next('exit', 10_000)
     return {
       mode, wallSeconds: round(wall, 3), wallMbps: round(bytes / 1e6 / wall, 1), startSeconds: round(startSeconds, 3), stopSeconds: round(stopSeconds, 3), transferSeconds: round(transfer, 3),
       transferMbps: round(bytes / 1e6 / transfer, 1), leecherCpuMs: Number(exit['cpuUserMs']) + Number(exit['cpuSystemMs']),
-      leecherPeakRssMiB: Number(exit['maxRssMiB']), receipts: payerReceipts() - before
+      leecherPeakRssMiB: Number(exit['maxRssMiB']), seederCpuMs: Number(seedExit['cpuUserMs']) + Number(seedExit['cpuSystemMs']), receipts: payerReceipts() - before
     }
   } finally {
     await seed.stop()
@@ -122,13 +125,13 @@ async function main (): Promise<void> {
       for (const mode of order) {
         const r = await runOnce(s, mode, mib * 1024 * 1024, i)
         all.push(r)
-        console.log(`${mode.padEnd(5)} whole ${r.wallMbps.toFixed(1).padStart(7)} MB/s (${r.wallSeconds.toFixed(2)} s)  start ${r.startSeconds.toFixed(2)} s  stop ${r.stopSeconds.toFixed(2)} s  transfer ${r.transferMbps.toFixed(1).padStart(7)} MB/s  cpu ${r.leecherCpuMs} ms  rss ${r.leecherPeakRssMiB} MiB  receipts ${r.receipts}`)
+        console.log(`${mode.padEnd(5)} whole ${r.wallMbps.toFixed(1).padStart(7)} MB/s (${r.wallSeconds.toFixed(2)} s)  start ${r.startSeconds.toFixed(2)} s  stop ${r.stopSeconds.toFixed(2)} s  transfer ${r.transferMbps.toFixed(1).padStart(7)} MB/s  cpu ${r.leecherCpuMs} ms (seeder ${r.seederCpuMs} ms)  rss ${r.leecherPeakRssMiB} MiB  receipts ${r.receipts}`)
       }
     }
     const of = (mode: Mode, k: keyof Run): ReturnType<typeof spread> => spread(all.filter(r => r.mode === mode).map(r => r[k] as number))
     const summary = Object.fromEntries((['free', 'paid'] as const).map(m => [m, {
       wallMbps: of(m, 'wallMbps'), wallSeconds: of(m, 'wallSeconds'), startSeconds: of(m, 'startSeconds'), stopSeconds: of(m, 'stopSeconds'), transferMbps: of(m, 'transferMbps'), leecherCpuMs: of(m, 'leecherCpuMs'),
-      leecherPeakRssMiB: of(m, 'leecherPeakRssMiB'), receipts: of(m, 'receipts')
+      seederCpuMs: of(m, 'seederCpuMs'), leecherPeakRssMiB: of(m, 'leecherPeakRssMiB'), receipts: of(m, 'receipts')
     }]))
     const ratio = round(summary['paid']!.wallMbps.median / summary['free']!.wallMbps.median, 3)
     const transferRatio = round(summary['paid']!.transferMbps.median / summary['free']!.transferMbps.median, 3)
