@@ -7,7 +7,7 @@
  * through a delayed, announced release; the free balance can vanish in one transaction (the payer settles a
  * receipt to a second account it owns), so only `exposureLimit` of it is trusted.
  */
-import { amountFor } from './price.ts'
+import { MIB, amountFor } from './price.ts'
 
 /** A pending withdrawal or lane release: `unlockAt` (unix seconds) 0 when none. */
 export interface PendingExit {
@@ -89,6 +89,20 @@ export function unsettledOf (b: PairBacking, e: Pick<PairExposure, 'receiptAmoun
 export function covers (coverage: Coverage, backing: PairBacking, e: PairExposure, length: bigint): boolean {
   const owed = unsettledOf(backing, e) + amountFor(e.unpaidBytes + length, e.pricePerMiB)
   return owed <= coverage.total
+}
+
+/**
+ * The most unpaid bytes (the next block included) that `covers` allows on this receipt: with the same backing,
+ * receipt and price, a block is covered exactly when `unpaidBytes + length` is at most this. -1 when nothing is
+ * (the receipts alone exceed the coverage); null when there is no bound (price 0, receipts covered). Lets a payee
+ * answer the blocks after a decision with one comparison instead of the arithmetic of `covers` per block.
+ */
+export function coveredBytes (coverage: Coverage, backing: PairBacking, e: Omit<PairExposure, 'unpaidBytes'>): bigint | null {
+  const room = coverage.total - unsettledOf(backing, e)
+  if (room < 0n) return -1n
+  if (e.pricePerMiB === 0n) return null
+  // ceil(U × price / MiB) <= room  <=>  U × price <= room × MiB  (room an integer)
+  return room * MIB / e.pricePerMiB
 }
 
 /**

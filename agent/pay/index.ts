@@ -12,7 +12,7 @@ export { CreditPolicy, DEFAULT_CREDIT, INITIAL_CREDIT, type CreditPolicyInit } f
 export { checkTerms, type PeerTerms } from './terms.ts'
 export { PayeeChannel, DEFAULT_MIN_RECEIPT_STEP, type PayeeChannelInit, type PayeeChannelComponents } from './payee-channel.ts'
 export { PayerChannel, type PayerChannelInit, type PayerChannelComponents } from './payer-channel.ts'
-export { coverageOf, covers, settlingHelps, unsettledOf, NO_EXIT, type Coverage, type CoverageLimits, type PairBacking, type PairExposure, type PendingExit } from './coverage.ts'
+export { coverageOf, coveredBytes, covers, settlingHelps, unsettledOf, NO_EXIT, type Coverage, type CoverageLimits, type PairBacking, type PairExposure, type PendingExit } from './coverage.ts'
 export { PayerBudget, type PayeeFunds, type PayerBudgetInit } from './budget.ts'
 export {
   HelloProver, HELLO_TYPE_STRING, HELLO_TYPEHASH, HELLO_TYPES, helloProofDigest, helloProofMessage, signHelloProof,

@@ -15,7 +15,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Logger } from 'pino'
 import type { EscrowClient, EscrowEvent } from '../chain/index.ts'
-import { coverageOf, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type CoverageLimits, type PairBacking, type PairExposure } from '../pay/index.ts'
+import { coverageOf, coveredBytes, covers, settlingHelps, toAddress, unsettledOf, type Address, type Coverage, type CoverageLimits, type PairBacking, type PairExposure } from '../pay/index.ts'
 import { TypedEmitter } from '../util/typed-emitter.ts'
 import { CoverageBook } from './coverage-book.ts'
 
@@ -23,6 +23,12 @@ import { CoverageBook } from './coverage-book.ts'
 export const DEFAULT_MAX_STALENESS_MS = 30_000
 /** A payer still dirty after a re-read (an event raced it, or the read failed) is read again this much later. */
 const REREAD_RETRY_MS = 1_000
+/**
+ * A 'serve' decision answers the payer's next blocks for at most this long (they still stop at once at its reach,
+ * and at any change of what it read): the time-bound inputs — what a risk settlement costs, the staleness of the
+ * view — are looked at again at least this often.
+ */
+const REACH_MS = 200
 /** A payer that used up its free balance is cashed this long after, if the receipts for what it was served never all came. */
 export const EXHAUSTED_GRACE_MS = 5_000
 
@@ -89,6 +95,19 @@ const SETTLING_TEXT = {
  */
 export type CoverageDecision = 'serve' | 'refresh' | 'settle' | 'wait'
 
+/**
+ * How far a 'serve' decision reaches: with the same receipt and price, every block while unpaid bytes (the block
+ * included) stay within `maxBytes` (null: no bound) is served, until `until`, unless anything else decide() reads
+ * changed meanwhile (`epoch`).
+ */
+interface ServeReach {
+  epoch: number
+  receiptAmount: bigint
+  pricePerMiB: bigint
+  maxBytes: bigint | null
+  until: number
+}
+
 export interface PayeeCoverageEvents {
   /** A payer's backing changed (deposit, reserve, settlement): a choked payer may be served again. */
   'coverage:changed': { payer: Address }
@@ -110,6 +129,9 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   /** When a payer first owed settleAheadAt on its free balance (cleared once it no longer does): read again after that. */
   private readonly aheadSince = new Map<Address, number>()
   private readonly rereading = new Set<Address>()
+  private readonly reach = new Map<Address, ServeReach>()
+  /** Bumped whenever what decide() reads besides its arguments and the clock changes: a read, an event, a settlement. */
+  private epoch = 0
   private readonly abort = new AbortController()
   private readonly onEvents = ({ events }: { events: EscrowEvent[] }): void => { this.apply(events) }
 
@@ -141,6 +163,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     ])
     const clean = this.book.set(payer, { free, lane: pair.lane, paidOut: pair.paidOut, withdrawal, release }, startedAt)
     this.readAt.set(payer, this.clock())
+    this.epoch++
     if (!clean) this.reread(payer)
     this.emit('coverage:changed', { payer })
     return this.book.get(payer)!
@@ -161,6 +184,16 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
    * memory only; 'coverage:changed' says when to ask again.
    */
   decide (payer: Address, exposure: PairExposure, length: number): CoverageDecision {
+    // A transfer asks this twice per 16 KiB block: answer from the last 'serve' while nothing it read has changed.
+    const r = this.reach.get(payer)
+    if (r !== undefined && r.epoch === this.epoch && r.receiptAmount === exposure.receiptAmount && r.pricePerMiB === exposure.pricePerMiB &&
+      (r.maxBytes === null || exposure.unpaidBytes + BigInt(length) <= r.maxBytes) && this.clock() < r.until) return 'serve'
+    const decision = this.decideNow(payer, exposure, length)
+    if (decision !== 'serve') this.reach.delete(payer)
+    return decision
+  }
+
+  private decideNow (payer: Address, exposure: PairExposure, length: number): CoverageDecision {
     const b = this.book.get(payer)
     if (b === undefined) return 'wait'
     const limits = this.limits(payer)
@@ -168,7 +201,21 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     if (covers(coverage, b, exposure, BigInt(length))) {
       this.shortSince.delete(payer)
       this.exhaustedSince.delete(payer)
+      const epoch = this.epoch
       this.settleAhead(payer, b, exposure, coverage, limits)
+      // Settling ahead depends on the receipt, not on unpaid bytes: unless it just started a read or a settlement
+      // (which bump the epoch), it would do nothing for the next blocks either.
+      if (this.epoch === epoch) {
+        const now = this.clock()
+        const staleAt = limits.stale === true ? Infinity : this.syncedAt(payer) + this.maxStalenessMs
+        this.reach.set(payer, {
+          epoch,
+          receiptAmount: exposure.receiptAmount,
+          pricePerMiB: exposure.pricePerMiB,
+          maxBytes: coveredBytes(coverage, b, exposure),
+          until: Math.min(now + REACH_MS, staleAt)
+        })
+      }
       return 'serve'
     }
     // Coverage ran out: read the payer once more before deciding. One read is far cheaper than a settlement, and
@@ -246,12 +293,18 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     this.abort.abort()
   }
 
+  private get maxStalenessMs (): number { return this.init.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS }
+
+  /** When our view of the payer was last known current: its read, or the feed's last poll. */
+  private syncedAt (payer: Address): number {
+    return Math.max(this.readAt.get(payer) ?? 0, this.c.feed?.lastSyncedAt ?? 0)
+  }
+
   private limits (payer: Address): CoverageLimits {
     const now = this.clock()
-    const synced = Math.max(this.readAt.get(payer) ?? 0, this.c.feed?.lastSyncedAt ?? 0)
     return {
       exposureLimit: this.init.exposureLimit,
-      stale: now - synced > (this.init.maxStalenessMs ?? DEFAULT_MAX_STALENESS_MS),
+      stale: now - this.syncedAt(payer) > this.maxStalenessMs,
       withdrawalWindow: this.init.withdrawalWindow,
       nowSeconds: BigInt(Math.floor(now / 1000))
     }
@@ -259,6 +312,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
 
   private apply (events: readonly EscrowEvent[]): void {
     for (const payer of this.book.note(events)) {
+      this.epoch++
       this.emit('coverage:changed', { payer })
       this.reread(payer)
     }
@@ -268,10 +322,12 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
   private reread (payer: Address): void {
     if (this.rereading.has(payer)) return
     this.rereading.add(payer)
+    this.epoch++
     this.prepare(payer, { force: true })
       .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 're-reading a payer\'s backing failed') })
       .finally(() => {
         this.rereading.delete(payer)
+        this.epoch++
         // decide() answered 'refresh' while this ran: ask again now that it is over
         this.emit('coverage:changed', { payer })
         if (this.book.isDirty(payer) && !this.abort.signal.aborted) setTimeout(() => { this.reread(payer) }, REREAD_RETRY_MS).unref()
@@ -282,6 +338,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
     const settle = this.c.settle
     if (settle === undefined || this.settling.has(payer)) return
     this.settling.add(payer)
+    this.epoch++
     const b = this.book.get(payer)!
     const unsettled = exposure.receiptAmount - b.paidOut
     this.c.logger.info({ payer: toAddress(payer), unsettled, lane: coverage.lane, free: coverage.free }, SETTLING_TEXT[why])
@@ -291,6 +348,7 @@ export class PayeeCoverage extends TypedEmitter<PayeeCoverageEvents> {
       .catch((err: unknown) => { if (!this.abort.signal.aborted) this.c.logger.warn({ err, payer }, 'risk-triggered settlement failed') })
       .finally(() => {
         this.settling.delete(payer)
+        this.epoch++
         // decide() answered 'settle' while this ran: ask again now that it is over
         this.emit('coverage:changed', { payer })
       })

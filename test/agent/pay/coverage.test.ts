@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { coverageOf, covers, settlementGain, settlingHelps, NO_EXIT, type PairBacking } from '../../../agent/pay/coverage.ts'
+import { coverageOf, coveredBytes, covers, settlementGain, settlingHelps, NO_EXIT, type PairBacking } from '../../../agent/pay/coverage.ts'
 import { MIB } from '../../../agent/pay/price.ts'
 
 const NOW = 1_000_000n
@@ -33,6 +33,27 @@ describe('coverage', () => {
     // unsettled 80 + price of (unpaid + block) at 10 per MiB
     expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: MIB, pricePerMiB: 10n }, MIB)).to.equal(true) // 80 + 20
     expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: MIB, pricePerMiB: 10n }, MIB + 1n)).to.equal(false)
+  })
+
+  it('coveredBytes is the exact reach of covers: a block is covered iff unpaid + length is within it', () => {
+    const amount = fc.bigInt({ min: 0n, max: 10n ** 21n })
+    fc.assert(fc.property(amount, amount, amount, amount, fc.bigInt({ min: 0n, max: 1n << 40n }), fc.integer({ min: 0, max: 1 << 17 }),
+      fc.oneof(fc.constant(0n), fc.constant(1n), fc.bigInt({ min: 0n, max: 10n ** 18n })),
+      (free, lane, paidOut, receiptAmount, unpaidBytes, length, pricePerMiB) => {
+        const b = backing({ free, lane, paidOut })
+        const c = coverageOf(b, { ...limits, exposureLimit: 10n ** 20n })
+        const e = { receiptAmount, unpaidBytes, pricePerMiB }
+        const reach = coveredBytes(c, b, e)
+        expect(covers(c, b, e, BigInt(length))).to.equal(reach === null || unpaidBytes + BigInt(length) <= reach)
+      }), { numRuns: 2000 })
+    // and at the boundary: the price of the reach fits, one byte more does not
+    const b = backing({ lane: 100n, paidOut: 20n })
+    const c = coverageOf(b, { ...limits, exposureLimit: 0n })
+    const reach = coveredBytes(c, b, { receiptAmount: 100n, pricePerMiB: 10n })!
+    expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: 0n, pricePerMiB: 10n }, reach)).to.equal(true)
+    expect(covers(c, b, { receiptAmount: 100n, unpaidBytes: 0n, pricePerMiB: 10n }, reach + 1n)).to.equal(false)
+    expect(coveredBytes(c, b, { receiptAmount: 100n, pricePerMiB: 0n })).to.equal(null)
+    expect(coveredBytes(c, b, { receiptAmount: 121n, pricePerMiB: 10n })).to.equal(-1n)
   })
 
   it('settles only when the free balance carries part of what is owed', () => {

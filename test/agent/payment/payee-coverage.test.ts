@@ -1,8 +1,10 @@
 /** PayeeCoverage's decisions from memory; the backing it reads is a fixed in-memory view (the e2e risk tests use the chain). */
+import { EventEmitter } from 'node:events'
 import { expect } from 'chai'
+import fc from 'fast-check'
 import pino from 'pino'
 import { EXHAUSTED_GRACE_MS, PayeeCoverage, type BackingReader } from '../../../agent/payment/payee-coverage.ts'
-import { NO_EXIT, MIB, toAddress } from '../../../agent/pay/index.ts'
+import { NO_EXIT, MIB, amountFor, coverageOf, covers, toAddress } from '../../../agent/pay/index.ts'
 
 const PAYER = toAddress('0x' + 'a'.repeat(40))
 const PAYEE = `0x${'b'.repeat(40)}`
@@ -145,5 +147,122 @@ describe('PayeeCoverage: a payer whose receipts used up its free balance', () =>
     expect(await decided(cov, { receiptAmount: E, unpaidBytes: MIB, pricePerMiB: PRICE })).to.equal('settle')
     expect(settled).to.have.length(1)
     cov.stop()
+  })
+})
+
+describe('PayeeCoverage: the blocks after a decision (answered from its reach)', () => {
+  const STALE_MS = 500
+  const meta = { blockNumber: 1, txId: '0x01', logIndex: 0 }
+
+  /** A payer with a free balance of `balance` and a lane, a feed we drive, and a clock that moves only when told. */
+  function world (balance: bigint, lane = 0n): {
+    cov: PayeeCoverage, feed: EventEmitter & { lastSyncedAt: number | undefined }, clock: { now: number },
+    chain: { free: bigint, lane: bigint, withdrawal: bigint, reads: number }
+  } {
+    const clock = { now: 1_000_000 }
+    const chain = { free: balance, lane, withdrawal: 0n, reads: 0 }
+    const reader: BackingReader = {
+      balanceOf: async () => { await null; chain.reads++; return chain.free },
+      laneOf: async () => ({ lane: chain.lane, paidOut: 0n }),
+      pendingWithdrawal: async () => chain.withdrawal === 0n ? NO_EXIT : { amount: chain.withdrawal, unlockAt: 1n << 40n },
+      pendingRelease: async () => NO_EXIT
+    }
+    const feed = Object.assign(new EventEmitter(), { lastSyncedAt: undefined as number | undefined })
+    const cov = new PayeeCoverage({ logger: pino({ level: 'silent' }), chain: reader, feed, settle: async () => {}, clock: () => clock.now }, {
+      payee: PAYEE, exposureLimit: E, withdrawalWindow: 86_400n, maxStalenessMs: STALE_MS
+    })
+    return { cov, feed, clock, chain }
+  }
+  const flush = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve)) }
+
+  it('a withdrawal request noted right after a served block stops the very next one from riding on the free balance', async () => {
+    const { cov, feed, chain } = world(E)
+    await cov.prepare(PAYER)
+    const e = { receiptAmount: E / 4n, unpaidBytes: 0n, pricePerMiB: PRICE }
+    expect(cov.decide(PAYER, e, 16384)).to.equal('serve')
+    expect(cov.decide(PAYER, { ...e, unpaidBytes: 16384n }, 16384)).to.equal('serve')
+    // the payer asks to withdraw everything: until the re-read, nothing of the free balance counts
+    chain.withdrawal = E
+    feed.emit('events', { events: [{ ...meta, name: 'WithdrawalRequested', payer: PAYER, amount: E, unlockAt: 1n << 40n }], toBlock: 2 })
+    expect(cov.decide(PAYER, { ...e, unpaidBytes: 32768n }, 16384)).to.not.equal('serve')
+    await flush()
+    // read again: the pending withdrawal takes the whole free balance
+    expect(cov.decide(PAYER, { ...e, unpaidBytes: 32768n }, 16384)).to.not.equal('serve')
+    cov.stop()
+  })
+
+  it('stops serving on the free balance the moment the view goes stale, even within a decision\'s reach', async () => {
+    const { cov, clock } = world(E)
+    await cov.prepare(PAYER)
+    const e = { receiptAmount: 0n, unpaidBytes: 0n, pricePerMiB: PRICE }
+    clock.now += STALE_MS - 50
+    expect(cov.decide(PAYER, e, 16384)).to.equal('serve')
+    clock.now += 49
+    expect(cov.decide(PAYER, { ...e, unpaidBytes: 16384n }, 16384)).to.equal('serve')
+    clock.now += 2
+    expect(cov.decide(PAYER, { ...e, unpaidBytes: 32768n }, 16384)).to.not.equal('serve')
+    cov.stop()
+  })
+
+  it('serves exactly up to the coverage, block by block, then asks the chain again', async () => {
+    const { cov, chain } = world(E)
+    await cov.prepare(PAYER)
+    const reads = chain.reads
+    const e = { receiptAmount: 0n, unpaidBytes: 0n, pricePerMiB: PRICE }
+    let served = 0n
+    while (cov.decide(PAYER, { ...e, unpaidBytes: served }, 16384) === 'serve') served += 16384n
+    // E is 100 MiB worth: every block up to it, none past it
+    expect(served).to.equal(100n * MIB)
+    expect(chain.reads).to.equal(reads) // no chain read on the way, only memory
+    cov.stop()
+  })
+
+  it('never serves a block its current view does not cover, whatever arrives between blocks (property)', async () => {
+    const command = fc.oneof(
+      fc.record({ kind: fc.constant('block' as const), length: fc.integer({ min: 1, max: 4 * 16384 }) }),
+      fc.record({ kind: fc.constant('receipt' as const), bytes: fc.bigInt({ min: 0n, max: 8n * MIB }) }),
+      fc.record({ kind: fc.constant('withdraw' as const), amount: fc.bigInt({ min: 0n, max: E }) }),
+      fc.record({ kind: fc.constant('deposit' as const), amount: fc.bigInt({ min: 0n, max: E }) }),
+      fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 300 }) }),
+      fc.constant({ kind: 'flush' as const })
+    )
+    await fc.assert(fc.asyncProperty(fc.bigInt({ min: 0n, max: 2n * E }), fc.array(command, { maxLength: 60 }), async (balance, commands) => {
+      const { cov, feed, clock, chain } = world(balance)
+      // what the payee last read, and when: the oracle recomputes coverage from it for every block served
+      let readAt = clock.now
+      await cov.prepare(PAYER)
+      let receiptAmount = 0n
+      let unpaid = 0n
+      for (const c of commands) {
+        if (c.kind === 'block') {
+          const e = { receiptAmount, unpaidBytes: unpaid, pricePerMiB: PRICE }
+          if (cov.decide(PAYER, e, c.length) !== 'serve') continue
+          const b = cov.book.get(PAYER)!
+          const stale = clock.now - Math.max(readAt, feed.lastSyncedAt ?? 0) > STALE_MS
+          const view = coverageOf(b, { exposureLimit: E, stale, withdrawalWindow: 86_400n, nowSeconds: BigInt(Math.floor(clock.now / 1000)) })
+          expect(covers(view, b, e, BigInt(c.length)), `block of ${c.length} at unpaid ${unpaid}, receipt ${receiptAmount}`).to.equal(true)
+          unpaid += BigInt(c.length)
+        } else if (c.kind === 'receipt') {
+          const bytes = c.bytes < unpaid ? c.bytes : unpaid
+          unpaid -= bytes
+          receiptAmount += amountFor(bytes, PRICE)
+        } else if (c.kind === 'withdraw' || c.kind === 'deposit') {
+          if (c.kind === 'withdraw') chain.withdrawal += c.amount
+          else chain.free += c.amount
+          const ev = c.kind === 'withdraw'
+            ? { ...meta, name: 'WithdrawalRequested' as const, payer: PAYER, amount: c.amount, unlockAt: 1n << 40n }
+            : { ...meta, name: 'Deposited' as const, payer: PAYER, from: PAYER, amount: c.amount }
+          feed.emit('events', { events: [ev], toBlock: 2 })
+        } else if (c.kind === 'tick') {
+          clock.now += c.ms
+        } else {
+          const before = chain.reads
+          await flush()
+          if (chain.reads !== before) readAt = clock.now
+        }
+      }
+      await flush()
+      cov.stop()
+    }), { numRuns: 300 })
   })
 })
