@@ -162,7 +162,7 @@ describe('PayeeCoverage: the blocks after a decision (answered from its reach)',
     const clock = { now: 1_000_000 }
     const chain = { free: balance, lane, withdrawal: 0n, reads: 0 }
     const reader: BackingReader = {
-      balanceOf: async () => { await null; chain.reads++; return chain.free },
+      balanceOf: async () => { await Promise.resolve(); chain.reads++; return chain.free },
       laneOf: async () => ({ lane: chain.lane, paidOut: 0n }),
       pendingWithdrawal: async () => chain.withdrawal === 0n ? NO_EXIT : { amount: chain.withdrawal, unlockAt: 1n << 40n },
       pendingRelease: async () => NO_EXIT
