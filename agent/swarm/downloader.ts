@@ -174,10 +174,14 @@ export class Downloader {
   fill (peer: Peer): void {
     const wire = peer.wire
     if (!this.fetch || wire.isClosed || wire.peerChoking || !wire.amInterested || this.writing > MAX_WRITE_BACKLOG) return
-    const target = this.limitedDepth(peer, peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH))
+    const depth = peer.snubbed ? SNUBBED_DEPTH : peer.targetDepth(BLOCK_LENGTH)
+    // Refill in batches: one picker call per eighth of the queue instead of one per block. Checked first against the
+    // depth alone: the download policy only lowers it, so a queue too full for the depth is too full for the limit
+    // too (size > 7/8 of the depth ≥ 7/8 of the limit), and a full pipe, called once per block, skips the policy.
+    if (!this.refillDue(depth, peer.outstanding.size)) return
+    const target = this.limitedDepth(peer, depth)
+    if (!this.refillDue(target, peer.outstanding.size)) return
     const free = target - peer.outstanding.size
-    // Refill in batches: one picker call per eighth of the queue instead of one per block.
-    if (free <= 0 || (free < target / 8 && peer.outstanding.size > 0)) return
     const duplicates = peer.outstanding.size < ENDGAME_QUEUE ? ENDGAME_QUEUE : 0
     const blocks = this.picker.next(peer.has, free, (i, o) => peer.outstanding.has(blockKey(i, o)), peer.id, duplicates)
     if (blocks.length === 0) return
@@ -288,6 +292,12 @@ export class Downloader {
     // Full: forget the oldest (its answer, if any, is long overdue), not everything (whose answers may be on the way).
     if (copies === 0 && peer.abandoned.size >= MAX_ABANDONED) peer.abandoned.delete(peer.abandoned.keys().next().value!)
     peer.abandoned.set(key, copies + 1)
+  }
+
+  /** Whether a queue of `size` requests is worth topping up to `target`: empty, or at least an eighth short. */
+  private refillDue (target: number, size: number): boolean {
+    const free = target - size
+    return free > 0 && (free >= target / 8 || size === 0)
   }
 
   /** The queue depth within the download policy's byte limit for this peer (0: wait for verifications). */
